@@ -1,0 +1,98 @@
+"""Configuration: one class per environment, every setting overridable from the environment."""
+
+import os
+from datetime import timedelta
+
+DEFAULT_SECRET_KEY = "dev-only-not-secret"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"FORMULARY_{name}") or default
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
+class Config:
+    """Settings shared by every environment; development uses them as they are."""
+
+    SECRET_KEY = _env("SECRET_KEY", DEFAULT_SECRET_KEY)
+    # A relative SQLite path lands in the instance folder (Flask-SQLAlchemy resolves it there).
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", "sqlite:///formulary.db")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    MAX_CONTENT_LENGTH = _env_int("UPLOAD_LIMIT_MB", 10) * 1024 * 1024
+    IMPORT_MAX_ROWS = _env_int("IMPORT_MAX_ROWS", 100_000)
+    # How a text date such as 03/04/2027 is read: "DMY" (3 April) or "MDY" (4 March).
+    DATE_ORDER = _env("DATE_ORDER", "DMY").upper()
+    EXPIRY_WARNING_DAYS = _env_int("EXPIRY_WARNING_DAYS", 30)
+    PER_PAGE = _env_int("PER_PAGE", 50)
+    CLINIC_NAME = _env("CLINIC_NAME", "formulary demo clinic")
+
+    PASSWORD_HASH_METHOD = _env("PASSWORD_HASH_METHOD", "scrypt")
+    IDLE_TIMEOUT = timedelta(minutes=_env_int("IDLE_TIMEOUT_MINUTES", 30))
+    SESSION_LIFETIME = timedelta(hours=_env_int("SESSION_LIFETIME_HOURS", 12))
+    PERMANENT_SESSION_LIFETIME = SESSION_LIFETIME
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+
+    WTF_CSRF_TIME_LIMIT = None  # the login session bounds a form's life, not a clock
+    BOOTSTRAP_SERVE_LOCAL = True  # clinics can be offline: never a CDN
+
+    API_TITLE = "formulary"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    API_SPEC_OPTIONS = {
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearerAuth": []}],
+    }
+
+
+class DevelopmentConfig(Config):
+    """Local demo: SQLite in the instance folder, the debug toolbar of Flask off."""
+
+
+class TestingConfig(Config):
+    """The test suite: its own database, fast password hashing, CSRF on (tests send tokens)."""
+
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = os.environ.get("FORMULARY_TEST_DATABASE_URL") or "sqlite://"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    SECRET_KEY = "testing-secret-key"
+
+
+class ProductionConfig(Config):
+    """Production behind gunicorn: secure cookies, and a real secret key or no start."""
+
+    SESSION_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to start with the default secret key."""
+        if cls.SECRET_KEY == DEFAULT_SECRET_KEY:
+            raise RuntimeError(
+                "FORMULARY_SECRET_KEY is not set: production refuses to start with the "
+                "default secret key. Set FORMULARY_SECRET_KEY to a long random value."
+            )
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    """The config class named by FORMULARY_ENV (development by default)."""
+    name = _env("ENV", "development").lower()
+    if name not in CONFIGS:
+        raise RuntimeError(f"FORMULARY_ENV={name!r} is not one of {', '.join(CONFIGS)}")
+    return CONFIGS[name]

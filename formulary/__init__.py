@@ -1,0 +1,57 @@
+"""formulary: stock, cocktails and pre-session allergy checks for mesotherapy clinics."""
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_class=None) -> Flask:
+    """Build the application for one configuration class (from FORMULARY_ENV by default)."""
+    from config import config_from_env
+
+    config_class = config_class or config_from_env()
+    if hasattr(config_class, "check"):
+        config_class.check()
+    # templates/ and migrations/ live at the repository root, not inside the package.
+    app = Flask(__name__, template_folder=str(ROOT / "templates"))
+    app.config.from_object(config_class)
+
+    register_extensions(app)
+    register_blueprints(app)
+
+    from formulary import errors, web
+    from formulary.commands import register_commands
+
+    errors.init_app(app)
+    web.init_app(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the bare extension objects to this app."""
+    from formulary import models  # noqa: F401  (every table, for Alembic and create_all)
+    from formulary.auth.session import init_login
+    from formulary.extensions import api, bootstrap, csrf, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    init_login(app)
+    api.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount the browser pages and the JSON API."""
+    from formulary.api import register_api
+    from formulary.audit.views import bp as audit_bp
+    from formulary.auth.admin import bp as admin_bp
+    from formulary.auth.views import bp as auth_bp
+    from formulary.dashboard.views import bp as dashboard_bp
+
+    for blueprint in (auth_bp, admin_bp, audit_bp, dashboard_bp):
+        app.register_blueprint(blueprint)
+    register_api(app)

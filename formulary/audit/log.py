@@ -1,0 +1,34 @@
+"""Writing to the audit trail, from the domain layer (never from templates or views)."""
+
+from flask import has_request_context, request
+
+from formulary.audit.models import AuditEvent
+from formulary.extensions import db
+
+
+def request_address() -> str:
+    """Where the change came from: the client's address, or "cli" outside a request."""
+    if has_request_context():
+        return (request.remote_addr or "unknown")[:64]
+    return "cli"
+
+
+def record(action: str, *, actor=None, target=None, detail: str = "", username: str = ""):
+    """Add one audit row in the current transaction; the caller's commit makes it stick.
+
+    `target` is any model instance with an `id`; keep `detail` free of clinical content
+    (the record it points to holds that, under its own access rules).
+    """
+    if target is not None and target.id is None:
+        db.session.flush()
+    event = AuditEvent(
+        user_id=actor.id if actor is not None else None,
+        username=(actor.username if actor is not None else username)[:64],
+        action=action,
+        record_type=type(target).__name__ if target is not None else None,
+        record_id=target.id if target is not None else None,
+        detail=detail[:500],
+        address=request_address(),
+    )
+    db.session.add(event)
+    return event

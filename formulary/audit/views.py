@@ -1,0 +1,45 @@
+"""The audit trail page: read and filter, never edit."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import Blueprint, current_app, render_template, request
+from sqlalchemy import select
+
+from formulary.audit.models import AuditEvent
+from formulary.auth.access import permission_required
+from formulary.auth.permissions import Permission
+from formulary.extensions import db
+
+bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
+
+
+def _parse_day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+@bp.route("")
+@permission_required(Permission.VIEW_AUDIT)
+def index():
+    """Newest first; filter by user, action and day range."""
+    filters = {
+        "user": (request.args.get("user") or "").strip().lower(),
+        "action": (request.args.get("action") or "").strip(),
+        "from": _parse_day(request.args.get("from")),
+        "to": _parse_day(request.args.get("to")),
+    }
+    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if filters["user"]:
+        query = query.where(AuditEvent.username == filters["user"])
+    if filters["action"]:
+        query = query.where(AuditEvent.action.startswith(filters["action"]))
+    if filters["from"]:
+        query = query.where(AuditEvent.at >= datetime.combine(filters["from"], time(), UTC))
+    if filters["to"]:
+        end = datetime.combine(filters["to"] + timedelta(days=1), time(), UTC)
+        query = query.where(AuditEvent.at < end)
+    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    return render_template("audit/index.html", page=page, filters=filters, actions=list(actions))

@@ -1,0 +1,1 @@
+"""Users, roles, logins and API tokens."""

@@ -1,0 +1,78 @@
+"""Users and their API tokens."""
+
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from formulary.auth.permissions import Permission, Role, role_may
+from formulary.db import utcnow
+from formulary.extensions import db
+
+ROLE_VALUES = ", ".join(f"'{role.value}'" for role in Role)
+
+
+def new_session_token() -> str:
+    """A fresh value that, once changed, ends every login session of the user."""
+    return secrets.token_hex(16)
+
+
+class User(UserMixin, db.Model):
+    """Someone who logs in: an admin, a manager or a practitioner."""
+
+    __tablename__ = "user"
+    __table_args__ = (CheckConstraint(f"role IN ({ROLE_VALUES})", name="role_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    tokens: Mapped[list["ApiToken"]] = relationship(
+        back_populates="user", order_by="ApiToken.created_at.desc()"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        # The session token rides in the login cookie: rotating it logs the user out everywhere.
+        return f"{self.id}:{self.session_token}"
+
+    def can(self, permission: Permission) -> bool:
+        """Whether this user's role holds the permission."""
+        return self.active and role_may(self.role, permission)
+
+    @property
+    def display_name(self) -> str:
+        """The name shown in the UI and the audit trail."""
+        return self.full_name or self.username
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} ({self.role})>"
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API; only its SHA-256 hash is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The first characters, shown so that a user can tell tokens apart.
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="tokens")

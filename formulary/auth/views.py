@@ -1,0 +1,95 @@
+"""Log in, log out, and the profile page (own password, API tokens)."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, logout_user
+
+from formulary.auth.forms import ConfirmForm, LoginForm, OwnPasswordForm, TokenForm
+from formulary.auth.models import ApiToken
+from formulary.auth.passwords import WeakPassword, verify_password
+from formulary.auth.session import public, start_session
+from formulary.auth.tokens import create_token, revoke_token
+from formulary.auth.users import authenticate, set_password
+from formulary.extensions import db
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow a `next` that stays on this site."""
+    if target and not urlsplit(target).netloc and target.startswith("/") and "//" not in target:
+        return target
+    return url_for("dashboard.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    """The login page; the same message for an unknown user and a wrong password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.username.data, form.password.data)
+        db.session.commit()
+        if user is None:
+            flash("Unknown username or wrong password.", "danger")
+            return render_template("auth/login.html", form=form), 200
+        start_session(user)
+        flash(f"Welcome, {user.display_name}.", "success")
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """End the session (POST, so a link elsewhere cannot log anyone out)."""
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+def profile():
+    """Change one's own password; list, create and revoke one's API tokens."""
+    password_form = OwnPasswordForm(prefix="pw")
+    token_form = TokenForm(prefix="tok")
+    new_token = None
+    if password_form.submit.data and password_form.validate_on_submit():
+        if not verify_password(current_user.password_hash, password_form.current.data):
+            password_form.current.errors.append("This is not your current password.")
+        else:
+            try:
+                set_password(current_user, password_form.password.data, actor=current_user)
+            except WeakPassword as error:
+                password_form.password.errors.append(str(error))
+            else:
+                db.session.commit()
+                start_session(current_user)  # the old session token died with the password
+                flash("Your password is changed; other sessions are logged out.", "success")
+                return redirect(url_for("auth.profile"))
+    elif token_form.submit.data and token_form.validate_on_submit():
+        _row, new_token = create_token(current_user, token_form.name.data, actor=current_user)
+        db.session.commit()
+        flash("Token created. Copy it now: it is shown only once.", "success")
+        token_form = TokenForm(prefix="tok", formdata=None)
+    return render_template(
+        "auth/profile.html",
+        password_form=password_form,
+        token_form=token_form,
+        new_token=new_token,
+        revoke_form=ConfirmForm(),
+    )
+
+
+@bp.route("/profile/tokens/<int:token_id>/revoke", methods=["POST"])
+def revoke(token_id: int):
+    """Revoke one of one's own tokens."""
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    revoke_token(row, actor=current_user)
+    db.session.commit()
+    flash(f"Token “{row.name}” revoked.", "success")
+    return redirect(url_for("auth.profile"))

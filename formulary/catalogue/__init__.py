@@ -1,0 +1,1 @@
+"""Catalogue: products, their composition and their GTINs."""

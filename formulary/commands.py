@@ -1,0 +1,89 @@
+"""formulary's own CLI commands (users, tokens, setup), registered on app.cli."""
+
+import os
+import sys
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+
+
+def _password_from_env_or_prompt(variable: str) -> str:
+    password = os.environ.get(variable)
+    if password:
+        return password
+    if not sys.stdin.isatty():
+        raise click.ClickException(f"No password given: set {variable} or run in a terminal.")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@click.group()
+def user():
+    """Manage users."""
+
+
+@user.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["admin", "manager", "practitioner"]))
+@click.option("--full-name", default="", help="The name shown in the app.")
+@with_appcontext
+def user_create(username: str, role: str, full_name: str):
+    """Create a user; the password comes from FORMULARY_PASSWORD or a prompt."""
+    from formulary.auth.passwords import WeakPassword
+    from formulary.auth.users import UserError, create_user
+    from formulary.extensions import db
+
+    password = _password_from_env_or_prompt("FORMULARY_PASSWORD")
+    try:
+        created = create_user(username, password, role, full_name=full_name)
+    except (UserError, WeakPassword) as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Created {created.username} ({created.role}).")
+
+
+@click.group()
+def token():
+    """Manage API tokens."""
+
+
+@token.command("create")
+@click.argument("username")
+@click.option("--name", default="command line", help="What the token is for.")
+@with_appcontext
+def token_create(username: str, name: str):
+    """Create an API token for a user and print it once."""
+    from formulary.auth.tokens import create_token
+    from formulary.auth.users import find_user
+    from formulary.extensions import db
+
+    owner = find_user(username)
+    if owner is None or not owner.active:
+        raise click.ClickException(f"No active user named {username!r}.")
+    _row, text = create_token(owner, name, actor=None)
+    db.session.commit()
+    click.echo(text)
+
+
+@click.command()
+@click.option("--demo", is_flag=True, help="Also load a realistic demo clinic.")
+@with_appcontext
+def setup(demo: bool):
+    """Create or upgrade the database, load the reference library, make the first admin."""
+    from formulary.auth.passwords import WeakPassword
+    from formulary.provision import set_up
+
+    try:
+        lines = set_up(demo=demo)
+    except WeakPassword as error:
+        raise click.ClickException(f"FORMULARY_ADMIN_PASSWORD is refused: {error}") from None
+    for line in lines:
+        click.echo(line)
+
+
+
+def register_commands(app: Flask) -> None:
+    """Add formulary's commands to `flask` and `formulary`."""
+    for command in (user, token, setup):
+        app.cli.add_command(command)

@@ -1,0 +1,86 @@
+"""One place that turns every error into a page (or, under /api/v1, a JSON answer)."""
+
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from formulary.auth.session import API_PREFIX
+from formulary.extensions import db
+
+TITLES = {
+    400: "This request could not be handled",
+    401: "Please log in",
+    403: "Not allowed for your role",
+    404: "Page not found",
+    405: "Not allowed here",
+    409: "Refused by a rule",
+    413: "File too large",
+    422: "Some values need correcting",
+    500: "Something went wrong on our side",
+    503: "The database is not reachable",
+}
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, render_error)
+    app.register_error_handler(Exception, handle_unexpected)
+
+
+def _flatten(messages, prefix: str = "") -> list[dict]:
+    """webargs' nested {location: {field: [msg]}} → [{field, message}] as API.md shows."""
+    if isinstance(messages, dict):
+        items = []
+        for key, value in messages.items():
+            if key in ("json", "query", "form", "files") and not prefix:
+                items += _flatten(value, "")
+            else:
+                items += _flatten(value, f"{prefix}.{key}" if prefix else str(key))
+        return items
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return [{"field": prefix, "message": m} for m in messages]
+    if isinstance(messages, list):
+        return [item for m in messages for item in _flatten(m, prefix)]
+    return [{"field": prefix, "message": str(messages)}]
+
+
+def render_error(error: HTTPException):
+    """The error page, or the JSON error for API requests."""
+    code = error.code or 500
+    data = getattr(error, "data", None) or {}
+    if request.path.startswith(API_PREFIX):
+        body = {"message": data.get("message") or error.description or TITLES.get(code, "")}
+        if "errors" in data:
+            body["errors"] = data["errors"]
+        elif "messages" in data:
+            body["errors"] = _flatten(data["messages"])
+            body["message"] = "Some values are missing or invalid."
+        response = jsonify(body)
+        response.status_code = code
+        if code == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    title = TITLES.get(code, error.name)
+    return render_template("errors/error.html", code=code, title=title, error=error), code
+
+
+def handle_csrf_error(error: CSRFError):
+    """A missing or stale form token: nothing was written; say how to go on."""
+    error.description = (
+        "This form was open too long or was sent from another page, so nothing was saved. "
+        "Go back, reload the page and try again."
+    )
+    return render_error(error)
+
+
+def handle_unexpected(error: Exception):
+    """Anything else: log it with its traceback, show a clean page, never the traceback."""
+    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    db.session.rollback()
+    if isinstance(error, OperationalError):
+        return render_error(
+            ServiceUnavailable("The database did not answer. Nothing was saved; try again shortly.")
+        )
+    return render_error(InternalServerError())

@@ -1,0 +1,1 @@
+"""Stock: lots, the movement ledger and the FEFO rule."""

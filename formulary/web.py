@@ -1,0 +1,69 @@
+"""What every page shares: the navigation, template helpers and response headers."""
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+
+from formulary.auth.permissions import Permission
+
+# (label, endpoint, permission): an entry shows once its endpoint exists and the user may use it.
+NAVIGATION = [
+    ("Dashboard", "dashboard.index", None),
+    ("Stock", "stock.lots", Permission.VIEW_STOCK),
+    ("Catalogue", "catalogue.products", Permission.VIEW_STOCK),
+    ("Cocktails", "cocktails.index", Permission.VIEW_COCKTAILS),
+    ("Patients", "patients.index", Permission.VIEW_PATIENTS),
+    ("Sessions", "treatments.index", Permission.VIEW_PATIENTS),
+    ("Import/Export", "spreadsheets.index", Permission.VIEW_STOCK),
+    ("Admin", "admin.users", Permission.MANAGE_USERS),
+]
+
+
+def format_date(value) -> str:
+    """Dates as the clinic reads them everywhere: 2027-03-31."""
+    return value.strftime("%Y-%m-%d") if value else ""
+
+
+def format_datetime(value) -> str:
+    """Timestamps in UTC, to the minute."""
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+
+
+def page_url(number: int) -> str:
+    """This page's URL with its filters kept and another page number."""
+    args = {**request.view_args, **request.args.to_dict(), "page": number}
+    return url_for(request.endpoint, **args)
+
+
+def init_app(app: Flask) -> None:
+    """Register the template context and the headers every response carries."""
+    app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_datetime, "datetime")
+    app.add_template_global(page_url)
+
+    @app.context_processor
+    def inject_navigation():
+        items = []
+        if current_user.is_authenticated:
+            for label, endpoint, permission in NAVIGATION:
+                if endpoint not in app.view_functions:
+                    continue
+                if permission is not None and not current_user.can(permission):
+                    continue
+                blueprint = endpoint.split(".")[0]
+                items.append((label, url_for(endpoint), request.blueprint == blueprint))
+        return {"navigation": items, "Permission": Permission}
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response

@@ -1,0 +1,170 @@
+"""Fixtures: one app per test run, each test in a transaction that is rolled back."""
+
+import os
+import re
+
+import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import text
+
+from config import TestingConfig
+from formulary import create_app
+from formulary.extensions import db
+
+TEST_DATABASE_URL = os.environ.get("FORMULARY_TEST_DATABASE_URL")
+PASSWORD = "a-long-test-password"
+CSRF_PATTERN = re.compile(r'name="(?:[\w-]+-)?csrf_token"(?: type="hidden")? value="([^"]+)"')
+
+
+def reset_database(engine) -> None:
+    """Empty the test database completely, so that migrations start from nothing."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return TEST_DATABASE_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+class RequestClient(FlaskClient):
+    """A test client whose every request gets a fresh `g`, as it would in production.
+
+    Tests run inside an app context, and Flask reuses it for the client's requests; without
+    this, `g` (and Flask-Login's cached user in it) would leak from one request to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        context = _cv_app.get(None)
+        if context is None:
+            return super().open(*args, **kwargs)
+        test_globals, context.g = context.g, self.application.app_ctx_globals_class()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            context.g = test_globals
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+
+    app = create_app(Config)
+    app.test_client_class = RequestClient
+    with app.app_context():
+        reset_database(db.engine)
+        upgrade()
+    return app
+
+
+class BoundSession(FlaskSession):
+    """Flask-SQLAlchemy's session, held to the test's connection so everything rolls back."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind if self.bind is not None else super().get_bind(*args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(request, app):
+    """Run each test inside a transaction rolled back at the end (commits become savepoints)."""
+    if "live_server" in request.fixturenames:
+        yield
+        return
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": BoundSession}
+        )
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(client, url: str = "/login") -> str:
+    """Fetch a page and read the CSRF token out of its first form."""
+    html = client.get(url, follow_redirects=True).get_data(as_text=True)
+    match = CSRF_PATTERN.search(html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+@pytest.fixture
+def make_user(app):
+    """Builder: make_user(role="manager", username=None, password=PASSWORD) → User."""
+    from formulary.auth.users import create_user
+
+    counter = iter(range(1, 10_000))
+
+    def build(role: str = "manager", username: str | None = None, password: str = PASSWORD):
+        user = create_user(username or f"{role}{next(counter)}", password, role)
+        db.session.commit()
+        return user
+
+    return build
+
+
+def post_form(client, url: str, data: dict, follow: bool = True):
+    """Post a form with the CSRF token a browser would send (also for prefixed forms)."""
+    token = csrf_token(client, url)
+    prefixes = {key.split("-", 1)[0] for key in data if "-" in key}
+    tokens = {"csrf_token": token, **{f"{prefix}-csrf_token": token for prefix in prefixes}}
+    return client.post(url, data={**tokens, **data}, follow_redirects=follow)
+
+
+def log_in(client, username: str, password: str = PASSWORD, follow: bool = True):
+    """Post the login form as a browser would."""
+    token = csrf_token(client, "/login")
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        follow_redirects=follow,
+    )
+
+
+@pytest.fixture
+def login_as(client, make_user):
+    """login_as(role) → the user, with the test client logged in as them."""
+
+    def login(role: str = "manager"):
+        user = make_user(role)
+        response = log_in(client, user.username)
+        assert response.status_code == 200
+        return user
+
+    return login
+
+
+@pytest.fixture
+def api_token(make_user):
+    """api_token(role) → (user, bearer token text)."""
+    from formulary.auth.tokens import create_token
+
+    def build(role: str = "manager"):
+        user = make_user(role)
+        _row, token = create_token(user, "tests", actor=user)
+        db.session.commit()
+        return user, token
+
+    return build

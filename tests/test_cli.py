@@ -1,0 +1,88 @@
+"""The formulary command: users, tokens, setup, and a clear line when the database is away."""
+
+import os
+import subprocess
+import sys
+
+from sqlalchemy import func, select
+
+from formulary.auth.models import ApiToken, User
+from formulary.auth.users import find_user
+from formulary.extensions import db
+
+
+def test_user_create_reads_the_password_from_the_environment(runner):
+    result = runner.invoke(
+        args=["user", "create", "Claire", "--role", "practitioner"],
+        env={"FORMULARY_PASSWORD": "her-long-secret-phrase"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created claire (practitioner)." in result.output
+    assert find_user("claire").role == "practitioner"
+
+
+def test_user_create_refuses_a_weak_password(runner):
+    result = runner.invoke(
+        args=["user", "create", "weak", "--role", "manager"], env={"FORMULARY_PASSWORD": "short"}
+    )
+    assert result.exit_code != 0 and "at least 12 characters" in result.output
+    assert find_user("weak") is None
+
+
+def test_token_create_prints_a_working_token_once(runner, client, make_user):
+    user = make_user("manager")
+    result = runner.invoke(args=["token", "create", user.username])
+    token = result.output.strip()
+    assert result.exit_code == 0 and token.startswith("fmy_")
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert me["username"] == user.username
+    assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 1
+
+
+def test_setup_twice_changes_nothing(runner):
+    env = {"FORMULARY_ADMIN_PASSWORD": "first-boss-passphrase"}
+    first = runner.invoke(args=["setup", "--demo"], env=env)
+    assert first.exit_code == 0, first.output
+    assert "Created the first admin" in first.output
+    count = db.session.scalar(select(func.count()).select_from(User))
+    second = runner.invoke(args=["setup", "--demo"], env=env)
+    assert second.exit_code == 0, second.output
+    assert "An admin already exists" in second.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == count
+
+
+def _formulary(*args, **env):
+    return subprocess.run(
+        [sys.executable, "-c", "from formulary.cli import main; main()", *args],
+        capture_output=True, text=True, timeout=60, env={**os.environ, **env},
+    )
+
+
+def test_unreachable_database_is_one_line_without_traceback():
+    result = _formulary(
+        "setup", FORMULARY_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none"
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    error_lines = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(error_lines) == 1 and "Cannot use the database" in error_lines[0]
+
+
+def test_production_refuses_the_default_secret_key():
+    result = _formulary("routes", FORMULARY_ENV="production", FORMULARY_SECRET_KEY="")
+    assert result.returncode != 0
+    assert "FORMULARY_SECRET_KEY" in result.stderr
+
+
+def test_settings_come_from_the_environment():
+    code = (
+        "from config import config_from_env; c = config_from_env(); "
+        "print(c.SQLALCHEMY_DATABASE_URI, c.MAX_CONTENT_LENGTH, c.DATE_ORDER, c.EXPIRY_WARNING_DAYS)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=30,
+        env={**os.environ, "FORMULARY_DATABASE_URL": "sqlite:////tmp/x.db",
+             "FORMULARY_UPLOAD_LIMIT_MB": "2", "FORMULARY_DATE_ORDER": "mdy",
+             "FORMULARY_EXPIRY_WARNING_DAYS": "45"},
+    )
+    assert result.stdout.split() == ["sqlite:////tmp/x.db", str(2 * 1024 * 1024), "MDY", "45"]
