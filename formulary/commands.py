@@ -8,7 +8,6 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 
-
 def _password_from_env_or_prompt(variable: str) -> str:
     password = os.environ.get(variable)
     if password:

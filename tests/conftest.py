@@ -71,11 +71,12 @@ class BoundSession(FlaskSession):
 
 
 @pytest.fixture(autouse=True)
-def _isolated(request, app):
+def _isolated(request):
     """Run each test inside a transaction rolled back at the end (commits become savepoints)."""
-    if "live_server" in request.fixturenames:
+    if "live_server" in request.fixturenames:  # browser tests commit for real, elsewhere
         yield
         return
+    app = request.getfixturevalue("app")
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()

@@ -1,0 +1,1 @@
+"""The shipped reference library: substances, allergen groups, cross-reactions, goals and conditions."""
