@@ -68,7 +68,18 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
+def _writes_expected() -> bool:
+    from flask import has_request_context, request
+
+    return not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS")
+
+
 @event.listens_for(Engine, "begin")
 def _begin_sqlite(conn) -> None:
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+    if conn.dialect.name != "sqlite":
+        return
+    # A transaction that reads and then writes cannot wait for another writer in WAL mode:
+    # SQLite fails it at once ("database is locked"). So a request that may write (any
+    # method but GET/HEAD/OPTIONS, and the CLI) takes the write lock up front and waits its
+    # turn under busy_timeout, while reads never block.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if _writes_expected() else "BEGIN")

@@ -2,5 +2,21 @@
 
 from formulary.audit.models import AuditEvent
 from formulary.auth.models import ApiToken, User
+from formulary.catalogue.models import (
+    AllergenGroup,
+    Condition,
+    CrossReaction,
+    Product,
+    ProductComponent,
+    ProductContraindication,
+    Substance,
+    SubstanceSynonym,
+    TreatmentGoal,
+)
+from formulary.stock.models import Lot, StockMovement
 
-__all__ = ["ApiToken", "AuditEvent", "User"]
+__all__ = [
+    "AllergenGroup", "ApiToken", "AuditEvent", "Condition", "CrossReaction", "Lot", "Product",
+    "ProductComponent", "ProductContraindication", "StockMovement", "Substance",
+    "SubstanceSynonym", "TreatmentGoal", "User",
+]

@@ -39,18 +39,6 @@ def test_token_create_prints_a_working_token_once(runner, client, make_user):
     assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 1
 
 
-def test_setup_twice_changes_nothing(runner):
-    env = {"FORMULARY_ADMIN_PASSWORD": "first-boss-passphrase"}
-    first = runner.invoke(args=["setup", "--demo"], env=env)
-    assert first.exit_code == 0, first.output
-    assert "Created the first admin" in first.output
-    count = db.session.scalar(select(func.count()).select_from(User))
-    second = runner.invoke(args=["setup", "--demo"], env=env)
-    assert second.exit_code == 0, second.output
-    assert "An admin already exists" in second.output
-    assert db.session.scalar(select(func.count()).select_from(User)) == count
-
-
 def _formulary(*args, **env):
     return subprocess.run(
         [sys.executable, "-c", "from formulary.cli import main; main()", *args],
@@ -86,3 +74,28 @@ def test_settings_come_from_the_environment():
              "FORMULARY_EXPIRY_WARNING_DAYS": "45"},
     )
     assert result.stdout.split() == ["sqlite:////tmp/x.db", str(2 * 1024 * 1024), "MDY", "45"]
+
+
+def _row_counts(url: str) -> dict[str, int]:
+    from sqlalchemy import create_engine, inspect, text
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        tables = [t for t in inspect(connection).get_table_names() if t != "alembic_version"]
+        counts = {t: connection.execute(text(f'SELECT count(*) FROM "{t}"')).scalar() for t in tables}
+    engine.dispose()
+    return counts
+
+
+def test_setup_on_a_new_database_then_again_changes_nothing(tmp_path):
+    url = f"sqlite:///{tmp_path / 'setup.db'}"
+    env = {"FORMULARY_DATABASE_URL": url, "FORMULARY_ADMIN_PASSWORD": "first-boss-passphrase"}
+    first = _formulary("setup", "--demo", **env)
+    assert first.returncode == 0, first.stderr
+    assert "Created the first admin" in first.stdout
+    counts = _row_counts(url)
+    assert counts["user"] == 3
+    second = _formulary("setup", "--demo", **env)
+    assert second.returncode == 0, second.stderr
+    assert "An admin already exists" in second.stdout
+    assert _row_counts(url) == counts

@@ -1,0 +1,235 @@
+"""The catalogue: substances, allergen groups, conditions, treatment goals and products."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from formulary.db import utcnow
+from formulary.extensions import db
+
+# Where a row comes from: the shipped reference library (updated by `formulary setup`)
+# or the clinic itself (never touched by setup).
+REFERENCE, CLINIC = "reference", "clinic"
+ORIGIN_CHECK = "origin IN ('reference', 'clinic')"
+
+PRODUCT_CATEGORIES = [
+    "hyaluronic acid", "vitamin", "antioxidant", "amino acid", "peptide", "mineral",
+    "anaesthetic", "diluent", "other",
+]
+COMPONENT_ROLES = ["active", "excipient"]
+CROSS_REACTION_STRENGTHS = ["high", "moderate", "low"]
+
+group_member = Table(
+    "group_member",
+    db.metadata,
+    Column("group_id", ForeignKey("allergen_group.id", ondelete="CASCADE"), primary_key=True),
+    Column("substance_id", ForeignKey("substance.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Substance(db.Model):
+    """Something a patient can react to: an active ingredient or an excipient."""
+
+    __tablename__ = "substance"
+    __table_args__ = (CheckConstraint(ORIGIN_CHECK, name="origin_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # The matching key (formulary.reference.names.normalize_name): unique across names.
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    category: Mapped[str] = mapped_column(String(60), default="other")
+    unii: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    origin: Mapped[str] = mapped_column(String(10), default=CLINIC)
+
+    synonyms: Mapped[list["SubstanceSynonym"]] = relationship(
+        back_populates="substance", cascade="all, delete-orphan", order_by="SubstanceSynonym.name"
+    )
+    groups: Mapped[list["AllergenGroup"]] = relationship(
+        secondary=group_member, back_populates="members", order_by="AllergenGroup.name"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Substance {self.name}>"
+
+
+class SubstanceSynonym(db.Model):
+    """Another name for a substance: a salt, ester, trade name or common name."""
+
+    __tablename__ = "substance_synonym"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    substance_id: Mapped[int] = mapped_column(ForeignKey("substance.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    origin: Mapped[str] = mapped_column(String(10), default=CLINIC)
+
+    substance: Mapped[Substance] = relationship(back_populates="synonyms")
+
+
+class AllergenGroup(db.Model):
+    """A class of substances that matter together for allergy (e.g. parabens)."""
+
+    __tablename__ = "allergen_group"
+    __table_args__ = (CheckConstraint(ORIGIN_CHECK, name="origin_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    origin: Mapped[str] = mapped_column(String(10), default=CLINIC)
+
+    members: Mapped[list[Substance]] = relationship(
+        secondary=group_member, back_populates="groups", order_by=Substance.name
+    )
+
+
+class CrossReaction(db.Model):
+    """A group or substance that cross-reacts with another, with a stated strength."""
+
+    __tablename__ = "cross_reaction"
+    __table_args__ = (
+        CheckConstraint(
+            "(source_group_id IS NULL) <> (source_substance_id IS NULL)", name="one_source"
+        ),
+        CheckConstraint(
+            "(target_group_id IS NULL) <> (target_substance_id IS NULL)", name="one_target"
+        ),
+        CheckConstraint("strength IN ('high', 'moderate', 'low')", name="strength_known"),
+        CheckConstraint(ORIGIN_CHECK, name="origin_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_group_id: Mapped[int | None] = mapped_column(ForeignKey("allergen_group.id"), index=True)
+    source_substance_id: Mapped[int | None] = mapped_column(ForeignKey("substance.id"), index=True)
+    target_group_id: Mapped[int | None] = mapped_column(ForeignKey("allergen_group.id"), index=True)
+    target_substance_id: Mapped[int | None] = mapped_column(ForeignKey("substance.id"), index=True)
+    strength: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(Text, default="")
+    origin: Mapped[str] = mapped_column(String(10), default=CLINIC)
+
+    source_group: Mapped[AllergenGroup | None] = relationship(foreign_keys=[source_group_id])
+    source_substance: Mapped[Substance | None] = relationship(foreign_keys=[source_substance_id])
+    target_group: Mapped[AllergenGroup | None] = relationship(foreign_keys=[target_group_id])
+    target_substance: Mapped[Substance | None] = relationship(foreign_keys=[target_substance_id])
+
+    @property
+    def source_name(self) -> str:
+        return (self.source_group or self.source_substance).name
+
+    @property
+    def target_name(self) -> str:
+        return (self.target_group or self.target_substance).name
+
+
+class Condition(db.Model):
+    """A patient condition that products can name as a contraindication."""
+
+    __tablename__ = "condition"
+    __table_args__ = (CheckConstraint(ORIGIN_CHECK, name="origin_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    origin: Mapped[str] = mapped_column(String(10), default=CLINIC)
+
+
+class TreatmentGoal(db.Model):
+    """What a cocktail aims at: hydration, brightening, …"""
+
+    __tablename__ = "treatment_goal"
+    __table_args__ = (CheckConstraint(ORIGIN_CHECK, name="origin_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    origin: Mapped[str] = mapped_column(String(10), default=CLINIC)
+
+
+class Product(db.Model):
+    """What the clinic buys and stocks: a vial, ampoule or syringe SKU."""
+
+    __tablename__ = "product"
+    __table_args__ = (
+        CheckConstraint("unit_size > 0", name="unit_size_positive"),
+        CheckConstraint("reorder_level IS NULL OR reorder_level >= 0", name="reorder_level_not_negative"),
+        CheckConstraint("expiry_margin_days >= 0", name="expiry_margin_not_negative"),
+        CheckConstraint(
+            "opened_shelf_life_days IS NULL OR opened_shelf_life_days > 0", name="opened_life_positive"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    category: Mapped[str] = mapped_column(String(40), index=True)
+    manufacturer: Mapped[str] = mapped_column(String(200), default="")
+    gtin: Mapped[str | None] = mapped_column(String(14), unique=True)
+    unit: Mapped[str] = mapped_column(String(20), default="mL")
+    # How much of the stock unit one vial/ampoule/syringe holds (2 for a 2 mL vial).
+    unit_size: Mapped[Decimal] = mapped_column(Numeric(12, 3))
+    single_use: Mapped[bool] = mapped_column(default=True)
+    opened_shelf_life_days: Mapped[int | None]
+    storage: Mapped[str] = mapped_column(String(200), default="")
+    reorder_level: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))
+    expiry_margin_days: Mapped[int] = mapped_column(default=0)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    retired: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    composition: Mapped[list["ProductComponent"]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="ProductComponent.position"
+    )
+    contraindications: Mapped[list["ProductContraindication"]] = relationship(
+        back_populates="product", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Product {self.name}>"
+
+
+class ProductComponent(db.Model):
+    """One substance of a product's composition, active or excipient, with its strength."""
+
+    __tablename__ = "product_component"
+    __table_args__ = (
+        UniqueConstraint("product_id", "substance_id"),
+        CheckConstraint("role IN ('active', 'excipient')", name="role_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    substance_id: Mapped[int] = mapped_column(ForeignKey("substance.id"), index=True)
+    role: Mapped[str] = mapped_column(String(10))
+    strength: Mapped[str] = mapped_column(String(60), default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    product: Mapped[Product] = relationship(back_populates="composition")
+    substance: Mapped[Substance] = relationship()
+
+
+class ProductContraindication(db.Model):
+    """A condition that rules a product out (block) or calls for care (caution)."""
+
+    __tablename__ = "product_contraindication"
+    __table_args__ = (CheckConstraint("severity IN ('block', 'caution')", name="severity_known"),)
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), primary_key=True)
+    condition_id: Mapped[int] = mapped_column(ForeignKey("condition.id"), primary_key=True, index=True)
+    severity: Mapped[str] = mapped_column(String(10), default="block")
+
+    product: Mapped[Product] = relationship(back_populates="contraindications")
+    condition: Mapped[Condition] = relationship()

@@ -1,0 +1,187 @@
+"""Creating and changing products with their composition: plain functions that flush."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+
+from formulary.audit.log import record
+from formulary.catalogue.errors import CatalogueError
+from formulary.catalogue.gtin import InvalidGtin, normalize_gtin
+from formulary.catalogue.lookup import find_condition, find_substance
+from formulary.catalogue.models import (
+    COMPONENT_ROLES,
+    PRODUCT_CATEGORIES,
+    Product,
+    ProductComponent,
+    ProductContraindication,
+)
+from formulary.extensions import db
+
+
+@dataclass
+class ComponentData:
+    """One line of a composition as typed: a substance name or synonym, its role, strength."""
+
+    substance: str
+    role: str = "active"
+    strength: str = ""
+
+
+@dataclass
+class ProductData:
+    """Everything a product form or API body says about a product."""
+
+    name: str
+    category: str
+    unit_size: Decimal | str | float
+    unit: str = "mL"
+    manufacturer: str = ""
+    gtin: str | None = None
+    single_use: bool = True
+    opened_shelf_life_days: int | None = None
+    storage: str = ""
+    reorder_level: Decimal | str | float | None = None
+    expiry_margin_days: int = 0
+    notes: str = ""
+    composition: list[ComponentData] = field(default_factory=list)
+    # (condition name, "block" or "caution")
+    contraindications: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _decimal(value, field_name: str, label: str, errors, *, positive: bool) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        errors.append((field_name, f"{label} must be a number (got {value!r})."))
+        return None
+    if not number.is_finite() or number < 0 or (positive and number == 0):
+        bound = "more than" if positive else "at least"
+        errors.append((field_name, f"{label} must be {bound} zero (got {value})."))
+        return None
+    return number
+
+
+def _validate(data: ProductData, product: Product | None) -> tuple[dict, list, list]:
+    errors: list[tuple[str, str]] = []
+    name = " ".join((data.name or "").split())
+    if not name:
+        errors.append(("name", "A product name is required."))
+    elif len(name) > 200:
+        errors.append(("name", "The product name is longer than 200 characters."))
+    else:
+        clash = db.session.scalar(select(Product).where(Product.name == name))
+        if clash is not None and clash is not product:
+            errors.append(("name", f"A product named {name!r} already exists."))
+    if data.category not in PRODUCT_CATEGORIES:
+        choices = ", ".join(PRODUCT_CATEGORIES)
+        errors.append(("category", f"Unknown category {data.category!r}: use one of {choices}."))
+    gtin = None
+    if data.gtin:
+        try:
+            gtin = normalize_gtin(str(data.gtin))
+        except InvalidGtin as error:
+            errors.append(("gtin", str(error) + "."))
+        else:
+            clash = db.session.scalar(select(Product).where(Product.gtin == gtin))
+            if clash is not None and clash is not product:
+                errors.append(("gtin", f"GTIN {gtin} already belongs to {clash.name}."))
+    unit_size = _decimal(data.unit_size, "unit_size", "Content per unit", errors, positive=True)
+    if unit_size is None and not any(f == "unit_size" for f, _ in errors):
+        errors.append(("unit_size", "Content per unit is required (e.g. 2 for a 2 mL vial)."))
+    reorder = _decimal(data.reorder_level, "reorder_level", "Reorder level", errors, positive=False)
+    margin = data.expiry_margin_days or 0
+    if int(margin) < 0:
+        errors.append(("expiry_margin_days", f"The expiry margin cannot be negative (got {margin})."))
+    opened = data.opened_shelf_life_days
+    if not data.single_use and opened is not None and int(opened) <= 0:
+        message = f"Opened shelf life must be at least one day (got {opened})."
+        errors.append(("opened_shelf_life_days", message))
+
+    components, seen = [], set()
+    for index, component in enumerate(data.composition):
+        label = f"composition.{index}"
+        substance = find_substance(component.substance)
+        if substance is None:
+            message = f"Unknown substance {component.substance!r}: add it to the catalogue first."
+            errors.append((f"{label}.substance", message))
+            continue
+        if component.role not in COMPONENT_ROLES:
+            errors.append((f"{label}.role", f"Role must be active or excipient (got {component.role!r})."))
+            continue
+        if substance.id in seen:
+            errors.append((f"{label}.substance", f"{substance.name} is listed twice in the composition."))
+            continue
+        seen.add(substance.id)
+        components.append((substance, component.role, (component.strength or "").strip()[:60]))
+    if not components and not any(f.startswith("composition") for f, _ in errors):
+        errors.append(("composition", "List at least one substance the product contains."))
+
+    contraindications = []
+    for index, (condition_name, severity) in enumerate(data.contraindications):
+        condition = find_condition(condition_name)
+        if condition is None:
+            errors.append((f"contraindications.{index}", f"Unknown condition {condition_name!r}."))
+        elif severity not in ("block", "caution"):
+            message = f"Severity must be block or caution (got {severity!r})."
+            errors.append((f"contraindications.{index}", message))
+        else:
+            contraindications.append((condition, severity))
+    if errors:
+        raise CatalogueError(errors)
+    values = dict(
+        name=name, category=data.category, manufacturer=(data.manufacturer or "").strip(), gtin=gtin,
+        unit=(data.unit or "mL").strip() or "mL", unit_size=unit_size, single_use=bool(data.single_use),
+        opened_shelf_life_days=None if data.single_use else (int(opened) if opened else None),
+        storage=(data.storage or "").strip(), reorder_level=reorder, expiry_margin_days=int(margin),
+        notes=(data.notes or "").strip(),
+    )
+    return values, components, contraindications
+
+
+def _apply(product: Product, values: dict, components, contraindications) -> None:
+    for key, value in values.items():
+        setattr(product, key, value)
+    product.composition = [
+        ProductComponent(substance=substance, role=role, strength=strength, position=position)
+        for position, (substance, role, strength) in enumerate(components)
+    ]
+    product.contraindications = [
+        ProductContraindication(condition=condition, severity=severity)
+        for condition, severity in contraindications
+    ]
+
+
+def create_product(data: ProductData, *, actor) -> Product:
+    """Create a product with its composition; every refused value is reported at once."""
+    values, components, contraindications = _validate(data, None)
+    product = Product()
+    _apply(product, values, components, contraindications)
+    db.session.add(product)
+    db.session.flush()
+    record("product.create", actor=actor, target=product, detail=product.name)
+    return product
+
+
+def update_product(product: Product, data: ProductData, *, actor) -> Product:
+    """Change a product and replace its composition."""
+    values, components, contraindications = _validate(data, product)
+    # Replacing the lists deletes the old rows; flush that first so the unique
+    # (product, substance) pairs do not collide with the new rows.
+    product.composition = []
+    product.contraindications = []
+    db.session.flush()
+    _apply(product, values, components, contraindications)
+    db.session.flush()
+    record("product.update", actor=actor, target=product, detail=product.name)
+    return product
+
+
+def set_retired(product: Product, retired: bool, *, actor) -> None:
+    """Retire a product (no new stock or cocktails) or bring it back."""
+    if product.retired != retired:
+        product.retired = retired
+        db.session.flush()
+        record("product.retire" if retired else "product.unretire", actor=actor, target=product)

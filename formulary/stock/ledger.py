@@ -1,0 +1,159 @@
+"""The ledger: every change of a lot's quantity or status is a movement, made here and only here."""
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from formulary.audit.log import record
+from formulary.catalogue.models import Product
+from formulary.extensions import db
+from formulary.stock.errors import DuplicateLot, InsufficientStock, InvalidStockInput
+from formulary.stock.models import LOT_STATUSES, Lot, StockMovement
+
+ZERO = Decimal(0)
+STATUS_MOVEMENT = {"quarantined": "quarantine", "available": "release", "recalled": "recall"}
+
+
+def _positive(quantity, field: str = "quantity") -> Decimal:
+    quantity = Decimal(quantity)
+    if not quantity.is_finite() or quantity <= 0:
+        raise InvalidStockInput(f"The quantity must be more than zero (got {quantity}).", field)
+    return quantity
+
+
+def _reason(reason: str, required: bool) -> str:
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise InvalidStockInput("Give a reason: it stays in the lot's history.", "reason")
+    return reason
+
+
+def move(lot: Lot, kind: str, delta: Decimal, *, actor, reason: str = "") -> StockMovement:
+    """Change on-hand by delta atomically and append the movement; refuse to go below zero.
+
+    The conditional UPDATE is the concurrency guard: two draws racing for the last stock
+    cannot both pass its WHERE clause, on PostgreSQL (row lock) as on SQLite (write lock).
+    """
+    statement = (
+        update(Lot)
+        .where(Lot.id == lot.id, Lot.on_hand + delta >= 0)
+        .values(on_hand=Lot.on_hand + delta)
+        .returning(Lot.on_hand)
+        .execution_options(synchronize_session=False)
+    )
+    on_hand = db.session.execute(statement).scalar_one_or_none()
+    if on_hand is None:
+        available = db.session.scalar(select(Lot.on_hand).where(Lot.id == lot.id))
+        raise InsufficientStock(lot.product.name, -delta, available, lot.product.unit, lot.lot_number)
+    set_committed_value(lot, "on_hand", on_hand)
+    movement = StockMovement(
+        lot=lot, kind=kind, quantity=delta, on_hand_after=on_hand, reason=reason,
+        user_id=actor.id if actor is not None else None,
+    )
+    db.session.add(movement)
+    return movement
+
+
+def receive(
+    product: Product,
+    *,
+    lot_number: str,
+    expiry: date,
+    quantity,
+    received_on: date,
+    actor,
+    supplier: str = "",
+    unit_cost=None,
+    reason: str = "",
+) -> Lot:
+    """Receive a new lot; a lot number the product already has is refused."""
+    lot_number = (lot_number or "").strip()
+    if not lot_number:
+        raise InvalidStockInput("A lot number is required.", "lot_number")
+    if len(lot_number) > 40:
+        raise InvalidStockInput(f"Lot number {lot_number[:40]}… is longer than 40 characters.", "lot_number")
+    quantity = _positive(quantity)
+    if product.retired:
+        raise InvalidStockInput(f"{product.name} is retired; stock cannot be received for it.", "product")
+    if expiry < received_on:
+        raise InvalidStockInput(
+            f"Expiry {expiry:%Y-%m-%d} is before the receipt date {received_on:%Y-%m-%d}.", "expiry"
+        )
+    if unit_cost is not None and Decimal(unit_cost) < 0:
+        raise InvalidStockInput(f"The unit cost cannot be negative (got {unit_cost}).", "unit_cost")
+    existing = db.session.scalar(
+        select(Lot).where(Lot.product_id == product.id, Lot.lot_number == lot_number)
+    )
+    if existing is not None:
+        raise DuplicateLot(product.name, lot_number, existing.expiry)
+    lot = Lot(
+        product=product, lot_number=lot_number, expiry=expiry, received_on=received_on,
+        supplier=(supplier or "").strip(), unit_cost=unit_cost, on_hand=ZERO,
+    )
+    db.session.add(lot)
+    db.session.flush()
+    move(lot, "receive", quantity, actor=actor, reason=_reason(reason, False) or "received")
+    record("lot.receive", actor=actor, target=lot, detail=f"{product.name} lot {lot_number}: +{quantity}")
+    return lot
+
+
+def receive_more(lot: Lot, quantity, *, actor, reason: str = "") -> StockMovement:
+    """More of an existing lot arrived."""
+    quantity = _positive(quantity)
+    movement = move(lot, "receive", quantity, actor=actor, reason=_reason(reason, False) or "received")
+    record("lot.receive", actor=actor, target=lot, detail=f"lot {lot.lot_number}: +{quantity}")
+    return movement
+
+
+def waste(lot: Lot, quantity, *, actor, reason: str) -> StockMovement:
+    """Throw stock away (broken vial, opened too long …); more than on hand is refused."""
+    quantity = _positive(quantity)
+    movement = move(lot, "waste", -quantity, actor=actor, reason=_reason(reason, True))
+    record("lot.waste", actor=actor, target=lot, detail=f"lot {lot.lot_number}: -{quantity}")
+    return movement
+
+
+def return_to_supplier(lot: Lot, quantity, *, actor, reason: str) -> StockMovement:
+    """Send stock back to the supplier."""
+    quantity = _positive(quantity)
+    movement = move(lot, "return", -quantity, actor=actor, reason=_reason(reason, True))
+    record("lot.return", actor=actor, target=lot, detail=f"lot {lot.lot_number}: -{quantity}")
+    return movement
+
+
+def adjust(lot: Lot, counted, *, actor, reason: str) -> StockMovement | None:
+    """Stocktake: state the counted quantity; the difference becomes an adjust movement."""
+    counted = Decimal(counted)
+    if not counted.is_finite() or counted < 0:
+        raise InvalidStockInput(f"The counted quantity cannot be negative (got {counted}).", "quantity")
+    reason = _reason(reason, True)
+    # Read under the same guard as every move, so a concurrent draw is not counted twice.
+    current = db.session.scalar(select(Lot.on_hand).where(Lot.id == lot.id))
+    delta = counted - current
+    if delta == 0:
+        return None
+    movement = move(lot, "adjust", delta, actor=actor, reason=reason)
+    record("lot.adjust", actor=actor, target=lot, detail=f"lot {lot.lot_number}: counted {counted}")
+    return movement
+
+
+def set_status(lot: Lot, status: str, *, actor, reason: str) -> StockMovement | None:
+    """Quarantine, release or recall a lot; recorded in its history like any movement."""
+    if status not in LOT_STATUSES:
+        raise InvalidStockInput(f"Unknown status {status!r}: use {', '.join(LOT_STATUSES)}.", "status")
+    reason = _reason(reason, True)
+    if status == lot.status:
+        return None
+    if lot.status == "recalled":
+        raise InvalidStockInput(f"Lot {lot.lot_number} is recalled; a recall cannot be undone.", "status")
+    lot.status = status
+    movement = StockMovement(
+        lot=lot, kind=STATUS_MOVEMENT[status], quantity=ZERO, on_hand_after=lot.on_hand,
+        reason=reason, user_id=actor.id if actor is not None else None,
+    )
+    db.session.add(movement)
+    db.session.flush()
+    record(f"lot.{STATUS_MOVEMENT[status]}", actor=actor, target=lot, detail=f"lot {lot.lot_number}")
+    return movement

@@ -1,0 +1,86 @@
+"""Lots and the stock ledger."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from formulary.catalogue.models import Product
+from formulary.db import utcnow
+from formulary.extensions import db
+
+LOT_STATUSES = ["available", "quarantined", "recalled"]
+# Quantity movements change on-hand; status movements record a change of status (quantity 0).
+QUANTITY_KINDS = ["receive", "administer", "waste", "adjust", "return"]
+STATUS_KINDS = ["quarantine", "release", "recall"]
+MOVEMENT_KINDS = QUANTITY_KINDS + STATUS_KINDS
+
+QUANTITY = Numeric(14, 3)
+
+
+class Lot(db.Model):
+    """One batch of a product: lot number, expiry, status and the quantity on hand."""
+
+    __tablename__ = "lot"
+    __table_args__ = (
+        UniqueConstraint("product_id", "lot_number"),
+        # The ledger's cached sum; the database itself refuses a negative stock.
+        CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+        CheckConstraint("status IN ('available', 'quarantined', 'recalled')", name="status_known"),
+        CheckConstraint("unit_cost IS NULL OR unit_cost >= 0", name="unit_cost_not_negative"),
+        Index("ix_lot_product_expiry", "product_id", "expiry"),
+        Index("ix_lot_expiry", "expiry"),
+        Index("ix_lot_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    lot_number: Mapped[str] = mapped_column(String(40))
+    expiry: Mapped[date]
+    received_on: Mapped[date]
+    supplier: Mapped[str] = mapped_column(String(200), default="")
+    unit_cost: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
+    status: Mapped[str] = mapped_column(String(12), default="available")
+    on_hand: Mapped[Decimal] = mapped_column(QUANTITY, default=Decimal(0))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    product: Mapped[Product] = relationship()
+    movements: Mapped[list["StockMovement"]] = relationship(
+        back_populates="lot", order_by="StockMovement.id"
+    )
+
+    @property
+    def value(self) -> Decimal | None:
+        """What the stock on hand cost (unit cost is per stock unit)."""
+        return None if self.unit_cost is None else (self.on_hand * self.unit_cost).quantize(Decimal("0.01"))
+
+    def __repr__(self) -> str:
+        return f"<Lot {self.lot_number} of product {self.product_id}>"
+
+
+class StockMovement(db.Model):
+    """One line of the ledger: never edited, never deleted; a correction is a new line."""
+
+    __tablename__ = "stock_movement"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN (" + ", ".join(f"'{k}'" for k in MOVEMENT_KINDS) + ")", name="kind_known"
+        ),
+        CheckConstraint("on_hand_after >= 0", name="on_hand_after_not_negative"),
+        Index("ix_stock_movement_lot_id", "lot_id", "id"),
+        Index("ix_stock_movement_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id"))
+    kind: Mapped[str] = mapped_column(String(12))
+    # Signed: positive into stock, negative out of it.
+    quantity: Mapped[Decimal] = mapped_column(QUANTITY)
+    on_hand_after: Mapped[Decimal] = mapped_column(QUANTITY)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    lot: Mapped[Lot] = relationship(back_populates="movements")
+    user = relationship("User")
