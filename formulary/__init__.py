@@ -50,8 +50,10 @@ def register_blueprints(app: Flask) -> None:
     from formulary.audit.views import bp as audit_bp
     from formulary.auth.admin import bp as admin_bp
     from formulary.auth.views import bp as auth_bp
+    from formulary.catalogue.views import bp as catalogue_bp
     from formulary.dashboard.views import bp as dashboard_bp
+    from formulary.stock.views import bp as stock_bp
 
-    for blueprint in (auth_bp, admin_bp, audit_bp, dashboard_bp):
+    for blueprint in (auth_bp, admin_bp, audit_bp, dashboard_bp, catalogue_bp, stock_bp):
         app.register_blueprint(blueprint)
     register_api(app)

@@ -169,3 +169,78 @@ def api_token(make_user):
         return user, token
 
     return build
+
+
+@pytest.fixture
+def make_substance():
+    """Builder: make_substance("methylparaben", synonyms=[...], groups=["parabens"]) → Substance."""
+    from formulary.catalogue.lookup import find_group, find_substance
+    from formulary.catalogue.models import AllergenGroup, Substance, SubstanceSynonym
+    from formulary.reference.names import normalize_name
+
+    def build(name: str, *, synonyms=(), groups=(), category: str = "other"):
+        substance = find_substance(name)
+        if substance is None:
+            substance = Substance(name=name, key=normalize_name(name), category=category)
+            db.session.add(substance)
+        for synonym in synonyms:
+            substance.synonyms.append(SubstanceSynonym(name=synonym, key=normalize_name(synonym)))
+        for group_name in groups:
+            group = find_group(group_name)
+            if group is None:
+                group = AllergenGroup(name=group_name, key=normalize_name(group_name))
+                db.session.add(group)
+            group.members.append(substance)
+        db.session.flush()
+        return substance
+
+    return build
+
+
+@pytest.fixture
+def make_product(make_substance):
+    """Builder: make_product("Vitamin C 20% 5 mL", composition=[("ascorbic acid", "active")])."""
+    from formulary.catalogue.products import ComponentData, ProductData, create_product
+
+    counter = iter(range(1, 100_000))
+
+    def build(name: str | None = None, *, composition=(("sodium hyaluronate", "active"),),
+              category: str = "hyaluronic acid", unit_size="2", single_use=True, **fields):
+        for substance_name, _role in composition:
+            make_substance(substance_name)
+        data = ProductData(
+            name=name or f"Product {next(counter)}", category=category, unit_size=unit_size,
+            single_use=single_use,
+            composition=[ComponentData(substance=s, role=r) for s, r in composition], **fields,
+        )
+        product = create_product(data, actor=None)
+        db.session.flush()
+        return product
+
+    return build
+
+
+@pytest.fixture
+def make_lot():
+    """Builder: make_lot(product, quantity="10", expiry=date(...), status="available") → Lot."""
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from formulary.stock.ledger import receive, set_status
+
+    counter = iter(range(1, 100_000))
+
+    def build(product, *, quantity="10", expiry: date | None = None, received_on: date | None = None,
+              lot_number: str | None = None, status: str = "available", unit_cost=None, supplier=""):
+        received_on = received_on or date(2026, 1, 1)
+        lot = receive(
+            product, lot_number=lot_number or f"L{next(counter):05d}",
+            expiry=expiry or date.today() + timedelta(days=365), quantity=Decimal(quantity),
+            received_on=received_on, actor=None, unit_cost=unit_cost, supplier=supplier,
+        )
+        if status != "available":
+            set_status(lot, status, actor=None, reason="set up by a test")
+        db.session.flush()
+        return lot
+
+    return build

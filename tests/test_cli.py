@@ -6,7 +6,7 @@ import sys
 
 from sqlalchemy import func, select
 
-from formulary.auth.models import ApiToken, User
+from formulary.auth.models import ApiToken
 from formulary.auth.users import find_user
 from formulary.extensions import db
 

@@ -18,8 +18,8 @@ class ErrorSchema(ma.Schema):
 
 def register_api(app: Flask) -> None:
     """Register every API blueprint with the Api object (so each lands in openapi.json)."""
-    from formulary.api import me
+    from formulary.api import catalogue, me, stock
 
     api.ERROR_SCHEMA = ErrorSchema
-    for module in (me,):
+    for module in (me, catalogue, stock):
         api.register_blueprint(module.blp, url_prefix="/api/v1")

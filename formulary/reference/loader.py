@@ -105,9 +105,10 @@ def _read_substances(directory: Path, keys: _Keys) -> dict[str, dict]:
         unii = row["unii"] or None
         if unii and not _UNII.fullmatch(unii):
             raise ReferenceDataError(file, line, unii, "a UNII is 10 capital letters and digits")
-        if unii and unii in uniis:
+        if unii in uniis:
             raise ReferenceDataError(file, line, unii, f"UNII already given to {uniis[unii]!r}")
-        uniis[unii] = row["name"]
+        if unii:
+            uniis[unii] = row["name"]
         entries[normalize_name(row["name"])] = {
             "name": row["name"],
             "category": _enum(SubstanceCategory, file, line, row["category"]),
@@ -133,10 +134,10 @@ def _read_groups(directory: Path, keys: _Keys) -> dict[str, dict]:
 
 
 def _lookup(entries: dict[str, dict], kind: str, file: str, line: int, name: str) -> dict:
-    """Find an entry by its canonical name; synonyms are not accepted in data files."""
+    """Find an entry by its canonical name: data files never refer to things by synonym."""
     entry = entries.get(normalize_name(name))
-    if entry is None or normalize_name(entry["name"]) != normalize_name(name):
-        raise ReferenceDataError(file, line, name, f"unknown {kind}")
+    if entry is None:
+        raise ReferenceDataError(file, line, name, f"unknown {kind} (not a canonical name)")
     return entry
 
 
