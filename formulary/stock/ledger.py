@@ -13,13 +13,26 @@ from formulary.stock.errors import DuplicateLot, InsufficientStock, InvalidStock
 from formulary.stock.models import LOT_STATUSES, Lot, StockMovement
 
 ZERO = Decimal(0)
+# Quantities are stored as NUMERIC(14, 3): refuse what would not fit rather than round it.
+MAX_QUANTITY = Decimal("1000000000")
 STATUS_MOVEMENT = {"quarantined": "quarantine", "available": "release", "recalled": "recall"}
 
 
 def _positive(quantity, field: str = "quantity") -> Decimal:
-    quantity = Decimal(quantity)
+    try:
+        quantity = Decimal(str(quantity))
+    except ArithmeticError:
+        raise InvalidStockInput(f"The quantity must be a number (got {quantity!r}).", field) from None
     if not quantity.is_finite() or quantity <= 0:
         raise InvalidStockInput(f"The quantity must be more than zero (got {quantity}).", field)
+    return _storable(quantity, field, "quantity")
+
+
+def _storable(quantity: Decimal, field: str, label: str) -> Decimal:
+    if quantity >= MAX_QUANTITY:
+        raise InvalidStockInput(f"The {label} {quantity} is too large.", field)
+    if quantity != quantity.quantize(Decimal("0.001")):
+        raise InvalidStockInput(f"The {label} {quantity} has more than 3 decimals.", field)
     return quantity
 
 
@@ -81,8 +94,15 @@ def receive(
         raise InvalidStockInput(
             f"Expiry {expiry:%Y-%m-%d} is before the receipt date {received_on:%Y-%m-%d}.", "expiry"
         )
-    if unit_cost is not None and Decimal(unit_cost) < 0:
-        raise InvalidStockInput(f"The unit cost cannot be negative (got {unit_cost}).", "unit_cost")
+    if unit_cost in (None, ""):
+        unit_cost = None
+    else:
+        try:
+            unit_cost = Decimal(str(unit_cost))
+        except ArithmeticError:
+            raise InvalidStockInput(f"The unit cost must be a number (got {unit_cost!r}).", "unit_cost") from None
+        if not unit_cost.is_finite() or unit_cost < 0:
+            raise InvalidStockInput(f"The unit cost cannot be negative (got {unit_cost}).", "unit_cost")
     existing = db.session.scalar(
         select(Lot).where(Lot.product_id == product.id, Lot.lot_number == lot_number)
     )
@@ -125,9 +145,13 @@ def return_to_supplier(lot: Lot, quantity, *, actor, reason: str) -> StockMoveme
 
 def adjust(lot: Lot, counted, *, actor, reason: str) -> StockMovement | None:
     """Stocktake: state the counted quantity; the difference becomes an adjust movement."""
-    counted = Decimal(counted)
+    try:
+        counted = Decimal(str(counted))
+    except ArithmeticError:
+        raise InvalidStockInput(f"The counted quantity must be a number (got {counted!r}).", "quantity") from None
     if not counted.is_finite() or counted < 0:
         raise InvalidStockInput(f"The counted quantity cannot be negative (got {counted}).", "quantity")
+    counted = _storable(counted, "quantity", "counted quantity")
     reason = _reason(reason, True)
     # Read under the same guard as every move, so a concurrent draw is not counted twice.
     current = db.session.scalar(select(Lot.on_hand).where(Lot.id == lot.id))
