@@ -1,5 +1,6 @@
 """Bare extension objects, bound to the app in create_app so nothing imports in a circle."""
 
+import marshmallow as ma
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -10,8 +11,23 @@ from flask_wtf import CSRFProtect
 from formulary.db import Base
 
 
+class ErrorSchema(ma.Schema):
+    """Every API error answer: a sentence, and what was wrong where the input was invalid."""
+
+    class Meta:
+        name = "Error"
+
+    message = ma.fields.String(required=True, metadata={"description": "A sentence for a person"})
+    errors = ma.fields.List(
+        ma.fields.Dict(),
+        metadata={"description": "Each invalid field (or sheet row) and what is wrong with it"},
+    )
+
+
 class FormularyApi(Api):
     """flask-smorest's Api, minus its app-wide JSON error handler (errors.py renders both)."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def _register_error_handlers(self) -> None:
         pass

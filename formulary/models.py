@@ -6,6 +6,7 @@ from formulary.catalogue.models import (
     AllergenGroup,
     Condition,
     CrossReaction,
+    GroupSynonym,
     Product,
     ProductComponent,
     ProductContraindication,
@@ -16,7 +17,7 @@ from formulary.catalogue.models import (
 from formulary.stock.models import Lot, StockMovement
 
 __all__ = [
-    "AllergenGroup", "ApiToken", "AuditEvent", "Condition", "CrossReaction", "Lot", "Product",
+    "AllergenGroup", "ApiToken", "AuditEvent", "Condition", "CrossReaction", "GroupSynonym", "Lot", "Product",
     "ProductComponent", "ProductContraindication", "StockMovement", "Substance",
     "SubstanceSynonym", "TreatmentGoal", "User",
 ]

@@ -2,7 +2,14 @@
 
 from sqlalchemy import or_, select
 
-from formulary.catalogue.models import AllergenGroup, Condition, Substance, SubstanceSynonym, TreatmentGoal
+from formulary.catalogue.models import (
+    AllergenGroup,
+    Condition,
+    GroupSynonym,
+    Substance,
+    SubstanceSynonym,
+    TreatmentGoal,
+)
 from formulary.extensions import db
 from formulary.reference.names import normalize_name
 
@@ -19,9 +26,14 @@ def find_substance(name: str) -> Substance | None:
 
 
 def find_group(name: str) -> AllergenGroup | None:
-    """The allergen group with this name."""
+    """The allergen group with this name or synonym."""
     key = normalize_name(name or "")
-    return db.session.scalar(select(AllergenGroup).where(AllergenGroup.key == key)) if key else None
+    if not key:
+        return None
+    synonym_of = select(GroupSynonym.group_id).where(GroupSynonym.key == key)
+    return db.session.scalar(
+        select(AllergenGroup).where(or_(AllergenGroup.key == key, AllergenGroup.id.in_(synonym_of)))
+    )
 
 
 def find_condition(name: str) -> Condition | None:

@@ -94,6 +94,23 @@ class AllergenGroup(db.Model):
     members: Mapped[list[Substance]] = relationship(
         secondary=group_member, back_populates="groups", order_by=Substance.name
     )
+    synonyms: Mapped[list["GroupSynonym"]] = relationship(
+        back_populates="group", cascade="all, delete-orphan", order_by="GroupSynonym.name"
+    )
+
+
+class GroupSynonym(db.Model):
+    """Another name for an allergen group ("sulphites", "PABA esters")."""
+
+    __tablename__ = "group_synonym"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("allergen_group.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    origin: Mapped[str] = mapped_column(String(10), default=CLINIC)
+
+    group: Mapped[AllergenGroup] = relationship(back_populates="synonyms")
 
 
 class CrossReaction(db.Model):

@@ -1,4 +1,4 @@
-"""The demo clinic that `formulary setup --demo` loads; loading it twice changes nothing."""
+"""The demo clinic's users."""
 
 from formulary.auth.permissions import Role
 from formulary.auth.users import create_user, find_user
@@ -10,11 +10,11 @@ DEMO_USERS = [
 ]
 
 
-def load_demo() -> list[str]:
-    """Add the demo users (and, as features land, the demo clinic's data)."""
+def load() -> list[str]:
+    """Add the demo users that are missing."""
     lines = []
     for username, full_name, role in DEMO_USERS:
         if find_user(username) is None:
             create_user(username, DEMO_PASSWORD, role, full_name=full_name)
             lines.append(f"Demo user {username} ({role}), password {DEMO_PASSWORD}")
-    return lines or ["Demo data already loaded."]
+    return lines or ["Demo users already there."]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 
 from formulary.reference.names import normalize_name
@@ -245,4 +246,10 @@ def load_library(directory: Path | None = None) -> ReferenceLibrary:
     # The loader builds the dataclasses above, so it is imported here, not at the top.
     from formulary.reference.loader import read_library
 
-    return read_library(directory or DATA_DIR)
+    return read_library(Path(directory) if directory is not None else DATA_DIR)
+
+
+@cache
+def shipped_library() -> ReferenceLibrary:
+    """The shipped library, read and validated once per process."""
+    return load_library()

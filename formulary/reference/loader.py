@@ -91,6 +91,7 @@ def _rows(
 
 
 def _enum(enum: type, file: str, line: int, value: str):
+    """Turn a cell into a member of enum, or refuse it listing the allowed values."""
     try:
         return enum(value)
     except ValueError:

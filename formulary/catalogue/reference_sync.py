@@ -1,0 +1,155 @@
+"""Loading the shipped reference library into the database, leaving a clinic's own rows alone.
+
+Rows are matched by their normalized name key. A reference row is added when missing and
+brought up to date when the library changed; a row the clinic made itself (origin
+"clinic") is never changed, and where a clinic row already uses a name the library's row
+is skipped and reported.
+"""
+
+from sqlalchemy import select
+
+from formulary.catalogue.models import (
+    CLINIC,
+    REFERENCE,
+    AllergenGroup,
+    Condition,
+    CrossReaction,
+    GroupSynonym,
+    Substance,
+    SubstanceSynonym,
+    TreatmentGoal,
+)
+from formulary.extensions import db
+from formulary.reference.library import ReferenceLibrary, shipped_library
+from formulary.reference.names import normalize_name
+
+
+class _Tally:
+    def __init__(self):
+        self.added = self.updated = 0
+        self.skipped: list[str] = []
+
+    def set(self, row, **values) -> None:
+        """Set values on a row, counting it as updated if any differed (new rows are not)."""
+        changed = False
+        for name, value in values.items():
+            if getattr(row, name) != value:
+                setattr(row, name, value)
+                changed = True
+        self.updated += changed and row.id is not None
+
+
+def _by_key(model) -> dict:
+    return {row.key: row for row in db.session.scalars(select(model))}
+
+
+def _sync_substances(library: ReferenceLibrary, tally: _Tally) -> dict[str, Substance]:
+    substances, synonyms = _by_key(Substance), _by_key(SubstanceSynonym)
+    for ref in library.substances:
+        key = normalize_name(ref.name)
+        row = substances.get(key)
+        if row is None and key in synonyms:
+            tally.skipped.append(f"substance {ref.name!r} (already a synonym of {synonyms[key].substance.name})")
+            continue
+        if row is None:
+            row = substances[key] = Substance(key=key, origin=REFERENCE, name=ref.name)
+            db.session.add(row)
+            tally.added += 1
+        elif row.origin == CLINIC:
+            tally.skipped.append(f"substance {ref.name!r} (the clinic's own)")
+            continue
+        tally.set(row, name=ref.name, category=str(ref.category), unii=ref.unii, note=ref.note or "")
+        for synonym in ref.synonyms:
+            synonym_key = normalize_name(synonym)
+            existing = synonyms.get(synonym_key)
+            if existing is None and synonym_key not in substances:
+                synonyms[synonym_key] = SubstanceSynonym(name=synonym, key=synonym_key, origin=REFERENCE)
+                row.synonyms.append(synonyms[synonym_key])
+                tally.added += 1
+            elif existing is not None and existing.substance is row and existing.origin == REFERENCE:
+                tally.set(existing, name=synonym)
+    return substances
+
+
+def _sync_groups(library: ReferenceLibrary, substances: dict, tally: _Tally) -> dict[str, AllergenGroup]:
+    groups, synonyms = _by_key(AllergenGroup), _by_key(GroupSynonym)
+    for ref in library.groups:
+        key = normalize_name(ref.name)
+        row = groups.get(key)
+        if row is None:
+            row = groups[key] = AllergenGroup(key=key, origin=REFERENCE, name=ref.name)
+            db.session.add(row)
+            tally.added += 1
+        elif row.origin == CLINIC:
+            tally.skipped.append(f"group {ref.name!r} (the clinic's own)")
+            continue
+        tally.set(row, name=ref.name, description=ref.description, note=ref.note or "")
+        # The library's members, plus any substance the clinic itself put in the group.
+        members = [substances[normalize_name(m)] for m in ref.members if normalize_name(m) in substances]
+        members += [m for m in row.members if m.origin == CLINIC and m not in members]
+        if set(members) != set(row.members):
+            tally.updated += row.id is not None
+            row.members = members
+        for synonym in ref.synonyms:
+            synonym_key = normalize_name(synonym)
+            if synonym_key not in synonyms and synonym_key not in groups:
+                synonyms[synonym_key] = GroupSynonym(name=synonym, key=synonym_key, origin=REFERENCE)
+                row.synonyms.append(synonyms[synonym_key])
+                tally.added += 1
+    return groups
+
+
+def _sync_cross_reactions(library, substances, groups, tally: _Tally) -> None:
+    def side(kind, name):
+        target = (groups if str(kind) == "group" else substances).get(normalize_name(name))
+        return (str(kind), target)
+
+    existing = {}
+    for row in db.session.scalars(select(CrossReaction).where(CrossReaction.origin == REFERENCE)):
+        source = ("group", row.source_group) if row.source_group else ("substance", row.source_substance)
+        target = ("group", row.target_group) if row.target_group else ("substance", row.target_substance)
+        existing[(source, target)] = row
+    for ref in library.cross_reactions:
+        source, target = side(ref.source_kind, ref.source), side(ref.target_kind, ref.target)
+        if source[1] is None or target[1] is None or source[1].origin == CLINIC or target[1].origin == CLINIC:
+            continue
+        row = existing.get((source, target))
+        if row is None:
+            row = CrossReaction(origin=REFERENCE)
+            setattr(row, f"source_{source[0]}", source[1])
+            setattr(row, f"target_{target[0]}", target[1])
+            db.session.add(row)
+            tally.added += 1
+        tally.set(row, strength=str(ref.strength), note=ref.note or "")
+
+
+def _sync_named(model, refs, tally: _Tally) -> None:
+    rows = _by_key(model)
+    for ref in refs:
+        key = normalize_name(ref.name)
+        row = rows.get(key)
+        if row is None:
+            db.session.add(model(key=key, origin=REFERENCE, name=ref.name, description=ref.description))
+            tally.added += 1
+        elif row.origin == REFERENCE:
+            tally.set(row, name=ref.name, description=ref.description)
+
+
+def sync_reference_library(library: ReferenceLibrary | None = None) -> list[str]:
+    """Add or update reference rows; report what changed and what was left to the clinic."""
+    library = library or shipped_library()
+    tally = _Tally()
+    with db.session.no_autoflush:
+        substances = _sync_substances(library, tally)
+        groups = _sync_groups(library, substances, tally)
+        _sync_cross_reactions(library, substances, groups, tally)
+        _sync_named(TreatmentGoal, library.goals, tally)
+        _sync_named(Condition, library.conditions, tally)
+    db.session.flush()
+    if not tally.added and not tally.updated:
+        lines = ["Reference library is up to date."]
+    else:
+        updated = f", {tally.updated} updated" if tally.updated else ""
+        lines = [f"Reference library: {tally.added} rows added{updated}."]
+    lines += [f"  left alone: {item}" for item in tally.skipped]
+    return lines

@@ -1,0 +1,15 @@
+"""The demo clinic that `formulary setup --demo` loads; loading it twice changes nothing."""
+
+from datetime import date
+
+
+def load_demo(today: date | None = None) -> list[str]:
+    """Add each part of the demo clinic that is not there yet, relative to `today`."""
+    from formulary.demo import catalogue, stock, users
+
+    today = today or date.today()
+    lines = []
+    lines += users.load()
+    lines += catalogue.load()
+    lines += stock.load(today)
+    return lines
