@@ -14,10 +14,11 @@ from formulary.catalogue.models import (
     SubstanceSynonym,
     TreatmentGoal,
 )
+from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion
 from formulary.stock.models import Lot, StockMovement
 
 __all__ = [
-    "AllergenGroup", "ApiToken", "AuditEvent", "Condition", "CrossReaction", "GroupSynonym", "Lot", "Product",
+    "AllergenGroup", "ApiToken", "AuditEvent", "Cocktail", "CocktailComponent", "CocktailVersion", "Condition", "CrossReaction", "GroupSynonym", "Lot", "Product",
     "ProductComponent", "ProductContraindication", "StockMovement", "Substance",
     "SubstanceSynonym", "TreatmentGoal", "User",
 ]

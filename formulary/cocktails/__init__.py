@@ -1,0 +1,1 @@
+"""Cocktails: versioned recipes per treatment goal."""
