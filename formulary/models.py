@@ -15,9 +15,20 @@ from formulary.catalogue.models import (
     TreatmentGoal,
 )
 from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion
+from formulary.patients.models import Allergy, Patient, PatientCondition
 from formulary.stock.models import Lot, StockMovement
+from formulary.treatments.models import (
+    ClinicText,
+    Override,
+    Reaction,
+    SafetyCheck,
+    SessionDraw,
+    TreatmentSession,
+)
 
 __all__ = [
+    "Allergy", "ClinicText", "Override", "Patient", "PatientCondition", "Reaction", "SafetyCheck",
+    "SessionDraw", "TreatmentSession",
     "AllergenGroup", "ApiToken", "AuditEvent", "Cocktail", "CocktailComponent", "CocktailVersion", "Condition", "CrossReaction", "GroupSynonym", "Lot", "Product",
     "ProductComponent", "ProductContraindication", "StockMovement", "Substance",
     "SubstanceSynonym", "TreatmentGoal", "User",

@@ -81,6 +81,8 @@ class StockMovement(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What caused it, when it was a treatment session (recall leads from a lot to its patients).
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("treatment_session.id"), index=True)
 
     lot: Mapped[Lot] = relationship(back_populates="movements")
     user = relationship("User")

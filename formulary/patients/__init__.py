@@ -1,0 +1,1 @@
+"""Patients, their allergies and conditions."""

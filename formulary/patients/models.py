@@ -1,0 +1,98 @@
+"""Patients with the minimum needed: identity, allergies (FHIR AllergyIntolerance fields), conditions."""
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from formulary.catalogue.models import AllergenGroup, Condition, Substance
+from formulary.db import utcnow
+from formulary.extensions import db
+
+ALLERGY_STATUSES = ["unknown", "none-known", "recorded"]
+CRITICALITIES = ["low", "high", "unable-to-assess"]
+CLINICAL_STATUSES = ["active", "inactive", "resolved"]
+SKIN_TYPES = ["I", "II", "III", "IV", "V", "VI"]
+
+
+def _in(column: str, values: list[str]) -> str:
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+class Patient(db.Model):
+    """A patient of the clinic."""
+
+    __tablename__ = "patient"
+    __table_args__ = (
+        CheckConstraint(_in("allergy_status", ALLERGY_STATUSES), name="allergy_status_known"),
+        Index("ix_patient_name", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[date | None]
+    # The clinic's own patient number, unique when given.
+    reference: Mapped[str | None] = mapped_column(String(40), unique=True)
+    skin_type: Mapped[str] = mapped_column(String(4), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # "none-known" is a recorded statement; "unknown" means nobody asked yet.
+    allergy_status: Mapped[str] = mapped_column(String(12), default="unknown")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    allergies: Mapped[list["Allergy"]] = relationship(back_populates="patient", order_by="Allergy.id")
+    conditions: Mapped[list["PatientCondition"]] = relationship(
+        back_populates="patient", cascade="all, delete-orphan"
+    )
+
+
+class Allergy(db.Model):
+    """An allergy or intolerance: coded as a substance or group, or free text when nothing fits."""
+
+    __tablename__ = "allergy"
+    __table_args__ = (
+        CheckConstraint(
+            "(CASE WHEN substance_id IS NULL THEN 0 ELSE 1 END + CASE WHEN group_id IS NULL THEN 0 ELSE 1 END"
+            " + CASE WHEN text IS NULL THEN 0 ELSE 1 END) = 1",
+            name="one_allergen",
+        ),
+        CheckConstraint(_in("criticality", CRITICALITIES), name="criticality_known"),
+        CheckConstraint(_in("status", CLINICAL_STATUSES), name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    substance_id: Mapped[int | None] = mapped_column(ForeignKey("substance.id"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("allergen_group.id"), index=True)
+    text: Mapped[str | None] = mapped_column(String(300))
+    criticality: Mapped[str] = mapped_column(String(20), default="unable-to-assess")
+    reaction: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    patient: Mapped[Patient] = relationship(back_populates="allergies")
+    substance: Mapped[Substance | None] = relationship()
+    group: Mapped[AllergenGroup | None] = relationship()
+    recorded_by = relationship("User")
+
+    @property
+    def label(self) -> str:
+        """What the patient is allergic to, as the UI names it."""
+        if self.substance is not None:
+            return self.substance.name
+        if self.group is not None:
+            return self.group.name
+        return self.text or ""
+
+
+class PatientCondition(db.Model):
+    """A condition the patient has (pregnancy, anticoagulant therapy …)."""
+
+    __tablename__ = "patient_condition"
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), primary_key=True)
+    condition_id: Mapped[int] = mapped_column(ForeignKey("condition.id"), primary_key=True, index=True)
+    noted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    patient: Mapped[Patient] = relationship(back_populates="conditions")
+    condition: Mapped[Condition] = relationship()

@@ -1,0 +1,1 @@
+"""Treatment sessions: plan, check, administer, and what happened afterwards."""

@@ -1,0 +1,142 @@
+"""Treatment sessions with their checks, override, draws and reactions: kept for years, never edited."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from formulary.cocktails.models import CocktailVersion
+from formulary.db import utcnow
+from formulary.extensions import db
+from formulary.patients.models import Patient
+from formulary.stock.models import QUANTITY, Lot
+
+SESSION_STATUSES = ["planned", "checked", "administered", "cancelled"]
+OUTCOMES = ["clear", "caution", "blocked"]
+
+
+class TreatmentSession(db.Model):
+    """One treatment of one patient with one cocktail version on a date, by a practitioner."""
+
+    __tablename__ = "treatment_session"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('planned', 'checked', 'administered', 'cancelled')", name="status_known"
+        ),
+        Index("ix_treatment_session_scheduled_for", "scheduled_for"),
+        Index("ix_treatment_session_patient_id", "patient_id", "scheduled_for"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
+    cocktail_version_id: Mapped[int] = mapped_column(ForeignKey("cocktail_version.id"), index=True)
+    scheduled_for: Mapped[date]
+    practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="planned")
+    areas: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    administered_at: Mapped[datetime | None]
+    administered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    patient: Mapped[Patient] = relationship()
+    cocktail_version: Mapped[CocktailVersion] = relationship()
+    practitioner = relationship("User", foreign_keys=[practitioner_id])
+    administered_by = relationship("User", foreign_keys=[administered_by_id])
+    checks: Mapped[list["SafetyCheck"]] = relationship(back_populates="session", order_by="SafetyCheck.id")
+    draws: Mapped[list["SessionDraw"]] = relationship(back_populates="session", order_by="SessionDraw.id")
+    reactions: Mapped[list["Reaction"]] = relationship(back_populates="session", order_by="Reaction.id")
+
+
+class SafetyCheck(db.Model):
+    """One run of the pre-session check, with its outcome and findings as they were then."""
+
+    __tablename__ = "safety_check"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('clear', 'caution', 'blocked')", name="outcome_known"),
+        Index("ix_safety_check_patient_id", "patient_id", "run_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("treatment_session.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
+    cocktail_version_id: Mapped[int] = mapped_column(ForeignKey("cocktail_version.id"))
+    checked_for: Mapped[date]
+    outcome: Mapped[str] = mapped_column(String(10))
+    # The findings exactly as shown, JSON: a check is a record of what was known then.
+    findings: Mapped[str] = mapped_column(Text)
+    run_at: Mapped[datetime] = mapped_column(default=utcnow)
+    run_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    acknowledged_at: Mapped[datetime | None]
+
+    session: Mapped[TreatmentSession | None] = relationship(back_populates="checks")
+    run_by = relationship("User", foreign_keys=[run_by_id])
+    acknowledged_by = relationship("User", foreign_keys=[acknowledged_by_id])
+    override: Mapped["Override | None"] = relationship(back_populates="check")
+
+
+class Override(db.Model):
+    """A blocked check overridden by a role allowed to, with a written reason."""
+
+    __tablename__ = "override"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_id: Mapped[int] = mapped_column(ForeignKey("safety_check.id"), unique=True)
+    by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str] = mapped_column(Text)
+
+    check: Mapped[SafetyCheck] = relationship(back_populates="override")
+    by = relationship("User")
+
+
+class SessionDraw(db.Model):
+    """What a session took from one lot: administered into the patient and wasted."""
+
+    __tablename__ = "session_draw"
+    __table_args__ = (
+        CheckConstraint("administered >= 0 AND wasted >= 0", name="amounts_not_negative"),
+        Index("ix_session_draw_lot_id", "lot_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_session.id"), index=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    administered: Mapped[Decimal] = mapped_column(QUANTITY)
+    wasted: Mapped[Decimal] = mapped_column(QUANTITY, default=Decimal(0))
+
+    session: Mapped[TreatmentSession] = relationship(back_populates="draws")
+    lot: Mapped[Lot] = relationship()
+    product = relationship("Product")
+
+
+class Reaction(db.Model):
+    """A reaction noticed after a session; it can become a recorded allergy in one step."""
+
+    __tablename__ = "reaction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_session.id"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(String(20), default="mild")
+    noted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    noted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    allergy_id: Mapped[int | None] = mapped_column(ForeignKey("allergy.id"))
+
+    session: Mapped[TreatmentSession] = relationship(back_populates="reactions")
+    noted_by = relationship("User")
+    allergy = relationship("Allergy")
+
+
+class ClinicText(db.Model):
+    """Wording the clinic edits itself, such as the aftercare advice."""
+
+    __tablename__ = "clinic_text"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
