@@ -1,0 +1,163 @@
+"""Patient records: create and change patients, record allergies and conditions. Plain functions that flush."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from formulary.audit.log import record
+from formulary.catalogue.lookup import find_condition, find_group, find_substance
+from formulary.extensions import db
+from formulary.patients.models import (
+    ALLERGY_STATUSES,
+    CLINICAL_STATUSES,
+    CRITICALITIES,
+    SKIN_TYPES,
+    Allergy,
+    Patient,
+    PatientCondition,
+)
+
+
+class PatientError(ValueError):
+    """Refused patient values; `errors` is a list of (field, message)."""
+
+    def __init__(self, errors: list[tuple[str, str]]):
+        super().__init__("; ".join(message for _field, message in errors))
+        self.errors = errors
+
+
+@dataclass
+class AllergyData:
+    """An allergy as entered: a substance or group name (any synonym), or free text."""
+
+    allergen: str
+    criticality: str = "unable-to-assess"
+    reaction: str = ""
+    status: str = "active"
+
+
+@dataclass
+class PatientData:
+    """A patient's identity and what is known of allergies and conditions."""
+
+    name: str
+    date_of_birth: date | None = None
+    reference: str | None = None
+    skin_type: str = ""
+    notes: str = ""
+    allergy_status: str = "unknown"
+    conditions: list[str] = field(default_factory=list)
+
+
+def _validate_patient(data: PatientData, patient: Patient | None, today: date) -> tuple[dict, list]:
+    errors = []
+    name = " ".join((data.name or "").split())
+    if not name:
+        errors.append(("name", "The patient's name is required."))
+    elif len(name) > 200:
+        errors.append(("name", "The name is longer than 200 characters."))
+    if data.date_of_birth is not None and not (date(1900, 1, 1) <= data.date_of_birth <= today):
+        errors.append(("date_of_birth", f"Date of birth {data.date_of_birth:%Y-%m-%d} is not plausible."))
+    reference = (data.reference or "").strip() or None
+    if reference:
+        if len(reference) > 40:
+            errors.append(("reference", "The clinic reference is longer than 40 characters."))
+        clash = db.session.scalar(select(Patient).where(Patient.reference == reference))
+        if clash is not None and clash is not patient:
+            errors.append(("reference", f"Reference {reference} already belongs to another patient."))
+    if data.skin_type and data.skin_type not in SKIN_TYPES:
+        errors.append(("skin_type", f"Skin type must be one of {', '.join(SKIN_TYPES)} (got {data.skin_type!r})."))
+    if data.allergy_status not in ALLERGY_STATUSES:
+        errors.append(("allergy_status", f"Allergy status must be one of {', '.join(ALLERGY_STATUSES)}."))
+    conditions = []
+    for name_ in data.conditions:
+        condition = find_condition(name_)
+        if condition is None:
+            errors.append(("conditions", f"Unknown condition {name_!r}."))
+        elif condition not in conditions:
+            conditions.append(condition)
+    if errors:
+        raise PatientError(errors)
+    values = dict(name=name, date_of_birth=data.date_of_birth, reference=reference,
+                  skin_type=data.skin_type or "", notes=(data.notes or "").strip(),
+                  allergy_status=data.allergy_status)
+    return values, conditions
+
+
+def _set_conditions(patient: Patient, conditions) -> None:
+    wanted = {c.id for c in conditions}
+    patient.conditions = [pc for pc in patient.conditions if pc.condition_id in wanted]
+    have = {pc.condition_id for pc in patient.conditions}
+    patient.conditions += [PatientCondition(condition=c) for c in conditions if c.id not in have]
+
+
+def create_patient(data: PatientData, *, actor, today: date | None = None) -> Patient:
+    """Create a patient (allergies are added one by one with add_allergy)."""
+    values, conditions = _validate_patient(data, None, today or date.today())
+    patient = Patient(**values)
+    db.session.add(patient)
+    _set_conditions(patient, conditions)
+    db.session.flush()
+    record("patient.create", actor=actor, target=patient)
+    return patient
+
+
+def update_patient(patient: Patient, data: PatientData, *, actor, today: date | None = None) -> Patient:
+    """Change a patient's identity, allergy status or conditions."""
+    values, conditions = _validate_patient(data, patient, today or date.today())
+    if values["allergy_status"] == "none-known" and any(a.status == "active" for a in patient.allergies):
+        raise PatientError([("allergy_status", "The patient has active allergies: set them inactive or "
+                                               "resolved before recording “no known allergies”.")])
+    for key, value in values.items():
+        setattr(patient, key, value)
+    _set_conditions(patient, conditions)
+    db.session.flush()
+    record("patient.update", actor=actor, target=patient)
+    return patient
+
+
+def add_allergy(patient: Patient, data: AllergyData, *, actor) -> Allergy:
+    """Record an allergy, coded to a substance or group when its name (or a synonym) matches."""
+    errors = []
+    text = " ".join((data.allergen or "").split())
+    if not text:
+        errors.append(("allergen", "Name the substance, group or describe the allergy."))
+    elif len(text) > 300:
+        errors.append(("allergen", "The allergy text is longer than 300 characters."))
+    if data.criticality not in CRITICALITIES:
+        errors.append(("criticality", f"Criticality must be one of {', '.join(CRITICALITIES)}."))
+    if data.status not in CLINICAL_STATUSES:
+        errors.append(("status", f"Status must be one of {', '.join(CLINICAL_STATUSES)}."))
+    if errors:
+        raise PatientError(errors)
+    substance = find_substance(text)
+    group = None if substance else find_group(text)
+    allergy = Allergy(
+        patient=patient, substance=substance, group=group,
+        text=None if (substance or group) else text, criticality=data.criticality,
+        reaction=(data.reaction or "").strip(), status=data.status,
+        recorded_by_id=actor.id if actor is not None else None,
+    )
+    db.session.add(allergy)
+    if data.status == "active":
+        patient.allergy_status = "recorded"
+    db.session.flush()
+    # The audit row says that an allergy was recorded, never what it is.
+    record("allergy.record", actor=actor, target=patient, detail=f"allergy #{allergy.id}")
+    return allergy
+
+
+def set_allergy_status(allergy: Allergy, status: str, *, actor) -> None:
+    """Mark an allergy active, inactive or resolved; allergies are never deleted."""
+    if status not in CLINICAL_STATUSES:
+        raise PatientError([("status", f"Status must be one of {', '.join(CLINICAL_STATUSES)}.")])
+    if allergy.status != status:
+        allergy.status = status
+        db.session.flush()
+        record("allergy.status", actor=actor, target=allergy.patient, detail=f"allergy #{allergy.id}: {status}")
+
+
+def audit_allergy_view(patient: Patient, *, actor, where: str) -> None:
+    """Every view of a patient's allergies leaves a row in the audit trail."""
+    record("allergy.view", actor=actor, target=patient, detail=where)
