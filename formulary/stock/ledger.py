@@ -43,7 +43,7 @@ def _reason(reason: str, required: bool) -> str:
     return reason
 
 
-def move(lot: Lot, kind: str, delta: Decimal, *, actor, reason: str = "") -> StockMovement:
+def move(lot: Lot, kind: str, delta: Decimal, *, actor, reason: str = "", session_id: int | None = None) -> StockMovement:
     """Change on-hand by delta atomically and append the movement; refuse to go below zero.
 
     The conditional UPDATE is the concurrency guard: two draws racing for the last stock
@@ -63,7 +63,7 @@ def move(lot: Lot, kind: str, delta: Decimal, *, actor, reason: str = "") -> Sto
     set_committed_value(lot, "on_hand", on_hand)
     movement = StockMovement(
         lot=lot, kind=kind, quantity=delta, on_hand_after=on_hand, reason=reason,
-        user_id=actor.id if actor is not None else None,
+        user_id=actor.id if actor is not None else None, session_id=session_id,
     )
     db.session.add(movement)
     return movement

@@ -1,0 +1,109 @@
+"""Running and recording the pre-session check; acknowledging a caution; overriding a block."""
+
+import json
+from dataclasses import asdict
+from datetime import date
+
+from formulary.audit.log import record
+from formulary.auth.permissions import Permission
+from formulary.db import utcnow
+from formulary.extensions import db
+from formulary.safety.facts import CheckResult
+from formulary.safety.loader import check_patient
+from formulary.treatments.models import Override, SafetyCheck, TreatmentSession
+
+MIN_OVERRIDE_REASON = 20
+
+
+class CheckRefused(ValueError):
+    """An acknowledgement or override the rules refuse; str() is the sentence to show."""
+
+
+def findings_as_dicts(result: CheckResult) -> list[dict]:
+    """The findings as JSON-ready dicts (dates as ISO text, paths as lists)."""
+    rows = []
+    for finding in result.findings:
+        row = asdict(finding)
+        row["path"] = list(finding.path)
+        if finding.tolerated_on is not None:
+            row["tolerated_on"] = finding.tolerated_on.isoformat()
+        rows.append(row)
+    return rows
+
+
+def record_check(patient_id: int, version_id: int, on: date, *, actor, session: TreatmentSession | None = None):
+    """Run the check and keep it, with its findings as they were; returns (result, row)."""
+    result = check_patient(patient_id, version_id, on)
+    row = SafetyCheck(
+        session=session, patient_id=patient_id, cocktail_version_id=version_id, checked_for=on,
+        outcome=result.outcome, findings=json.dumps(findings_as_dicts(result)),
+        run_by_id=actor.id if actor is not None else None,
+    )
+    db.session.add(row)
+    db.session.flush()
+    # The outcome only: the findings hold clinical detail and stay in the check record.
+    record("check.run", actor=actor, target=row, detail=f"outcome {result.outcome}")
+    return result, row
+
+
+def stored_findings(check: SafetyCheck) -> list[dict]:
+    """A recorded check's findings, as they were shown then."""
+    return json.loads(check.findings)
+
+
+def acknowledge(check: SafetyCheck, *, actor) -> None:
+    """The practitioner confirms having read the cautions of this check."""
+    if check.outcome != "caution":
+        raise CheckRefused("Only a check with cautions is acknowledged.")
+    if check.acknowledged_at is None:
+        check.acknowledged_by_id = actor.id
+        check.acknowledged_at = utcnow()
+        db.session.flush()
+        record("check.acknowledge", actor=actor, target=check)
+
+
+def override(check: SafetyCheck, reason: str, *, actor) -> Override:
+    """Override a blocked check: only a role allowed to, with a reason of at least a sentence."""
+    if actor is None or not actor.can(Permission.OVERRIDE_BLOCK):
+        role = actor.role if actor is not None else "anonymous"
+        raise CheckRefused(f"Your role ({role}) may not override a blocked check; ask a manager or an admin.")
+    if check.outcome != "blocked":
+        raise CheckRefused("Only a blocked check can be overridden.")
+    if check.override is not None:
+        return check.override
+    if any(f["kind"] == "stock" for f in stored_findings(check) if f["severity"] == "block"):
+        raise CheckRefused("A stock block cannot be overridden: receive or release stock, then check again.")
+    reason = " ".join((reason or "").split())
+    if len(reason) < MIN_OVERRIDE_REASON or " " not in reason:
+        raise CheckRefused(
+            f"Write the reason for overriding as at least a sentence ({MIN_OVERRIDE_REASON} characters or more)."
+        )
+    row = Override(check=check, by_id=actor.id, reason=reason)
+    db.session.add(row)
+    db.session.flush()
+    record("check.override", actor=actor, target=check)
+    return row
+
+
+def _blocking(findings: list[dict], severity: str) -> set[tuple[str, str]]:
+    return {(f["kind"], f["message"]) for f in findings if f["severity"] == severity}
+
+
+def covered_by_earlier(check: SafetyCheck, earlier: list[SafetyCheck]) -> tuple[bool, bool]:
+    """Whether an earlier override / acknowledgement still covers this check's blocks / cautions.
+
+    They carry over only when nothing new appeared: the fresh check's blocks (cautions) are all
+    among those of the latest earlier check that was overridden (acknowledged).
+    """
+    now = stored_findings(check)
+    overridden = next((c for c in reversed(earlier) if c.override is not None), None)
+    acknowledged = next(
+        (c for c in reversed(earlier) if c.acknowledged_at is not None or c.override is not None), None
+    )
+    override_holds = overridden is not None and (
+        _blocking(now, "block") <= _blocking(stored_findings(overridden), "block")
+    )
+    caution_holds = acknowledged is not None and (
+        _blocking(now, "caution") <= _blocking(stored_findings(acknowledged), "caution")
+    )
+    return override_holds, caution_holds

@@ -1,0 +1,46 @@
+"""Who received a lot: the sessions and patients a recall must reach."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from formulary.extensions import db
+from formulary.patients.models import Patient
+from formulary.treatments.models import SessionDraw, TreatmentSession
+
+
+@dataclass(frozen=True)
+class RecipientSession:
+    """One administered session that drew from the lot."""
+
+    session_id: int
+    patient_id: int
+    patient_name: str
+    patient_reference: str | None
+    administered_on: date
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """The sessions and the distinct patients that received a lot."""
+
+    sessions: tuple[RecipientSession, ...]
+    patients: tuple[tuple[int, str, str | None], ...]  # (id, name, reference)
+
+
+def recipients(lot_id: int) -> Recipients:
+    """Every administered session that drew from the lot, with its patient (one query)."""
+    rows = db.session.execute(
+        select(TreatmentSession.id, Patient.id, Patient.name, Patient.reference, TreatmentSession.scheduled_for)
+        .join(SessionDraw, SessionDraw.session_id == TreatmentSession.id)
+        .join(Patient, Patient.id == TreatmentSession.patient_id)
+        .where(SessionDraw.lot_id == lot_id, TreatmentSession.status == "administered")
+        .distinct()
+        .order_by(TreatmentSession.scheduled_for, TreatmentSession.id)
+    ).all()
+    sessions = tuple(RecipientSession(*row) for row in rows)
+    patients = {}
+    for s in sessions:
+        patients.setdefault(s.patient_id, (s.patient_id, s.patient_name, s.patient_reference))
+    return Recipients(sessions, tuple(sorted(patients.values(), key=lambda p: p[1])))

@@ -1,0 +1,182 @@
+"""Planning, administering and following up treatment sessions. Plain functions that flush, never commit."""
+
+from datetime import date
+
+from sqlalchemy import select
+
+from formulary.audit.log import record
+from formulary.cocktails.models import Cocktail
+from formulary.cocktails.stock import lot_stocks
+from formulary.db import utcnow
+from formulary.extensions import db
+from formulary.patients.models import Patient
+from formulary.patients.records import AllergyData, add_allergy
+from formulary.stock.errors import InsufficientStock, fmt_quantity
+from formulary.stock.fefo import LotStock, lot_unusable_reason, plan_draw
+from formulary.stock.ledger import move
+from formulary.stock.models import Lot
+from formulary.treatments.checks import CheckRefused, covered_by_earlier, override, record_check
+from formulary.treatments.models import Reaction, SessionDraw, TreatmentSession
+
+
+class SessionError(ValueError):
+    """A session change the rules refuse; `field` names the input when there is one."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class CheckBlocked(SessionError):
+    """The check is blocked and no allowed override covers it."""
+
+
+def plan_session(patient: Patient, cocktail: Cocktail, scheduled_for: date, *, practitioner, actor) -> TreatmentSession:
+    """Plan a session; it records the cocktail's current version, whatever the recipe becomes later."""
+    if cocktail.retired:
+        raise SessionError(f"{cocktail.name} is retired: choose another cocktail.", "cocktail")
+    session = TreatmentSession(
+        patient=patient, cocktail_version=cocktail.current, scheduled_for=scheduled_for,
+        practitioner_id=practitioner.id if practitioner is not None else None,
+    )
+    db.session.add(session)
+    db.session.flush()
+    record("session.plan", actor=actor, target=session)
+    return session
+
+
+def check_session(session: TreatmentSession, *, actor, on: date | None = None):
+    """Run the check for the session's day and keep it on the session; returns (result, row)."""
+    if session.status in ("administered", "cancelled"):
+        raise SessionError(f"This session is {session.status}; there is nothing left to check.")
+    result, row = record_check(session.patient_id, session.cocktail_version_id, on or session.scheduled_for,
+                               actor=actor, session=session)
+    if session.status == "planned":
+        session.status = "checked"
+    return result, row
+
+
+def _scanned_lots(session, scanned_lot_ids, on):
+    """Lots the practitioner scanned, by product; each must belong to the cocktail and be usable today."""
+    by_product = {}
+    products = {c.product_id: c.product for c in session.cocktail_version.components}
+    for lot in db.session.scalars(select(Lot).where(Lot.id.in_(list(scanned_lot_ids)))):
+        if lot.product_id not in products:
+            raise SessionError(f"Lot {lot.lot_number} is {lot.product.name}, which is not in this cocktail.", "lots")
+        reason = lot_unusable_reason(_lot_stock(lot), on, lot.product.expiry_margin_days)
+        if reason is not None:
+            raise SessionError(f"Lot {lot.lot_number} of {lot.product.name} is {reason}: it cannot be used.", "lots")
+        by_product.setdefault(lot.product_id, []).append(lot.id)
+    missing = set(scanned_lot_ids) - {i for ids in by_product.values() for i in ids}
+    if missing:
+        raise SessionError(f"Unknown lot id(s): {', '.join(map(str, sorted(missing)))}.", "lots")
+    return by_product
+
+
+def _lot_stock(lot: Lot) -> LotStock:
+    return LotStock(lot.id, lot.lot_number, lot.expiry, lot.received_on, lot.on_hand, lot.status)
+
+
+def administer(
+    session: TreatmentSession, *, actor, today: date, acknowledge_caution: bool = False,
+    override_reason: str | None = None, areas: str = "", scanned_lot_ids=(),
+) -> list[SessionDraw]:
+    """Re-run the check, then draw every component by FEFO (or from scanned lots) and record it all.
+
+    Everything happens in the caller's one transaction: if any part is refused (a block, a
+    caution not acknowledged, a lot short because someone else drew it first), the caller rolls
+    back and nothing is drawn.
+    """
+    if session.status in ("administered", "cancelled"):
+        raise SessionError(f"This session is already {session.status}.")
+    earlier = list(session.checks)
+    result, check = check_session(session, actor=actor, on=today)
+    override_holds, caution_holds = covered_by_earlier(check, earlier)
+    if result.outcome == "blocked" and not override_holds:
+        if not override_reason:
+            raise CheckBlocked("The check is blocked: it must be overridden, with a reason, by a manager or admin.")
+        try:
+            override(check, override_reason, actor=actor)
+        except CheckRefused as refused:
+            raise CheckBlocked(str(refused)) from None
+    if result.outcome == "caution" and not (caution_holds or acknowledge_caution):
+        raise SessionError("Read and acknowledge the cautions before administering.", "acknowledge_caution")
+    if result.outcome == "caution" and acknowledge_caution and check.acknowledged_at is None:
+        check.acknowledged_by_id, check.acknowledged_at = actor.id, utcnow()
+
+    scanned = _scanned_lots(session, scanned_lot_ids, today) if scanned_lot_ids else {}
+    components = session.cocktail_version.components
+    lots = lot_stocks(c.product_id for c in components)
+    draws = []
+    for component in components:
+        product = component.product
+        candidates = lots.get(product.id, ())
+        if product.id in scanned:
+            candidates = tuple(lot for lot in candidates if lot.lot_id in scanned[product.id])
+        plan = plan_draw(candidates, component.amount, today, margin_days=product.expiry_margin_days,
+                         single_use=product.single_use, unit_size=product.unit_size if product.single_use else None)
+        if not plan.covered:
+            raise InsufficientStock(product.name, component.amount, plan.administered, product.unit)
+        for draw in plan.draws:
+            lot = db.session.get(Lot, draw.lot_id)
+            move(lot, "administer", -draw.administered, actor=actor, reason=f"session #{session.id}",
+                 session_id=session.id)
+            if draw.wasted:
+                move(lot, "waste", -draw.wasted, actor=actor, session_id=session.id,
+                     reason=f"rest of an opened single-use unit, session #{session.id}")
+            row = SessionDraw(session=session, lot_id=lot.id, product_id=product.id,
+                              administered=draw.administered, wasted=draw.wasted)
+            db.session.add(row)
+            draws.append(row)
+    session.status = "administered"
+    session.administered_at = utcnow()
+    session.administered_by_id = actor.id if actor is not None else None
+    session.areas = (areas or "").strip()
+    db.session.flush()
+    record("session.administer", actor=actor, target=session)
+    return draws
+
+
+def cancel(session: TreatmentSession, *, actor, reason: str) -> None:
+    """Cancel a session that was not administered."""
+    if session.status == "administered":
+        raise SessionError("An administered session cannot be cancelled; record a reaction or a note instead.")
+    if not (reason or "").strip():
+        raise SessionError("Give a reason for cancelling.", "reason")
+    session.status = "cancelled"
+    session.notes = (session.notes + "\n" if session.notes else "") + f"Cancelled: {reason.strip()}"
+    db.session.flush()
+    record("session.cancel", actor=actor, target=session)
+
+
+def record_reaction(session: TreatmentSession, description: str, *, actor, severity: str = "mild",
+                    allergen: str | None = None, criticality: str = "high") -> Reaction:
+    """Note a reaction after a session; naming an allergen also records the allergy, in one step."""
+    description = (description or "").strip()
+    if session.status != "administered":
+        raise SessionError("A reaction is recorded on an administered session.")
+    if not description:
+        raise SessionError("Describe the reaction.", "description")
+    if severity not in ("mild", "moderate", "severe"):
+        raise SessionError(f"Severity must be mild, moderate or severe (got {severity!r}).", "severity")
+    reaction = Reaction(session=session, description=description, severity=severity,
+                        noted_by_id=actor.id if actor is not None else None)
+    db.session.add(reaction)
+    if allergen:
+        reaction.allergy = add_allergy(
+            session.patient, AllergyData(allergen=allergen, criticality=criticality,
+                                         reaction=f"{description} (session of {session.scheduled_for:%Y-%m-%d})"),
+            actor=actor,
+        )
+    db.session.flush()
+    record("session.reaction", actor=actor, target=session)
+    return reaction
+
+
+def drawn_summary(draws) -> str:
+    """"2 mL of HA 1% (lot 24A117), …" for messages."""
+    return ", ".join(
+        f"{fmt_quantity(d.administered + d.wasted)} {d.product.unit} of {d.product.name} (lot {d.lot.lot_number})"
+        for d in draws
+    ) or "nothing"
+
