@@ -12,7 +12,11 @@ from sqlalchemy import text
 
 from config import TestingConfig
 from formulary import create_app
+from formulary.catalogue.models import Condition, TreatmentGoal
+from formulary.cocktails.recipes import ComponentLine, RecipeData, create_cocktail
 from formulary.extensions import db
+from formulary.patients.records import AllergyData, PatientData, add_allergy, create_patient
+from formulary.reference.names import normalize_name
 
 TEST_DATABASE_URL = os.environ.get("FORMULARY_TEST_DATABASE_URL")
 PASSWORD = "a-long-test-password"
@@ -242,5 +246,65 @@ def make_lot():
             set_status(lot, status, actor=None, reason="set up by a test")
         db.session.flush()
         return lot
+
+    return build
+
+
+# Cocktails and patients ---------------------------------------------------------------------------
+
+@pytest.fixture
+def make_goal():
+    def build(name: str = "hydration"):
+        goal = db.session.query(TreatmentGoal).filter_by(key=normalize_name(name)).one_or_none()
+        if goal is None:
+            goal = TreatmentGoal(name=name, key=normalize_name(name), description="")
+            db.session.add(goal)
+            db.session.flush()
+        return goal
+
+    return build
+
+
+@pytest.fixture
+def make_cocktail(make_goal):
+    """make_cocktail("Hydra glow", [(product, "2")], goals=["hydration"]) → Cocktail."""
+
+    def build(name, components, goals=("hydration",), **fields):
+        for goal in goals:
+            make_goal(goal)
+        data = RecipeData(name=name, goals=list(goals),
+                          components=[ComponentLine(p.id, amount) for p, amount in components], **fields)
+        return create_cocktail(data, actor=None)
+
+    return build
+
+
+@pytest.fixture
+def make_condition():
+    def build(name: str = "pregnancy"):
+        condition = db.session.query(Condition).filter_by(key=normalize_name(name)).one_or_none()
+        if condition is None:
+            condition = Condition(name=name, key=normalize_name(name))
+            db.session.add(condition)
+            db.session.flush()
+        return condition
+
+    return build
+
+
+@pytest.fixture
+def make_patient(make_condition):
+    """make_patient("Ana Silva", allergies=["methylparaben"], conditions=["pregnancy"]) → Patient."""
+
+    def build(name: str = "Ana Silva", *, allergies=(), conditions=(), allergy_status=None, **fields):
+        for condition in conditions:
+            make_condition(condition)
+        status = allergy_status or ("recorded" if allergies else "none-known")
+        patient = create_patient(
+            PatientData(name=name, conditions=list(conditions), allergy_status=status, **fields), actor=None
+        )
+        for allergen in allergies:
+            add_allergy(patient, AllergyData(allergen=allergen, criticality="high"), actor=None)
+        return patient
 
     return build

@@ -43,7 +43,9 @@ def _reason(reason: str, required: bool) -> str:
     return reason
 
 
-def move(lot: Lot, kind: str, delta: Decimal, *, actor, reason: str = "", session_id: int | None = None) -> StockMovement:
+def move(
+    lot: Lot, kind: str, delta: Decimal, *, actor, reason: str = "", session_id: int | None = None
+) -> StockMovement:
     """Change on-hand by delta atomically and append the movement; refuse to go below zero.
 
     The conditional UPDATE is the concurrency guard: two draws racing for the last stock

@@ -4,9 +4,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.cocktails.conftest import make_cocktail, make_goal  # noqa: F401
-from tests.patients.conftest import make_condition, make_patient  # noqa: F401
-
 TODAY = date.today()
 
 
