@@ -4,6 +4,7 @@ from flask import Flask, request, url_for
 from flask_login import current_user
 
 from formulary.auth.permissions import Permission
+from formulary.stock.errors import fmt_quantity
 
 # (label, endpoint, permission): an entry shows once its endpoint exists and the user may use it.
 NAVIGATION = [
@@ -38,6 +39,7 @@ def init_app(app: Flask) -> None:
     """Register the template context and the headers every response carries."""
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(fmt_quantity, "quantity")
     app.add_template_global(page_url)
 
     @app.context_processor

@@ -2,12 +2,13 @@
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from formulary.auth.passwords import MAX_LENGTH, MIN_LENGTH
 from formulary.auth.permissions import Role
 
-ROLE_CHOICES = [(role.value, role.value.capitalize()) for role in Role]
+ROLE_CHOICES = [SelectChoice(role.value, role.value.capitalize()) for role in Role]
 PASSWORD_HINT = f"{MIN_LENGTH}–{MAX_LENGTH} characters; common passwords are refused."
 
 

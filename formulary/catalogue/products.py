@@ -64,6 +64,20 @@ def _decimal(value, field_name: str, label: str, errors, *, positive: bool) -> D
     return number
 
 
+def _whole(value, field_name: str, label: str, errors) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        errors.append((field_name, f"{label} must be a whole number of days (got {value!r})."))
+        return None
+    if abs(number) > 36500:
+        errors.append((field_name, f"{label} of {number} days is not plausible."))
+        return None
+    return number
+
+
 def _validate(data: ProductData, product: Product | None) -> tuple[dict, list, list]:
     errors: list[tuple[str, str]] = []
     name = " ".join((data.name or "").split())
@@ -92,11 +106,11 @@ def _validate(data: ProductData, product: Product | None) -> tuple[dict, list, l
     if unit_size is None and not any(f == "unit_size" for f, _ in errors):
         errors.append(("unit_size", "Content per unit is required (e.g. 2 for a 2 mL vial)."))
     reorder = _decimal(data.reorder_level, "reorder_level", "Reorder level", errors, positive=False)
-    margin = data.expiry_margin_days or 0
-    if int(margin) < 0:
+    margin = _whole(data.expiry_margin_days or 0, "expiry_margin_days", "The expiry margin", errors)
+    if margin is not None and margin < 0:
         errors.append(("expiry_margin_days", f"The expiry margin cannot be negative (got {margin})."))
-    opened = data.opened_shelf_life_days
-    if not data.single_use and opened is not None and int(opened) <= 0:
+    opened = _whole(data.opened_shelf_life_days, "opened_shelf_life_days", "Opened shelf life", errors)
+    if not data.single_use and opened is not None and opened <= 0:
         message = f"Opened shelf life must be at least one day (got {opened})."
         errors.append(("opened_shelf_life_days", message))
 
@@ -122,7 +136,9 @@ def _validate(data: ProductData, product: Product | None) -> tuple[dict, list, l
     contraindications = []
     for index, (condition_name, severity) in enumerate(data.contraindications):
         condition = find_condition(condition_name)
-        if condition is None:
+        if condition is not None and condition in [c for c, _s in contraindications]:
+            errors.append((f"contraindications.{index}", f"{condition.name} is listed twice."))
+        elif condition is None:
             errors.append((f"contraindications.{index}", f"Unknown condition {condition_name!r}."))
         elif severity not in ("block", "caution"):
             message = f"Severity must be block or caution (got {severity!r})."
@@ -134,8 +150,8 @@ def _validate(data: ProductData, product: Product | None) -> tuple[dict, list, l
     values = dict(
         name=name, category=data.category, manufacturer=(data.manufacturer or "").strip(), gtin=gtin,
         unit=(data.unit or "mL").strip() or "mL", unit_size=unit_size, single_use=bool(data.single_use),
-        opened_shelf_life_days=None if data.single_use else (int(opened) if opened else None),
-        storage=(data.storage or "").strip(), reorder_level=reorder, expiry_margin_days=int(margin),
+        opened_shelf_life_days=None if data.single_use else opened,
+        storage=(data.storage or "").strip(), reorder_level=reorder, expiry_margin_days=margin,
         notes=(data.notes or "").strip(),
     )
     return values, components, contraindications

@@ -45,13 +45,15 @@ def _browser_database_url(tmp_path) -> str:
     base = os.environ.get("FORMULARY_TEST_DATABASE_URL")
     if not base or base.startswith("sqlite"):
         return f"sqlite:///{tmp_path / 'browser.db'}"
-    # A database of its own, so the browser run never touches the unit tests' tables.
+    # A database of its own, named after the base one, so the browser run never touches the
+    # unit tests' tables (nor another checkout's browser run).
+    name = base.rsplit("/", 1)[1].split("?")[0] + "_browser"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS formulary_browser_test WITH (FORCE)"))
-        connection.execute(text("CREATE DATABASE formulary_browser_test"))
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return base.rsplit("/", 1)[0] + "/formulary_browser_test"
+    return base.rsplit("/", 1)[0] + "/" + name
 
 
 @pytest.fixture
