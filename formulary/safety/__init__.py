@@ -1,0 +1,1 @@
+"""The pre-session check: is this cocktail safe for this patient on this day?"""

@@ -1,0 +1,207 @@
+"""The plain values the pre-session check reads, and the result it gives: no database here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from formulary.stock.fefo import DrawPlan
+
+ALLERGY_STATUSES = ("unknown", "none-known", "recorded")
+ALLERGY_KINDS = ("substance", "group", "text")
+CRITICALITIES = ("low", "high", "unable-to-assess")
+CLINICAL_STATUSES = ("active", "inactive", "resolved")
+ROLES = ("active", "excipient")
+SIDE_KINDS = ("substance", "group")
+STRENGTHS = ("high", "moderate", "low")
+SEVERITIES = ("block", "caution", "info")  # worst first
+FINDING_KINDS = (
+    "allergy",
+    "cross-reaction",
+    "unmatched-allergy",
+    "allergy-history-unknown",
+    "contraindication",
+    "stock",
+)
+
+
+def _one_of(value: str, allowed: tuple[str, ...], what: str) -> None:
+    # A misspelt status must fail loudly, never let an allergy slip past the check.
+    if value not in allowed:
+        raise ValueError(f"Unknown {what} {value!r}: expected one of {', '.join(allowed)}")
+
+
+@dataclass(frozen=True)
+class AllergyFact:
+    """A recorded allergy, coded to a substance or an allergen group, or free text nothing matched.
+
+    For a substance allergy, group_ids are the groups that substance belongs to; for a group
+    allergy, member_ids are the substances of the group. The cross-reaction rule needs both.
+    """
+
+    id: int
+    kind: str  # "substance" | "group" | "text"
+    ref_id: int | None  # the substance or group id; None for free text
+    name: str  # canonical name, or the free text as typed
+    criticality: str  # "low" | "high" | "unable-to-assess"
+    status: str  # "active" | "inactive" | "resolved"
+    recorded_on: date
+    reaction: str = ""
+    group_ids: frozenset[int] = frozenset()
+    member_ids: frozenset[int] = frozenset()
+
+    def __post_init__(self) -> None:
+        _one_of(self.kind, ALLERGY_KINDS, "allergy kind")
+        _one_of(self.criticality, CRITICALITIES, "criticality")
+        _one_of(self.status, CLINICAL_STATUSES, "allergy status")
+        if self.kind == "text" and self.ref_id is not None:
+            raise ValueError(f"Allergy {self.id} is free text, so it cannot also name id {self.ref_id}")
+        if self.kind != "text" and self.ref_id is None:
+            raise ValueError(f"Allergy {self.id} is coded to a {self.kind}, so it needs its id")
+
+    @property
+    def active(self) -> bool:
+        """Whether the allergy is current (inactive and resolved ones never block)."""
+        return self.status == "active"
+
+
+@dataclass(frozen=True)
+class ConditionFact:
+    """A condition the patient has (pregnancy, anticoagulant therapy …)."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class ToleranceFact:
+    """The patient received this product in an administered session with no reaction noted."""
+
+    product_id: int
+    administered_on: date
+
+
+@dataclass(frozen=True)
+class PatientFacts:
+    """What the check knows of the patient: allergy history, allergies, conditions, tolerances."""
+
+    allergy_status: str  # "unknown" | "none-known" | "recorded"
+    allergies: tuple[AllergyFact, ...] = ()
+    conditions: tuple[ConditionFact, ...] = ()
+    tolerated: tuple[ToleranceFact, ...] = ()
+
+    def __post_init__(self) -> None:
+        _one_of(self.allergy_status, ALLERGY_STATUSES, "allergy history status")
+
+
+@dataclass(frozen=True)
+class SubstanceFact:
+    """A substance of the cocktail, with the allergen groups it belongs to."""
+
+    id: int
+    name: str
+    group_ids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class IngredientFact:
+    """One line of a product's composition: a substance, active or excipient, with its strength."""
+
+    substance: SubstanceFact
+    role: str  # "active" | "excipient"
+    strength: str = ""
+
+    def __post_init__(self) -> None:
+        _one_of(self.role, ROLES, "role")
+
+
+@dataclass(frozen=True)
+class ContraindicationFact:
+    """A condition the product names as a contraindication, blocking or calling for caution."""
+
+    condition_id: int
+    condition_name: str
+    severity: str  # "block" | "caution"
+
+    def __post_init__(self) -> None:
+        _one_of(self.severity, ("block", "caution"), "contraindication severity")
+
+
+@dataclass(frozen=True)
+class ComponentFact:
+    """One component of the cocktail version: its product, composition, and the FEFO plan for the day."""
+
+    position: int
+    product_id: int
+    product_name: str
+    unit: str
+    composition: tuple[IngredientFact, ...]
+    contraindications: tuple[ContraindicationFact, ...]
+    plan: DrawPlan  # plan_draw(lots of the product, amount, on, margin_days=…, …)
+
+    @property
+    def amount(self) -> Decimal:
+        """The amount a session needs, in the product's unit."""
+        return self.plan.needed
+
+
+@dataclass(frozen=True)
+class CrossReactionFact:
+    """A cross-reaction row of the reference library; it holds in both directions."""
+
+    source_kind: str  # "substance" | "group"
+    source_id: int
+    source_name: str
+    target_kind: str
+    target_id: int
+    target_name: str
+    strength: str  # "high" | "moderate" | "low"
+
+    def __post_init__(self) -> None:
+        _one_of(self.source_kind, SIDE_KINDS, "cross-reaction side")
+        _one_of(self.target_kind, SIDE_KINDS, "cross-reaction side")
+        _one_of(self.strength, STRENGTHS, "cross-reaction strength")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the check found, with the path that explains it and a sentence to show."""
+
+    kind: str  # one of FINDING_KINDS
+    severity: str  # "block" | "caution" | "info"
+    message: str
+    path: tuple[str, ...]
+    substance: str | None = None
+    product_id: int | None = None
+    lot_id: int | None = None
+    allergy_id: int | None = None
+    component_position: int | None = None
+    condition_id: int | None = None
+    tolerated_on: date | None = None
+
+
+@dataclass(frozen=True)
+class CheckSummary:
+    """What the check looked at, so that every screen can say what it checked."""
+
+    allergies: int  # active allergies, free text included
+    conditions: int
+    components: int
+    substances: int  # distinct substances across every product's composition
+    lots: int  # distinct lots FEFO would draw from
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of the check, its findings worst first, the day it was for and what it checked."""
+
+    outcome: str  # "clear" | "caution" | "blocked"
+    findings: tuple[Finding, ...]
+    checked_on: date
+    summary: CheckSummary
+
+    @property
+    def blocked(self) -> bool:
+        """Whether the session may go ahead only with an allowed override."""
+        return self.outcome == "blocked"

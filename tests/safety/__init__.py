@@ -1,0 +1,1 @@
+"""Tests of the pre-session check, a pure function of plain values."""
