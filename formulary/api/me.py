@@ -2,12 +2,12 @@
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from formulary.api.schemas import ApiBlueprint
 from formulary.auth.permissions import PERMISSIONS
 from formulary.auth.session import current_actor
 
-blp = Blueprint("api_me", __name__, description="The token's owner")
+blp = ApiBlueprint("api_me", __name__, description="The token's owner")
 
 
 class MeSchema(ma.Schema):

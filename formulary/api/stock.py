@@ -1,5 +1,266 @@
 """API: lots, movements, status and recipients."""
 
-from flask_smorest import Blueprint
+from datetime import date, timedelta
+from typing import NoReturn
 
-blp = Blueprint("api_stock", __name__, description="Lots, the ledger and recalls")
+import marshmallow as ma
+from flask.views import MethodView
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from formulary.api import ErrorSchema
+from formulary.api.receipts import read_receipt
+from formulary.api.schemas import (
+    ApiBlueprint,
+    Day,
+    Expiry,
+    Id,
+    PageArgs,
+    Quantity,
+    Text,
+    allowed,
+    get_or_404,
+    list_schema,
+    paginate,
+    refuse,
+)
+from formulary.auth.permissions import Permission
+from formulary.auth.session import current_actor
+from formulary.extensions import db
+from formulary.stock import ledger
+from formulary.stock.errors import DuplicateLot, InsufficientStock, InvalidStockInput
+from formulary.stock.models import LOT_STATUSES, Lot
+
+blp = ApiBlueprint("api_stock", __name__, description="Lots, the ledger and recalls")
+
+MOVEMENTS = {"waste": ledger.waste, "adjust": ledger.adjust, "return": ledger.return_to_supplier}
+
+
+class LotSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    product_id = ma.fields.Integer(required=True)
+    product = ma.fields.String(required=True, metadata={"description": "The product's name"})
+    unit = ma.fields.String(required=True, metadata={"description": "The product's stock unit"})
+    lot_number = ma.fields.String(required=True)
+    expiry = ma.fields.Date(required=True)
+    received_on = ma.fields.Date(required=True)
+    on_hand = Quantity(required=True)
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf(LOT_STATUSES))
+    expired = ma.fields.Boolean(required=True, metadata={"description": "Today is past the expiry date"})
+    supplier = ma.fields.String(required=True)
+    unit_cost = Quantity(allow_none=True, metadata={"description": "Cost per stock unit"})
+
+
+class RecipientSessionSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    patient_id = ma.fields.Integer(required=True)
+    date = ma.fields.Date(required=True)
+
+
+class RecipientPatientSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    reference = ma.fields.String(allow_none=True)
+
+
+class RecipientsSchema(ma.Schema):
+    sessions = ma.fields.List(ma.fields.Nested(RecipientSessionSchema), required=True)
+    patients = ma.fields.List(ma.fields.Nested(RecipientPatientSchema), required=True)
+
+
+class LotWithRecipientsSchema(LotSchema):
+    recipients = ma.fields.Nested(RecipientsSchema, metadata={"description": "Only when the lot is recalled"})
+
+
+class LotIn(ma.Schema):
+    product_id = Id(strict=True)
+    gtin = Text(max_length=20, metadata={"description": "Instead of product_id"})
+    scan = Text(max_length=500, metadata={
+        "description": "A GS1 DataMatrix or GS1-128 string as a scanner types it: gives the product "
+                       "(by GTIN), the lot number and the expiry",
+    })
+    lot_number = Text(max_length=40, metadata={"description": "Unique per product; may come from the scan"})
+    expiry = Expiry()
+    quantity = Quantity(required=True, metadata={"description": "In the product's stock unit"})
+    received_on = Day(metadata={"description": "Default: today"})
+    supplier = Text(load_default="")
+    unit_cost = Quantity(places=4, maximum=10**7, load_default=None, allow_none=True)
+
+
+class LotQuery(PageArgs):
+    product_id = Id()
+    status = ma.fields.String(validate=ma.validate.OneOf(LOT_STATUSES))
+    expiring_within_days = ma.fields.Integer(
+        validate=ma.validate.Range(min=0, max=36500),
+        metadata={"description": "Lots whose expiry is between today and this many days ahead"},
+    )
+    in_stock = ma.fields.Boolean(load_default=False, metadata={"description": "Only lots with stock on hand"})
+
+
+class MovementIn(ma.Schema):
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(list(MOVEMENTS)))
+    quantity = Quantity(required=True, metadata={"description": "For adjust: the quantity counted"})
+    reason = Text(required=True, max_length=1000)
+
+
+class MovementSchema(ma.Schema):
+    id = ma.fields.Integer(allow_none=True, metadata={"description": "None when an adjust changed nothing"})
+    lot_id = ma.fields.Integer(required=True)
+    kind = ma.fields.String(required=True)
+    quantity = Quantity(required=True, metadata={"description": "Signed: negative out of stock"})
+    on_hand_after = Quantity(required=True)
+    reason = ma.fields.String(required=True)
+    at = ma.fields.DateTime(allow_none=True)
+
+
+class StatusIn(ma.Schema):
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf(LOT_STATUSES))
+    reason = Text(required=True, max_length=1000)
+
+
+def lot_json(lot: Lot) -> dict:
+    """A lot as the API answers it."""
+    return {
+        "id": lot.id, "product_id": lot.product_id, "product": lot.product.name, "unit": lot.product.unit,
+        "lot_number": lot.lot_number, "expiry": lot.expiry, "received_on": lot.received_on,
+        "on_hand": lot.on_hand, "status": lot.status, "expired": date.today() > lot.expiry,
+        "supplier": lot.supplier, "unit_cost": lot.unit_cost,
+    }
+
+
+def recall_recipients(lot: Lot) -> dict:
+    """The treatment sessions that drew from the lot, and their patients.
+
+    Treatment sessions do not exist yet; when they do, this is the one place to fill.
+    """
+    return {"sessions": [], "patients": []}
+
+
+def _refused(errors: list[tuple[str, str]]) -> NoReturn:
+    refuse(422, "The lot was not received. " + " ".join(message for _field, message in errors), errors)
+
+
+@blp.route("/lots")
+class Lots(MethodView):
+    @allowed(blp, Permission.VIEW_STOCK)
+    @blp.arguments(LotQuery, location="query")
+    @blp.response(200, list_schema("LotList", LotSchema))
+    def get(self, args):
+        """Lots in FEFO order: earliest expiry first, then earliest receipt."""
+        query = select(Lot).options(selectinload(Lot.product))
+        if "product_id" in args:
+            query = query.where(Lot.product_id == args["product_id"])
+        if "status" in args:
+            query = query.where(Lot.status == args["status"])
+        if "expiring_within_days" in args:
+            today = date.today()
+            horizon = today + timedelta(days=args["expiring_within_days"])
+            query = query.where(Lot.expiry >= today, Lot.expiry <= horizon)
+        if args["in_stock"]:
+            query = query.where(Lot.on_hand > 0)
+        lots, total = paginate(query.order_by(Lot.expiry, Lot.received_on, Lot.id), args)
+        return {"items": [lot_json(lot) for lot in lots], "total": total}
+
+    @allowed(blp, Permission.EDIT_STOCK)
+    @blp.arguments(LotIn)
+    @blp.response(201, LotSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="The product already has this lot number")
+    def post(self, body):
+        """Receive a new lot, named by product_id, gtin or a GS1 scan."""
+        receipt = read_receipt(body)
+        if receipt.errors:
+            _refused(receipt.errors)
+        try:
+            lot = ledger.receive(
+                receipt.product, lot_number=receipt.lot_number, expiry=receipt.expiry,
+                quantity=body["quantity"],
+                received_on=body.get("received_on") or date.today(), actor=current_actor(),
+                supplier=body["supplier"], unit_cost=body["unit_cost"],
+                reason="received" + (f"; serial {receipt.serial}" if receipt.serial else ""),
+            )
+        except DuplicateLot as error:
+            refuse(409, str(error), [("lot_number", str(error))])
+        except InvalidStockInput as error:
+            field = error.field
+            if field == "product":  # retired: point at whichever key named it
+                field = next(key for key in ("product_id", "gtin", "scan") if body.get(key))
+            _refused([(field or "quantity", str(error))])
+        db.session.commit()
+        return lot_json(lot)
+
+
+@blp.route("/lots/<int:lot_id>")
+class LotById(MethodView):
+    @allowed(blp, Permission.VIEW_STOCK)
+    @blp.response(200, LotSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No lot with this id")
+    def get(self, lot_id):
+        """One lot."""
+        return lot_json(get_or_404(Lot, lot_id, "lot"))
+
+
+def movement_json(movement, lot: Lot, reason: str) -> dict:
+    """A movement as the API answers it; an adjust that changed nothing has no id and no time."""
+    if movement is None:
+        return {"id": None, "lot_id": lot.id, "kind": "adjust", "quantity": 0, "on_hand_after": lot.on_hand,
+                "reason": reason, "at": None}
+    return {
+        "id": movement.id, "lot_id": movement.lot_id, "kind": movement.kind, "quantity": movement.quantity,
+        "on_hand_after": movement.on_hand_after, "reason": movement.reason, "at": movement.at,
+    }
+
+
+@blp.route("/lots/<int:lot_id>/movements")
+class Movements(MethodView):
+    @allowed(blp, Permission.EDIT_STOCK)
+    @blp.arguments(MovementIn)
+    @blp.response(201, MovementSchema)
+    @blp.alt_response(200, schema=MovementSchema, success=True,
+                      description="An adjust to the quantity already on hand: nothing recorded")
+    @blp.alt_response(404, schema=ErrorSchema, description="No lot with this id")
+    @blp.alt_response(409, schema=ErrorSchema, description="More than the lot has on hand")
+    def post(self, body, lot_id):
+        """Waste or return stock, or adjust a lot to the quantity counted at a stocktake."""
+        lot = get_or_404(Lot, lot_id, "lot")
+        try:
+            change = MOVEMENTS[body["kind"]]
+            movement = change(lot, body["quantity"], actor=current_actor(), reason=body["reason"])
+        except InsufficientStock as error:
+            refuse(409, str(error), [("quantity", str(error))])
+        except InvalidStockInput as error:
+            refuse(422, str(error), [(error.field or "quantity", str(error))])
+        db.session.commit()
+        return movement_json(movement, lot, body["reason"]), 201 if movement else 200
+
+
+@blp.route("/lots/<int:lot_id>/status")
+class Status(MethodView):
+    @allowed(blp, Permission.EDIT_STOCK)
+    @blp.arguments(StatusIn)
+    @blp.response(200, LotWithRecipientsSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No lot with this id")
+    @blp.alt_response(409, schema=ErrorSchema, description="A recalled lot cannot change status again")
+    def post(self, body, lot_id):
+        """Quarantine, release or recall a lot; a recall answers with who received it."""
+        lot = get_or_404(Lot, lot_id, "lot")
+        try:
+            ledger.set_status(lot, body["status"], actor=current_actor(), reason=body["reason"])
+        except InvalidStockInput as error:
+            # The schema already checked the status's value: a refusal on it is the recall rule.
+            status = 409 if error.field == "status" else 422
+            refuse(status, str(error), [(error.field or "status", str(error))])
+        db.session.commit()
+        answer = lot_json(lot)
+        if lot.status == "recalled":
+            answer["recipients"] = recall_recipients(lot)
+        return answer
+
+
+@blp.route("/lots/<int:lot_id>/recipients")
+class Recipients(MethodView):
+    @allowed(blp, Permission.VIEW_PATIENTS)
+    @blp.response(200, RecipientsSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No lot with this id")
+    def get(self, lot_id):
+        """The treatment sessions that drew from the lot and their patients (for a recall)."""
+        return recall_recipients(get_or_404(Lot, lot_id, "lot"))

@@ -1,0 +1,202 @@
+"""What the API's endpoints share: safe input fields, paging, refusals and the permission guard."""
+
+import calendar
+import json
+import re
+from datetime import date
+from decimal import Decimal
+from typing import NoReturn
+
+import marshmallow as ma
+from flask import current_app
+from flask_smorest import Blueprint, abort
+from webargs.flaskparser import FlaskParser
+
+from formulary.api import ErrorSchema
+from formulary.auth.access import permission_required
+from formulary.extensions import db
+
+# Ids are INTEGER columns: PostgreSQL raises on a bigger number instead of finding nothing.
+MAX_ID = 2**31 - 1
+MAX_PER_PAGE = 500
+# A lone surrogate cannot be encoded for the database, NUL cannot be stored by PostgreSQL.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+class JsonParser(FlaskParser):
+    """webargs' parser, refusing JSON Python cannot read (nested too deep, numbers of thousands of digits)."""
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except json.JSONDecodeError:
+            raise
+        except (RecursionError, ValueError) as error:
+            # As a JSONDecodeError it gets the same 400 answer as any other unreadable body.
+            raise json.JSONDecodeError(f"Unreadable JSON: {error}", doc=" ", pos=0) from error
+
+
+class ApiBlueprint(Blueprint):
+    """A flask-smorest Blueprint whose arguments are read by JsonParser."""
+
+    ARGUMENTS_PARSER = JsonParser()
+
+
+class Text(ma.fields.String):
+    """A string the database can store, at most max_length characters."""
+
+    default_error_messages = {
+        "unstorable": "Contains a character that cannot be stored (NUL or an unpaired surrogate).",
+        "too_long": "Longer than {max} characters.",
+    }
+
+    def __init__(self, *, max_length: int = 200, **kwargs):
+        self.max_length = max_length
+        metadata = {"maxLength": max_length, **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if _UNSTORABLE.search(text):
+            raise self.make_error("unstorable")
+        if len(text) > self.max_length:
+            raise self.make_error("too_long", max=self.max_length)
+        return text
+
+
+class Quantity(ma.fields.Decimal):
+    """A quantity or amount of money: read exactly as a Decimal, answered as a JSON number."""
+
+    default_error_messages = {
+        "too_large": "{input} is more than the largest value accepted ({maximum}).",
+        "too_precise": "Use at most {places} decimal places (got {input}).",
+    }
+
+    def __init__(self, *, places: int = 3, maximum: int = 10**9, **kwargs):
+        # The default fits a lot's Numeric(14, 3); narrower columns pass a smaller maximum.
+        self.decimal_places, self.maximum = places, Decimal(maximum)
+        metadata = {"maximum": maximum, "multipleOf": 10**-places, **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _validated(self, value) -> Decimal:
+        number = super()._validated(value)  # refuses NaN, infinity and non-numbers
+        if abs(number) > self.maximum:
+            raise self.make_error("too_large", input=value, maximum=self.maximum)
+        if number != number.quantize(Decimal(1).scaleb(-self.decimal_places)):
+            raise self.make_error("too_precise", input=value, places=self.decimal_places)
+        return number
+
+    def _serialize(self, value, attr, obj, **kwargs) -> float | None:
+        return None if value is None else float(value)
+
+
+class Day(ma.fields.Date):
+    """A date written YYYY-MM-DD, and nothing else."""
+
+    default_error_messages = {"invalid": "Not a valid date: write it YYYY-MM-DD (got {input!r})."}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> date:
+        if not isinstance(value, str) or not _DAY.fullmatch(value):
+            raise self.make_error("invalid", input=value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Expiry(ma.fields.String):
+    """An expiry date, YYYY-MM-DD or YYYY-MM (a month means its last day)."""
+
+    default_error_messages = {
+        "invalid": "Not a valid expiry: write it YYYY-MM-DD, or YYYY-MM for the month's last day "
+                   "(got {input!r}).",
+    }
+
+    def __init__(self, **kwargs):
+        metadata = {
+            "pattern": r"^\d{4}-\d{2}(-\d{2})?$",
+            "description": "YYYY-MM-DD, or YYYY-MM meaning the last day of that month",
+            "example": "2027-03",
+            **kwargs.pop("metadata", {}),
+        }
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> date:
+        if isinstance(value, str):
+            try:
+                if day := _DAY.fullmatch(value):
+                    return date(*(int(part) for part in day.groups()))
+                if month := _MONTH.fullmatch(value):
+                    year, number = int(month.group(1)), int(month.group(2))
+                    return date(year, number, calendar.monthrange(year, number)[1])
+            except (ValueError, calendar.IllegalMonthError):
+                pass
+        raise self.make_error("invalid", input=value)
+
+    def _serialize(self, value, attr, obj, **kwargs) -> str | None:
+        return None if value is None else value.isoformat()
+
+
+def Id(**kwargs) -> ma.fields.Integer:  # noqa: N802  (reads like the field classes beside it)
+    """A record id: a positive whole number (strict in a JSON body, text in a query string)."""
+    return ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+class PageArgs(ma.Schema):
+    """page and per_page, which every list takes."""
+
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=1_000_000))
+    per_page = ma.fields.Integer(
+        validate=ma.validate.Range(min=1, max=MAX_PER_PAGE),
+        metadata={"description": "Items per page (default: the clinic's FORMULARY_PER_PAGE)"},
+    )
+
+
+def list_schema(name: str, item_schema: type[ma.Schema]) -> type[ma.Schema]:
+    """The {items, total} answer of a list, named for the OpenAPI document."""
+    return ma.Schema.from_dict(
+        {
+            "items": ma.fields.List(ma.fields.Nested(item_schema), required=True),
+            "total": ma.fields.Integer(required=True, metadata={"description": "Items on every page"}),
+        },
+        name=name,
+    )
+
+
+def paginate(statement, args: dict) -> tuple[list, int]:
+    """One page of a SELECT and the total count, from PageArgs."""
+    per_page = args.get("per_page") or current_app.config["PER_PAGE"]
+    page = db.paginate(
+        statement, page=args["page"], per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False
+    )
+    return list(page.items), page.total
+
+
+def get_or_404(model, ident: int, what: str):
+    """The row with this id, or a 404 naming what was looked for."""
+    row = db.session.get(model, ident) if 0 < ident <= MAX_ID else None
+    if row is None:
+        abort(404, message=f"There is no {what} with id {ident}.")
+    return row
+
+
+def refuse(status: int, message: str, errors: list[tuple[str, str]] = ()) -> NoReturn:
+    """Undo anything the refused change wrote, then answer with the message and each field's error."""
+    db.session.rollback()
+    if errors:
+        abort(status, message=message, errors=[{"field": f, "message": m} for f, m in errors])
+    abort(status, message=message)
+
+
+def allowed(blp, permission):
+    """Guard a view with a permission (checked before its input) and document 401 and 403."""
+
+    def decorator(view):
+        view = blp.alt_response(
+            401, schema=ErrorSchema, description="No valid API token (send 'Authorization: Bearer <token>')"
+        )(view)
+        view = blp.alt_response(
+            403, schema=ErrorSchema, description=f"The token's role may not {permission.value}"
+        )(view)
+        return permission_required(permission)(view)
+
+    return decorator
