@@ -1,11 +1,23 @@
-"""The dashboard page."""
+"""The dashboard page: what needs attention today."""
 
-from flask import Blueprint, render_template
+from datetime import date
+
+from flask import Blueprint, current_app, render_template
+
+from formulary.auth.permissions import Permission
+from formulary.auth.session import current_actor
+from formulary.dashboard.chart import expiry_chart
+from formulary.stock.dashboard import stock_dashboard
 
 bp = Blueprint("dashboard", __name__)
 
 
 @bp.route("/")
 def index():
-    """What needs attention today."""
-    return render_template("dashboard/index.html")
+    """Stock alerts (expired, expiring, under reorder level, held), stock value and the expiry chart."""
+    stock = chart = None
+    actor = current_actor()
+    if actor is not None and actor.can(Permission.VIEW_STOCK):
+        stock = stock_dashboard(date.today(), current_app.config["EXPIRY_WARNING_DAYS"])
+        chart = expiry_chart(stock.months)
+    return render_template("dashboard/index.html", stock=stock, chart=chart)

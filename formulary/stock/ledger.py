@@ -123,6 +123,8 @@ def receive(
 
 def receive_more(lot: Lot, quantity, *, actor, reason: str = "") -> StockMovement:
     """More of an existing lot arrived."""
+    if lot.status == "recalled":
+        raise InvalidStockInput(f"Lot {lot.lot_number} is recalled; no stock can be added to it.", "status")
     quantity = _positive(quantity)
     movement = move(lot, "receive", quantity, actor=actor, reason=_reason(reason, False) or "received")
     record("lot.receive", actor=actor, target=lot, detail=f"lot {lot.lot_number}: +{quantity}")

@@ -1,0 +1,194 @@
+"""The stock figures of the dashboard: a handful of aggregate queries, whatever the size of the stock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Float, and_, case, cast, func, select, type_coerce
+from sqlalchemy.orm import contains_eager
+
+from formulary.catalogue.models import Product
+from formulary.extensions import db
+from formulary.stock.models import QUANTITY, Lot
+from formulary.stock.queries import status_condition
+
+ZERO = Decimal(0)
+CENTS = Decimal("0.01")
+TOP = 5
+
+
+@dataclass(frozen=True)
+class Panel:
+    """An alert panel: how many rows match, and the first few of them."""
+
+    count: int
+    rows: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReorderRow:
+    """A product whose usable stock is under its reorder level."""
+
+    product: Product
+    on_hand: Decimal
+    reorder_level: Decimal
+
+
+@dataclass(frozen=True)
+class CategoryValue:
+    """The value of the stock on hand in one product category, at unit cost."""
+
+    category: str
+    value: Decimal
+    lots: int
+    lots_without_cost: int
+
+
+@dataclass(frozen=True)
+class MonthExpiry:
+    """What expires in one calendar month: units (vials, ampoules, syringes) and their value."""
+
+    month: date  # the first day of the month
+    units: Decimal
+    value: Decimal
+
+    @property
+    def label(self) -> str:
+        """The month as the clinic writes it: 2027-03."""
+        return f"{self.month:%Y-%m}"
+
+
+def _lot_panel(condition, limit: int) -> Panel:
+    """Lots with stock matching a condition: the count and the earliest-expiring few, in one query."""
+    total = func.count().over().label("total")
+    rows = db.session.execute(
+        select(Lot, total)
+        .join(Lot.product)
+        .options(contains_eager(Lot.product))
+        .where(condition, Lot.on_hand > 0)
+        .order_by(Lot.expiry, Product.name, Lot.id)
+        .limit(limit)
+    ).all()
+    return Panel(rows[0].total if rows else 0, [row.Lot for row in rows])
+
+
+def expired_lots(today: date, limit: int = TOP) -> Panel:
+    """Available lots past their expiry that still hold stock: to be wasted or returned."""
+    return _lot_panel(status_condition("expired", today, 0), limit)
+
+
+def expiring_lots(today: date, warning_days: int, limit: int = TOP) -> Panel:
+    """Available lots expiring today or within the warning window: to be used first."""
+    return _lot_panel(status_condition("expiring", today, warning_days), limit)
+
+
+def held_lots(status: str, limit: int = TOP) -> Panel:
+    """Quarantined or recalled lots that still hold stock."""
+    return _lot_panel(Lot.status == status, limit)
+
+
+def below_reorder(today: date, limit: int = TOP) -> Panel:
+    """Products whose available, unexpired stock is under their reorder level, summed in SQL."""
+    usable = case((and_(Lot.status == "available", Lot.expiry >= today), Lot.on_hand), else_=0)
+    on_hand = type_coerce(func.coalesce(func.sum(usable), 0), QUANTITY)
+    rows = db.session.execute(
+        select(Product, on_hand.label("on_hand"), func.count().over().label("total"))
+        .outerjoin(Lot, Lot.product_id == Product.id)
+        .where(Product.reorder_level.is_not(None), Product.retired.is_(False))
+        .group_by(Product.id)
+        .having(on_hand < Product.reorder_level)
+        .order_by(Product.name)
+        .limit(limit)
+    ).all()
+    return Panel(
+        rows[0].total if rows else 0,
+        [ReorderRow(row.Product, Decimal(row.on_hand), row.Product.reorder_level) for row in rows],
+    )
+
+
+def value_by_category() -> list[CategoryValue]:
+    """SUM(on hand × unit cost) per product category, over every lot that holds stock."""
+    value = type_coerce(func.coalesce(func.sum(Lot.on_hand * Lot.unit_cost), 0), QUANTITY)
+    rows = db.session.execute(
+        select(
+            Product.category,
+            value.label("value"),
+            func.count(Lot.id).label("lots"),
+            func.sum(case((Lot.unit_cost.is_(None), 1), else_=0)).label("without_cost"),
+        )
+        .join(Lot.product)
+        .where(Lot.on_hand > 0)
+        .group_by(Product.category)
+    ).all()
+    categories = [
+        CategoryValue(row.category, Decimal(row.value).quantize(CENTS), row.lots, int(row.without_cost or 0))
+        for row in rows
+    ]
+    return sorted(categories, key=lambda c: (-c.value, c.category))
+
+
+def _month_start(day: date, months_ahead: int = 0) -> date:
+    index = day.year * 12 + day.month - 1 + months_ahead
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def expiry_by_month(today: date, months: int = 12) -> list[MonthExpiry]:
+    """Units and value expiring in each of the next months (this one first), recalled lots aside.
+
+    SQL groups by expiry date (at most one row a day); Python buckets the days by month.
+    """
+    end = _month_start(today, months)
+    # CAST: SQLite stores whole quantities as integers and would divide 3 by 2 as 1.
+    units = func.sum(cast(Lot.on_hand, Float) / cast(Product.unit_size, Float))
+    rows = db.session.execute(
+        select(Lot.expiry, units.label("units"), func.sum(Lot.on_hand * Lot.unit_cost).label("value"))
+        .join(Lot.product)
+        .where(Lot.on_hand > 0, Lot.status != "recalled", Lot.expiry >= today, Lot.expiry < end)
+        .group_by(Lot.expiry)
+    ).all()
+    buckets = {_month_start(today, i): [ZERO, ZERO] for i in range(months)}
+    for row in rows:
+        bucket = buckets[_month_start(row.expiry)]
+        bucket[0] += Decimal(str(row.units or 0))
+        bucket[1] += Decimal(str(row.value or 0))
+    return [
+        MonthExpiry(month, units.quantize(Decimal("0.1")), value.quantize(CENTS))
+        for month, (units, value) in buckets.items()
+    ]
+
+
+@dataclass(frozen=True)
+class StockDashboard:
+    """Every stock panel of the dashboard for one day."""
+
+    today: date
+    warning_days: int
+    expired: Panel
+    expiring: Panel
+    below_reorder: Panel
+    quarantined: Panel
+    recalled: Panel
+    values: list[CategoryValue]
+    months: list[MonthExpiry]
+
+    @property
+    def total_value(self) -> Decimal:
+        """The value of all stock on hand, at unit cost."""
+        return sum((c.value for c in self.values), ZERO)
+
+
+def stock_dashboard(today: date, warning_days: int) -> StockDashboard:
+    """All the stock panels: seven aggregate queries."""
+    return StockDashboard(
+        today=today,
+        warning_days=warning_days,
+        expired=expired_lots(today),
+        expiring=expiring_lots(today, warning_days),
+        below_reorder=below_reorder(today),
+        quarantined=held_lots("quarantined"),
+        recalled=held_lots("recalled"),
+        values=value_by_category(),
+        months=expiry_by_month(today),
+    )

@@ -1,0 +1,212 @@
+"""Stock forms: receiving (typed or scanned) and the actions on a lot."""
+
+import calendar
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, Field, HiddenField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, StopValidation
+from wtforms.widgets import TextInput
+
+from formulary.stock.errors import fmt_quantity
+from formulary.stock.scan import ScanError, parse_scan
+
+MONTH = re.compile(r"(\d{4})-(\d{1,2})")
+
+
+def parse_expiry(text: str) -> date:
+    """An expiry as typed: YYYY-MM-DD, or YYYY-MM meaning the last day of that month."""
+    text = text.strip()
+    month = MONTH.fullmatch(text)
+    try:
+        if month:
+            year, number = int(month.group(1)), int(month.group(2))
+            return date(year, number, calendar.monthrange(year, number)[1])
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"Expiry {text} is not a date: write YYYY-MM-DD, or YYYY-MM for a month.") from None
+
+
+class ExpiryField(Field):
+    """A text box for an expiry date or month; its data is the date it means."""
+
+    widget = TextInput()
+
+    def process_formdata(self, valuelist):
+        text = valuelist[0].strip() if valuelist else ""
+        self.data = parse_expiry(text) if text else None
+
+    def _value(self) -> str:
+        if self.raw_data and self.raw_data[0]:
+            return self.raw_data[0]
+        return self.data.isoformat() if self.data else ""
+
+
+class QuantityField(Field):
+    """A decimal typed by a person (a comma works as the decimal point); data is a Decimal."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, noun="The quantity", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.noun = noun
+
+    def process_formdata(self, valuelist):
+        text = valuelist[0].strip() if valuelist else ""
+        self.data = None
+        if text:
+            try:
+                number = Decimal(text.replace(",", "."))
+            except InvalidOperation:
+                raise ValueError(f"{self.noun} must be a number (got {text}).") from None
+            if not number.is_finite():
+                raise ValueError(f"{self.noun} must be a number (got {text}).")
+            self.data = number
+
+    def _value(self) -> str:
+        if self.raw_data and self.raw_data[0]:
+            return self.raw_data[0]
+        return fmt_quantity(self.data) if self.data is not None else ""
+
+
+def _optional_int(value) -> int | None:
+    return None if value in ("", None) else int(value)
+
+
+class Present:
+    """Required, but a zero counts as given (the ledger explains why zero is refused)."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.errors:  # the value could not be read: that message says more than ours
+            raise StopValidation()
+        if field.data is None or field.data == "":
+            raise StopValidation(self.message)
+
+
+class ReceiveForm(FlaskForm):
+    """Receive a new lot, typed or filled from a GS1 scan."""
+
+    scan = StringField(
+        "Scan", validators=[Length(max=200)],
+        description="Scan the barcode on the box (GS1 DataMatrix or GS1-128), or type the values below.",
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    product = SelectField("Product", coerce=_optional_int, validate_choice=False,
+                          validators=[Present("Choose the product.")])
+    lot_number = StringField("Lot", validators=[DataRequired("Enter the lot number."), Length(max=40)])
+    expiry = ExpiryField(
+        "Expires", validators=[Present("Enter the expiry date.")],
+        description="YYYY-MM-DD, or YYYY-MM for a month-only expiry (the last day of that month).",
+        render_kw={"placeholder": "YYYY-MM-DD", "autocomplete": "off"},
+    )
+    quantity = QuantityField("Quantity", validators=[Present("Enter the quantity received.")],
+                             render_kw={"inputmode": "decimal", "autocomplete": "off"},
+                             description="In the product's stock unit (mL by default).")
+    received_on = DateField("Received", validators=[Present("Enter the date of receipt.")],
+                            format="%Y-%m-%d")
+    supplier = StringField("Supplier", validators=[Length(max=200)])
+    unit_cost = QuantityField("Unit cost", noun="The unit cost", render_kw={"inputmode": "decimal"},
+                              description="Per stock unit (e.g. per mL), without a currency sign.")
+    serial = HiddenField()
+    submit = SubmitField("Receive")
+
+    def scanned(self, find_product) -> str | None:
+        """Fill product, lot and expiry from the scan field; returns a problem, or None.
+
+        `find_product(gtin)` looks the 14-digit GTIN up in the catalogue.
+        """
+        text = (self.scan.data or "").strip()
+        if not text:
+            return None
+        try:
+            result = parse_scan(text)
+        except ScanError as error:
+            return f"{error}."
+        product = find_product(result.gtin)
+        if product is None:
+            return (f"No known product for GTIN {result.gtin}: add this GTIN to the product in the "
+                    "catalogue, or choose the product below.")
+        self.product.data = product.id
+        self.product.process_errors = []
+        if result.lot_number:
+            self.lot_number.data = result.lot_number
+        if result.expiry:
+            self.expiry.data, self.expiry.raw_data, self.expiry.process_errors = result.expiry, None, []
+        self.serial.data = result.serial or ""
+        self.scan.data = ""  # read: the field is free for the next scan
+        return None
+
+
+class ReceiveMoreForm(FlaskForm):
+    """More of this lot arrived."""
+
+    quantity = QuantityField("Quantity", validators=[Present("Enter the quantity received.")])
+    reason = StringField("Note", validators=[Length(max=500)],
+                         description="Optional, e.g. the delivery note.")
+    submit = SubmitField("Receive more")
+
+
+class WasteForm(FlaskForm):
+    """Throw stock away, with a reason."""
+
+    quantity = QuantityField("Quantity", validators=[Present("Enter the quantity wasted.")])
+    reason = StringField("Reason", validators=[Length(max=500)],
+                         description="e.g. broken vial, cold chain lost.")
+    submit = SubmitField("Record waste")
+
+
+class AdjustForm(FlaskForm):
+    """Stocktake: the counted quantity; the difference becomes an adjust movement."""
+
+    quantity = QuantityField("Counted quantity", noun="The counted quantity",
+                             validators=[Present("Enter the quantity you counted.")])
+    reason = StringField("Reason", validators=[Length(max=500)], description="e.g. monthly stocktake.")
+    submit = SubmitField("Record count")
+
+
+class ReturnForm(FlaskForm):
+    """Send stock back to the supplier."""
+
+    quantity = QuantityField("Quantity", validators=[Present("Enter the quantity returned.")])
+    reason = StringField("Reason", validators=[Length(max=500)])
+    submit = SubmitField("Return to supplier")
+
+
+class QuarantineForm(FlaskForm):
+    """Hold a lot back while it is checked."""
+
+    reason = StringField("Reason", validators=[Length(max=500)], description="e.g. cloudy solution.")
+    submit = SubmitField("Quarantine")
+
+
+class ReleaseForm(FlaskForm):
+    """Put a quarantined lot back into use."""
+
+    reason = StringField("Reason", validators=[Length(max=500)],
+                         description="e.g. checked with the supplier.")
+    submit = SubmitField("Release")
+
+
+class RecallForm(FlaskForm):
+    """Recall a lot: out of use at once, for good."""
+
+    reason = StringField("Reason", validators=[Length(max=500)],
+                         description="e.g. the manufacturer's recall notice and its reference.")
+    submit = SubmitField("Recall this lot")
+
+
+# The lot page's actions: URL segment → form class (the prefix is the segment too).
+ACTION_FORMS = {
+    "receive-more": ReceiveMoreForm,
+    "waste": WasteForm,
+    "adjust": AdjustForm,
+    "return": ReturnForm,
+    "quarantine": QuarantineForm,
+    "release": ReleaseForm,
+    "recall": RecallForm,
+}

@@ -1,0 +1,117 @@
+"""A lot's page: its facts, where FEFO places it, its whole history, and the actions on it."""
+
+from datetime import date
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+
+from formulary.auth.access import permission_required
+from formulary.auth.permissions import Permission
+from formulary.auth.session import current_actor
+from formulary.extensions import db
+from formulary.stock import ledger
+from formulary.stock.errors import StockError, fmt_quantity
+from formulary.stock.fefo import last_day_of_use
+from formulary.stock.forms import ACTION_FORMS
+from formulary.stock.models import Lot
+from formulary.stock.queries import display_status, fefo_offer, lot_with_history
+from formulary.stock.views import bp, warning_days
+
+
+def _lot_or_404(lot_id: int) -> Lot:
+    lot = lot_with_history(lot_id)
+    if lot is None:
+        abort(404)
+    return lot
+
+
+def _fefo_position(lot: Lot, today: date) -> dict:
+    """Where FEFO places this lot today: its rank among the usable lots, or why it is skipped."""
+    offer = fefo_offer(lot.product, today)
+    ranks = [stock.lot_id for stock in offer.usable]
+    skipped = {item.lot_id: item.reason for item in offer.skipped}
+    return {
+        "rank": ranks.index(lot.id) + 1 if lot.id in ranks else None,
+        "of": len(ranks),
+        "skipped": skipped.get(lot.id),
+    }
+
+
+def render_lot(lot: Lot, failed_form=None, failed_action: str | None = None):
+    """The lot page; after a refused action, that action's form keeps its values and errors."""
+    today = date.today()
+    forms = {action: form_class(prefix=action, formdata=None) for action, form_class in ACTION_FORMS.items()}
+    if failed_form is not None:
+        forms[failed_action] = failed_form
+    product_page = None
+    if "catalogue.product" in current_app.view_functions:
+        product_page = url_for("catalogue.product", product_id=lot.product_id)
+    return render_template(
+        "stock/lot.html", lot=lot, forms=forms, failed_action=failed_action,
+        status=display_status(lot, today, warning_days()), today=today,
+        usable_until=last_day_of_use(lot.expiry, lot.product.expiry_margin_days),
+        fefo=_fefo_position(lot, today), product_page=product_page,
+    )
+
+
+@bp.route("/lots/<int:lot_id>")
+@permission_required(Permission.VIEW_STOCK)
+def lot(lot_id: int):
+    """One lot: facts, FEFO hint, history, and (for those who may change stock) the actions."""
+    return render_lot(_lot_or_404(lot_id))
+
+
+@bp.route("/lots/<int:lot_id>/<action>", methods=["POST"])
+@permission_required(Permission.EDIT_STOCK)
+def lot_action(lot_id: int, action: str):
+    """Receive more, waste, adjust, return, quarantine, release or recall: one ledger call, one commit."""
+    if action not in ACTION_FORMS:
+        abort(404)
+    lot = _lot_or_404(lot_id)
+    form = ACTION_FORMS[action](prefix=action)
+    if form.validate_on_submit():
+        try:
+            message, category = _apply(action, lot, form)
+        except StockError as error:
+            db.session.rollback()
+            field = getattr(form, error.field or "", None)
+            (field.errors if field is not None else form.form_errors).append(str(error))
+            lot = _lot_or_404(lot_id)
+        else:
+            db.session.commit()
+            flash(message, category)
+            return redirect(url_for("stock.lot", lot_id=lot.id))
+    return render_lot(lot, form, action)
+
+
+def _apply(action: str, lot: Lot, form) -> tuple[str, str]:
+    """Call the ledger for one action; returns the flash message and its category."""
+    actor = current_actor()
+    unit = lot.product.unit
+    reason = form.reason.data or ""
+    name = f"lot {lot.lot_number}"
+    if action == "receive-more":
+        ledger.receive_more(lot, form.quantity.data, actor=actor, reason=reason)
+        return f"Received {fmt_quantity(form.quantity.data)} {unit} more of {name}.", "success"
+    if action == "waste":
+        ledger.waste(lot, form.quantity.data, actor=actor, reason=reason)
+        return f"Recorded {fmt_quantity(form.quantity.data)} {unit} of {name} as waste.", "success"
+    if action == "return":
+        ledger.return_to_supplier(lot, form.quantity.data, actor=actor, reason=reason)
+        return f"Recorded {fmt_quantity(form.quantity.data)} {unit} of {name} as returned.", "success"
+    if action == "adjust":
+        before = lot.on_hand
+        movement = ledger.adjust(lot, form.quantity.data, actor=actor, reason=reason)
+        if movement is None:
+            held = f"{fmt_quantity(before)} {unit}"
+            return f"The count equals what {name} holds ({held}); nothing changed.", "info"
+        sign = "+" if movement.quantity > 0 else "−"
+        return (f"Stocktake of {name}: counted {fmt_quantity(form.quantity.data)} {unit} "
+                f"({sign}{fmt_quantity(abs(movement.quantity))} {unit}).", "success")
+    status = {"quarantine": "quarantined", "release": "available", "recall": "recalled"}[action]
+    if ledger.set_status(lot, status, actor=actor, reason=reason) is None:
+        return f"Lot {lot.lot_number} is already {status}; nothing changed.", "info"
+    return {
+        "quarantined": f"Lot {lot.lot_number} is quarantined: FEFO skips it until it is released.",
+        "available": f"Lot {lot.lot_number} is released: it is available again.",
+        "recalled": f"Lot {lot.lot_number} is recalled: it is out of use for good.",
+    }[status], "success"

@@ -1,0 +1,234 @@
+"""Reading stock: the lot list with its filters, a lot's display status, and what FEFO offers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import Select, and_, select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from formulary.catalogue.models import PRODUCT_CATEGORIES, Product
+from formulary.extensions import db
+from formulary.stock.fefo import (
+    Draw,
+    DrawPlan,
+    LotStock,
+    SkippedLot,
+    lot_unusable_reason,
+    plan_draw,
+    usable_lots,
+)
+from formulary.stock.models import Lot, StockMovement
+
+# The status a lot shows, most urgent first: each lot has exactly one, so filters partition stock.
+DISPLAY_STATUSES = {
+    "available": "Available",
+    "expiring": "Expires soon",
+    "expired": "Expired",
+    "quarantined": "Quarantined",
+    "recalled": "Recalled",
+}
+SORTS = {
+    "expiry": (Lot.expiry,),
+    "product": (Product.name, Lot.expiry),
+    "on_hand": (Lot.on_hand,),
+    "received": (Lot.received_on,),
+}
+
+
+def display_status(lot: Lot, today: date, warning_days: int) -> str:
+    """The one status a lot shows: recalled, quarantined, expired, expiring or available."""
+    if lot.status != "available":
+        return lot.status
+    if lot.expiry < today:
+        return "expired"
+    if lot.expiry <= today + timedelta(days=warning_days):
+        return "expiring"
+    return "available"
+
+
+@dataclass
+class LotFilters:
+    """What the lot list is asked to show, read from the query string."""
+
+    product_id: int | None = None
+    category: str = ""
+    status: str = ""
+    within: int | None = None  # days, for status "expiring"
+    q: str = ""
+    sort: str = "expiry"
+    direction: str = "asc"
+    show_empty: bool = False
+    problems: list[str] = field(default_factory=list)
+
+    def as_args(self) -> dict:
+        """The query-string arguments that reproduce these filters (for links)."""
+        args = {
+            "product_id": self.product_id, "category": self.category, "status": self.status,
+            "within": self.within, "q": self.q, "show_empty": "1" if self.show_empty else None,
+        }
+        if (self.sort, self.direction) != ("expiry", "asc"):
+            args |= {"sort": self.sort, "dir": self.direction}
+        return {key: value for key, value in args.items() if value not in (None, "")}
+
+
+def _int(text: str | None, label: str, problems: list[str], minimum: int = 0) -> int | None:
+    if not text:
+        return None
+    try:
+        number = int(text)
+    except ValueError:
+        problems.append(f"{label} must be a whole number (got {text!r}).")
+        return None
+    if number < minimum:
+        problems.append(f"{label} cannot be less than {minimum} (got {number}).")
+        return None
+    return number
+
+
+def parse_filters(args) -> LotFilters:
+    """Read the lot list's filters from request.args; unknown values are ignored and reported."""
+    problems: list[str] = []
+    status = (args.get("status") or "").strip()
+    if status and status not in DISPLAY_STATUSES:
+        problems.append(f"Unknown status {status!r}.")
+        status = ""
+    category = (args.get("category") or "").strip()
+    if category and category not in PRODUCT_CATEGORIES:
+        problems.append(f"Unknown category {category!r}.")
+        category = ""
+    sort = args.get("sort") or "expiry"
+    return LotFilters(
+        product_id=_int(args.get("product_id"), "Product", problems, minimum=1),
+        category=category,
+        status=status,
+        within=_int(args.get("within"), "Days", problems),
+        q=(args.get("q") or "").strip()[:100],
+        sort=sort if sort in SORTS else "expiry",
+        direction="desc" if args.get("dir") == "desc" else "asc",
+        show_empty=args.get("show_empty") in ("1", "on", "true", "y"),
+        problems=problems,
+    )
+
+
+def status_condition(status: str, today: date, within_days: int):
+    """The SQL condition for one display status (matching display_status)."""
+    available = Lot.status == "available"
+    if status == "available":
+        return and_(available, Lot.expiry > today + timedelta(days=within_days))
+    if status == "expiring":
+        return and_(available, Lot.expiry >= today, Lot.expiry <= today + timedelta(days=within_days))
+    if status == "expired":
+        return and_(available, Lot.expiry < today)
+    return Lot.status == status
+
+
+def lots_query(filters: LotFilters, today: date, warning_days: int) -> Select:
+    """One SELECT for the lot list: lots with their product, filtered and sorted."""
+    query = select(Lot).join(Lot.product).options(contains_eager(Lot.product))
+    if filters.product_id:
+        query = query.where(Lot.product_id == filters.product_id)
+    if filters.category:
+        query = query.where(Product.category == filters.category)
+    if filters.status:
+        within = filters.within if filters.within is not None else warning_days
+        query = query.where(status_condition(filters.status, today, within))
+    if filters.q:
+        query = query.where(
+            Lot.lot_number.icontains(filters.q, autoescape=True)
+            | Product.name.icontains(filters.q, autoescape=True)
+        )
+    if not filters.show_empty:
+        query = query.where(Lot.on_hand > 0)
+    columns = SORTS[filters.sort]
+    ordered = [c.desc() if filters.direction == "desc" else c.asc() for c in columns]
+    return query.order_by(*ordered, Lot.id.desc() if filters.direction == "desc" else Lot.id)
+
+
+def product_choices(include_retired: bool = True) -> list[tuple[int, str]]:
+    """(id, name) of the products, by name, for select boxes."""
+    query = select(Product.id, Product.name).order_by(Product.name)
+    if not include_retired:
+        query = query.where(Product.retired.is_(False))
+    return [(row.id, row.name) for row in db.session.execute(query)]
+
+
+def lot_with_history(lot_id: int) -> Lot | None:
+    """A lot with its product and every movement (and who made it), in three queries."""
+    return db.session.scalar(
+        select(Lot)
+        .where(Lot.id == lot_id)
+        .options(
+            selectinload(Lot.product),
+            selectinload(Lot.movements).selectinload(StockMovement.user),
+        )
+    )
+
+
+def product_by_gtin(gtin: str) -> Product | None:
+    """The product with this 14-digit GTIN, if the catalogue has one."""
+    return db.session.scalar(select(Product).where(Product.gtin == gtin))
+
+
+def lot_stocks(product_id: int) -> list[LotStock]:
+    """The product's lots with stock on hand, as FEFO's plain values."""
+    rows = db.session.execute(
+        select(Lot.id, Lot.lot_number, Lot.expiry, Lot.received_on, Lot.on_hand, Lot.status).where(
+            Lot.product_id == product_id, Lot.on_hand > 0
+        )
+    )
+    return [
+        LotStock(row.id, row.lot_number, row.expiry, row.received_on, Decimal(row.on_hand), row.status)
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class FefoOffer:
+    """What FEFO offers for a product on a day: usable lots in order, skipped lots, a plan."""
+
+    product: Product
+    on: date
+    usable: tuple[LotStock, ...]
+    skipped: tuple[SkippedLot, ...]
+    plan: DrawPlan | None = None
+
+    @property
+    def usable_total(self) -> Decimal:
+        """All the stock FEFO may draw on the day."""
+        return sum((lot.on_hand for lot in self.usable), Decimal(0))
+
+    def draw_for(self, lot_id: int) -> Draw | None:
+        """What the planned draw takes from a lot, if it takes anything."""
+        draws = self.plan.draws if self.plan else ()
+        return next((draw for draw in draws if draw.lot_id == lot_id), None)
+
+
+def fefo_offer(product: Product, on: date, amount: Decimal | None = None) -> FefoOffer:
+    """The lots FEFO would draw for the product on the day; with an amount, the draw itself."""
+    stocks = lot_stocks(product.id)
+    margin = product.expiry_margin_days
+    usable = usable_lots(stocks, on, margin)
+    skipped = tuple(
+        SkippedLot(lot.lot_id, lot.lot_number, reason)
+        for lot in sorted(stocks, key=lambda s: (s.expiry, s.received_on, s.lot_id))
+        if (reason := lot_unusable_reason(lot, on, margin)) is not None
+    )
+    plan = None
+    if amount is not None:
+        plan = plan_draw(
+            stocks, amount, on, margin_days=margin, single_use=product.single_use,
+            unit_size=product.unit_size,
+        )
+    return FefoOffer(product=product, on=on, usable=usable, skipped=skipped, plan=plan)
+
+
+def parse_amount(text: str | None) -> Decimal | None:
+    """A positive amount typed in a query string, or None when absent or not usable."""
+    try:
+        amount = Decimal((text or "").strip().replace(",", "."))
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() and amount > 0 else None
