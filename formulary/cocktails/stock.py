@@ -56,7 +56,7 @@ def session_cost(components: list[ComponentStock], on: date) -> tuple[Decimal | 
     lot_ids = [lot.lot_id for c in components for lot in c.lots]
     costs = {}
     if lot_ids:
-        costs = dict(db.session.execute(select(Lot.id, Lot.unit_cost).where(Lot.id.in_(lot_ids))).tuples().all())
+        costs = dict(db.session.execute(select(Lot.id, Lot.unit_cost).where(Lot.id.in_(lot_ids))).all())
     parts = []
     for c in components:
         plan = plan_draw(c.lots, c.amount, on, margin_days=c.margin_days, single_use=c.single_use,
