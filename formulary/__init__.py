@@ -51,9 +51,12 @@ def register_blueprints(app: Flask) -> None:
     from formulary.auth.admin import bp as admin_bp
     from formulary.auth.views import bp as auth_bp
     from formulary.catalogue.views import bp as catalogue_bp
+    from formulary.cocktails.views import bp as cocktails_bp
     from formulary.dashboard.views import bp as dashboard_bp
+    from formulary.patients.views import bp as patients_bp
     from formulary.stock.views import bp as stock_bp
 
-    for blueprint in (auth_bp, admin_bp, audit_bp, dashboard_bp, catalogue_bp, stock_bp):
+    for blueprint in (auth_bp, admin_bp, audit_bp, dashboard_bp, catalogue_bp, stock_bp, cocktails_bp,
+                      patients_bp):
         app.register_blueprint(blueprint)
     register_api(app)

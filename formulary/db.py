@@ -68,10 +68,21 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
-def _writes_expected() -> bool:
-    from flask import has_request_context, request
+def writes_on_get(view):
+    """Mark a page that writes even when read (an audit row), so SQLite takes the write lock first."""
+    view.writes_on_get = True
+    return view
 
-    return not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS")
+
+def _writes_expected() -> bool:
+    from flask import current_app, has_request_context, request
+
+    if not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS"):
+        return True
+    # API reads may stamp their token or audit an allergy view.
+    if request.path.startswith("/api/"):
+        return True
+    return getattr(current_app.view_functions.get(request.endpoint), "writes_on_get", False)
 
 
 @event.listens_for(Engine, "begin")
@@ -80,6 +91,6 @@ def _begin_sqlite(conn) -> None:
         return
     # A transaction that reads and then writes cannot wait for another writer in WAL mode:
     # SQLite fails it at once ("database is locked"). So a request that may write (any
-    # method but GET/HEAD/OPTIONS, and the CLI) takes the write lock up front and waits its
-    # turn under busy_timeout, while reads never block.
+    # method but GET/HEAD/OPTIONS, an API call, a page marked writes_on_get, and the CLI)
+    # takes the write lock up front and waits its turn under busy_timeout; reads never block.
     conn.exec_driver_sql("BEGIN IMMEDIATE" if _writes_expected() else "BEGIN")

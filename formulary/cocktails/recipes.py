@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from formulary.audit.log import record
 from formulary.catalogue.lookup import find_goal
@@ -66,7 +66,7 @@ def _validate(data: RecipeData, cocktail: Cocktail | None) -> _Recipe:
     elif len(name) > 120:
         errors.append(("name", "The name is longer than 120 characters."))
     else:
-        clash = db.session.scalar(select(Cocktail).where(Cocktail.name == name))
+        clash = db.session.scalar(select(Cocktail).where(func.lower(Cocktail.name) == name.lower()))
         if clash is not None and clash is not cocktail:
             errors.append(("name", f"A cocktail named {name!r} already exists."))
     goals = []

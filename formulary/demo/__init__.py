@@ -5,11 +5,13 @@ from datetime import date
 
 def load_demo(today: date | None = None) -> list[str]:
     """Add each part of the demo clinic that is not there yet, relative to `today`."""
-    from formulary.demo import catalogue, stock, users
+    from formulary.demo import catalogue, cocktails, patients, stock, users
 
     today = today or date.today()
     lines = []
     lines += users.load()
     lines += catalogue.load()
     lines += stock.load(today)
+    lines += patients.load()
+    lines += cocktails.load(today)
     return lines

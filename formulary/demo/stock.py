@@ -35,8 +35,13 @@ QUARANTINED = ("Vitamin C 20% 5 mL", "cloudy solution in two vials; awaiting the
 RECALLED = ("Hydra Pure HA 1% 2 mL", "manufacturer's recall notice MR-2026-114 (particles in syringe)")
 
 
-def _lot_number(rng: random.Random, expiry: date) -> str:
-    return f"{expiry:%y}{rng.choice('ABCDEFGHJK')}{rng.randint(100, 999)}"
+def _lot_number(rng: random.Random, expiry: date, taken: set[str]) -> str:
+    """A plausible lot number, unique for the product (the draw is the same whatever the day)."""
+    while True:
+        number = f"{expiry:%y}{rng.choice('ABCDEFGHJK')}{rng.randint(100, 999)}"
+        if number not in taken:
+            taken.add(number)
+            return number
 
 
 def load(today: date) -> list[str]:
@@ -48,13 +53,14 @@ def load(today: date) -> list[str]:
     lots = []
     for index, product in enumerate(products):
         pattern = EXPIRY_PATTERNS[index % len(EXPIRY_PATTERNS)]
+        taken: set[str] = set()
         for days in pattern:
             expiry = today + timedelta(days=days)
             received = min(today - timedelta(days=rng.randint(5, 60)), expiry - timedelta(days=300))
             units = rng.randint(1, 3) if product.name in SHORT else rng.randint(4, 20)
             cost_per_ml = Decimal(rng.randint(150, 2400)) / 100 / product.unit_size
             lot = receive(
-                product, lot_number=_lot_number(rng, expiry), expiry=expiry, received_on=received,
+                product, lot_number=_lot_number(rng, expiry, taken), expiry=expiry, received_on=received,
                 quantity=product.unit_size * units, actor=None, supplier=rng.choice(SUPPLIERS),
                 unit_cost=cost_per_ml.quantize(Decimal("0.0001")), reason="demo delivery",
             )

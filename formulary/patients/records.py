@@ -154,6 +154,8 @@ def set_allergy_status(allergy: Allergy, status: str, *, actor) -> None:
         raise PatientError([("status", f"Status must be one of {', '.join(CLINICAL_STATUSES)}.")])
     if allergy.status != status:
         allergy.status = status
+        if status == "active":
+            allergy.patient.allergy_status = "recorded"
         db.session.flush()
         record("allergy.status", actor=actor, target=allergy.patient, detail=f"allergy #{allergy.id}: {status}")
 

@@ -1,0 +1,358 @@
+"""API: patients with their allergies and conditions.
+
+A patient and their allergies are written in one transaction: one refused value and nothing
+is saved. Every answer that shows a patient's allergies (GET and PATCH of one patient) is
+recorded in the audit trail, and no answer may be cached.
+"""
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from formulary.api import ErrorSchema
+from formulary.api.schemas import (
+    ApiBlueprint,
+    Day,
+    Id,
+    PageArgs,
+    Text,
+    allowed,
+    get_or_404,
+    list_schema,
+    paginate,
+    refuse,
+)
+from formulary.auth.permissions import Permission
+from formulary.auth.session import current_actor
+from formulary.catalogue.lookup import find_group, find_substance
+from formulary.extensions import db
+from formulary.patients.models import (
+    ALLERGY_STATUSES,
+    CLINICAL_STATUSES,
+    CRITICALITIES,
+    SKIN_TYPES,
+    Allergy,
+    Patient,
+)
+from formulary.patients.queries import active_allergy_counts, load_patient, patient_query
+from formulary.patients.records import (
+    AllergyData,
+    PatientData,
+    PatientError,
+    add_allergy,
+    audit_allergy_view,
+    create_patient,
+    set_allergy_status,
+    update_patient,
+)
+
+blp = ApiBlueprint("api_patients", __name__, description="Patients with their allergies and conditions")
+
+ALLERGEN_KINDS = ("substance", "group", "text")
+PATIENT_FIELDS = ("name", "date_of_birth", "reference", "skin_type", "notes", "allergy_status", "conditions")
+
+
+@blp.after_request
+def never_cache(response):
+    """Patient records must not linger in any cache between the clinic and the caller."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _one_of(choices: list[str], what: str) -> ma.validate.OneOf:
+    return ma.validate.OneOf(choices, error=f"Unknown {what} {{input!r}}: use one of {{choices}}.")
+
+
+# --- schemas --------------------------------------------------------------------------------
+
+class AllergyIn(ma.Schema):
+    substance = Text(max_length=300, metadata={"description": "A substance's name or synonym"})
+    group = Text(max_length=300, metadata={"description": "An allergen group's name or synonym"})
+    text = Text(max_length=300, metadata={
+        "description": "Free text when nothing fits; coded like the browser's form when it names a "
+                       "substance or group, else kept as free text (the check flags it for review)",
+    })
+    criticality = ma.fields.String(required=True, validate=_one_of(CRITICALITIES, "criticality"))
+    reaction = Text(load_default="", max_length=2000)
+    status = ma.fields.String(load_default="active", validate=_one_of(CLINICAL_STATUSES, "status"))
+
+
+class AllergyPatch(AllergyIn):
+    """An allergy in a PATCH: with `id`, an existing allergy whose status changes; without, a new one."""
+
+    id = Id(metadata={"description": "An allergy of this patient; only its `status` can change"})
+    criticality = ma.fields.String(
+        validate=_one_of(CRITICALITIES, "criticality"), metadata={"description": "Required for a new allergy"}
+    )
+    reaction = Text(max_length=2000)
+    status = ma.fields.String(validate=_one_of(CLINICAL_STATUSES, "status"),
+                              metadata={"description": "active, inactive or resolved; new allergies: active"})
+
+
+class PatientIn(ma.Schema):
+    name = Text(required=True)
+    date_of_birth = Day(required=True)
+    reference = Text(load_default=None, allow_none=True, max_length=40,
+                     metadata={"description": "The clinic's own patient number; unique"})
+    skin_type = ma.fields.String(load_default="", validate=_one_of(["", *SKIN_TYPES], "skin type"),
+                                 metadata={"description": "Fitzpatrick I–VI, or empty"})
+    notes = Text(load_default="", max_length=5000)
+    allergy_status = ma.fields.String(
+        required=True, validate=_one_of(ALLERGY_STATUSES, "allergy status"),
+        metadata={"description": "unknown: never asked; none-known: asked, none reported; recorded"},
+    )
+    allergies = ma.fields.List(ma.fields.Nested(AllergyIn), load_default=list)
+    conditions = ma.fields.List(Text(), load_default=list, metadata={"description": "Condition names"})
+
+
+class PatientPatch(ma.Schema):
+    """Only the fields given change; `conditions`, when given, replaces the list."""
+
+    name = Text()
+    date_of_birth = Day(allow_none=True)
+    reference = Text(allow_none=True, max_length=40)
+    skin_type = ma.fields.String(validate=_one_of(["", *SKIN_TYPES], "skin type"))
+    notes = Text(max_length=5000)
+    allergy_status = ma.fields.String(validate=_one_of(ALLERGY_STATUSES, "allergy status"))
+    allergies = ma.fields.List(ma.fields.Nested(AllergyPatch), metadata={
+        "description": "Allergies to add (no `id`) and status changes of recorded ones (`id` and `status`); "
+                       "allergies are never deleted",
+    })
+    conditions = ma.fields.List(Text(), metadata={"description": "Condition names: the whole new list"})
+
+
+class AllergySchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    substance = ma.fields.String(allow_none=True, metadata={"description": "The substance it is coded to"})
+    group = ma.fields.String(allow_none=True, metadata={"description": "The allergen group it is coded to"})
+    text = ma.fields.String(allow_none=True, metadata={"description": "Free text matched to nothing"})
+    criticality = ma.fields.String(required=True, validate=ma.validate.OneOf(CRITICALITIES))
+    reaction = ma.fields.String(required=True)
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf(CLINICAL_STATUSES))
+    recorded_at = ma.fields.DateTime(required=True)
+    recorded_by = ma.fields.String(allow_none=True, metadata={"description": "Username"})
+
+
+class PatientSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    date_of_birth = ma.fields.Date(allow_none=True)
+    reference = ma.fields.String(allow_none=True)
+    skin_type = ma.fields.String(required=True)
+    notes = ma.fields.String(required=True)
+    allergy_status = ma.fields.String(required=True, validate=ma.validate.OneOf(ALLERGY_STATUSES))
+    allergies = ma.fields.List(ma.fields.Nested(AllergySchema), required=True)
+    conditions = ma.fields.List(ma.fields.String(), required=True)
+    created_at = ma.fields.DateTime(required=True)
+
+
+class PatientSummarySchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    date_of_birth = ma.fields.Date(allow_none=True)
+    reference = ma.fields.String(allow_none=True)
+    skin_type = ma.fields.String(required=True)
+    allergy_status = ma.fields.String(required=True, validate=ma.validate.OneOf(ALLERGY_STATUSES))
+    active_allergies = ma.fields.Integer(required=True, metadata={"description": "How many are active"})
+
+
+class PatientQuery(PageArgs):
+    q = Text(metadata={"description": "Part of the name or reference, a date (YYYY-MM-DD) or year of birth"})
+
+
+# --- answers --------------------------------------------------------------------------------
+
+def allergy_json(allergy: Allergy) -> dict:
+    """An allergy as the API answers it."""
+    return {
+        "id": allergy.id, "substance": allergy.substance.name if allergy.substance else None,
+        "group": allergy.group.name if allergy.group else None, "text": allergy.text,
+        "criticality": allergy.criticality, "reaction": allergy.reaction, "status": allergy.status,
+        "recorded_at": allergy.recorded_at,
+        "recorded_by": allergy.recorded_by.username if allergy.recorded_by else None,
+    }
+
+
+def patient_json(patient: Patient) -> dict:
+    """A patient with allergies and conditions, as the API answers it."""
+    return {
+        "id": patient.id, "name": patient.name, "date_of_birth": patient.date_of_birth,
+        "reference": patient.reference, "skin_type": patient.skin_type, "notes": patient.notes,
+        "allergy_status": patient.allergy_status, "created_at": patient.created_at,
+        "allergies": [allergy_json(allergy) for allergy in patient.allergies],
+        "conditions": sorted((pc.condition.name for pc in patient.conditions), key=str.casefold),
+    }
+
+
+# --- writing --------------------------------------------------------------------------------
+
+def _resolve(index: int, item: dict, errors: list) -> tuple[str, object] | None:
+    """The text add_allergy is given for an allergy, and the group it must end up coded to (if any)."""
+    given = [kind for kind in ALLERGEN_KINDS if item.get(kind) is not None]
+    if len(given) != 1:
+        errors.append((f"allergies.{index}", "Give exactly one of substance, group or text."))
+        return None
+    kind = given[0]
+    name = item[kind]
+    if kind == "substance":
+        substance = find_substance(name)
+        if substance is None:
+            errors.append((f"allergies.{index}.substance",
+                           f"Unknown substance {name!r}: use a name or synonym from the catalogue, "
+                           "or send it as text."))
+            return None
+        return substance.name, None
+    if kind == "group":
+        group = find_group(name)
+        if group is None:
+            errors.append((f"allergies.{index}.group",
+                           f"Unknown allergen group {name!r}: use a name or synonym from the catalogue, "
+                           "or send it as text."))
+            return None
+        return group.name, group
+    return name, None
+
+
+def _new_allergy_errors(index: int, item: dict, errors: list) -> tuple[str, object] | None:
+    if "criticality" not in item:
+        errors.append((f"allergies.{index}.criticality", "Missing data for required field."))
+    return _resolve(index, item, errors)
+
+
+def _record(patient: Patient, index: int, item: dict, resolved: tuple[str, object]) -> Allergy:
+    """Add one allergy; a refusal names its place in the list."""
+    allergen, group = resolved
+    data = AllergyData(allergen=allergen, criticality=item["criticality"], reaction=item.get("reaction", ""),
+                       status=item.get("status") or "active")
+    try:
+        allergy = add_allergy(patient, data, actor=current_actor())
+    except PatientError as error:
+        kind = next((k for k in ALLERGEN_KINDS if item.get(k) is not None), "text")
+        errors = [(f"allergies.{index}.{kind if f == 'allergen' else f}", m) for f, m in error.errors]
+        refuse(422, "Nothing was saved. " + " ".join(m for _f, m in errors), errors)
+    if group is not None and allergy.group is not group:
+        # A clinic's own substance may share the group's name; the caller asked for the group.
+        allergy.substance, allergy.group, allergy.text = None, group, None
+        db.session.flush()
+    return allergy
+
+
+def _contradiction(status: str | None, new_items: list[dict]) -> list[tuple[str, str]]:
+    if status == "none-known" and any((item.get("status") or "active") == "active" for item in new_items):
+        return [("allergy_status", "“none-known” contradicts the active allergies sent with it: "
+                                   "use “recorded”.")]
+    return []
+
+
+@blp.route("/patients")
+class Patients(MethodView):
+    @allowed(blp, Permission.VIEW_PATIENTS)
+    @blp.arguments(PatientQuery, location="query")
+    @blp.response(200, list_schema("PatientList", PatientSummarySchema))
+    def get(self, args):
+        """Patients by name; q finds a part of the name or reference, or a date or year of birth.
+
+        Items are summaries (allergy status and the number of active allergies): a patient's
+        allergies themselves are answered, and audited, by GET /patients/{id}.
+        """
+        patients, total = paginate(patient_query(args.get("q", "")), args)
+        counts = active_allergy_counts(p.id for p in patients)
+        items = [
+            {"id": p.id, "name": p.name, "date_of_birth": p.date_of_birth, "reference": p.reference,
+             "skin_type": p.skin_type, "allergy_status": p.allergy_status,
+             "active_allergies": counts.get(p.id, 0)}
+            for p in patients
+        ]
+        return {"items": items, "total": total}
+
+    @allowed(blp, Permission.EDIT_PATIENTS)
+    @blp.arguments(PatientIn)
+    @blp.response(201, PatientSchema)
+    def post(self, body):
+        """Add a patient with allergies and conditions; one refused value and nothing is saved.
+
+        Each allergy names exactly one of `substance` or `group` (a name or synonym from the
+        catalogue; an unknown one is refused) or `text`. An active allergy makes the allergy
+        status "recorded"; "none-known" with active allergies is refused.
+        """
+        items = body.pop("allergies")
+        errors: list[tuple[str, str]] = []
+        resolved = [_new_allergy_errors(index, item, errors) for index, item in enumerate(items)]
+        errors += _contradiction(body["allergy_status"], items)
+        try:
+            patient = create_patient(PatientData(**body), actor=current_actor())
+        except PatientError as error:
+            errors = error.errors + errors
+        if errors:
+            refuse(422, "The patient was not added. " + " ".join(m for _f, m in errors), errors)
+        for index, item in enumerate(items):
+            _record(patient, index, item, resolved[index])
+        db.session.commit()
+        return patient_json(load_patient(patient.id))
+
+
+@blp.route("/patients/<int:patient_id>")
+class PatientById(MethodView):
+    @allowed(blp, Permission.VIEW_PATIENTS)
+    @blp.response(200, PatientSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No patient with this id")
+    def get(self, patient_id):
+        """One patient with allergies and conditions; the view is recorded in the audit trail."""
+        get_or_404(Patient, patient_id, "patient")
+        patient = load_patient(patient_id)
+        audit_allergy_view(patient, actor=current_actor(), where="api")
+        db.session.commit()
+        return patient_json(patient)
+
+    @allowed(blp, Permission.EDIT_PATIENTS)
+    @blp.arguments(PatientPatch)
+    @blp.response(200, PatientSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No patient with this id")
+    def patch(self, body, patient_id):
+        """Change the fields given; add allergies and change recorded allergies' status, all or nothing.
+
+        In `allergies`, an item with `id` sets that allergy's `status` (nothing else of a
+        recorded allergy changes, and nothing is deleted); an item without `id` is a new
+        allergy, as in POST. Status changes apply before the patient's fields, so resolving
+        the last active allergy and setting "none-known" can go in one request.
+        """
+        get_or_404(Patient, patient_id, "patient")
+        patient = load_patient(patient_id)
+        errors: list[tuple[str, str]] = []
+        changes, additions = [], []
+        for index, item in enumerate(body.get("allergies", [])):
+            if "id" in item:
+                changes.append(self._change(patient, index, item, errors))
+            else:
+                additions.append((index, item, _new_allergy_errors(index, item, errors)))
+        errors += _contradiction(body.get("allergy_status"), [item for _i, item, _r in additions])
+        if errors:
+            refuse(422, "Nothing was saved. " + " ".join(m for _f, m in errors), errors)
+        actor = current_actor()
+        for allergy, status in changes:
+            set_allergy_status(allergy, status, actor=actor)
+        if any(name in body for name in PATIENT_FIELDS):
+            current = {name: getattr(patient, name) for name in PATIENT_FIELDS if name != "conditions"}
+            current["conditions"] = [pc.condition.name for pc in patient.conditions]
+            current.update((name, body[name]) for name in PATIENT_FIELDS if name in body)
+            try:
+                update_patient(patient, PatientData(**current), actor=actor)
+            except PatientError as error:
+                refuse(422, "Nothing was saved. " + " ".join(m for _f, m in error.errors), error.errors)
+        for index, item, resolved in additions:
+            _record(patient, index, item, resolved)
+        audit_allergy_view(patient, actor=actor, where="api")
+        db.session.commit()
+        return patient_json(load_patient(patient_id))
+
+    @staticmethod
+    def _change(patient: Patient, index: int, item: dict, errors: list):
+        allergy = next((a for a in patient.allergies if a.id == item["id"]), None)
+        if allergy is None:
+            errors.append((f"allergies.{index}.id", f"This patient has no allergy with id {item['id']}."))
+        if "status" not in item:
+            errors.append((f"allergies.{index}.status", "Give the allergy's new status."))
+        extra = sorted(set(item) - {"id", "status"})
+        if extra:
+            errors.append((f"allergies.{index}", f"Only the status of a recorded allergy can change (got "
+                                                 f"{', '.join(extra)}); record a new allergy instead."))
+        return allergy, item.get("status")

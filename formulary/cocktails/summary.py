@@ -1,0 +1,163 @@
+"""What a recipe adds up to on a day: total volume, every substance with its product, cost, warnings.
+
+The composer shows it for a recipe being written, the cocktail page for a saved version.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from formulary.catalogue.models import Product, ProductComponent
+from formulary.cocktails.availability import ComponentStock
+from formulary.cocktails.stock import lot_stocks, session_cost
+from formulary.extensions import db
+from formulary.stock.errors import fmt_quantity
+from formulary.stock.fefo import lot_unusable_reason, plan_draw, usable_lots
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a substance comes from: a product, its role there and its strength."""
+
+    product: str
+    role: str
+    strength: str
+
+
+@dataclass(frozen=True)
+class SubstanceUse:
+    """One substance of the recipe with every product that brings it in."""
+
+    substance_id: int
+    name: str
+    role: str  # "active" when it is active in any product, else "excipient"
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
+class Line:
+    """One component as the summary shows it."""
+
+    product: Product
+    amount: Decimal
+    cost: Decimal | None
+    usable: Decimal  # usable on hand on the day, in the product's unit
+
+
+@dataclass
+class RecipeSummary:
+    """The recipe's totals on a day, and what the composer should warn about."""
+
+    on: date
+    lines: list[Line] = field(default_factory=list)
+    total_volume: Decimal = ZERO
+    cost: Decimal | None = None
+    substances: list[SubstanceUse] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        """The summary as the composer's script reads it."""
+        return {
+            "date": self.on.isoformat(),
+            "total_volume": float(self.total_volume),
+            "cost": None if self.cost is None else float(self.cost),
+            "components": [
+                {"product_id": line.product.id, "product": line.product.name, "amount": float(line.amount),
+                 "unit": line.product.unit, "cost": None if line.cost is None else float(line.cost)}
+                for line in self.lines
+            ],
+            "substances": [
+                {"name": s.name, "role": s.role,
+                 "sources": [{"product": p.product, "role": p.role, "strength": p.strength}
+                             for p in s.sources]}
+                for s in self.substances
+            ],
+            "warnings": self.warnings,
+        }
+
+
+def load_products(product_ids) -> dict[int, Product]:
+    """Products by id with their composition and its substances (three statements)."""
+    ids = [pid for pid in product_ids if pid]
+    if not ids:
+        return {}
+    query = select(Product).where(Product.id.in_(ids)).options(
+        selectinload(Product.composition).selectinload(ProductComponent.substance)
+    )
+    return {product.id: product for product in db.session.scalars(query)}
+
+
+def _substances(products: list[Product]) -> list[SubstanceUse]:
+    found: dict[int, tuple[str, list[Source]]] = {}
+    for product in products:
+        for part in product.composition:
+            name, sources = found.setdefault(part.substance_id, (part.substance.name, []))
+            sources.append(Source(product.name, part.role, part.strength))
+    uses = [
+        SubstanceUse(sid, name, "active" if any(s.role == "active" for s in sources) else "excipient",
+                     tuple(sources))
+        for sid, (name, sources) in found.items()
+    ]
+    return sorted(uses, key=lambda use: (use.role != "active", use.name.lower()))
+
+
+def _stock_warning(product: Product, stock: ComponentStock, on: date) -> str | None:
+    usable = usable_lots(stock.lots, on, stock.margin_days)
+    if not usable:
+        reasons = [lot_unusable_reason(lot, on, stock.margin_days) for lot in stock.lots]
+        why = ", ".join(
+            f"{reasons.count(r)} {r}" for r in ("expired", "quarantined", "recalled") if r in reasons
+        )
+        detail = f" (lots on the shelf: {why})" if why else ""
+        return f"{product.name} is out of stock: no usable lot on {on:%Y-%m-%d}{detail}."
+    plan = plan_draw(stock.lots, stock.amount, on, margin_days=stock.margin_days, single_use=stock.single_use,
+                     unit_size=stock.unit_size if stock.single_use else None)
+    if not plan.covered:
+        have = sum((lot.on_hand for lot in usable), ZERO)
+        return (f"{product.name}: only {fmt_quantity(have)} {product.unit} usable, less than the "
+                f"{fmt_quantity(stock.amount)} {product.unit} one session needs.")
+    return None
+
+
+def summarize(pairs: list[tuple[Product, Decimal]], on: date) -> RecipeSummary:
+    """Total volume (mL components), substances, cost per session from current lot costs, and warnings."""
+    summary = RecipeSummary(on=on)
+    if not pairs:
+        return summary
+    lots = lot_stocks(product.id for product, _amount in pairs)
+    stocks = [
+        ComponentStock(
+            product_id=p.id, product_name=p.name, amount=amount, unit=p.unit, single_use=p.single_use,
+            unit_size=p.unit_size, margin_days=p.expiry_margin_days, lots=lots.get(p.id, ()),
+        )
+        for p, amount in pairs
+    ]
+    summary.cost, parts = session_cost(stocks, on)
+    seen = set()
+    for (product, amount), stock, part in zip(pairs, stocks, parts, strict=True):
+        usable = sum((lot.on_hand for lot in usable_lots(stock.lots, on, stock.margin_days)), ZERO)
+        summary.lines.append(Line(product, amount, part.cost, usable))
+        if product.unit == "mL":
+            summary.total_volume += amount
+        else:
+            summary.warnings.append(
+                f"{product.name} is counted in {product.unit}, so it is not part of the total volume."
+            )
+        if product.id in seen:
+            summary.warnings.append(f"{product.name} is listed twice; give it once with the total amount.")
+        seen.add(product.id)
+        if product.retired:
+            summary.warnings.append(f"{product.name} is retired: choose another product for a new version.")
+        problem = _stock_warning(product, stock, on)
+        if problem:
+            summary.warnings.append(problem)
+        elif part.cost is None:
+            summary.warnings.append(f"{product.name}: a lot FEFO would draw has no unit cost, so the cost "
+                                    "per session is incomplete.")
+    summary.substances = _substances(list({p.id: p for p, _ in pairs}.values()))
+    return summary

@@ -1,0 +1,128 @@
+"""Forms of the patient pages: a patient's identity and history, an allergy, an allergy's status."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from formulary.patients.models import CLINICAL_STATUSES
+from formulary.patients.records import AllergyData, PatientData
+
+ALLERGY_STATUS_CHOICES = [
+    SelectChoice("unknown", "Never asked"),
+    SelectChoice("none-known", "No known allergies"),
+    SelectChoice("recorded", "Allergies recorded"),
+]
+ALLERGY_STATUS_HELP = {
+    "unknown": "nobody has asked yet; every check will ask for the history first",
+    "none-known": "the patient was asked and reports none",
+    "recorded": "the allergies are listed on the patient's page",
+}
+# Fitzpatrick skin types.
+SKIN_TYPE_CHOICES = [
+    SelectChoice("", "Not recorded"),
+    SelectChoice("I", "I — always burns, never tans"),
+    SelectChoice("II", "II — usually burns, tans minimally"),
+    SelectChoice("III", "III — sometimes burns, tans gradually"),
+    SelectChoice("IV", "IV — burns minimally, tans well"),
+    SelectChoice("V", "V — rarely burns, tans deeply"),
+    SelectChoice("VI", "VI — never burns"),
+]
+CRITICALITY_CHOICES = [
+    SelectChoice("unable-to-assess", "Unable to assess"),
+    SelectChoice("low", "Low"),
+    SelectChoice("high", "High"),
+]
+CLINICAL_STATUS_CHOICES = [SelectChoice(status, status.capitalize()) for status in CLINICAL_STATUSES]
+
+
+class BirthDateField(DateField):
+    """A date of birth (YYYY-MM-DD), blank allowed, with a message that names what was typed."""
+
+    def process_formdata(self, valuelist):
+        text = valuelist[0].strip() if valuelist else ""
+        self.data = None
+        if text:
+            try:
+                super().process_formdata([text])
+            except ValueError:
+                raise ValueError(f"Write the date of birth as YYYY-MM-DD (got {text!r}).") from None
+
+
+class CheckboxListField(SelectMultipleField):
+    """A multiple choice shown as checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class PatientForm(FlaskForm):
+    """A new patient, or a patient's identity, allergy status and conditions changed."""
+
+    name = StringField("Name", render_kw={"autocomplete": "off"})
+    date_of_birth = BirthDateField("Date of birth", format="%Y-%m-%d")
+    reference = StringField("Clinic reference", description="The clinic's own patient number, e.g. P-1001.",
+                            render_kw={"autocomplete": "off"})
+    skin_type = SelectField("Skin type (Fitzpatrick)", choices=SKIN_TYPE_CHOICES, default="")
+    allergy_status = RadioField("Allergy history", choices=ALLERGY_STATUS_CHOICES, default="unknown")
+    conditions = CheckboxListField("Conditions", choices=[])
+    notes = TextAreaField("Notes", render_kw={"rows": 3})
+    submit = SubmitField("Save patient")
+
+    def set_condition_choices(self, conditions) -> None:
+        """Offer the reference list of conditions (by name, which PatientData takes)."""
+        self.conditions.choices = [SelectChoice(c.name, c.name) for c in conditions]
+
+    def patient_data(self) -> PatientData:
+        """PatientData from the form."""
+        return PatientData(
+            name=self.name.data or "", date_of_birth=self.date_of_birth.data, reference=self.reference.data,
+            skin_type=self.skin_type.data or "", notes=self.notes.data or "",
+            allergy_status=self.allergy_status.data or "unknown", conditions=list(self.conditions.data or []),
+        )
+
+
+def patient_form_data(patient) -> dict:
+    """What the edit form starts with: the patient as they are."""
+    return {
+        "name": patient.name, "date_of_birth": patient.date_of_birth, "reference": patient.reference or "",
+        "skin_type": patient.skin_type, "allergy_status": patient.allergy_status, "notes": patient.notes,
+        "conditions": [pc.condition.name for pc in patient.conditions],
+    }
+
+
+class AllergyForm(FlaskForm):
+    """An allergy: a substance or group by any of its names, or free text when nothing fits."""
+
+    allergen = StringField(
+        "Allergic to",
+        description="Type a substance or allergen group (any name or synonym, e.g. “vitamin B12”, "
+                    "“sulphites”), or describe it in words when nothing fits.",
+        render_kw={"autocomplete": "off", "placeholder": "e.g. methylparaben, parabens, egg …"},
+    )
+    criticality = RadioField("Criticality", choices=CRITICALITY_CHOICES, default="unable-to-assess")
+    reaction = TextAreaField("Reaction", render_kw={"rows": 2, "placeholder": "e.g. hives, facial swelling"})
+    status = SelectField("Status", choices=CLINICAL_STATUS_CHOICES, default="active")
+    submit = SubmitField("Record allergy")
+
+    def allergy_data(self) -> AllergyData:
+        """AllergyData from the form."""
+        return AllergyData(
+            allergen=self.allergen.data or "", criticality=self.criticality.data or "",
+            reaction=self.reaction.data or "", status=self.status.data or "",
+        )
+
+
+class AllergyStatusForm(FlaskForm):
+    """Set an allergy active, inactive or resolved (allergies are never deleted)."""
+
+    status = SelectField("Status", choices=CLINICAL_STATUS_CHOICES)
+    submit = SubmitField("Change")

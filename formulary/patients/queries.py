@@ -1,0 +1,187 @@
+"""What the patient pages and API read: the searchable list, its per-page summaries, allergen suggestions."""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, and_, extract, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from formulary.catalogue.models import AllergenGroup, Condition, GroupSynonym, Substance, SubstanceSynonym
+from formulary.extensions import db
+from formulary.patients.models import Allergy, Patient, PatientCondition
+from formulary.reference.names import normalize_name
+
+_ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_NUMERIC_DAY = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})")
+_YEAR = re.compile(r"(19|20)\d{2}")
+# How many suggestions the allergen type-ahead offers, and how many rows each kind may bring.
+SUGGESTIONS, CANDIDATES = 10, 60
+
+
+def birth_date_in(text: str, date_order: str = "DMY") -> date | int | None:
+    """A date of birth typed in a search (2001-04-03, or 03/04/2001 in the clinic's order), or a year."""
+    text = text.strip()
+    if _YEAR.fullmatch(text):
+        return int(text)
+    if match := _ISO_DAY.fullmatch(text):
+        year, month, day = (int(part) for part in match.groups())
+    elif match := _NUMERIC_DAY.fullmatch(text):
+        first, second, year = (int(part) for part in match.groups())
+        day, month = (first, second) if date_order == "DMY" else (second, first)
+    else:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def patient_query(text: str = "", date_order: str = "DMY") -> Select:
+    """Patients whose name or clinic reference holds every word searched, or born on the date searched."""
+    query = select(Patient)
+    text = " ".join((text or "").split())
+    if text:
+        words = [
+            or_(Patient.name.icontains(word, autoescape=True),
+                Patient.reference.icontains(word, autoescape=True))
+            for word in text.split(" ")
+        ]
+        matches = [and_(*words)]
+        born = birth_date_in(text, date_order)
+        if isinstance(born, date):
+            matches.append(Patient.date_of_birth == born)
+        elif isinstance(born, int):
+            matches.append(extract("year", Patient.date_of_birth) == born)
+        query = query.where(or_(*matches))
+    return query.order_by(func.lower(Patient.name), Patient.id)
+
+
+def active_allergy_counts(patient_ids) -> dict[int, int]:
+    """How many active allergies each patient has: one query for a whole page."""
+    patient_ids = list(patient_ids)
+    if not patient_ids:
+        return {}
+    query = (
+        select(Allergy.patient_id, func.count(Allergy.id))
+        .where(Allergy.patient_id.in_(patient_ids), Allergy.status == "active")
+        .group_by(Allergy.patient_id)
+    )
+    return dict(db.session.execute(query).all())
+
+
+@dataclass(frozen=True)
+class SessionDates:
+    """A patient's last administered session and next planned one."""
+
+    last: date | None
+    next: date | None
+
+
+def session_dates(patient_ids, today: date) -> dict[int, SessionDates]:
+    """Last administered and next planned session per patient: one query for a whole page."""
+    from formulary.treatments.models import TreatmentSession
+
+    patient_ids = list(patient_ids)
+    if not patient_ids:
+        return {}
+    upcoming = and_(TreatmentSession.status.in_(("planned", "checked")),
+                    TreatmentSession.scheduled_for >= today)
+    query = (
+        select(
+            TreatmentSession.patient_id,
+            func.max(TreatmentSession.scheduled_for).filter(TreatmentSession.status == "administered"),
+            func.min(TreatmentSession.scheduled_for).filter(upcoming),
+        )
+        .where(TreatmentSession.patient_id.in_(patient_ids))
+        .group_by(TreatmentSession.patient_id)
+    )
+    return {patient_id: SessionDates(last, next_) for patient_id, last, next_ in db.session.execute(query)}
+
+
+def load_patient(patient_id: int) -> Patient | None:
+    """A patient with allergies (and what they are coded to, and who recorded them) and conditions."""
+    query = (
+        select(Patient)
+        .where(Patient.id == patient_id)
+        .options(
+            selectinload(Patient.allergies).selectinload(Allergy.substance),
+            selectinload(Patient.allergies).selectinload(Allergy.group),
+            selectinload(Patient.allergies).selectinload(Allergy.recorded_by),
+            selectinload(Patient.conditions).selectinload(PatientCondition.condition),
+        )
+    )
+    return db.session.scalar(query)
+
+
+def all_conditions() -> list[Condition]:
+    """The reference list of conditions, by name, for the patient form."""
+    return list(db.session.scalars(select(Condition).order_by(func.lower(Condition.name))))
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One allergen the type-ahead offers: the name matched and the substance or group it codes to."""
+
+    name: str
+    kind: str  # "substance" or "group"
+    target_id: int
+    resolves_to: str
+    synonym: bool
+
+    @property
+    def label(self) -> str:
+        if self.synonym:
+            return f"{self.name} → {self.resolves_to} ({self.kind})"
+        return f"{self.name} ({self.kind})"
+
+    def as_json(self) -> dict:
+        return {
+            "name": self.name, "kind": self.kind, "id": self.target_id, "resolves_to": self.resolves_to,
+            "value": self.resolves_to, "label": self.label,
+        }
+
+
+def _rank(key: str, name: str, name_key: str) -> int:
+    """0 for an exact match, 1 when the name starts with it, 2 when a word does, 3 anywhere inside."""
+    if name_key == key:
+        return 0
+    if name_key.startswith(key):
+        return 1
+    if any(normalize_name(word).startswith(key) for word in re.split(r"[\s\-(),/]+", name)):
+        return 2
+    return 3
+
+
+def allergen_suggestions(text: str, limit: int = SUGGESTIONS) -> list[Suggestion]:
+    """Substances and allergen groups whose name or a synonym contains the text, best matches first.
+
+    Matching ignores case, spaces, hyphens and accents, as the allergy is resolved when saved;
+    each substance or group appears once, under the name that matched it best.
+    """
+    key = normalize_name(text or "")
+    if not key:
+        return []
+    sources = [
+        (select(Substance.name, Substance.key, Substance.id, Substance.name.label("target")),
+         "substance", False),
+        (select(SubstanceSynonym.name, SubstanceSynonym.key, Substance.id, Substance.name)
+         .join(Substance, Substance.id == SubstanceSynonym.substance_id), "substance", True),
+        (select(AllergenGroup.name, AllergenGroup.key, AllergenGroup.id, AllergenGroup.name.label("target")),
+         "group", False),
+        (select(GroupSynonym.name, GroupSynonym.key, AllergenGroup.id, AllergenGroup.name)
+         .join(AllergenGroup, AllergenGroup.id == GroupSynonym.group_id), "group", True),
+    ]
+    best: dict[tuple[str, int], tuple[tuple, Suggestion]] = {}
+    for query, kind, synonym in sources:
+        name_column, key_column = query.selected_columns[0], query.selected_columns[1]
+        # Shorter keys first: they are the likelier exact and prefix matches when there are many.
+        query = query.where(key_column.contains(key)).order_by(func.length(key_column), name_column)
+        for name, name_key, target_id, target in db.session.execute(query.limit(CANDIDATES)):
+            score = (_rank(key, name, name_key), synonym, len(name), name.casefold())
+            suggestion = Suggestion(name, kind, target_id, target, synonym)
+            held = best.get((kind, target_id))
+            if held is None or score < held[0]:
+                best[(kind, target_id)] = (score, suggestion)
+    ranked = sorted(best.values(), key=lambda pair: pair[0])
+    return [suggestion for _score, suggestion in ranked[:limit]]

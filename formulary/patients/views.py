@@ -1,0 +1,213 @@
+"""Patient pages: the list, a profile with allergies and conditions, and the forms that change them."""
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+
+from formulary.auth.access import permission_required
+from formulary.auth.permissions import Permission
+from formulary.auth.session import current_actor
+from formulary.db import writes_on_get
+from formulary.extensions import db
+from formulary.patients import queries
+from formulary.patients.forms import (
+    ALLERGY_STATUS_HELP,
+    AllergyForm,
+    AllergyStatusForm,
+    PatientForm,
+    patient_form_data,
+)
+from formulary.patients.models import Allergy
+from formulary.patients.records import (
+    PatientError,
+    add_allergy,
+    audit_allergy_view,
+    create_patient,
+    set_allergy_status,
+    update_patient,
+)
+from formulary.reference.names import normalize_name
+
+bp = Blueprint("patients", __name__, url_prefix="/patients")
+
+
+@bp.before_request
+@permission_required(Permission.VIEW_PATIENTS)
+def only_patient_readers():
+    """Every page here shows patients; changing them needs EDIT_PATIENTS (see each view)."""
+
+
+@bp.after_request
+def never_cache(response):
+    """Patient records must not linger in a browser's or a proxy's cache."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def age_on(born: date | None, today: date) -> int | None:
+    """Age in whole years on a day."""
+    if born is None:
+        return None
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+@bp.context_processor
+def helpers():
+    """Ages, and which other pages exist to link to or include."""
+    views = current_app.view_functions
+    return {
+        "age": lambda born: age_on(born, date.today()),
+        "catalogue_links": "catalogue.substance" in views and "catalogue.group" in views,
+        # The treatments pages add a patient's sessions to the profile once they exist.
+        "sessions_panel": "treatments.patient_sessions" in views,
+        "allergy_status_help": ALLERGY_STATUS_HELP,
+    }
+
+
+def get_patient(patient_id: int):
+    """The patient with allergies and conditions loaded, or the 404 page."""
+    patient = queries.load_patient(patient_id)
+    if patient is None:
+        abort(404)
+    return patient
+
+
+def show_errors(form, error: PatientError) -> list[str]:
+    """Put each refused value's message on its form field; return the others for the summary."""
+    general = []
+    for field_name, message in error.errors:
+        if field_name in form:
+            form[field_name].errors = [*form[field_name].errors, message]
+        else:
+            general.append(message)
+    return general
+
+
+@bp.route("/")
+def index():
+    """Search patients by name, clinic reference or date of birth."""
+    text = (request.args.get("q") or "").strip()
+    query = queries.patient_query(text, current_app.config.get("DATE_ORDER", "DMY"))
+    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    ids = [patient.id for patient in page.items]
+    return render_template(
+        "patients/index.html", page=page, q=text,
+        allergy_counts=queries.active_allergy_counts(ids),
+        sessions=queries.session_dates(ids, date.today()),
+    )
+
+
+@bp.route("/allergen-suggestions")
+def allergen_suggestions():
+    """The type-ahead of the allergy form: names and synonyms that match, with what each codes to."""
+    suggestions = queries.allergen_suggestions(request.args.get("q", "")[:200])
+    return jsonify({"items": [suggestion.as_json() for suggestion in suggestions]})
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_PATIENTS)
+def new():
+    """Add a patient: identity, allergy history and conditions."""
+    form = PatientForm()
+    form.set_condition_choices(queries.all_conditions())
+    problems = []
+    if form.validate_on_submit():
+        try:
+            patient = create_patient(form.patient_data(), actor=current_actor())
+        except PatientError as error:
+            db.session.rollback()
+            problems = show_errors(form, error)
+        else:
+            db.session.commit()
+            if patient.allergy_status == "recorded":
+                flash(f"Patient {patient.name} added. Now record their allergies.", "success")
+                return redirect(url_for("patients.new_allergy", patient_id=patient.id))
+            flash(f"Patient {patient.name} added.", "success")
+            return redirect(url_for("patients.detail", patient_id=patient.id))
+    return render_template("patients/form.html", form=form, patient=None, problems=problems)
+
+
+@bp.route("/<int:patient_id>")
+@writes_on_get
+def detail(patient_id: int):
+    """A patient's profile: identity, allergy history, allergies and conditions (the view is audited)."""
+    patient = get_patient(patient_id)
+    audit_allergy_view(patient, actor=current_actor(), where="patient page")
+    db.session.commit()
+    return render_template("patients/detail.html", patient=patient, status_form=AllergyStatusForm())
+
+
+@bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_PATIENTS)
+def edit(patient_id: int):
+    """Change a patient's identity, allergy history or conditions."""
+    patient = get_patient(patient_id)
+    form = PatientForm(data=None if request.method == "POST" else patient_form_data(patient))
+    form.set_condition_choices(queries.all_conditions())
+    problems = []
+    if form.validate_on_submit():
+        try:
+            update_patient(patient, form.patient_data(), actor=current_actor())
+        except PatientError as error:
+            db.session.rollback()
+            problems = show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(f"Patient {patient.name} saved.", "success")
+            return redirect(url_for("patients.detail", patient_id=patient.id))
+    return render_template("patients/form.html", form=form, patient=patient, problems=problems)
+
+
+@bp.route("/<int:patient_id>/allergies/new", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_PATIENTS)
+def new_allergy(patient_id: int):
+    """Record an allergy, coded to a substance or group by any of its names, or kept as free text."""
+    patient = get_patient(patient_id)
+    form = AllergyForm()
+    problems = []
+    if form.validate_on_submit():
+        typed = " ".join((form.allergen.data or "").split())
+        try:
+            allergy = add_allergy(patient, form.allergy_data(), actor=current_actor())
+        except PatientError as error:
+            db.session.rollback()
+            problems = show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(*_recorded_message(allergy, typed))
+            return redirect(url_for("patients.detail", patient_id=patient.id))
+    return render_template("patients/allergy_form.html", form=form, patient=patient, problems=problems)
+
+
+def _recorded_message(allergy: Allergy, typed: str) -> tuple[str, str]:
+    """What the practitioner is told after recording an allergy: what it was coded to, or that it was not."""
+    if allergy.text is not None:
+        return (f"Allergy recorded as free text: “{allergy.text}” is not matched to any substance or group — "
+                "the check will flag it for review.", "warning")
+    kind = "substance" if allergy.substance is not None else "allergen group"
+    message = f"Allergy to {allergy.label} ({kind}) recorded."
+    if normalize_name(typed) != normalize_name(allergy.label):
+        message += f" “{typed}” is another name for it."
+    return message, "success"
+
+
+@bp.route("/<int:patient_id>/allergies/<int:allergy_id>/status", methods=["POST"])
+@permission_required(Permission.EDIT_PATIENTS)
+def allergy_status(patient_id: int, allergy_id: int):
+    """Set an allergy active, inactive or resolved; allergies are never deleted."""
+    allergy = db.session.get(Allergy, allergy_id)
+    if allergy is None or allergy.patient_id != patient_id:
+        abort(404)
+    form = AllergyStatusForm()
+    if not form.validate_on_submit():
+        flash("Choose active, inactive or resolved; nothing was changed.", "danger")
+    else:
+        try:
+            set_allergy_status(allergy, form.status.data, actor=current_actor())
+        except PatientError as error:
+            db.session.rollback()
+            flash(" ".join(message for _field, message in error.errors), "danger")
+        else:
+            db.session.commit()
+            flash(f"The allergy to {allergy.label} is now {allergy.status}.", "success")
+    return redirect(url_for("patients.detail", patient_id=patient_id))
