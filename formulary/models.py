@@ -16,7 +16,7 @@ from formulary.catalogue.models import (
 )
 from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion
 from formulary.patients.models import Allergy, Patient, PatientCondition
-from formulary.stock.models import Lot, StockMovement
+from formulary.stock.models import Lot, StockImport, StockMovement
 from formulary.treatments.models import (
     ClinicText,
     Override,
@@ -30,6 +30,6 @@ __all__ = [
     "Allergy", "ClinicText", "Override", "Patient", "PatientCondition", "Reaction", "SafetyCheck",
     "SessionDraw", "TreatmentSession",
     "AllergenGroup", "ApiToken", "AuditEvent", "Cocktail", "CocktailComponent", "CocktailVersion", "Condition", "CrossReaction", "GroupSynonym", "Lot", "Product",
-    "ProductComponent", "ProductContraindication", "StockMovement", "Substance",
+    "ProductComponent", "ProductContraindication", "StockImport", "StockMovement", "Substance",
     "SubstanceSynonym", "TreatmentGoal", "User",
 ]

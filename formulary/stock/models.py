@@ -83,6 +83,34 @@ class StockMovement(db.Model):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     # What caused it, when it was a treatment session (recall leads from a lot to its patients).
     session_id: Mapped[int | None] = mapped_column(ForeignKey("treatment_session.id"), index=True)
+    # Or the workbook import that made it.
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("stock_import.id"), index=True)
 
     lot: Mapped[Lot] = relationship(back_populates="movements")
+    user = relationship("User")
+
+
+class StockImport(db.Model):
+    """One applied workbook import: who, when, which file (name and content hash), what it did."""
+
+    __tablename__ = "stock_import"
+    __table_args__ = (
+        CheckConstraint("mode IN ('delivery', 'stocktake')", name="mode_known"),
+        Index("ix_stock_import_sha256", "sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    mode: Mapped[str] = mapped_column(String(10))
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(default=0)
+    lots_created: Mapped[int] = mapped_column(default=0)
+    lots_changed: Mapped[int] = mapped_column(default=0)
+    quantity_in: Mapped[Decimal] = mapped_column(QUANTITY, default=Decimal(0))
+    quantity_out: Mapped[Decimal] = mapped_column(QUANTITY, default=Decimal(0))
+    # A delivery already imported once, applied again on purpose.
+    forced: Mapped[bool] = mapped_column(default=False)
+
     user = relationship("User")
