@@ -1,0 +1,107 @@
+"""The stock workbook format in one place: sheets, columns, header aliases and required columns."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+DELIVERY = "delivery"
+STOCKTAKE = "stocktake"
+MODES = (DELIVERY, STOCKTAKE)
+
+STOCK_SHEET = "Stock"
+PRODUCTS_SHEET = "Products"
+HEADER_SEARCH_ROWS = 10  # a header below a title or a note is still found
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a sheet: the field code uses, the header the clinic reads, and its aliases."""
+
+    field: str
+    header: str
+    aliases: tuple[str, ...] = ()
+
+
+# The Stock sheet, in order: one row per lot. Export writes it, import reads it back.
+STOCK_COLUMNS = (
+    Column("product", "Product", ("Item", "Product name", "Description", "Name")),
+    Column("gtin", "GTIN", ("EAN", "GTIN-13", "GTIN-14", "EAN-13", "Barcode", "UPC")),
+    Column("category", "Category"),
+    Column("lot", "Lot", ("Lot No.", "Lot number", "Batch", "Batch no", "Batch number", "LOT/Batch")),
+    Column(
+        "expiry",
+        "Expiry",
+        ("Expires", "Exp. date", "Expiry date", "Expiration date", "Use by", "Best before", "EXP"),
+    ),
+    Column("status", "Status"),
+    Column("quantity", "On hand", ("Qty", "Quantity", "Count", "Counted")),
+    Column("unit", "Unit"),
+    Column("unit_cost", "Unit cost", ("Cost", "Unit price", "Price")),
+    Column("value", "Value", ("Stock value",)),
+    Column("supplier", "Supplier", ("Vendor",)),
+    Column("received", "Received", ("Received on", "Delivery date", "Date received")),
+)
+
+# The Products sheet (export only): totals per product.
+PRODUCT_COLUMNS = (
+    Column("product", "Product"),
+    Column("gtin", "GTIN"),
+    Column("category", "Category"),
+    Column("unit", "Unit"),
+    Column("on_hand", "On hand"),
+    Column("reorder_level", "Reorder level"),
+    Column("below_reorder", "Below reorder"),
+)
+
+STOCK_HEADERS = tuple(column.header for column in STOCK_COLUMNS)
+PRODUCT_HEADERS = tuple(column.header for column in PRODUCT_COLUMNS)
+HEADER_OF = {column.field: column.header for column in STOCK_COLUMNS}
+
+# Per mode: groups of fields, each group satisfied by any one of its fields.
+REQUIRED = {
+    DELIVERY: (("product", "gtin"), ("lot",), ("expiry",), ("quantity",)),
+    STOCKTAKE: (("product", "gtin"), ("lot",), ("quantity",)),
+}
+
+
+def column_letter(index: int) -> str:
+    """The spreadsheet letter of a 0-based column index: 0 → A, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def header_key(text: object) -> str:
+    """The matching key of a header: case, accents, spaces and punctuation removed ("Lot No." → "lotno")."""
+    folded = unicodedata.normalize("NFKD", str(text)).casefold()
+    return "".join(char for char in folded if char.isalnum())
+
+
+_FIELD_BY_KEY = {
+    header_key(name): column.field for column in STOCK_COLUMNS for name in (column.header, *column.aliases)
+}
+
+
+def field_for_header(text: object) -> str | None:
+    """The Stock field a header cell names, or None when it is not one of ours."""
+    if not isinstance(text, str):
+        return None
+    return _FIELD_BY_KEY.get(header_key(text))
+
+
+def missing_columns(fields: set[str], mode: str) -> list[str]:
+    """The required columns a mode lacks, in the clinic's words ("Product or GTIN", "Expiry")."""
+    return [
+        " or ".join(HEADER_OF[field] for field in group)
+        for group in REQUIRED[mode]
+        if not fields.intersection(group)
+    ]
+
+
+def expected_headers(mode: str) -> str:
+    """The headers a mode needs, as one phrase for an error message."""
+    return ", ".join(missing_columns(set(), mode))

@@ -1,0 +1,244 @@
+"""Refuse hostile or wrong uploads before any parser sees them: by content, fast, with bounded memory."""
+
+from __future__ import annotations
+
+import csv
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from io import BytesIO
+
+from formulary.spreadsheets.errors import WorkbookRefused
+from formulary.spreadsheets.format import HEADER_SEARCH_ROWS, field_for_header
+
+XLSX = "xlsx"
+CSV = "csv"
+
+MAX_MEMBERS = 1_000  # a real workbook has a few dozen parts
+MAX_TOTAL_SIZE = 200 * 1024 * 1024  # inflated, all parts together
+MAX_RATIO = 100  # inflated / compressed, for a part larger than RATIO_FLOOR
+RATIO_FLOOR = 10 * 1024 * 1024
+PROLOG_WINDOW = 64 * 1024  # an XML part must reach its root element within this
+_CHUNK = 256 * 1024
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP = (b"PK\x03\x04", b"PK\x05\x06")
+_EXCEL_NAMES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".xltx", ".xltm")
+_XML_PARTS = (".xml", ".rels", ".vml")
+_HTML = re.compile(rb"\s*<(!doctype html|html|head|body|table|meta|!--)", re.IGNORECASE)
+_SPACE = re.compile(rb"\s*")
+_NAME_START = re.compile(rb"<[A-Za-z_]")
+_DELIMITERS = (",", ";", "\t")
+# The end of a formula element (</f>, </x:f>) or a cell of type "e" (an error value). Plain
+# substring searches: a regex over a 30 MB sheet would cost more than calamine's whole parse.
+_FORMULA_MARKERS = (b"f>", b't="e"')
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An upload that passed the guard: an .xlsx to parse, or CSV text with its delimiter."""
+
+    kind: str  # XLSX or CSV
+    data: bytes
+    text: str | None = None
+    delimiter: str = ","
+    formula_parts: frozenset[str] = frozenset()  # worksheet parts that may hold formulas or errors
+
+
+def guard_upload(data: bytes, filename: str = "") -> Upload:
+    """Check an upload by its content, not its name; raise WorkbookRefused with one clear sentence.
+
+    The name only tells a renamed CSV (text named .xlsx), which is refused, from a real one.
+    """
+    if not data.strip():
+        raise WorkbookRefused("The file is empty, not a workbook.")
+    if data.startswith(_OLE2):
+        raise WorkbookRefused(_ole2_message(data))
+    if data.startswith(_ZIP):
+        return Upload(XLSX, data, formula_parts=_check_xlsx(data))
+    if data.startswith(b"%PDF"):
+        raise WorkbookRefused("This file is a PDF document, not a workbook; upload the .xlsx or .csv file.")
+    head = data[:1024].lstrip(b"\xef\xbb\xbf")
+    if _HTML.match(head):
+        raise WorkbookRefused("This file is a web page (HTML), not a workbook; save it as .xlsx in Excel.")
+    if head.lstrip().startswith(b"<?xml"):
+        raise WorkbookRefused("This file is XML, not a workbook; open it in Excel and save it as .xlsx.")
+    text = _decode(data)
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    if name.lower().endswith(_EXCEL_NAMES):
+        raise WorkbookRefused(
+            f"This file is named {name} but is not a workbook (it is plain text, perhaps a renamed "
+            "CSV file); save it as .xlsx in Excel, or upload it as .csv."
+        )
+    return Upload(CSV, data, text, sniff_delimiter(text))
+
+
+def _ole2_message(data: bytes) -> str:
+    """An OLE2 file is an old .xls, or an .xlsx Excel encrypted with a password."""
+    if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
+        return "This workbook is password-protected; remove the password in Excel and upload it again."
+    return (
+        "This is an old Excel .xls file (or a password-protected workbook); "
+        "open it in Excel and save it as .xlsx without a password."
+    )
+
+
+def _check_xlsx(data: bytes) -> frozenset[str]:
+    """An .xlsx: a ZIP with the workbook parts, no macros, honest sizes, XML without a DOCTYPE.
+
+    Returns the worksheet parts that may hold formulas or error values.
+    """
+    try:
+        archive = zipfile.ZipFile(BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise WorkbookRefused("This file is damaged or not a workbook (its ZIP is unreadable).") from exc
+    if len(members) > MAX_MEMBERS:
+        raise WorkbookRefused(f"This workbook has {len(members):,} parts, far more than a workbook has.")
+    names = {member.filename for member in members}
+    lowered = {name.lower() for name in names}
+    if "content.xml" in lowered and "mimetype" in lowered:
+        raise WorkbookRefused("This is an OpenDocument spreadsheet (.ods); save it as .xlsx and upload that.")
+    if "xl/workbook.bin" in lowered:
+        raise WorkbookRefused("This is a binary Excel workbook (.xlsb); save it as .xlsx and upload that.")
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        raise WorkbookRefused("This file is a ZIP archive but not an Excel workbook.")
+    if any(name.endswith("vbaproject.bin") or name.startswith("xl/macrosheets/") for name in lowered):
+        raise WorkbookRefused(_MACROS)
+    _check_declared_sizes(members)
+    marked = frozenset(member.filename for member in members if _check_member(data, member))
+    if b"macroenabled" in archive.read("[Content_Types].xml").lower():
+        raise WorkbookRefused(_MACROS)
+    return marked
+
+
+_MACROS = "This workbook contains macros, which are refused; save it as a plain .xlsx without macros."
+_BOMB = "This workbook inflates to far more data than it holds (a ZIP bomb), so it was refused unread."
+
+
+def _check_declared_sizes(members: list[zipfile.ZipInfo]) -> None:
+    """The archive's own directory: refuse what would inflate too far, before inflating anything."""
+    total = 0
+    for member in members:
+        if member.flag_bits & 0x1:
+            raise WorkbookRefused("This workbook is password-protected; remove the password in Excel first.")
+        if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise WorkbookRefused("This workbook uses a compression Excel never writes; save it as .xlsx.")
+        total += member.file_size
+        ratio = member.file_size / max(member.compress_size, 1)
+        if total > MAX_TOTAL_SIZE or (member.file_size > RATIO_FLOOR and ratio > MAX_RATIO):
+            raise WorkbookRefused(_BOMB)
+
+
+def _check_member(data: bytes, member: zipfile.ZipInfo) -> bool:
+    """Inflate one part in chunks: as large as declared, an XML part without DOCTYPE.
+
+    Returns whether a worksheet part may hold formulas or error values, which calamine
+    shows as empty cells, so that only such a sheet is parsed again to find them.
+    """
+    is_xml = member.filename.lower().endswith(_XML_PARTS)
+    is_sheet = member.filename.startswith("xl/worksheets/")
+    size = 0
+    marked = False
+    tail = b""
+    for chunk in _inflate(data, member):
+        if size + len(chunk) > member.file_size:
+            raise WorkbookRefused(_BOMB)  # it lied about its size
+        if size == 0 and is_xml:
+            _check_prolog(chunk[:PROLOG_WINDOW], member.filename)
+        size += len(chunk)
+        if is_sheet and not marked:
+            window = tail + chunk
+            marked = any(marker in window for marker in _FORMULA_MARKERS)
+            tail = chunk[-8:]
+    if size != member.file_size:
+        raise WorkbookRefused("This workbook is damaged (a part of it is shorter than declared).")
+    return marked
+
+
+def _inflate(data: bytes, member: zipfile.ZipInfo) -> Iterator[bytes]:
+    """A member's content in chunks of at most _CHUNK bytes, never more in memory."""
+    start = _data_offset(data, member)
+    raw = memoryview(data)[start : start + member.compress_size]
+    if member.compress_type == zipfile.ZIP_STORED:
+        for offset in range(0, len(raw), _CHUNK):
+            yield bytes(raw[offset : offset + _CHUNK])
+        return
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    pending: bytes | memoryview = raw
+    try:
+        while pending and not inflater.eof:
+            yield inflater.decompress(pending, _CHUNK)
+            pending = inflater.unconsumed_tail
+    except zlib.error as exc:
+        raise WorkbookRefused("This workbook is damaged (a part of it cannot be unpacked).") from exc
+
+
+def _data_offset(data: bytes, member: zipfile.ZipInfo) -> int:
+    """Where a member's compressed bytes start: after its local header, name and extra field."""
+    offset = member.header_offset
+    header = data[offset : offset + zipfile.sizeFileHeader]
+    if len(header) != zipfile.sizeFileHeader or header[:4] != b"PK\x03\x04":
+        raise WorkbookRefused("This workbook is damaged (its ZIP directory points at nothing).")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    return offset + zipfile.sizeFileHeader + name_length + extra_length
+
+
+def _check_prolog(head: bytes, name: str) -> None:
+    """Refuse a DOCTYPE or ENTITY (the entity bomb), and a prolog too long or oddly encoded to check."""
+    head = head.removeprefix(b"\xef\xbb\xbf")
+    upper = head.upper()
+    if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
+        raise WorkbookRefused("This workbook declares XML entities (an entity bomb risk), so it was refused.")
+    if head.strip() and not _reaches_root(head):
+        raise WorkbookRefused(f"This workbook has a part ({name}) that is not plain UTF-8 XML.")
+
+
+def _reaches_root(head: bytes) -> bool:
+    """Whether the XML declaration, comments and processing instructions end in a root element."""
+    pos = 0
+    while True:
+        pos = _SPACE.match(head, pos).end()
+        for opening, closing in ((b"<?", b"?>"), (b"<!--", b"-->")):
+            if head.startswith(opening, pos):
+                end = head.find(closing, pos + len(opening))
+                if end < 0:
+                    return False
+                pos = end + len(closing)
+                break
+        else:
+            return _NAME_START.match(head, pos) is not None
+
+
+def _decode(data: bytes) -> str:
+    """CSV text: UTF-16 or UTF-8 with their byte-order marks, else UTF-8, else Windows-1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise WorkbookRefused("This file is not a workbook or a CSV file we can read.") from exc
+    if b"\x00" in data[:4096]:
+        raise WorkbookRefused("This file is not a workbook or a CSV file (it holds binary data).")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise WorkbookRefused("This file is not a workbook or a CSV file we can read.") from exc
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter (comma, semicolon or tab) under which the first lines show the most known headers."""
+    lines = text.splitlines()[:HEADER_SEARCH_ROWS]
+
+    def score(delimiter: str) -> tuple[int, int]:
+        rows = csv.reader(lines, delimiter=delimiter)
+        known = max((sum(field_for_header(cell) is not None for cell in row) for row in rows), default=0)
+        return known, sum(line.count(delimiter) for line in lines)
+
+    return max(_DELIMITERS, key=score)

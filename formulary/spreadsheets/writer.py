@@ -1,0 +1,240 @@
+"""The stock workbook and the delivery template, written with XlsxWriter from plain rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import BinaryIO, NamedTuple
+
+import xlsxwriter
+
+from formulary.spreadsheets.format import (
+    PRODUCT_HEADERS,
+    PRODUCTS_SHEET,
+    STOCK_HEADERS,
+    STOCK_SHEET,
+    column_letter,
+)
+
+DATE_FORMAT = "yyyy-mm-dd"
+MONEY_FORMAT = "#,##0.00##"
+VALUE_FORMAT = "#,##0.00"
+MAX_WIDTH = 60
+# A spreadsheet takes text starting with these for a formula (or strips them), full-width forms included.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+# Never let XlsxWriter guess: every user text goes through write_string, but be safe anyway.
+_OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
+_EXPIRY = STOCK_HEADERS.index("Expiry")
+_DATE_COLUMNS = (_EXPIRY, STOCK_HEADERS.index("Received"))
+_TEMPLATE_ROWS = 1000
+
+
+class StockRow(NamedTuple):
+    """One lot as the Stock sheet shows it, in column order (StockRow._make(row) from a query row)."""
+
+    product: str
+    gtin: str | None
+    category: str | None
+    lot: str
+    expiry: date
+    status: str
+    on_hand: Decimal
+    unit: str
+    unit_cost: Decimal | None
+    value: Decimal | None
+    supplier: str | None
+    received: date | None
+
+
+class ProductRow(NamedTuple):
+    """One product's totals as the Products sheet shows them, in column order."""
+
+    product: str
+    gtin: str | None
+    category: str | None
+    unit: str
+    on_hand: Decimal
+    reorder_level: Decimal | None
+    below_reorder: bool
+
+
+class _Sheet:
+    """A worksheet written row by row, remembering how wide each column has to be."""
+
+    def __init__(self, workbook, name: str, headers: tuple[str, ...], formats: dict) -> None:
+        self.sheet = workbook.add_worksheet(name)
+        self.formats = formats
+        self.widths = [len(header) + 4 for header in headers]  # room for the filter button
+        self.column_formats: dict[int, object] = {}
+        self.row = 0
+        for column, header in enumerate(headers):
+            self.sheet.write_string(0, column, header, formats["header"])
+        self.sheet.freeze_panes(1, 0)
+
+    def text(self, column: int, value: str | None) -> None:
+        """A text cell holding exactly the value: never a formula, whatever it starts with."""
+        if not value:
+            return
+        quoted = self.formats["quoted"] if value.startswith(FORMULA_TRIGGERS) else None
+        self.sheet.write_string(self.row, column, value, quoted)
+        if len(value) > self.widths[column]:
+            self.widths[column] = len(value)
+
+    def number(self, column: int, value: Decimal | None, style: str | None = None) -> None:
+        if value is None:
+            return
+        self.sheet.write_number(self.row, column, float(value), self.formats[style] if style else None)
+        width = len(str(value)) + 3  # thousands separators and decimals the format adds
+        if width > self.widths[column]:
+            self.widths[column] = width
+
+    def date(self, column: int, value: date | None) -> None:
+        if value is None:
+            return
+        self.sheet.write_datetime(self.row, column, value, self.formats["date"])
+        if self.widths[column] < 11:
+            self.widths[column] = 11
+
+    def finish(self, *, autofilter: bool = True) -> None:
+        """Filters over the rows written, and widths that fit them."""
+        if autofilter:
+            self.sheet.autofilter(0, 0, self.row, len(self.widths) - 1)
+        for column, width in enumerate(self.widths):
+            self.sheet.set_column(column, column, min(width + 2, MAX_WIDTH), self.column_formats.get(column))
+
+
+def _formats(workbook) -> dict:
+    return {
+        "header": workbook.add_format({"bold": True, "bottom": 1, "bg_color": "#F2F2F2"}),
+        "quoted": workbook.add_format({"quote_prefix": True}),  # stays text when edited in Excel
+        "date": workbook.add_format({"num_format": DATE_FORMAT}),
+        "money": workbook.add_format({"num_format": MONEY_FORMAT}),
+        "value": workbook.add_format({"num_format": VALUE_FORMAT}),
+        "expired": workbook.add_format({"bg_color": "#F8D7DA", "font_color": "#842029"}),
+        "expiring": workbook.add_format({"bg_color": "#FFF3CD", "font_color": "#664D03"}),
+        "below": workbook.add_format({"bg_color": "#FFF3CD"}),
+    }
+
+
+def write_stock_workbook(
+    stream: BinaryIO | str,
+    stock_rows: Iterable[StockRow],
+    product_rows: Iterable[ProductRow],
+    today: date,
+    warning_days: int,
+) -> None:
+    """The Stock sheet (one row per lot, expired and expiring lots highlighted) and the Products sheet."""
+    workbook = xlsxwriter.Workbook(stream, {"constant_memory": True, **_OPTIONS})
+    workbook.set_properties({"title": f"Stock on {today.isoformat()}", "created": _midnight(today)})
+    formats = _formats(workbook)
+    stock = _Sheet(workbook, STOCK_SHEET, STOCK_HEADERS, formats)
+    text, number, when = stock.text, stock.number, stock.date
+    for row in stock_rows:
+        stock.row += 1
+        text(0, row.product)
+        text(1, row.gtin)
+        text(2, row.category)
+        text(3, row.lot)
+        when(4, row.expiry)
+        text(5, row.status)
+        number(6, row.on_hand)
+        text(7, row.unit)
+        number(8, row.unit_cost, "money")
+        number(9, row.value, "value")
+        text(10, row.supplier)
+        when(11, row.received)
+    stock.finish()
+    _highlight_expiry(stock, formats, warning_days)
+
+    products = _Sheet(workbook, PRODUCTS_SHEET, PRODUCT_HEADERS, formats)
+    for product in product_rows:
+        products.row += 1
+        products.text(0, product.product)
+        products.text(1, product.gtin)
+        products.text(2, product.category)
+        products.text(3, product.unit)
+        products.number(4, product.on_hand)
+        products.number(5, product.reorder_level)
+        products.text(6, "yes" if product.below_reorder else "no")
+    products.finish()
+    if products.row:
+        cells = f"A2:{column_letter(len(PRODUCT_HEADERS) - 1)}{products.row + 1}"
+        rule = {"type": "formula", "criteria": '=$G2="yes"', "format": formats["below"]}
+        products.sheet.conditional_format(cells, rule)
+    workbook.close()
+
+
+def _highlight_expiry(stock: _Sheet, formats: dict, warning_days: int) -> None:
+    """Rules on TODAY(): the colours stay right on the day the file is opened, not the day it was written."""
+    if not stock.row:
+        return
+    expiry = f"${column_letter(_EXPIRY)}2"
+    cells = f"A2:{column_letter(len(STOCK_HEADERS) - 1)}{stock.row + 1}"
+    rules = (
+        (f'=AND({expiry}<>"",{expiry}<TODAY())', "expired"),
+        (f'=AND({expiry}<>"",{expiry}<=TODAY()+{int(warning_days)})', "expiring"),
+    )
+    for criteria, style in rules:
+        rule = {"type": "formula", "criteria": criteria, "format": formats[style], "stop_if_true": True}
+        stock.sheet.conditional_format(cells, rule)
+
+
+def write_delivery_template(stream: BinaryIO | str, product_names: Iterable[str], date_order: str) -> None:
+    """An empty Stock sheet to fill in: product drop-down, date cells, checks, and an Instructions sheet."""
+    workbook = xlsxwriter.Workbook(stream, _OPTIONS)
+    formats = _formats(workbook)
+    stock = _Sheet(workbook, STOCK_SHEET, STOCK_HEADERS, formats)
+    instructions = workbook.add_worksheet("Instructions")
+    lists = workbook.add_worksheet("Lists")
+    names = sorted(set(product_names), key=str.casefold)
+    for row, name in enumerate(names):
+        lists.write_string(row, 0, name)
+    lists.hide()
+    stock.column_formats = {column: formats["date"] for column in _DATE_COLUMNS}
+
+    def cells(header: str) -> str:
+        letter = column_letter(STOCK_HEADERS.index(header))
+        return f"{letter}2:{letter}{_TEMPLATE_ROWS + 1}"
+
+    if names:
+        # A list on another sheet: an inline list is limited to 255 characters.
+        stock.sheet.data_validation(cells("Product"), {
+            "validate": "list", "source": f"=Lists!$A$1:$A${len(names)}",
+            "error_title": "Product", "error_message": "Choose a product of the catalogue, or give its GTIN.",
+        })  # fmt: skip
+    for header in ("Expiry", "Received"):
+        stock.sheet.data_validation(cells(header), {
+            "validate": "date", "criteria": ">=", "value": datetime(2000, 1, 1),
+            "input_title": header, "input_message": "A date such as 2027-03-31.",
+            "error_message": "Type a date, such as 2027-03-31.",
+        })  # fmt: skip
+    stock.sheet.data_validation(cells("On hand"), {
+        "validate": "decimal", "criteria": ">", "value": 0,
+        "error_message": "The quantity received, in the product's stock unit: a number above 0.",
+    })  # fmt: skip
+    stock.widths[0] = max([stock.widths[0], *(len(name) for name in names)])
+    stock.finish(autofilter=False)
+    _write_instructions(instructions, formats, date_order)
+    workbook.close()
+
+
+def _write_instructions(sheet, formats: dict, date_order: str) -> None:
+    order = "day/month/year" if date_order == "DMY" else "month/day/year"
+    lines = [
+        "Delivery template",
+        "Fill in one row per lot received on the Stock sheet, then import it as a delivery.",
+        "Required: Product (from the list) or GTIN, Lot, Expiry, and On hand (the quantity received).",
+        "Optional: Unit cost, Supplier, and Received (the delivery date).",
+        "Category, Status, Unit and Value come from the catalogue: you may leave them empty.",
+        f"Dates: date cells, or text as YYYY-MM-DD; other text dates are read {order}.",
+        "An expiry printed with only a month (EXP 2027-03): type its last day (2027-03-31).",
+        "If any row has an error, nothing is imported, and every error is listed with its row.",
+    ]
+    for row, line in enumerate(lines):
+        sheet.write_string(row, 0, line, formats["header"] if row == 0 else None)
+    sheet.set_column(0, 0, max(map(len, lines)))
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day)
