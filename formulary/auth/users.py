@@ -1,11 +1,13 @@
 """Creating, changing and authenticating users: plain functions that flush, never commit."""
 
 import re
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
 
-from formulary.audit.log import record
+from formulary.audit.log import record, request_address
+from formulary.audit.models import AuditEvent
 from formulary.auth.models import User, new_session_token
 from formulary.auth.passwords import check_policy, dummy_hash, hash_password, verify_password
 from formulary.auth.permissions import Role
@@ -108,8 +110,46 @@ def set_active(user: User, active: bool, *, actor) -> None:
     record(action, actor=actor, target=user, detail=user.username)
 
 
+class LoginThrottled(Exception):
+    """Too many failed logins for this account or from this address, recently."""
+
+    def __init__(self, minutes: int):
+        super().__init__(
+            f"Too many failed logins for this account or from this address. Wait {minutes} minutes "
+            "and try again, or ask an admin to reset the password."
+        )
+
+
+def _recent_failures(since, **match) -> int:
+    column, value = next(iter(match.items()))
+    return db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "login.failed", AuditEvent.at >= since, getattr(AuditEvent, column) == value
+        )
+    )
+
+
+def check_throttle(username: str) -> None:
+    """Refuse a login attempt after too many recent failures, per account and per address.
+
+    Failures are counted in the audit trail, so the limit holds across every gunicorn worker.
+    """
+    config = current_app.config
+    minutes = config["LOGIN_THROTTLE_MINUTES"]
+    since = utcnow() - timedelta(minutes=minutes)
+    by_account = _recent_failures(since, username=normalize_username(username))
+    by_address = _recent_failures(since, address=request_address())
+    if by_account >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] or by_address >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
+        record("login.throttled", username=normalize_username(username))
+        raise LoginThrottled(minutes)
+
+
 def authenticate(username: str, password: str) -> User | None:
-    """The active user with these credentials, or None; both outcomes are audited."""
+    """The active user with these credentials, or None; both outcomes are audited.
+
+    Raises LoginThrottled, without checking the password, after too many recent failures.
+    """
+    check_throttle(username)
     user = find_user(username)
     if user is None:
         # Spend the same time as a real check, so timing does not reveal who exists.

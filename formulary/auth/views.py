@@ -10,7 +10,7 @@ from formulary.auth.models import ApiToken
 from formulary.auth.passwords import WeakPassword, verify_password
 from formulary.auth.session import public, start_session
 from formulary.auth.tokens import create_token, revoke_token
-from formulary.auth.users import authenticate, set_password
+from formulary.auth.users import LoginThrottled, authenticate, set_password
 from formulary.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -31,7 +31,12 @@ def login():
         return redirect(url_for("dashboard.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.username.data, form.password.data)
+        try:
+            user = authenticate(form.username.data, form.password.data)
+        except LoginThrottled as throttled:
+            db.session.commit()
+            flash(str(throttled), "danger")
+            return render_template("auth/login.html", form=form), 429
         db.session.commit()
         if user is None:
             flash("Unknown username or wrong password.", "danger")

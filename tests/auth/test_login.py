@@ -106,3 +106,24 @@ def test_security_headers_on_every_page(client):
     assert "frame-ancestors 'none'" in policy
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_logins_are_throttled_per_account_after_repeated_failures(app, client, make_user):
+    user = make_user("manager")
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+        assert "Unknown username or wrong password." in log_in(client, user.username, "wrong-password-x").get_data(True)
+    # Even the right password is refused now, without being checked.
+    response = log_in(client, user.username, PASSWORD)
+    assert response.status_code == 429
+    assert "Too many failed logins" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    throttled = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "login.throttled")).all()
+    assert [e.username for e in throttled] == [user.username]
+
+
+def test_logins_are_throttled_per_address_across_accounts(app, client, make_user):
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+    for number in range(limit):
+        log_in(client, f"guess{number}", "wrong-password-x")
+    other = make_user("practitioner")
+    assert log_in(client, other.username, PASSWORD).status_code == 429
