@@ -129,11 +129,15 @@ def lot_json(lot: Lot) -> dict:
 
 
 def recall_recipients(lot: Lot) -> dict:
-    """The treatment sessions that drew from the lot, and their patients.
+    """The administered treatment sessions that drew from the lot, and their patients."""
+    from formulary.treatments.recall import recipients
 
-    Treatment sessions do not exist yet; when they do, this is the one place to fill.
-    """
-    return {"sessions": [], "patients": []}
+    found = recipients(lot.id)
+    return {
+        "sessions": [{"id": s.session_id, "patient_id": s.patient_id, "date": s.administered_on}
+                     for s in found.sessions],
+        "patients": [{"id": pid, "name": name, "reference": reference} for pid, name, reference in found.patients],
+    }
 
 
 def _refused(errors: list[tuple[str, str]]) -> NoReturn:

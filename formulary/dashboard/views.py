@@ -8,6 +8,7 @@ from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.dashboard.chart import expiry_chart
 from formulary.stock.dashboard import stock_dashboard
+from formulary.treatments.dashboard import session_dashboard
 
 bp = Blueprint("dashboard", __name__)
 
@@ -20,4 +21,5 @@ def index():
     if actor is not None and actor.can(Permission.VIEW_STOCK):
         stock = stock_dashboard(date.today(), current_app.config["EXPIRY_WARNING_DAYS"])
         chart = expiry_chart(stock.months)
-    return render_template("dashboard/index.html", stock=stock, chart=chart)
+    sessions = session_dashboard(date.today()) if actor is not None and actor.can(Permission.VIEW_PATIENTS) else None
+    return render_template("dashboard/index.html", stock=stock, chart=chart, sessions=sessions)

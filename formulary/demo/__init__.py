@@ -5,7 +5,7 @@ from datetime import date
 
 def load_demo(today: date | None = None) -> list[str]:
     """Add each part of the demo clinic that is not there yet, relative to `today`."""
-    from formulary.demo import catalogue, cocktails, patients, stock, users
+    from formulary.demo import catalogue, cocktails, patients, sessions, stock, users
 
     today = today or date.today()
     lines = []
@@ -14,4 +14,5 @@ def load_demo(today: date | None = None) -> list[str]:
     lines += stock.load(today)
     lines += patients.load()
     lines += cocktails.load(today)
+    lines += sessions.load(today)
     return lines

@@ -1,0 +1,148 @@
+"""How a check is shown: the status badge of a session's latest check, and the session page's check panel."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from formulary.catalogue.models import ProductComponent
+from formulary.extensions import db
+from formulary.patients.models import Allergy, PatientCondition
+from formulary.safety.facts import CheckResult, CheckSummary
+from formulary.safety.loader import check_patient
+from formulary.safety.messages import describe
+from formulary.treatments.checks import covered_by_earlier, stored_findings
+from formulary.treatments.models import Override, SafetyCheck, TreatmentSession
+
+SEVERITY_BADGES = {"block": ("Blocked", "danger"), "caution": ("Caution", "warning"), "info": ("Note", "info")}
+OUTCOME_TONES = {"blocked": "danger", "caution": "warning", "clear": "success"}
+
+
+@dataclass(frozen=True)
+class CheckState:
+    """What a list shows of a session's latest check: a label and a badge colour."""
+
+    key: str
+    label: str
+    tone: str
+
+
+def check_state(check: SafetyCheck | None, earlier: list[SafetyCheck] = ()) -> CheckState:
+    """Not checked / clear / caution (acknowledged) / blocked (overridden), as a badge.
+
+    An override or acknowledgement of an earlier check counts when it still covers this one.
+    """
+    if check is None:
+        return CheckState("not-checked", "Not checked", "secondary")
+    override_holds, caution_holds = covered_by_earlier(check, list(earlier)) if earlier else (False, False)
+    if check.outcome == "blocked":
+        if check.override is not None or override_holds:
+            return CheckState("blocked", "Blocked · overridden", "danger")
+        return CheckState("blocked", "Blocked", "danger")
+    if check.outcome == "caution":
+        if check.acknowledged_at is not None or caution_holds:
+            return CheckState("caution", "Caution · acknowledged", "warning")
+        return CheckState("caution", "Caution", "warning")
+    return CheckState("clear", "Clear", "success")
+
+
+def session_states(session_ids) -> dict[int, CheckState]:
+    """The badge of each session's latest check, earlier overrides counted (two queries whatever the number)."""
+    ids = list(session_ids)
+    if not ids:
+        return {}
+    checks: dict[int, list[SafetyCheck]] = {}
+    rows = db.session.scalars(
+        select(SafetyCheck).where(SafetyCheck.session_id.in_(ids)).order_by(SafetyCheck.id)
+        .options(selectinload(SafetyCheck.override))
+    )
+    for check in rows:
+        checks.setdefault(check.session_id, []).append(check)
+    return {session_id: check_state(history[-1], history[:-1]) for session_id, history in checks.items()}
+
+
+def _as_of_summary(session: TreatmentSession, check: SafetyCheck) -> CheckSummary:
+    """What the check at administration looked at: the patient's record then, the recipe, the lots drawn."""
+    allergies = db.session.scalar(
+        select(func.count(Allergy.id)).where(
+            Allergy.patient_id == session.patient_id, Allergy.status == "active", Allergy.recorded_at <= check.run_at
+        )
+    )
+    conditions = db.session.scalar(
+        select(func.count()).select_from(PatientCondition).where(
+            PatientCondition.patient_id == session.patient_id, PatientCondition.noted_at <= check.run_at
+        )
+    )
+    product_ids = [c.product_id for c in session.cocktail_version.components]
+    substances = db.session.scalar(
+        select(func.count(func.distinct(ProductComponent.substance_id))).where(
+            ProductComponent.product_id.in_(product_ids)
+        )
+    ) if product_ids else 0
+    return CheckSummary(allergies, conditions, len(product_ids), substances, len({d.lot_id for d in session.draws}))
+
+
+@dataclass(frozen=True)
+class CheckPanel:
+    """The latest check as the session page shows it: findings, what it checked, and whether it is stale."""
+
+    check: SafetyCheck
+    findings: list[dict]
+    checked: str  # "Checked 2 active allergies, …"
+    stale: bool  # a check now would find something else: run it again
+    carried_override: Override | None = None  # an earlier check's override that still covers this one
+    carried_acknowledgement: SafetyCheck | None = None  # an earlier check whose acknowledgement still holds
+
+    @property
+    def overridden(self) -> bool:
+        """Whether the block is overridden, on this check or by one that still covers it."""
+        return self.check.override is not None or self.carried_override is not None
+
+    @property
+    def stock_blocked(self) -> bool:
+        """Whether stock blocks it: no override can help, only stock received or released."""
+        return any(f["kind"] == "stock" and f["severity"] == "block" for f in self.findings)
+
+    @property
+    def acknowledged(self) -> bool:
+        """Whether the cautions are acknowledged, on this check or on one that still covers it."""
+        return self.check.acknowledged_at is not None or self.carried_acknowledgement is not None
+
+
+def check_panel(session: TreatmentSession) -> CheckPanel | None:
+    """The latest check of the session, with the sentence saying what it checked.
+
+    For a session still to be administered the check is run again (nothing is recorded): that
+    says what it looks at and whether the recorded findings still hold.
+    """
+    if not session.checks:
+        return None
+    check = session.checks[-1]
+    findings = stored_findings(check)
+    if session.status == "administered":
+        summary, stale = _as_of_summary(session, check), False
+    else:
+        fresh = check_patient(session.patient_id, check.cocktail_version_id, check.checked_for)
+        summary = fresh.summary
+        now = [(f.kind, f.severity, f.message) for f in fresh.findings]
+        stale = session.status != "cancelled" and now != [(f["kind"], f["severity"], f["message"]) for f in findings]
+    checked = describe(CheckResult(check.outcome, (), check.checked_for, summary))
+    earlier = list(session.checks[:-1])
+    override_holds, caution_holds = covered_by_earlier(check, earlier) if earlier else (False, False)
+    carried = next((c.override for c in reversed(earlier) if c.override is not None), None)
+    acknowledged = next((c for c in reversed(earlier) if c.acknowledged_at or c.override), None)
+    return CheckPanel(
+        check, findings, checked, stale,
+        carried_override=carried if override_holds and check.override is None else None,
+        carried_acknowledgement=acknowledged if caution_holds and check.acknowledged_at is None else None,
+    )
+
+
+def blocked_message(session: TreatmentSession, refusal: str) -> str:
+    """Why administering was refused, naming what blocks (read before the rollback drops the fresh check)."""
+    findings = stored_findings(session.checks[-1]) if session.checks else []
+    blocks = [f["message"] for f in findings if f["severity"] == "block"]
+    if blocks and all(f["kind"] == "stock" for f in findings if f["severity"] == "block"):
+        return "Not administered: " + " ".join(blocks) + ". Nothing was drawn."
+    found = (" The check found: " + "; ".join(blocks) + ".") if blocks else ""
+    return f"Not administered: {refusal}{found} Nothing was drawn."

@@ -1,0 +1,235 @@
+"""What the session pages read: the filtered list, a session with its history, choices for the forms."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
+
+from formulary.auth.models import User
+from formulary.catalogue.models import ProductComponent, Substance
+from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion
+from formulary.cocktails.stock import lot_stocks
+from formulary.extensions import db
+from formulary.patients.models import Patient
+from formulary.stock.errors import fmt_quantity
+from formulary.stock.fefo import usable_lots
+from formulary.stock.models import Lot
+from formulary.stock.queries import product_by_gtin
+from formulary.stock.scan import ScanError, parse_scan
+from formulary.treatments.models import SESSION_STATUSES, Override, SafetyCheck, SessionDraw, TreatmentSession
+
+WHEN = {"upcoming": "Upcoming", "past": "Past", "all": "All"}
+CHECK_STATES = {"not-checked": "Not checked", "clear": "Clear", "caution": "Caution", "blocked": "Blocked"}
+PATIENT_CHOICES = 200  # the plan form lists at most this many patients; a search narrows them
+
+
+@dataclass
+class SessionFilters:
+    """The session list's filters, read from the query string; problems say what was ignored."""
+
+    when: str = "upcoming"
+    start: date | None = None
+    end: date | None = None
+    status: str = ""
+    practitioner_id: int | None = None
+    check: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    def as_args(self) -> dict:
+        """The filters as query-string arguments (for links that keep them)."""
+        args = {"when": self.when, "from": self.start, "to": self.end, "status": self.status,
+                "practitioner": self.practitioner_id, "check": self.check}
+        return {key: value for key, value in args.items() if value not in (None, "")}
+
+
+def _day(text: str | None, label: str, problems: list[str]) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        problems.append(f"{label} {text} is not a date: write YYYY-MM-DD.")
+        return None
+
+
+def parse_filters(args) -> SessionFilters:
+    """Read the list's filters; anything unreadable is ignored and named in `problems`."""
+    problems: list[str] = []
+    when = args.get("when") or "upcoming"
+    if when not in WHEN:
+        problems.append(f"Unknown period {when!r}: showing upcoming sessions.")
+        when = "upcoming"
+    status = args.get("status") or ""
+    if status and status not in SESSION_STATUSES:
+        problems.append(f"Unknown status {status!r}: showing every status.")
+        status = ""
+    check = args.get("check") or ""
+    if check and check not in CHECK_STATES:
+        problems.append(f"Unknown check outcome {check!r}: showing every outcome.")
+        check = ""
+    practitioner = args.get("practitioner") or ""
+    practitioner_id = int(practitioner) if practitioner.isdigit() and len(practitioner) < 10 else None
+    if practitioner and practitioner_id is None:
+        problems.append(f"Unknown practitioner {practitioner!r}: showing everyone's sessions.")
+    start = _day(args.get("from"), "From", problems)
+    end = _day(args.get("to"), "To", problems)
+    return SessionFilters(when, start, end, status, practitioner_id, check, problems)
+
+
+def latest_check_ids() -> Select:
+    """Each session's latest check id, as a subquery (session_id, check_id)."""
+    return (
+        select(SafetyCheck.session_id, func.max(SafetyCheck.id).label("check_id"))
+        .where(SafetyCheck.session_id.is_not(None))
+        .group_by(SafetyCheck.session_id)
+        .subquery()
+    )
+
+
+def sessions_query(filters: SessionFilters, today: date) -> Select:
+    """The sessions the filters select, with patient, cocktail and practitioner loaded in the same query."""
+    query = select(TreatmentSession).options(
+        joinedload(TreatmentSession.patient),
+        joinedload(TreatmentSession.cocktail_version).joinedload(CocktailVersion.cocktail),
+        joinedload(TreatmentSession.practitioner),
+    )
+    if filters.when == "upcoming":
+        query = query.where(TreatmentSession.scheduled_for >= today)
+    elif filters.when == "past":
+        query = query.where(TreatmentSession.scheduled_for < today)
+    if filters.start:
+        query = query.where(TreatmentSession.scheduled_for >= filters.start)
+    if filters.end:
+        query = query.where(TreatmentSession.scheduled_for <= filters.end)
+    if filters.status:
+        query = query.where(TreatmentSession.status == filters.status)
+    if filters.practitioner_id:
+        query = query.where(TreatmentSession.practitioner_id == filters.practitioner_id)
+    if filters.check:
+        latest = latest_check_ids()
+        check = aliased(SafetyCheck)
+        query = query.outerjoin(latest, latest.c.session_id == TreatmentSession.id).outerjoin(
+            check, check.id == latest.c.check_id
+        )
+        if filters.check == "not-checked":
+            query = query.where(latest.c.check_id.is_(None))
+        else:
+            query = query.where(check.outcome == filters.check)
+    if filters.when == "past":
+        return query.order_by(TreatmentSession.scheduled_for.desc(), TreatmentSession.id.desc())
+    return query.order_by(TreatmentSession.scheduled_for, TreatmentSession.id)
+
+
+def load_session(session_id: int) -> TreatmentSession | None:
+    """A session with everything its page shows: checks, overrides, draws, reactions, recipe."""
+    return db.session.scalar(
+        select(TreatmentSession).where(TreatmentSession.id == session_id).options(
+            joinedload(TreatmentSession.patient),
+            joinedload(TreatmentSession.practitioner),
+            joinedload(TreatmentSession.administered_by),
+            joinedload(TreatmentSession.cocktail_version).options(
+                joinedload(CocktailVersion.cocktail),
+                selectinload(CocktailVersion.components).selectinload(CocktailComponent.product),
+            ),
+            selectinload(TreatmentSession.checks).options(
+                joinedload(SafetyCheck.run_by), joinedload(SafetyCheck.acknowledged_by),
+                selectinload(SafetyCheck.override).joinedload(Override.by),
+            ),
+            selectinload(TreatmentSession.draws).options(joinedload(SessionDraw.lot), joinedload(SessionDraw.product)),
+            selectinload(TreatmentSession.reactions),
+        )
+    )
+
+
+def patient_choices(text: str = "", include_id: int | None = None) -> list[tuple[int, str]]:
+    """Patients for the plan form, by name; a search text narrows them by name or reference."""
+    query = select(Patient.id, Patient.name, Patient.reference)
+    text = " ".join((text or "").split()).lower()
+    if text:
+        query = query.where(or_(func.lower(Patient.name).contains(text, autoescape=True),
+                                func.lower(Patient.reference) == text))
+    rows = db.session.execute(query.order_by(func.lower(Patient.name), Patient.id).limit(PATIENT_CHOICES)).all()
+    if include_id and include_id not in {row.id for row in rows}:
+        rows += db.session.execute(
+            select(Patient.id, Patient.name, Patient.reference).where(Patient.id == include_id)
+        ).all()
+    return [(row.id, f"{row.name} ({row.reference})" if row.reference else row.name) for row in rows]
+
+
+def cocktail_choices() -> list[tuple[int, str]]:
+    """Cocktails in use, each with the version a new session records."""
+    latest = select(CocktailVersion.cocktail_id, func.max(CocktailVersion.number).label("number")) \
+        .group_by(CocktailVersion.cocktail_id).subquery()
+    rows = db.session.execute(
+        select(Cocktail.id, Cocktail.name, latest.c.number).join(latest, latest.c.cocktail_id == Cocktail.id)
+        .where(Cocktail.retired.is_(False)).order_by(func.lower(Cocktail.name))
+    ).all()
+    return [(row.id, f"{row.name} (version {row.number})") for row in rows]
+
+
+def practitioner_choices() -> list[tuple[int, str]]:
+    """Active users, by name: whoever treats the patient."""
+    users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(func.lower(User.username)))
+    return [(user.id, f"{user.display_name} ({user.role})") for user in users]
+
+
+def lot_choices(session: TreatmentSession, on: date) -> list[tuple[int, str]]:
+    """The usable lots of the session's products on the day, FEFO order, for picking lots by hand."""
+    components = session.cocktail_version.components
+    stocks = lot_stocks(c.product_id for c in components)
+    choices = []
+    for component in components:
+        product = component.product
+        for lot in usable_lots(stocks.get(product.id, ()), on, product.expiry_margin_days):
+            choices.append((lot.lot_id, f"{product.name} — lot {lot.lot_number}, expires {lot.expiry:%Y-%m-%d}, "
+                                        f"{fmt_quantity(lot.on_hand)} {product.unit} on hand"))
+    return choices
+
+
+def allergen_suggestions(session: TreatmentSession) -> list[str]:
+    """The substances (and their allergen groups) of the session's cocktail: the likely culprits of a reaction."""
+    product_ids = [c.product_id for c in session.cocktail_version.components]
+    substances = db.session.scalars(
+        select(Substance).join(ProductComponent, ProductComponent.substance_id == Substance.id)
+        .where(ProductComponent.product_id.in_(product_ids)).options(selectinload(Substance.groups))
+    ).unique().all() if product_ids else []
+    names = {s.name for s in substances} | {g.name for s in substances for g in s.groups}
+    return sorted(names, key=str.lower)
+
+
+def lot_for_scan(product_id: int, lot_number: str) -> Lot | None:
+    """The product's lot with this number, if received."""
+    return db.session.scalar(select(Lot).where(Lot.product_id == product_id, Lot.lot_number == lot_number))
+
+
+def lots_from_scans(text: str) -> tuple[list[int], list[str]]:
+    """The lots a scanner typed, one GS1 string a line (product by GTIN, then lot number); and each problem."""
+    lot_ids, problems = [], []
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    for number, line in enumerate(lines, start=1):
+        where = f"Line {number}" if len(lines) > 1 else "The scan"
+        try:
+            scanned = parse_scan(line)
+        except ScanError as error:  # its sentence already starts "Scan '…'"
+            problems.append(f"{error}." if len(lines) == 1 else f"Line {number}: {error}.")
+            continue
+        product = product_by_gtin(scanned.gtin)
+        if product is None:
+            problems.append(f"{where}: no product in the catalogue has GTIN {scanned.gtin}.")
+            continue
+        if not scanned.lot_number:
+            problems.append(f"{where} ({product.name}) carries no lot number: pick the lot below instead.")
+            continue
+        lot = lot_for_scan(product.id, scanned.lot_number)
+        if lot is None:
+            problems.append(f"{where}: {product.name} has no lot {scanned.lot_number} in stock; "
+                            "receive it first, or check the vial.")
+            continue
+        if scanned.expiry and scanned.expiry != lot.expiry:
+            problems.append(f"{where}: lot {lot.lot_number} of {product.name} was received as expiring "
+                            f"{lot.expiry:%Y-%m-%d}, but the vial says {scanned.expiry:%Y-%m-%d}: check the vial.")
+            continue
+        if lot.id not in lot_ids:
+            lot_ids.append(lot.id)
+    return lot_ids, problems

@@ -1,0 +1,273 @@
+"""Session pages: the list, planning, and a session with its check, override and administration.
+
+The reaction and cancel actions, the recall page and the aftercare sheet are in actions.py and
+print_views.py, on this blueprint.
+"""
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from formulary.auth.access import permission_required
+from formulary.auth.models import User
+from formulary.auth.permissions import Permission
+from formulary.auth.session import current_actor
+from formulary.cocktails.models import Cocktail
+from formulary.db import writes_on_get
+from formulary.extensions import db
+from formulary.patients.models import Patient
+from formulary.patients.records import audit_allergy_view
+from formulary.stock.errors import InsufficientStock
+from formulary.treatments import display, queries
+from formulary.treatments.checks import CheckRefused, acknowledge, override, stored_findings
+from formulary.treatments.forms import AdministerForm, CancelForm, OverrideForm, PlanForm, ReactionForm
+from formulary.treatments.models import SESSION_STATUSES, SafetyCheck, TreatmentSession
+from formulary.treatments.sessions import CheckBlocked, SessionError, administer, check_session, drawn_summary
+from formulary.treatments.sessions import plan_session as plan_treatment
+
+bp = Blueprint("treatments", __name__, url_prefix="/sessions")
+
+OPEN = ("planned", "checked")
+
+
+@bp.before_request
+@permission_required(Permission.VIEW_PATIENTS)
+def only_patient_readers():
+    """Every page here shows patients; planning, administering and overriding need more (see each view)."""
+
+
+@bp.after_request
+def no_store(response):
+    """Session pages hold clinical detail: never kept by the browser or a proxy."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def page_for(endpoint: str, **values) -> str | None:
+    """The URL of a page that may not exist yet (patients and cocktails are other packages)."""
+    return url_for(endpoint, **values) if endpoint in current_app.view_functions else None
+
+
+@bp.context_processor
+def helpers():
+    """What the session templates share: links to other packages' pages, badges for checks."""
+    return {"page_for": page_for, "not_checked": display.check_state(None),
+            "severity_badges": display.SEVERITY_BADGES, "outcome_tones": display.OUTCOME_TONES}
+
+
+@bp.route("")
+def index():
+    """Upcoming and past sessions, filtered by date, status, practitioner and latest check, a page at a time."""
+    today = date.today()
+    filters = queries.parse_filters(request.args)
+    page = db.paginate(queries.sessions_query(filters, today), per_page=current_app.config["PER_PAGE"],
+                       error_out=False)
+    return render_template(
+        "treatments/index.html", page=page, filters=filters, badges=display.session_states(s.id for s in page.items),
+        practitioners=queries.practitioner_choices(), statuses=SESSION_STATUSES, states=queries.CHECK_STATES,
+        periods=queries.WHEN, today=today,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required(Permission.RUN_CHECKS)
+def plan():
+    """Plan a session for a patient (chosen, searched, or given by ?patient_id=) with a cocktail on a date."""
+    form = PlanForm()
+    search = (request.args.get("q") or "").strip()
+    preset = request.args.get("patient_id", type=int)
+    chosen = form.patient.data if form.is_submitted() else preset
+    form.patient.choices = [("", "Choose a patient…")] + queries.patient_choices(search, include_id=chosen)
+    form.cocktail.choices = [("", "Choose a cocktail…")] + queries.cocktail_choices()
+    form.practitioner.choices = queries.practitioner_choices()
+    if not form.is_submitted():
+        found = [choice for choice in form.patient.choices if choice[0] != ""]
+        form.patient.data = preset or (found[0][0] if search and len(found) == 1 else None)
+        form.cocktail.data = request.args.get("cocktail_id", type=int)
+        form.scheduled_for.data = date.today()
+        form.practitioner.data = current_user.id
+    elif form.validate():
+        session = _plan(form)
+        if session is not None:
+            db.session.commit()
+            flash(f"Session planned for {session.patient.name} on {session.scheduled_for:%Y-%m-%d} with "
+                  f"{session.cocktail_version.cocktail.name} (version {session.cocktail_version.number}). "
+                  "Run the check to see whether it is safe.", "success")
+            return redirect(url_for("treatments.detail", session_id=session.id))
+    return render_template("treatments/plan.html", form=form, search=search,
+                           found=len(form.patient.choices) - 1), 422 if form.errors else 200
+
+
+def _plan(form: PlanForm) -> TreatmentSession | None:
+    patient = db.session.get(Patient, form.patient.data)
+    cocktail = db.session.get(Cocktail, form.cocktail.data)
+    practitioner = db.session.get(User, form.practitioner.data)
+    if patient is None:
+        form.patient.errors.append("Choose the patient.")
+    if cocktail is None:
+        form.cocktail.errors.append("Choose the cocktail.")
+    if practitioner is None or not practitioner.active:
+        form.practitioner.errors.append("Choose an active user as the practitioner.")
+    if form.errors:
+        return None
+    try:
+        return plan_treatment(patient, cocktail, form.scheduled_for.data, practitioner=practitioner,
+                              actor=current_actor())
+    except SessionError as error:
+        db.session.rollback()
+        getattr(form, error.field or "cocktail").errors.append(str(error))
+        return None
+
+
+def session_or_404(session_id: int) -> TreatmentSession:
+    """The session with all its page shows, or the 404 page."""
+    session = queries.load_session(session_id)
+    if session is None:
+        abort(404)
+    return session
+
+
+def render_session(session: TreatmentSession, failed: tuple[str, object] | None = None, problem: str = "",
+                   status: int = 422):
+    """The session page; after a refused action its form keeps the values and errors (and `status`)."""
+    today = date.today()
+    forms = {
+        "override": OverrideForm(prefix="override", formdata=None),
+        "administer": AdministerForm(prefix="administer", formdata=None),
+        "reaction": ReactionForm(formdata=None),  # unprefixed: the patients' allergen type-ahead reads "allergen"
+        "cancel": CancelForm(prefix="cancel", formdata=None),
+    }
+    if failed is not None:
+        forms[failed[0]] = failed[1]
+    panel = display.check_panel(session)
+    if session.status in OPEN:
+        forms["administer"].lots.choices = queries.lot_choices(session, today)
+    if panel is not None:
+        audit_allergy_view(session.patient, actor=current_actor(), where=f"session #{session.id}")
+        db.session.commit()
+    return render_template(
+        "treatments/detail.html", session=session, panel=panel, forms=forms, failed=failed and failed[0],
+        problem=problem, today=today, history=[(c, stored_findings(c)) for c in reversed(session.checks)],
+        suggestions=queries.allergen_suggestions(session) if session.status == "administered" else [],
+    ), status if failed else 200
+
+
+@bp.route("/<int:session_id>")
+@writes_on_get
+def detail(session_id: int):
+    """A session: patient, cocktail version, the latest check in colour, every check and override, the draws."""
+    return render_session(session_or_404(session_id))
+
+
+@bp.route("/<int:session_id>/check", methods=["POST"])
+@permission_required(Permission.RUN_CHECKS)
+def run_check(session_id: int):
+    """Run the pre-session check for the session's date and keep it on the session."""
+    session = session_or_404(session_id)
+    try:
+        result, _row = check_session(session, actor=current_actor())
+    except SessionError as error:
+        db.session.rollback()
+        flash(str(error), "warning")
+    else:
+        db.session.commit()
+        count = len(result.findings)
+        flash({
+            "clear": "Check clear: nothing found against this patient's record or the stock.",
+            "caution": f"Check: caution — {count} finding{'s' if count != 1 else ''} to read and acknowledge.",
+            "blocked": "Check blocked: read why below.",
+        }[result.outcome], display.OUTCOME_TONES[result.outcome])
+    return redirect(url_for("treatments.detail", session_id=session.id, _anchor="check"))
+
+
+def _check_of(session: TreatmentSession, check_id: int) -> SafetyCheck:
+    check = next((c for c in session.checks if c.id == check_id), None)
+    if check is None:
+        abort(404)
+    return check
+
+
+@bp.route("/<int:session_id>/checks/<int:check_id>/acknowledge", methods=["POST"])
+@permission_required(Permission.RUN_CHECKS)
+def acknowledge_check(session_id: int, check_id: int):
+    """The practitioner confirms having read the cautions."""
+    session = session_or_404(session_id)
+    try:
+        acknowledge(_check_of(session, check_id), actor=current_actor())
+    except CheckRefused as error:
+        db.session.rollback()
+        flash(str(error), "warning")
+    else:
+        db.session.commit()
+        flash("Cautions acknowledged: the session can be administered.", "success")
+    return redirect(url_for("treatments.detail", session_id=session.id, _anchor="check"))
+
+
+@bp.route("/<int:session_id>/checks/<int:check_id>/override", methods=["POST"])
+@permission_required(Permission.OVERRIDE_BLOCK)
+def override_check(session_id: int, check_id: int):
+    """Override a blocked check, with a written reason; only roles allowed to reach this."""
+    session = session_or_404(session_id)
+    check = _check_of(session, check_id)
+    form = OverrideForm(prefix="override")
+    if session.status not in OPEN:
+        form.reason.errors = [f"This session is {session.status}: there is nothing left to override."]
+    elif check is not session.checks[-1]:
+        form.reason.errors = ["Only the latest check can be overridden: it is the one administering relies on."]
+    elif form.validate_on_submit():
+        try:
+            override(check, form.reason.data, actor=current_actor())
+        except CheckRefused as error:
+            db.session.rollback()
+            form.reason.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Block overridden; your reason is recorded on the session.", "success")
+            return redirect(url_for("treatments.detail", session_id=session.id, _anchor="check"))
+    return render_session(session_or_404(session_id), ("override", form))
+
+
+@bp.route("/<int:session_id>/administer", methods=["POST"])
+@permission_required(Permission.ADMINISTER)
+def administer_session(session_id: int):
+    """Re-run the check, draw the stock (FEFO, or the lots scanned or picked) and record it, all or nothing."""
+    session = session_or_404(session_id)
+    today = date.today()
+    form = AdministerForm(prefix="administer")
+    form.lots.choices = queries.lot_choices(session, today) if session.status in OPEN else []
+    if not form.validate_on_submit():
+        return render_session(session, ("administer", form))
+    scanned, problems = queries.lots_from_scans(form.scans.data)
+    if problems:
+        form.scans.errors = problems
+        return render_session(session, ("administer", form))
+    actor = current_actor()
+    reason = (form.override_reason.data or "").strip() or None
+    try:
+        draws = administer(
+            session, actor=actor, today=today, acknowledge_caution=form.acknowledge_caution.data,
+            override_reason=reason, areas=form.area_text(),
+            scanned_lot_ids=list(dict.fromkeys([*scanned, *(form.lots.data or [])])),
+        )
+    except CheckBlocked as error:
+        message = display.blocked_message(session, str(error))
+        db.session.rollback()
+        return render_session(session_or_404(session_id), ("administer", form), message, 409)
+    except SessionError as error:
+        db.session.rollback()
+        field = {"acknowledge_caution": form.acknowledge_caution, "lots": form.scans}.get(error.field or "")
+        if field is not None:
+            field.errors = [str(error)]
+        return render_session(session_or_404(session_id), ("administer", form), str(error), 409)
+    except InsufficientStock as error:
+        db.session.rollback()
+        return render_session(session_or_404(session_id), ("administer", form),
+                              f"{error} Nothing was drawn; check the stock and try again.", 409)
+    summary = drawn_summary(draws)
+    db.session.commit()
+    flash(f"Administered. Drawn: {summary}.", "success")
+    return redirect(url_for("treatments.detail", session_id=session.id))
+
+
+from formulary.treatments import actions, print_views  # noqa: E402,F401  (their routes, on this blueprint)
