@@ -81,8 +81,45 @@ def setup(demo: bool):
         click.echo(line)
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(file: str):
+    """Back up the whole database into FILE, safely while the app runs (PostgreSQL: says how with pg_dump)."""
+    from formulary.backup import BackupError, back_up
+    from formulary.extensions import db
+
+    try:
+        click.echo(back_up(db.engine.url, file))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Replace the database without asking first.")
+@with_appcontext
+def restore_command(file: str, yes: bool):
+    """Replace the whole database with the backup FILE (PostgreSQL: says how with pg_restore)."""
+    from flask import current_app
+
+    from formulary.backup import BackupError, check_restore, restore
+    from formulary.extensions import db
+
+    try:
+        plan = check_restore(db.engine.url, file, current_app.extensions["migrate"].directory)
+        if not yes:
+            click.confirm(plan.question, abort=True)
+        db.session.remove()
+        db.engine.dispose()  # no pooled connection keeps the old database's pages
+        lines = restore(plan)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    for line in lines:
+        click.echo(line)
+
 
 def register_commands(app: Flask) -> None:
     """Add formulary's commands to `flask` and `formulary`."""
-    for command in (user, token, setup):
+    for command in (user, token, setup, backup_command, restore_command):
         app.cli.add_command(command)

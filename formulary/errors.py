@@ -1,12 +1,12 @@
 """One place that turns every error into a page (or, under /api/v1, a JSON answer)."""
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from formulary.auth.session import API_PREFIX
-from formulary.extensions import db
+from formulary.extensions import db, login_manager
 
 TITLES = {
     400: "This request could not be handled",
@@ -80,6 +80,8 @@ def handle_unexpected(error: Exception):
     current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
     db.session.rollback()
     if isinstance(error, OperationalError):
+        # The user cannot be loaded either: render the page as for a visitor.
+        g.setdefault("_login_user", login_manager.anonymous_user())
         return render_error(
             ServiceUnavailable("The database did not answer. Nothing was saved; try again shortly.")
         )

@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from formulary.audit.log import record
@@ -51,10 +51,13 @@ def move(
     The conditional UPDATE is the concurrency guard: two draws racing for the last stock
     cannot both pass its WHERE clause, on PostgreSQL (row lock) as on SQLite (write lock).
     """
+    # Rounded in SQL: SQLite keeps NUMERIC as a binary float, and 5.1 - 2 - 2 must leave
+    # exactly 1.1 so that the last of a lot can be taken ("+ 0" turns SQLite's -0.0 into 0).
+    after = func.round(Lot.on_hand + delta, 3) + 0
     statement = (
         update(Lot)
-        .where(Lot.id == lot.id, Lot.on_hand + delta >= 0)
-        .values(on_hand=Lot.on_hand + delta)
+        .where(Lot.id == lot.id, after >= 0)
+        .values(on_hand=after)
         .returning(Lot.on_hand)
         .execution_options(synchronize_session=False)
     )
