@@ -40,6 +40,10 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
+    # How many reverse proxies (TLS terminators) stand in front of the app. Their X-Forwarded-For
+    # and X-Forwarded-Proto are believed only then, so that the audit trail and the login throttle
+    # see the client's address, not the proxy's; with 0 a forged header changes nothing.
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
 
     WTF_CSRF_TIME_LIMIT = None  # the login session bounds a form's life, not a clock
     BOOTSTRAP_SERVE_LOCAL = True  # clinics can be offline: never a CDN

@@ -54,10 +54,11 @@ def register_blueprints(app: Flask) -> None:
     from formulary.cocktails.views import bp as cocktails_bp
     from formulary.dashboard.views import bp as dashboard_bp
     from formulary.patients.views import bp as patients_bp
+    from formulary.spreadsheets.views import bp as spreadsheets_bp
     from formulary.stock.views import bp as stock_bp
     from formulary.treatments.views import bp as treatments_bp
 
     for blueprint in (auth_bp, admin_bp, audit_bp, dashboard_bp, catalogue_bp, stock_bp, cocktails_bp,
-                      patients_bp, treatments_bp):
+                      patients_bp, treatments_bp, spreadsheets_bp):
         app.register_blueprint(blueprint)
     register_api(app)

@@ -121,5 +121,7 @@ def restore_command(file: str, yes: bool):
 
 def register_commands(app: Flask) -> None:
     """Add formulary's commands to `flask` and `formulary`."""
-    for command in (user, token, setup, backup_command, restore_command):
+    from formulary.spreadsheets.commands import stock as stock_workbooks
+
+    for command in (user, token, setup, backup_command, restore_command, stock_workbooks):
         app.cli.add_command(command)

@@ -2,6 +2,7 @@
 
 from flask import Flask, request, url_for
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from formulary.auth.permissions import Permission
 from formulary.stock.errors import fmt_quantity
@@ -35,8 +36,16 @@ def page_url(number: int) -> str:
     return url_for(request.endpoint, **args)
 
 
+def _is_static() -> bool:
+    """Whether this request is for a static file (ours or Bootstrap's), which browsers may cache."""
+    endpoint = request.endpoint or ""
+    return endpoint == "static" or endpoint.endswith(".static")
+
+
 def init_app(app: Flask) -> None:
     """Register the template context and the headers every response carries."""
+    if proxies := app.config.get("TRUSTED_PROXIES"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(fmt_quantity, "quantity")
@@ -66,6 +75,9 @@ def init_app(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("X-Frame-Options", "DENY")
+        if not _is_static():
+            # Pages and API answers name patients, allergies and stock: no browser or proxy keeps them.
+            headers["Cache-Control"] = "no-store"
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

@@ -48,7 +48,9 @@ class LotSchema(ma.Schema):
     status = ma.fields.String(required=True, validate=ma.validate.OneOf(LOT_STATUSES))
     expired = ma.fields.Boolean(required=True, metadata={"description": "Today is past the expiry date"})
     supplier = ma.fields.String(required=True)
-    unit_cost = Quantity(allow_none=True, metadata={"description": "Cost per stock unit"})
+    # As the column holds it (4 places): a receipt takes at most 10**7, an import may bring more.
+    unit_cost = Quantity(places=4, maximum=10**8, allow_none=True,
+                         metadata={"description": "Cost per stock unit"})
 
 
 class RecipientSessionSchema(ma.Schema):

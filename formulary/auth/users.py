@@ -11,6 +11,7 @@ from formulary.audit.models import AuditEvent
 from formulary.auth.models import User, new_session_token
 from formulary.auth.passwords import check_policy, dummy_hash, hash_password, verify_password
 from formulary.auth.permissions import Role
+from formulary.auth.tokens import revoke_token
 from formulary.db import utcnow
 from formulary.extensions import db
 
@@ -96,7 +97,7 @@ def change_role(user: User, role: str, *, actor) -> None:
 
 
 def set_active(user: User, active: bool, *, actor) -> None:
-    """Deactivate (refused from the next request on) or reactivate a user."""
+    """Deactivate (refused from the next request on, API tokens revoked) or reactivate a user."""
     if user.active == active:
         return
     if not active:
@@ -104,6 +105,9 @@ def set_active(user: User, active: bool, *, actor) -> None:
             raise UserError("You cannot deactivate your own account.")
         _guard_last_admin(user)
         user.session_token = new_session_token()
+        # Tokens die with the user: reactivating the account does not bring a leaked one back.
+        for token in user.tokens:
+            revoke_token(token, actor=actor)
     user.active = active
     db.session.flush()
     action = "user.reactivate" if active else "user.deactivate"
@@ -139,7 +143,8 @@ def check_throttle(username: str) -> None:
     since = utcnow() - timedelta(minutes=minutes)
     by_account = _recent_failures(since, username=normalize_username(username))
     by_address = _recent_failures(since, address=request_address())
-    if by_account >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] or by_address >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
+    if (by_account >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+            or by_address >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
         record("login.throttled", username=normalize_username(username))
         raise LoginThrottled(minutes)
 

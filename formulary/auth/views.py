@@ -2,11 +2,12 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
+from formulary.audit.log import record
 from formulary.auth.forms import ConfirmForm, LoginForm, OwnPasswordForm, TokenForm
-from formulary.auth.models import ApiToken
+from formulary.auth.models import ApiToken, new_session_token
 from formulary.auth.passwords import WeakPassword, verify_password
 from formulary.auth.session import public, start_session
 from formulary.auth.tokens import create_token, revoke_token
@@ -49,8 +50,16 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """End the session (POST, so a link elsewhere cannot log anyone out)."""
+    """End the session (POST, so a link elsewhere cannot log anyone out).
+
+    The login cookie lives in the browser, so a copy of it would outlast a plain logout: a new
+    session token makes every copy worthless (and logs the user out on their other devices too).
+    """
+    current_user.session_token = new_session_token()
+    record("logout", actor=current_user, target=current_user)
+    db.session.commit()
     logout_user()
+    session.clear()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
 

@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from formulary.auth.access import permission_required
@@ -62,7 +62,9 @@ def lot_state(lot, product: Product, today: date) -> tuple[str, str]:
 @bp.route("/products/<int:product_id>")
 def product(product_id: int):
     """One product: its fields, composition, contraindications, lots and totals."""
-    product = get_or_404(Product, product_id)
+    product = queries.product_with_details(product_id)
+    if product is None:
+        abort(404)
     today = date.today()
     lots = [(lot, *lot_state(lot, product, today)) for lot in queries.product_lots(product)]
     usable = sum((lot.on_hand for lot, label, _ in lots if label in ("Available", "Expires soon")), ZERO)

@@ -10,6 +10,7 @@ from formulary.catalogue.models import (
     CrossReaction,
     Product,
     ProductComponent,
+    ProductContraindication,
     Substance,
     SubstanceSynonym,
 )
@@ -117,6 +118,16 @@ def on_hand_totals(product_ids) -> dict[int, tuple[Decimal, int]]:
         .group_by(Lot.product_id)
     )
     return {product_id: (Decimal(total), count) for product_id, total, count in db.session.execute(query)}
+
+
+def product_with_details(product_id: int) -> Product | None:
+    """A product with its composition (and each substance) and contraindications (and each condition)."""
+    return db.session.scalar(
+        select(Product).where(Product.id == product_id).options(
+            selectinload(Product.composition).selectinload(ProductComponent.substance),
+            selectinload(Product.contraindications).selectinload(ProductContraindication.condition),
+        )
+    )
 
 
 def product_lots(product: Product) -> list[Lot]:

@@ -133,8 +133,10 @@ def detail(patient_id: int):
     """A patient's profile: identity, allergy history, allergies and conditions (the view is audited)."""
     patient = get_patient(patient_id)
     audit_allergy_view(patient, actor=current_actor(), where="patient page")
+    # Rendered before the commit, which would expire the record and make the template load it again.
+    page = render_template("patients/detail.html", patient=patient, status_form=AllergyStatusForm())
     db.session.commit()
-    return render_template("patients/detail.html", patient=patient, status_form=AllergyStatusForm())
+    return page
 
 
 @bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])

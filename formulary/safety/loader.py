@@ -1,12 +1,22 @@
-"""Building the check's plain facts from the database, in a fixed handful of queries."""
+"""Building the check's plain facts from the database, in a fixed handful of plain column queries."""
 
 from datetime import date
+from functools import cache
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased
 
-from formulary.catalogue.models import AllergenGroup, CrossReaction, Product, ProductComponent, Substance
-from formulary.cocktails.models import CocktailComponent, CocktailVersion
+from formulary.catalogue.models import (
+    AllergenGroup,
+    Condition,
+    CrossReaction,
+    Product,
+    ProductComponent,
+    ProductContraindication,
+    Substance,
+    group_member,
+)
+from formulary.cocktails.models import CocktailComponent
 from formulary.cocktails.stock import lot_stocks
 from formulary.extensions import db
 from formulary.patients.models import Allergy, Patient, PatientCondition
@@ -27,24 +37,51 @@ from formulary.stock.fefo import plan_draw
 from formulary.treatments.models import Reaction, SessionDraw, TreatmentSession
 
 
+def _memberships(substance_ids, group_ids) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """The groups of each substance and the members of each group asked for, in one query."""
+    substance_ids, group_ids = set(substance_ids), set(group_ids)
+    groups_of: dict[int, set[int]] = {sid: set() for sid in substance_ids}
+    members_of: dict[int, set[int]] = {gid: set() for gid in group_ids}
+    if substance_ids or group_ids:
+        rows = db.session.execute(select(group_member.c.substance_id, group_member.c.group_id).where(
+            or_(group_member.c.substance_id.in_(substance_ids), group_member.c.group_id.in_(group_ids))))
+        for substance_id, group_id in rows:
+            if substance_id in groups_of:
+                groups_of[substance_id].add(group_id)
+            if group_id in members_of:
+                members_of[group_id].add(substance_id)
+    return groups_of, members_of
+
+
 def patient_facts(patient_id: int) -> PatientFacts:
-    """The patient's allergy history, allergies, conditions and what they tolerated before."""
-    patient = db.session.scalar(
-        select(Patient).where(Patient.id == patient_id).options(
-            selectinload(Patient.allergies).selectinload(Allergy.substance).selectinload(Substance.groups),
-            selectinload(Patient.allergies).selectinload(Allergy.group).selectinload(AllergenGroup.members),
-            selectinload(Patient.conditions).selectinload(PatientCondition.condition),
-        )
-    )
+    """The patient's allergy history, allergies, conditions and what they tolerated before.
+
+    Plain column queries (no ORM objects): the check runs on every request that asks for it.
+    """
+    allergy_status = db.session.scalar(select(Patient.allergy_status).where(Patient.id == patient_id))
+    rows = db.session.execute(
+        select(Allergy.id, Allergy.substance_id, Allergy.group_id, Allergy.text, Allergy.criticality,
+               Allergy.status, Allergy.recorded_at, Allergy.reaction, Substance.name, AllergenGroup.name)
+        .outerjoin(Substance, Substance.id == Allergy.substance_id)
+        .outerjoin(AllergenGroup, AllergenGroup.id == Allergy.group_id)
+        .where(Allergy.patient_id == patient_id)
+        .order_by(Allergy.id)
+    ).all()
+    groups_of, members_of = _memberships((r[1] for r in rows if r[1]), (r[2] for r in rows if r[2]))
     allergies = tuple(
         AllergyFact(
-            id=a.id, kind="substance" if a.substance else "group" if a.group else "text",
-            ref_id=a.substance_id or a.group_id, name=a.label, criticality=a.criticality,
-            status=a.status, recorded_on=a.recorded_at.date(), reaction=a.reaction,
-            group_ids=frozenset(g.id for g in a.substance.groups) if a.substance else frozenset(),
-            member_ids=frozenset(m.id for m in a.group.members) if a.group else frozenset(),
+            id=id_, kind="substance" if substance_id else "group" if group_id else "text",
+            ref_id=substance_id or group_id, name=substance_name or group_name or text or "",
+            criticality=criticality, status=status, recorded_on=recorded_at.date(), reaction=reaction,
+            group_ids=frozenset(groups_of[substance_id]) if substance_id else frozenset(),
+            member_ids=frozenset(members_of[group_id]) if group_id else frozenset(),
         )
-        for a in patient.allergies
+        for (id_, substance_id, group_id, text, criticality, status, recorded_at, reaction, substance_name,
+             group_name) in rows
+    )
+    conditions = db.session.execute(
+        select(Condition.id, Condition.name).join(PatientCondition, PatientCondition.condition_id == Condition.id)
+        .where(PatientCondition.patient_id == patient_id).order_by(Condition.id)
     )
     with_reaction = select(Reaction.session_id)
     tolerated = db.session.execute(
@@ -55,58 +92,83 @@ def patient_facts(patient_id: int) -> PatientFacts:
         .distinct()
     )
     return PatientFacts(
-        allergy_status=patient.allergy_status,
+        allergy_status=allergy_status,
         allergies=allergies,
-        conditions=tuple(ConditionFact(pc.condition.id, pc.condition.name) for pc in patient.conditions),
+        conditions=tuple(ConditionFact(cid, name) for cid, name in conditions),
         tolerated=tuple(ToleranceFact(product_id, on) for product_id, on in tolerated),
     )
 
 
 def component_facts(version_id: int, on: date) -> list[ComponentFact]:
     """The version's components with compositions, contraindications and the FEFO plan for the day."""
-    version = db.session.scalar(
-        select(CocktailVersion).where(CocktailVersion.id == version_id).options(
-            selectinload(CocktailVersion.components).selectinload(CocktailComponent.product)
-            .selectinload(Product.composition).selectinload(ProductComponent.substance)
-            .selectinload(Substance.groups),
-            selectinload(CocktailVersion.components).selectinload(CocktailComponent.product)
-            .selectinload(Product.contraindications),
-        )
-    )
-    lots = lot_stocks(c.product_id for c in version.components)
+    components = db.session.execute(
+        select(CocktailComponent.position, CocktailComponent.amount, Product.id, Product.name, Product.unit,
+               Product.single_use, Product.unit_size, Product.expiry_margin_days)
+        .join(Product, Product.id == CocktailComponent.product_id)
+        .where(CocktailComponent.version_id == version_id)
+        .order_by(CocktailComponent.position)
+    ).all()
+    product_ids = [row[2] for row in components]
+    composition: dict[int, list] = {pid: [] for pid in product_ids}
+    for product_id, substance_id, name, role, strength in db.session.execute(
+        select(ProductComponent.product_id, ProductComponent.substance_id, Substance.name, ProductComponent.role,
+               ProductComponent.strength)
+        .join(Substance, Substance.id == ProductComponent.substance_id)
+        .where(ProductComponent.product_id.in_(product_ids))
+        .order_by(ProductComponent.product_id, ProductComponent.position)
+    ):
+        composition[product_id].append((substance_id, name, role, strength))
+    rules: dict[int, list] = {pid: [] for pid in product_ids}
+    for product_id, condition_id, name, severity in db.session.execute(
+        select(ProductContraindication.product_id, ProductContraindication.condition_id, Condition.name,
+               ProductContraindication.severity)
+        .join(Condition, Condition.id == ProductContraindication.condition_id)
+        .where(ProductContraindication.product_id.in_(product_ids))
+        .order_by(ProductContraindication.product_id, ProductContraindication.condition_id)
+    ):
+        rules[product_id].append(ContraindicationFact(condition_id, name, severity))
+    groups_of, _ = _memberships({part[0] for parts in composition.values() for part in parts}, ())
+    lots = lot_stocks(product_ids)
     facts = []
-    for component in version.components:
-        product = component.product
+    for position, amount, product_id, name, unit, single_use, unit_size, margin in components:
         facts.append(ComponentFact(
-            position=component.position + 1, product_id=product.id, product_name=product.name, unit=product.unit,
+            position=position + 1, product_id=product_id, product_name=name, unit=unit,
             composition=tuple(
-                IngredientFact(SubstanceFact(pc.substance.id, pc.substance.name,
-                                             frozenset(g.id for g in pc.substance.groups)), pc.role, pc.strength)
-                for pc in product.composition
+                IngredientFact(SubstanceFact(sid, substance, frozenset(groups_of[sid])), role, strength)
+                for sid, substance, role, strength in composition[product_id]
             ),
-            contraindications=tuple(
-                ContraindicationFact(ci.condition_id, ci.condition.name, ci.severity)
-                for ci in product.contraindications
-            ),
-            plan=plan_draw(lots.get(product.id, ()), component.amount, on, margin_days=product.expiry_margin_days,
-                           single_use=product.single_use, unit_size=product.unit_size if product.single_use else None),
+            contraindications=tuple(rules[product_id]),
+            plan=plan_draw(lots.get(product_id, ()), amount, on, margin_days=margin, single_use=single_use,
+                           unit_size=unit_size if single_use else None),
         ))
     return facts
 
 
+@cache
+def _cross_reactions_statement():
+    """The cross-reaction query, built once (the statement only; the rows are read on every call)."""
+    source_group, target_group = aliased(AllergenGroup), aliased(AllergenGroup)
+    source_substance, target_substance = aliased(Substance), aliased(Substance)
+    return (
+        select(CrossReaction.source_group_id, CrossReaction.source_substance_id, source_group.name,
+               source_substance.name, CrossReaction.target_group_id, CrossReaction.target_substance_id,
+               target_group.name, target_substance.name, CrossReaction.strength)
+        .outerjoin(source_group, source_group.id == CrossReaction.source_group_id)
+        .outerjoin(source_substance, source_substance.id == CrossReaction.source_substance_id)
+        .outerjoin(target_group, target_group.id == CrossReaction.target_group_id)
+        .outerjoin(target_substance, target_substance.id == CrossReaction.target_substance_id)
+        .order_by(CrossReaction.id)
+    )
+
+
 def cross_reaction_facts() -> list[CrossReactionFact]:
-    """Every cross-reaction row, clinic and reference alike."""
-    rows = db.session.scalars(select(CrossReaction).options(
-        selectinload(CrossReaction.source_group), selectinload(CrossReaction.source_substance),
-        selectinload(CrossReaction.target_group), selectinload(CrossReaction.target_substance),
-    ))
-    facts = []
-    for row in rows:
-        source = ("group", row.source_group) if row.source_group else ("substance", row.source_substance)
-        target = ("group", row.target_group) if row.target_group else ("substance", row.target_substance)
-        facts.append(CrossReactionFact(source[0], source[1].id, source[1].name,
-                                       target[0], target[1].id, target[1].name, row.strength))
-    return facts
+    """Every cross-reaction row, clinic and reference alike, with the names of both ends (one query)."""
+    rows = db.session.execute(_cross_reactions_statement())
+    return [
+        CrossReactionFact("group" if sg else "substance", sg or ss, sg_name if sg else ss_name,
+                          "group" if tg else "substance", tg or ts, tg_name if tg else ts_name, strength)
+        for sg, ss, sg_name, ss_name, tg, ts, tg_name, ts_name, strength in rows
+    ]
 
 
 def check_patient(patient_id: int, version_id: int, on: date) -> CheckResult:

@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Float, and_, case, cast, func, select, type_coerce
+from sqlalchemy import Float, case, cast, func, select, type_coerce
 from sqlalchemy.orm import contains_eager
 
 from formulary.catalogue.models import Product
 from formulary.extensions import db
-from formulary.stock.models import QUANTITY, Lot
-from formulary.stock.queries import status_condition
+from formulary.stock.models import LOT_STATUSES, QUANTITY, Lot
+from formulary.stock.queries import IN_STOCK, status_condition
 
 ZERO = Decimal(0)
 CENTS = Decimal("0.01")
@@ -61,15 +61,25 @@ class MonthExpiry:
 
 
 def _lot_panel(condition, limit: int) -> Panel:
-    """Lots with stock matching a condition: the count and the earliest-expiring few, in one query."""
-    total = func.count().over().label("total")
-    rows = db.session.execute(
-        select(Lot, total)
+    """Lots with stock matching a condition: the count and the earliest-expiring few, in one query.
+
+    The count and the ordering run over lot ids and product names only (an inner query); the
+    few lots shown are then read whole, with their products.
+    """
+    top = (
+        select(Lot.id, func.count().over().label("total"))
         .join(Lot.product)
-        .options(contains_eager(Lot.product))
-        .where(condition, Lot.on_hand > 0)
+        .where(condition, IN_STOCK)
         .order_by(Lot.expiry, Product.name, Lot.id)
         .limit(limit)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Lot, top.c.total)
+        .join(top, top.c.id == Lot.id)
+        .join(Lot.product)
+        .options(contains_eager(Lot.product))
+        .order_by(Lot.expiry, Product.name, Lot.id)
     ).all()
     return Panel(rows[0].total if rows else 0, [row.Lot for row in rows])
 
@@ -90,15 +100,22 @@ def held_lots(status: str, limit: int = TOP) -> Panel:
 
 
 def below_reorder(today: date, limit: int = TOP) -> Panel:
-    """Products whose available, unexpired stock is under their reorder level, summed in SQL."""
-    usable = case((and_(Lot.status == "available", Lot.expiry >= today), Lot.on_hand), else_=0)
-    on_hand = type_coerce(func.coalesce(func.sum(usable), 0), QUANTITY)
+    """Products whose available, unexpired stock is under their reorder level, summed in SQL.
+
+    The usable stock is summed per product over the lots in stock first, then joined to the
+    products: the sum reads an index of lots in stock, not every lot ever received.
+    """
+    usable = (
+        select(Lot.product_id, func.sum(Lot.on_hand).label("usable"))
+        .where(Lot.status == "available", Lot.expiry >= today, IN_STOCK)
+        .group_by(Lot.product_id)
+        .subquery()
+    )
+    on_hand = type_coerce(func.coalesce(usable.c.usable, 0), QUANTITY)
     rows = db.session.execute(
         select(Product, on_hand.label("on_hand"), func.count().over().label("total"))
-        .outerjoin(Lot, Lot.product_id == Product.id)
-        .where(Product.reorder_level.is_not(None), Product.retired.is_(False))
-        .group_by(Product.id)
-        .having(on_hand < Product.reorder_level)
+        .outerjoin(usable, usable.c.product_id == Product.id)
+        .where(Product.reorder_level.is_not(None), Product.retired.is_(False), on_hand < Product.reorder_level)
         .order_by(Product.name)
         .limit(limit)
     ).all()
@@ -109,21 +126,35 @@ def below_reorder(today: date, limit: int = TOP) -> Panel:
 
 
 def value_by_category() -> list[CategoryValue]:
-    """SUM(on hand × unit cost) per product category, over every lot that holds stock."""
-    value = type_coerce(func.coalesce(func.sum(Lot.on_hand * Lot.unit_cost), 0), QUANTITY)
+    """SUM(on hand × unit cost) per product category, over every lot that holds stock.
+
+    Summed per product first (over the lots in stock), then per category over the products.
+    """
+    per_product = (
+        select(
+            Lot.product_id,
+            func.sum(Lot.on_hand * Lot.unit_cost).label("value"),
+            func.count().label("lots"),
+            func.sum(case((Lot.unit_cost.is_(None), 1), else_=0)).label("without_cost"),
+        )
+        # Every status (the CHECK allows no other): naming them lets SQLite read the in-stock status index.
+        .where(IN_STOCK, Lot.status.in_(LOT_STATUSES))
+        .group_by(Lot.product_id)
+        .subquery()
+    )
+    value = type_coerce(func.coalesce(func.sum(per_product.c.value), 0), QUANTITY)
     rows = db.session.execute(
         select(
             Product.category,
             value.label("value"),
-            func.count(Lot.id).label("lots"),
-            func.sum(case((Lot.unit_cost.is_(None), 1), else_=0)).label("without_cost"),
+            func.sum(per_product.c.lots).label("lots"),
+            func.sum(per_product.c.without_cost).label("without_cost"),
         )
-        .join(Lot.product)
-        .where(Lot.on_hand > 0)
+        .join(per_product, per_product.c.product_id == Product.id)
         .group_by(Product.category)
     ).all()
     categories = [
-        CategoryValue(row.category, Decimal(row.value).quantize(CENTS), row.lots, int(row.without_cost or 0))
+        CategoryValue(row.category, Decimal(row.value).quantize(CENTS), int(row.lots), int(row.without_cost or 0))
         for row in rows
     ]
     return sorted(categories, key=lambda c: (-c.value, c.category))
@@ -145,7 +176,8 @@ def expiry_by_month(today: date, months: int = 12) -> list[MonthExpiry]:
     rows = db.session.execute(
         select(Lot.expiry, units.label("units"), func.sum(Lot.on_hand * Lot.unit_cost).label("value"))
         .join(Lot.product)
-        .where(Lot.on_hand > 0, Lot.status != "recalled", Lot.expiry >= today, Lot.expiry < end)
+        # Not recalled, named as the other two statuses so that the in-stock status index serves it.
+        .where(IN_STOCK, Lot.status.in_(("available", "quarantined")), Lot.expiry >= today, Lot.expiry < end)
         .group_by(Lot.expiry)
     ).all()
     buckets = {_month_start(today, i): [ZERO, ZERO] for i in range(months)}

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import Select, and_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, and_, func, literal_column, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from formulary.catalogue.models import PRODUCT_CATEGORIES, Product
 from formulary.extensions import db
@@ -125,9 +126,17 @@ def status_condition(status: str, today: date, within_days: int):
     return Lot.status == status
 
 
-def lots_query(filters: LotFilters, today: date, warning_days: int) -> Select:
-    """One SELECT for the lot list: lots with their product, filtered and sorted."""
-    query = select(Lot).join(Lot.product).options(contains_eager(Lot.product))
+# On hand > 0 written with an inline literal, not a bound parameter: only then may SQLite (and
+# PostgreSQL's generic plans) use an index restricted to lots in stock (WHERE on_hand > 0).
+IN_STOCK = Lot.on_hand > literal_column("0")
+
+
+def lot_ids_query(filters: LotFilters, today: date, warning_days: int) -> Select:
+    """The ids of the lots the filters select, in the list's order; joined to products only when
+    a filter or the sort needs them, so that counting and skipping pages walk the lot table alone."""
+    query = select(Lot.id)
+    if filters.category or filters.q or filters.sort == "product":
+        query = query.join(Lot.product)
     if filters.product_id:
         query = query.where(Lot.product_id == filters.product_id)
     if filters.category:
@@ -141,10 +150,31 @@ def lots_query(filters: LotFilters, today: date, warning_days: int) -> Select:
             | Product.name.icontains(filters.q, autoescape=True)
         )
     if not filters.show_empty:
-        query = query.where(Lot.on_hand > 0)
+        query = query.where(IN_STOCK)
     columns = SORTS[filters.sort]
     ordered = [c.desc() if filters.direction == "desc" else c.asc() for c in columns]
     return query.order_by(*ordered, Lot.id.desc() if filters.direction == "desc" else Lot.id)
+
+
+class LotPage(Pagination):
+    """One page of the lot list: the page's ids first (a deep page skips index entries, not joined
+    rows), then those lots with their products in one query."""
+
+    def _query_items(self) -> list[Lot]:
+        ids = list(db.session.scalars(self._query_args["ids"].limit(self.per_page).offset(self._query_offset)))
+        if not ids:
+            return []
+        lots = db.session.scalars(select(Lot).where(Lot.id.in_(ids)).options(joinedload(Lot.product)))
+        by_id = {lot.id: lot for lot in lots}
+        return [by_id[lot_id] for lot_id in ids]
+
+    def _query_count(self) -> int:
+        return db.session.scalar(select(func.count()).select_from(self._query_args["ids"].order_by(None).subquery()))
+
+
+def lot_page(filters: LotFilters, today: date, warning_days: int, per_page: int) -> LotPage:
+    """The page of the lot list that the request asks for (?page=N)."""
+    return LotPage(per_page=per_page, error_out=False, ids=lot_ids_query(filters, today, warning_days))
 
 
 def product_choices(include_retired: bool = True) -> list[tuple[int, str]]:

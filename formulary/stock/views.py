@@ -16,7 +16,7 @@ from formulary.stock.queries import (
     DISPLAY_STATUSES,
     display_status,
     fefo_offer,
-    lots_query,
+    lot_page,
     parse_amount,
     parse_filters,
     product_by_gtin,
@@ -56,9 +56,7 @@ def lots():
     """All lots, filtered, sorted and a page at a time."""
     today, days = date.today(), warning_days()
     filters = parse_filters(request.args)
-    page = db.paginate(
-        lots_query(filters, today, days), per_page=current_app.config["PER_PAGE"], error_out=False
-    )
+    page = lot_page(filters, today, days, current_app.config["PER_PAGE"])
 
     def sort_url(key: str) -> str:
         direction = "desc" if filters.sort == key and filters.direction == "asc" else "asc"

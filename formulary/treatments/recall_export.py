@@ -43,7 +43,7 @@ def recall_rows(lot: Lot) -> list[RecallRow]:
     amounts = dict(db.session.execute(
         select(SessionDraw.session_id, func.sum(SessionDraw.administered))
         .where(SessionDraw.lot_id == lot.id, SessionDraw.session_id.in_(ids)).group_by(SessionDraw.session_id)
-    ).tuples().all())
+    ).all())
     extra = {row.id: row for row in db.session.execute(
         select(TreatmentSession.id, Patient.date_of_birth, User.username, User.full_name)
         .join(Patient, Patient.id == TreatmentSession.patient_id)

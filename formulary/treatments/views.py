@@ -145,12 +145,14 @@ def render_session(session: TreatmentSession, failed: tuple[str, object] | None 
         forms["administer"].lots.choices = queries.lot_choices(session, today)
     if panel is not None:
         audit_allergy_view(session.patient, actor=current_actor(), where=f"session #{session.id}")
-        db.session.commit()
-    return render_template(
+    page = render_template(
         "treatments/detail.html", session=session, panel=panel, forms=forms, failed=failed and failed[0],
         problem=problem, today=today, history=[(c, stored_findings(c)) for c in reversed(session.checks)],
         suggestions=queries.allergen_suggestions(session) if session.status == "administered" else [],
-    ), status if failed else 200
+    )
+    # Commit after rendering: a commit first would expire what the page is about to show.
+    db.session.commit()
+    return page, status if failed else 200
 
 
 @bp.route("/<int:session_id>")

@@ -71,7 +71,10 @@ def test_normalize_is_idempotent_and_alphanumeric(text):
     assert all(char.isalnum() for char in key)
 
 
-@given(st.text(), st.lists(st.sampled_from([" ", "-", "\u2013", "  ", "\t"]), max_size=5))
+# The one deliberate exception: a word-initial "ß" reads as beta ("ß-carotene"), so a space
+# before a sharp s can change the key; that rule has its own examples above.
+@given(st.text(alphabet=st.characters(exclude_characters="ß")),
+       st.lists(st.sampled_from([" ", "-", "\u2013", "  ", "\t"]), max_size=5))
 def test_spaces_and_dashes_never_matter(text, separators):
     padded = "".join(sep + char for sep, char in zip(separators, text, strict=False))
     padded += text[len(separators) :]

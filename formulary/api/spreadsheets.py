@@ -1,0 +1,216 @@
+"""API: stock workbooks, imported (multipart upload, preview or apply) and exported (.xlsx)."""
+
+from datetime import date
+
+import marshmallow as ma
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import abort
+from flask_smorest.fields import Upload
+from werkzeug.datastructures import CombinedMultiDict
+
+from formulary.api import ErrorSchema
+from formulary.api.schemas import ApiBlueprint, JsonParser, Quantity, allowed
+from formulary.auth.permissions import Permission
+from formulary.auth.session import current_actor
+from formulary.extensions import db
+from formulary.spreadsheets.errors import WorkbookRefused
+from formulary.spreadsheets.exporter import export_file_name, export_stock
+from formulary.spreadsheets.format import MODES
+from formulary.spreadsheets.importer import (
+    AlreadyImported,
+    ImportConflict,
+    PreparedImport,
+    apply_import,
+    prepare_from_config,
+)
+from formulary.spreadsheets.views import record_export, xlsx_download
+
+
+class MultipartParser(JsonParser):
+    """A multipart body read as one: its file parts and its text fields, for one schema."""
+
+    def load_files(self, req, schema):
+        return self._makeproxy(CombinedMultiDict([req.files, req.form]), schema)
+
+
+class MultipartBlueprint(ApiBlueprint):
+    ARGUMENTS_PARSER = MultipartParser()
+
+
+blp = MultipartBlueprint("api_spreadsheets", __name__, description="Stock workbooks: import and export")
+
+
+class ImportIn(ma.Schema):
+    file = Upload(required=True, metadata={"description": "The workbook: .xlsx, or .csv"})
+    mode = ma.fields.String(required=True, validate=ma.validate.OneOf(MODES), metadata={
+        "description": "delivery: stock received (new lots, or more of a lot); stocktake: quantities counted",
+    })
+    dry_run = ma.fields.Boolean(load_default=False, metadata={
+        "description": "true: check and answer what would change, write nothing",
+    })
+    force = ma.fields.Boolean(load_default=False, metadata={
+        "description": "Import a delivery whose content was imported before (otherwise 409)",
+    })
+
+
+class UnitTotalSchema(ma.Schema):
+    unit = ma.fields.String(required=True)
+    added = Quantity(required=True)
+    removed = Quantity(required=True)
+
+
+class SummarySchema(ma.Schema):
+    mode = ma.fields.String(required=True)
+    file_name = ma.fields.String(required=True)
+    file_sha256 = ma.fields.String(required=True, metadata={"description": "SHA-256 of the bytes sent"})
+    content_sha256 = ma.fields.String(required=True, metadata={
+        "description": "SHA-256 of the rows as read: how an import already made is recognised",
+    })
+    rows = ma.fields.Integer(required=True, metadata={"description": "Data rows read (blank rows skipped)"})
+    lots_created = ma.fields.Integer(required=True)
+    lots_changed = ma.fields.Integer(required=True)
+    unchanged = ma.fields.Integer(required=True, metadata={"description": "Stocktake rows equal to on hand"})
+    quantity_in = Quantity(required=True, metadata={"description": "Sum over every unit; see by_unit"})
+    quantity_out = Quantity(required=True)
+    by_unit = ma.fields.List(ma.fields.Nested(UnitTotalSchema), required=True)
+    ignored_columns = ma.fields.List(ma.fields.String(), required=True, metadata={
+        "description": "Columns not used, as the sheet names them: 'H (Notes)'",
+    })
+    dry_run = ma.fields.Boolean(required=True)
+    applied = ma.fields.Boolean(required=True)
+    import_id = ma.fields.Integer(allow_none=True, metadata={"description": "The import made, when applied"})
+    forced = ma.fields.Boolean(required=True)
+    previous_import_id = ma.fields.Integer(allow_none=True, metadata={
+        "description": "An earlier import of the same delivery",
+    })
+
+
+class ChangeSchema(ma.Schema):
+    row = ma.fields.Integer(required=True, metadata={"description": "The row as the spreadsheet numbers it"})
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(["new-lot", "receive", "adjust"]))
+    product_id = ma.fields.Integer(required=True)
+    product = ma.fields.String(required=True)
+    unit = ma.fields.String(required=True)
+    lot_id = ma.fields.Integer(allow_none=True, metadata={"description": "None for a new lot"})
+    lot = ma.fields.String(required=True)
+    expiry = ma.fields.Date(required=True)
+    on_hand = Quantity(required=True, metadata={"description": "Before the import"})
+    quantity = Quantity(required=True, metadata={"description": "Signed: received, or counted minus on hand"})
+    on_hand_after = Quantity(required=True, metadata={"description": "For a stocktake, the quantity counted"})
+
+
+class ImportResultSchema(ma.Schema):
+    summary = ma.fields.Nested(SummarySchema, required=True)
+    changes = ma.fields.List(ma.fields.Nested(ChangeSchema), required=True)
+
+
+class CellErrorSchema(ma.Schema):
+    sheet = ma.fields.String(allow_none=True)
+    row = ma.fields.Integer(allow_none=True)
+    column = ma.fields.String(allow_none=True, metadata={"description": "Letter and header: 'C (Exp. date)'"})
+    value = ma.fields.String(allow_none=True, metadata={"description": "As the cell shows it"})
+    message = ma.fields.String(required=True)
+    field = ma.fields.String(metadata={
+        "description": "Instead of sheet, row and column: the request's own field at fault (mode, file)",
+    })
+
+
+class ImportErrorsSchema(ma.Schema):
+    message = ma.fields.String(required=True)
+    errors = ma.fields.List(ma.fields.Nested(CellErrorSchema), required=True)
+
+
+def summary_json(prepared: PreparedImport, *, dry_run: bool, force: bool, import_id: int | None) -> dict:
+    """The summary of a checked import, applied or not."""
+    plan = prepared.plan
+    return {
+        "mode": plan.mode, "file_name": prepared.file_name, "file_sha256": prepared.file_sha256,
+        "content_sha256": plan.content_hash, "rows": plan.rows, "lots_created": plan.lots_created,
+        "lots_changed": plan.lots_changed, "unchanged": plan.unchanged, "quantity_in": plan.quantity_in,
+        "quantity_out": plan.quantity_out, "ignored_columns": plan.ignored_columns,
+        "by_unit": [{"unit": unit, "added": added, "removed": removed}
+                    for unit, (added, removed) in plan.by_unit().items()],
+        "dry_run": dry_run, "applied": import_id is not None, "import_id": import_id,
+        "forced": force and prepared.previous is not None,
+        "previous_import_id": prepared.previous.id if prepared.previous else None,
+    }
+
+
+def change_json(change) -> dict:
+    """One row's change."""
+    product = change.product
+    return {
+        "row": change.row, "kind": change.kind, "product_id": product.id, "product": product.name,
+        "unit": product.unit, "lot_id": change.lot_id, "lot": change.lot, "expiry": change.expiry,
+        "on_hand": change.on_hand, "quantity": change.quantity, "on_hand_after": change.after,
+    }
+
+
+def error_json(error) -> dict:
+    """One cell error."""
+    return {"sheet": error.sheet, "row": error.row, "column": error.column, "value": error.value,
+            "message": error.message}
+
+
+@blp.route("/stock/imports")
+class Imports(MethodView):
+    @allowed(blp, Permission.EDIT_STOCK)
+    @blp.arguments(ImportIn, location="files")
+    @blp.response(200, ImportResultSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="A delivery imported before (send force=true to "
+                      "import it again), or the stock changed while importing: nothing written")
+    @blp.alt_response(413, schema=ErrorSchema, description="The upload is larger than the limit")
+    @blp.alt_response(422, schema=ImportErrorsSchema, description="The file or some of its rows cannot be "
+                      "used: every error, with its sheet, row, column and value; nothing written")
+    def post(self, body):
+        """Check a delivery or stocktake workbook, then apply it in one transaction.
+
+        With dry_run, only answer what it would change. Any error: nothing is written, and
+        every error is listed with its sheet, row, column and value.
+        """
+        upload = body["file"]
+        name = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"
+        try:
+            prepared = prepare_from_config(upload.read(), name, body["mode"])
+        except WorkbookRefused as refused:
+            whole = {"sheet": None, "row": None, "column": None, "value": name, "message": refused.message}
+            abort(422, message=f"{refused.message} Nothing was imported.", errors=[whole])
+        plan = prepared.plan
+        if plan.errors:
+            count = len(plan.errors)
+            abort(422, message=f"Nothing was imported: {count} error{'s' if count != 1 else ''} in the file.",
+                  errors=[error_json(error) for error in plan.errors])
+        import_id = None
+        try:
+            if prepared.previous is not None and not body["force"]:
+                raise AlreadyImported(prepared.previous)
+            if not body["dry_run"]:
+                import_id = apply_import(prepared, actor=current_actor(), force=body["force"]).id
+                db.session.commit()
+        except AlreadyImported as refused:
+            abort(409, message=f"{refused}: then send force=true.")
+        except ImportConflict as refused:
+            db.session.rollback()
+            abort(409, message=str(refused))
+        summary = summary_json(prepared, dry_run=body["dry_run"], force=body["force"], import_id=import_id)
+        return {"summary": summary, "changes": [change_json(change) for change in plan.changes]}
+
+
+XLSX = {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+    "schema": {"type": "string", "format": "binary"},
+}}
+
+
+@blp.route("/stock/export")
+class Export(MethodView):
+    @allowed(blp, Permission.VIEW_STOCK)
+    @blp.doc(responses={"200": {"description": "The stock workbook (Stock and Products sheets), as an "
+                                               "attachment named formulary-stock-YYYY-MM-DD.xlsx",
+                                "content": XLSX}})
+    def get(self):
+        """The stock workbook: a Stock sheet with a row per lot holding stock, and a Products sheet."""
+        today = date.today()
+        days = current_app.config["EXPIRY_WARNING_DAYS"]
+        record_export()
+        return xlsx_download(lambda stream: export_stock(stream, today, days), export_file_name(today))

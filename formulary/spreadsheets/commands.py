@@ -1,0 +1,99 @@
+"""`formulary stock export FILE.xlsx` and `formulary stock import FILE --mode …`: the pages' services."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from formulary.spreadsheets.format import MODES
+
+PROGRESS_FROM = 1_000  # changes: below this, applying takes no visible time
+SHOWN_CHANGES = 50  # changes printed; the totals count them all
+
+
+@click.group("stock")
+def stock():
+    """Stock workbooks: export the stock, import a delivery or a stocktake."""
+
+
+@stock.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@with_appcontext
+def export_command(path: Path):
+    """Write the stock workbook (Stock and Products sheets) to PATH (.xlsx)."""
+    from formulary.spreadsheets.exporter import export_stock
+
+    if path.suffix.lower() != ".xlsx":
+        raise click.BadParameter("the file name must end in .xlsx", param_hint="PATH")
+    counts = export_stock(str(path), date.today(), current_app.config["EXPIRY_WARNING_DAYS"])
+    click.echo(f"Wrote {path}: {counts.lots:,} lots of {counts.products:,} products.")
+
+
+@stock.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mode", required=True, type=click.Choice(MODES),
+              help="delivery: stock received; stocktake: quantities counted.")
+@click.option("--dry-run", is_flag=True, help="Check and show what would change; write nothing.")
+@click.option("--force", is_flag=True, help="Import a delivery even if its content was imported before.")
+@with_appcontext
+def import_command(path: Path, mode: str, dry_run: bool, force: bool):
+    """Check a delivery or stocktake workbook (.xlsx or .csv) and apply it in one transaction."""
+    from formulary.extensions import db
+    from formulary.spreadsheets import importer
+    from formulary.spreadsheets.errors import WorkbookRefused
+
+    try:
+        prepared = importer.prepare_from_config(path.read_bytes(), path.name, mode)
+    except WorkbookRefused as refused:
+        raise click.ClickException(f"{path.name}: {refused.message} Nothing was imported.") from None
+    plan = prepared.plan
+    for column in plan.ignored_columns:
+        click.echo(f"Column {column} is not one of ours: ignored.")
+    if plan.errors:
+        for error in plan.errors:
+            where = f"{error.sheet}!row {error.row}, column {error.column}"
+            click.echo(f'{where}, value "{error.value}": {error.message}', err=True)
+        count = len(plan.errors)
+        plural = "s" if count != 1 else ""
+        raise click.ClickException(f"{count:,} error{plural} in {path.name}; nothing was imported.")
+    _print_preview(prepared)
+    if prepared.previous is not None and not force:
+        raise click.ClickException(f"{importer.AlreadyImported(prepared.previous)}: then add --force.")
+    if dry_run or not plan.changes:
+        click.echo("Dry run: nothing was written." if dry_run else "Nothing to change.")
+        return
+    try:
+        if len(plan.changes) >= PROGRESS_FROM:
+            with click.progressbar(length=len(plan.changes), label="Importing", show_pos=True) as bar:
+                stock_import = importer.apply_import(prepared, actor=None, force=force, progress=bar.update)
+        else:
+            stock_import = importer.apply_import(prepared, actor=None, force=force)
+        db.session.commit()
+    except importer.ImportConflict as conflict:
+        db.session.rollback()
+        raise click.ClickException(str(conflict)) from None
+    click.echo(f"Imported as import #{stock_import.id}.")
+
+
+def _print_preview(prepared) -> None:
+    """What the import does: totals, then the first changes."""
+    from formulary.stock.errors import fmt_quantity
+
+    plan = prepared.plan
+    click.echo(f"{prepared.file_name} ({plan.mode}): {plan.rows:,} rows, {plan.lots_created:,} new lots, "
+               f"{plan.lots_changed:,} lots changed, {plan.unchanged:,} unchanged.")
+    for unit, (added, removed) in plan.by_unit().items():
+        sides = [f"+{fmt_quantity(added)}" if added else "", f"-{fmt_quantity(removed)}" if removed else ""]
+        click.echo(f"  {unit}: {' / '.join(side for side in sides if side)}")
+    for change in plan.changes[:SHOWN_CHANGES]:
+        unit = change.product.unit
+        what = {"new-lot": "new lot", "receive": "received", "adjust": "counted"}[change.kind]
+        before, after = fmt_quantity(change.on_hand), fmt_quantity(change.after)
+        click.echo(f"  row {change.row}: {change.product.name}, lot {change.lot} (expires {change.expiry}): "
+                   f"{what}, {before} → {after} {unit}")
+    if len(plan.changes) > SHOWN_CHANGES:
+        click.echo(f"  … and {len(plan.changes) - SHOWN_CHANGES:,} more changes.")

@@ -1,0 +1,104 @@
+"""The stock workbook and the delivery template from the database: one streamed query per sheet."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import BinaryIO, NamedTuple
+
+from sqlalchemy import and_, case, func, or_, select, type_coerce
+
+from formulary.catalogue.models import Product
+from formulary.extensions import db
+from formulary.spreadsheets.writer import ProductRow, StockRow, write_delivery_template, write_stock_workbook
+from formulary.stock.models import QUANTITY, Lot
+from formulary.stock.queries import DISPLAY_STATUSES, display_status
+
+CENT = Decimal("0.01")
+BATCH = 2_000  # rows fetched at a time: 50,000 lots never sit in memory as objects
+
+
+@dataclass(frozen=True)
+class ExportCounts:
+    """What an export wrote."""
+
+    lots: int
+    products: int
+
+
+def stock_rows(today: date, warning_days: int, counter: list[int] | None = None) -> Iterator[StockRow]:
+    """One Stock row per lot holding stock, by product then expiry: Core rows, never ORM objects."""
+    lot, product = Lot.__table__.c, Product.__table__.c
+    query = (
+        select(
+            product.name, product.gtin, product.category, lot.lot_number, lot.expiry, lot.status, lot.on_hand,
+            product.unit, lot.unit_cost, lot.supplier, lot.received_on,
+        )
+        .select_from(Lot.__table__.join(Product.__table__, product.id == lot.product_id))
+        .where(lot.on_hand > 0)
+        .order_by(product.name, lot.expiry, lot.lot_number)
+        .execution_options(yield_per=BATCH)
+    )
+    shown: dict[tuple[str, date], str] = {}  # (status, expiry) → the status shown: few distinct pairs
+    rows = db.session.connection().execute(query)
+    for name, gtin, category, lot_number, expiry, status, on_hand, unit, cost, supplier, received in rows:
+        if counter is not None:
+            counter[0] += 1
+        label = shown.get((status, expiry))
+        if label is None:
+            label = DISPLAY_STATUSES[display_status(_Lot(status, expiry), today, warning_days)]
+            shown[status, expiry] = label
+        value = None if cost is None else (on_hand * cost).quantize(CENT)
+        yield StockRow(
+            name, gtin, category, lot_number, expiry, label, on_hand, unit, cost, value, supplier, received
+        )
+
+
+class _Lot(NamedTuple):
+    """What display_status reads of a lot."""
+
+    status: str
+    expiry: date
+
+
+def product_rows(today: date, counter: list[int] | None = None) -> Iterator[ProductRow]:
+    """Each product in use with its total on hand; below reorder on usable stock, as the dashboard says."""
+    usable = case((and_(Lot.status == "available", Lot.expiry >= today), Lot.on_hand), else_=0)
+    on_hand = type_coerce(func.coalesce(func.sum(Lot.on_hand), 0), QUANTITY)
+    usable_total = type_coerce(func.coalesce(func.sum(usable), 0), QUANTITY)
+    query = (
+        select(Product.name, Product.gtin, Product.category, Product.unit, Product.reorder_level,
+               on_hand.label("on_hand"), usable_total.label("usable"))
+        .outerjoin(Lot, Lot.product_id == Product.id)
+        .group_by(Product.id)
+        .having(or_(Product.retired.is_(False), func.coalesce(func.sum(Lot.on_hand), 0) > 0))
+        .order_by(Product.name)
+    )
+    for row in db.session.execute(query):
+        if counter is not None:
+            counter[0] += 1
+        level = row.reorder_level
+        below = level is not None and Decimal(row.usable) < level
+        yield ProductRow(row.name, row.gtin, row.category, row.unit, Decimal(row.on_hand), level, below)
+
+
+def export_stock(stream: BinaryIO | str, today: date, warning_days: int) -> ExportCounts:
+    """Write the stock workbook (Stock and Products sheets) to a path or a binary stream."""
+    lots, products = [0], [0]
+    write_stock_workbook(
+        stream, stock_rows(today, warning_days, lots), product_rows(today, products), today, warning_days
+    )
+    return ExportCounts(lots[0], products[0])
+
+
+def export_template(stream: BinaryIO | str, date_order: str) -> None:
+    """The delivery template, its product drop-down from the catalogue (retired products left out)."""
+    names = db.session.scalars(select(Product.name).where(Product.retired.is_(False)).order_by(Product.name))
+    write_delivery_template(stream, list(names), date_order)
+
+
+def export_file_name(today: date, what: str = "stock") -> str:
+    """formulary-stock-2026-05-01.xlsx: dated, so downloads do not overwrite each other."""
+    return f"formulary-{what}-{today.isoformat()}.xlsx"

@@ -1,0 +1,104 @@
+"""What an import would do: each row's change to a lot, the totals, and the content hash of the lines."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from operator import attrgetter
+from typing import TYPE_CHECKING, NamedTuple
+
+from formulary.spreadsheets.errors import CellError
+
+if TYPE_CHECKING:
+    from formulary.spreadsheets.lines import StockLine
+    from formulary.spreadsheets.validation import ProductRef
+
+ZERO = Decimal(0)
+NEW_LOT, RECEIVE, ADJUST = "new-lot", "receive", "adjust"
+_LOT = attrgetter("lot")
+
+
+class Change(NamedTuple):
+    """What one row does to one lot: a new lot, more of a lot, or a stocktake difference."""
+
+    row: int
+    kind: str  # NEW_LOT, RECEIVE or ADJUST
+    product: ProductRef
+    lot: str
+    expiry: date
+    on_hand: Decimal  # before
+    quantity: Decimal  # signed: what the row adds or removes
+    lot_id: int | None = None  # None for a new lot
+    received: date | None = None
+    supplier: str = ""
+    unit_cost: Decimal | None = None
+
+    @property
+    def after(self) -> Decimal:
+        return self.on_hand + self.quantity
+
+    @property
+    def product_id(self) -> int:
+        return self.product.id
+
+    @property
+    def unit(self) -> str:
+        return self.product.unit
+
+
+@dataclass
+class ImportPlan:
+    """The outcome of validation: the changes and the totals, or the errors (then nothing is written)."""
+
+    mode: str
+    rows: int
+    changes: list[Change]
+    unchanged: int
+    errors: list[CellError]
+    ignored_columns: list[str] = field(default_factory=list)
+    content_hash: str = ""
+    lots_created: int = 0
+    lots_changed: int = 0
+    quantity_in: Decimal = ZERO
+    quantity_out: Decimal = ZERO
+
+    def count(self) -> None:
+        """The totals, in one pass over the changes."""
+        added, removed, created = [], [], 0
+        for change in self.changes:
+            created += change.kind is NEW_LOT
+            (added if change.quantity > 0 else removed).append(change.quantity)
+        self.lots_created, self.lots_changed = created, len(self.changes) - created
+        self.quantity_in, self.quantity_out = sum(added, ZERO), -sum(removed, ZERO)
+
+    def changes_digest(self) -> str:
+        """A short fingerprint of what would change, lot by lot: a preview and its confirmation compare it."""
+        text = "\n".join(f"{c.kind}\t{c.product.id}\t{c.lot}\t{c.lot_id}\t{c.on_hand:f}\t{c.quantity:f}"
+                         for c in self.changes)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def by_unit(self) -> dict[str, tuple[Decimal, Decimal]]:
+        """Quantity in and out per stock unit: adding mL to vials means nothing."""
+        totals: dict[str, list[Decimal]] = {}
+        for change in self.changes:
+            pair = totals.setdefault(change.unit, [ZERO, ZERO])
+            pair[change.quantity < 0] += abs(change.quantity)
+        return {unit: (added, removed) for unit, (added, removed) in sorted(totals.items())}
+
+
+def content_hash(mode: str, lines: list[StockLine], product_ids: list[int]) -> str:
+    """SHA-256 of the goods a file lists, not of its bytes: re-saved or reordered, a file hashes the same.
+
+    Each line as (product id, lot, expiry, quantity), sorted: the same goods, whatever the
+    product is named by (GTIN or name), the row order, or a corrected price or supplier.
+    `product_ids` gives each line's product.
+    """
+    columns = [list(map(str, product_ids)), list(map(_LOT, lines))]
+    for name in ("expiry", "quantity"):
+        values = list(map(attrgetter(name), lines))
+        text = {value: "" if value is None else str(value) for value in set(values)}  # each distinct once
+        columns.append(list(map(text.__getitem__, values)))
+    keys = sorted(map("\t".join, zip(*columns, strict=True)))
+    return hashlib.sha256("\n".join([mode, *keys]).encode()).hexdigest()

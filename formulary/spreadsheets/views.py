@@ -1,0 +1,221 @@
+"""Import/Export pages: download the stock workbook or the template; upload, preview, confirm an import."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from formulary import errors
+from formulary.audit.log import record
+from formulary.auth.access import permission_required
+from formulary.auth.permissions import Permission
+from formulary.auth.session import current_actor
+from formulary.db import writes_on_get
+from formulary.extensions import db
+from formulary.spreadsheets import history, uploads
+from formulary.spreadsheets.errors import WorkbookRefused
+from formulary.spreadsheets.exporter import export_file_name, export_stock, export_template
+from formulary.spreadsheets.format import MODES
+from formulary.spreadsheets.forms import ConfirmForm, UploadForm
+from formulary.spreadsheets.history import recent_imports
+from formulary.spreadsheets.importer import (
+    ImportConflict,
+    PreparedImport,
+    apply_import,
+    prepare_from_config,
+)
+
+bp = Blueprint("spreadsheets", __name__, url_prefix="/stock/spreadsheets")
+history.register(bp)  # the imports list and an import's page
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PREVIEW_ROWS = 200  # changes listed on the preview page; the totals count them all
+ERRORS_SHOWN = 1_000  # errors listed on the page; all of them are in the CSV download
+
+
+@bp.app_errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge):
+    """The 413 page (or JSON answer), naming the limit."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    error.description = (
+        f"The file is larger than the upload limit of {limit / 1024 / 1024:g} MB, so nothing was read "
+        "or imported. Split it into smaller files (a workbook per delivery, or per part of the stocktake)."
+    )
+    return errors.render_error(error)
+
+
+def xlsx_download(write, file_name: str) -> Response:
+    """A workbook written into memory, sent as an attachment that no cache keeps."""
+    buffer = io.BytesIO()
+    write(buffer)
+    buffer.seek(0)
+    response = send_file(buffer, mimetype=XLSX_TYPE, as_attachment=True, download_name=file_name)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/")
+@permission_required(Permission.VIEW_STOCK)
+def index():
+    """The page: export, the template, the upload form, and the latest imports."""
+    return render_template("spreadsheets/index.html", form=UploadForm(), imports=recent_imports(5),
+                           export_name=export_file_name(date.today()))
+
+
+@bp.route("/export")
+@writes_on_get
+@permission_required(Permission.VIEW_STOCK)
+def export():
+    """The stock workbook: a Stock sheet (a row per lot holding stock) and a Products sheet."""
+    today = date.today()
+    days = current_app.config["EXPIRY_WARNING_DAYS"]
+    record_export()
+    return xlsx_download(lambda stream: export_stock(stream, today, days), export_file_name(today))
+
+
+def record_export() -> None:
+    """Who took the stock out of the building, and when, stays in the audit trail."""
+    record("stock.export", actor=current_actor(), detail="stock workbook")
+    db.session.commit()
+
+
+@bp.route("/template")
+@permission_required(Permission.VIEW_STOCK)
+def template():
+    """The delivery template: the Stock sheet's headers, a product drop-down and instructions."""
+    order = current_app.config["DATE_ORDER"]
+    return xlsx_download(lambda stream: export_template(stream, order), "formulary-delivery-template.xlsx")
+
+
+@bp.route("/upload", methods=["POST"])
+@permission_required(Permission.EDIT_STOCK)
+def upload():
+    """Read and check an upload: the errors, or a preview of every change with a Confirm button."""
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return render_template("spreadsheets/index.html", form=form, imports=recent_imports(5),
+                               export_name=export_file_name(date.today()))
+    data, name = form.file.data.read(), _file_name(form.file.data.filename)
+    mode, force = form.mode.data, form.force.data
+    digest = uploads.keep(data)
+    try:
+        prepared = prepare_from_config(data, name, mode)
+    except WorkbookRefused as refused:
+        uploads.discard(digest)
+        return render_template("spreadsheets/errors.html", refusal=refused.message, file_name=name,
+                               mode=mode)
+    return _preview_or_errors(prepared, mode, force)
+
+
+@bp.route("/confirm", methods=["POST"])
+@permission_required(Permission.EDIT_STOCK)
+def confirm():
+    """Apply exactly the previewed file, read again from the server's copy and checked again."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400, description="This confirmation is incomplete; nothing was imported. Upload it again.")
+    digest, mode, name = form.sha256.data, form.mode.data, form.file_name.data or ""
+    force, previewed = form.force.data == "1", form.changes.data or ""
+    actor = current_actor()
+    if not uploads.signed(form.signature.data, digest, mode, force, name, actor.id, previewed):
+        abort(400, description="This confirmation does not match the file that was previewed (the form was "
+                               "changed); nothing was imported. Upload the file again.")
+    data = uploads.fetch(digest)
+    if data is None:
+        abort(409, description="This preview is no longer available: it was imported already, or it expired. "
+                               "Nothing was imported now; see the imports list, or upload the file again.")
+    try:
+        prepared = prepare_from_config(data, name, mode)
+    except WorkbookRefused as refused:  # the rules changed since the preview (a smaller row limit …)
+        return render_template("spreadsheets/errors.html", refusal=refused.message, file_name=name,
+                               mode=mode)
+    if prepared.plan.errors or (prepared.previous is not None and not force):
+        return _preview_or_errors(prepared, mode, force)  # the stock changed since the preview
+    if prepared.plan.changes_digest() != previewed:
+        return _preview_or_errors(prepared, mode, force, changed=True)
+    try:
+        stock_import = apply_import(prepared, actor=actor, force=force)
+    except ImportConflict as conflict:
+        db.session.rollback()
+        abort(409, description=str(conflict))
+    db.session.commit()
+    uploads.discard(digest)
+    flash(f"Imported {name}: {_count(stock_import.lots_created, 'new lot')}, "
+          f"{_count(stock_import.lots_changed, 'lot')} changed.", "success")
+    return redirect(url_for("spreadsheets.import_detail", import_id=stock_import.id))
+
+
+@bp.route("/uploads/<digest>/errors.csv")
+@permission_required(Permission.EDIT_STOCK)
+def errors_csv(digest: str):
+    """Every error of an upload (the page lists the first thousand), as CSV."""
+    mode, name = request.args.get("mode", ""), _file_name(request.args.get("name", ""))
+    data = uploads.fetch(digest)
+    if data is None or mode not in MODES:
+        abort(404, description="This upload is no longer kept; upload the file again to see its errors.")
+    try:
+        found = prepare_from_config(data, name, mode).plan.errors
+    except WorkbookRefused as refused:
+        found = [refused]
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(["Sheet", "Row", "Column", "Value", "Error"])
+    for error in found:
+        if isinstance(error, WorkbookRefused):
+            writer.writerow(["", "", "", "", error.message])
+        else:
+            writer.writerow([error.sheet, error.row, error.column, _cell_text(error.value), error.message])
+    response = Response(text.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="errors-{digest[:12]}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _preview_or_errors(prepared: PreparedImport, mode: str, force: bool, changed: bool = False) -> str:
+    """The errors page, or the preview (a delivery imported before: a preview without Confirm)."""
+    plan = prepared.plan
+    if plan.errors:
+        return render_template(
+            "spreadsheets/errors.html", plan=plan, file_name=prepared.file_name, mode=mode,
+            errors=plan.errors[:ERRORS_SHOWN], rows_with_errors=len({error.row for error in plan.errors}),
+            csv_url=url_for("spreadsheets.errors_csv", digest=prepared.file_sha256, mode=mode,
+                            name=prepared.file_name),
+        )
+    refused = prepared.previous is not None and not force
+    digest, name, previewed = prepared.file_sha256, prepared.file_name, plan.changes_digest()
+    confirm = ConfirmForm(
+        formdata=None, sha256=digest, mode=mode, force="1" if force else "0", file_name=name,
+        changes=previewed, signature=uploads.sign(digest, mode, force, name, current_actor().id, previewed),
+    )
+    return render_template(
+        "spreadsheets/preview.html", prepared=prepared, plan=plan, confirm=confirm, refused=refused,
+        changes=plan.changes[:PREVIEW_ROWS], changed=changed,
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def _file_name(name: str | None) -> str:
+    """The name the user's file had, without any folder a browser sent along."""
+    return (name or "").replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"
+
+
+def _cell_text(value: str) -> str:
+    """A value for a CSV that a spreadsheet opens: never a formula there either."""
+    return f"'{value}" if value.startswith(("=", "+", "-", "@", "\t", "\r")) else value
