@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from formulary.catalogue.models import AllergenGroup, Condition, Substance
@@ -43,6 +43,10 @@ class Patient(db.Model):
     conditions: Mapped[list["PatientCondition"]] = relationship(
         back_populates="patient", cascade="all, delete-orphan"
     )
+
+
+# The patient list is ordered by lower(name), id.
+Index("ix_patient_name_lower", func.lower(Patient.name), Patient.id)
 
 
 class Allergy(db.Model):

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from formulary.catalogue.models import Product
@@ -32,6 +32,12 @@ class Lot(db.Model):
         Index("ix_lot_product_expiry", "product_id", "expiry"),
         Index("ix_lot_expiry", "expiry"),
         Index("ix_lot_status", "status"),
+        # Only lots that hold stock matter to the lists and the dashboard: partial indexes
+        # keep years of emptied lots out of their way (the queries write on_hand > 0 inline).
+        Index("ix_lot_in_stock", "expiry", "id",
+              sqlite_where=text("on_hand > 0"), postgresql_where=text("on_hand > 0")),
+        Index("ix_lot_in_stock_status", "status", "expiry", "product_id", "on_hand", "unit_cost",
+              sqlite_where=text("on_hand > 0"), postgresql_where=text("on_hand > 0")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
