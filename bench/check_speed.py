@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select  # noqa: E402
 
-from bench.generate import default_path, generate, make_app, sqlite_url  # noqa: E402
+from bench.generate import cached_sqlite, generate, make_app, sqlite_url  # noqa: E402
 
 TARGET_MS = 10.0
 PAIRS = 300  # (patient, cocktail version) pairs checked
@@ -109,11 +109,7 @@ def main(argv=None) -> int:
         print(f"Building scale {args.scale} in {url} …")
         generate(args.scale, url, quiet=True)
     else:
-        path = default_path(args.scale)
-        url = sqlite_url(path)
-        if not path.exists():
-            print(f"Building scale {args.scale} in {path} …")
-            generate(args.scale, url, quiet=True)
+        url = sqlite_url(cached_sqlite(args.scale))
     figures = measure(url)
     print(f"{figures['pairs']} patient × cocktail pairs at scale {args.scale}; outcomes {figures['outcomes']}")
     print("| data | what | median | p99 | target |")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import random
 import sqlite3
 import sys
@@ -34,20 +35,12 @@ TABLES = [
     "cocktail_version_goal", "cocktail_component", "patient", "allergy", "patient_condition", "lot",
     "treatment_session", "safety_check", "session_draw", "stock_movement", "reaction", "audit_event",
 ]
-# Indexes this work proposes for the lot table (see bench/PERFORMANCE.md); the bench creates them
-# until a migration does, and --without-proposed-indexes measures the schema as it is.
-PROPOSED_INDEXES = [
-    "CREATE INDEX IF NOT EXISTS ix_lot_in_stock ON lot (expiry, id) WHERE on_hand > 0",
-    "CREATE INDEX IF NOT EXISTS ix_lot_in_stock_status ON lot (status, expiry, product_id, on_hand, unit_cost) "
-    "WHERE on_hand > 0",
-    "CREATE INDEX IF NOT EXISTS ix_patient_name_lower ON patient (lower(name), id)",
-]
 BENCH_ADMIN_PASSWORD = "bench-only-Pa55word-91"
 EXTRA_PRACTITIONERS = ["Dr Ana Ibarra", "Dr Ben Oduya", "Dr Carla Neri", "Dr Dev Malhotra", "Dr Eva Lund",
                        "Dr Femi Ade", "Dr Greta Holm", "Dr Hugo Brandt"]
 
 
-def default_path(scale: int, today: date | None = None, proposed_indexes: bool = True) -> Path:
+def default_path(scale: int, today: date | None = None) -> Path:
     """The SQLite file for a scale: in the temp folder, named after the day and the generator's code."""
     digest = hashlib.sha256()
     code = [ROOT / "bench" / name for name in ("generate.py", "dataset.py", "history.py", "bulk.py")]
@@ -55,8 +48,20 @@ def default_path(scale: int, today: date | None = None, proposed_indexes: bool =
         digest.update(path.read_bytes())
     folder = Path(tempfile.gettempdir()) / "formulary-bench"
     folder.mkdir(exist_ok=True)
-    plain = "" if proposed_indexes else "-schema-as-is"
-    return folder / f"scale{scale}-{today or date.today()}-{digest.hexdigest()[:10]}{plain}.db"
+    return folder / f"scale{scale}-{today or date.today()}-{digest.hexdigest()[:10]}.db"
+
+
+def cached_sqlite(scale: int, say=print) -> Path:
+    """The cached SQLite file of a scale, built first when missing (under another name, then renamed,
+    so that an interrupted build never passes for a cached one)."""
+    path = default_path(scale)
+    if not path.exists():
+        building = path.with_suffix(".building")
+        say(f"  building scale {scale} in {path} …")
+        timings = generate(scale, sqlite_url(building), quiet=True)
+        say(f"  built in {timings['total']:.1f} s")
+        os.replace(building, path)
+    return path
 
 
 def sqlite_url(path: Path) -> str:
@@ -174,14 +179,12 @@ def insert_rows(rows: dict[str, list[dict]]) -> None:
                     bulk.insert(connection, table, rows[table.name])
 
 
-def finish(url: str, proposed_indexes: bool = True) -> None:
-    """The proposed indexes; PostgreSQL: each id sequence moved past the ids given by hand, then ANALYZE
-    (as autovacuum would soon do); SQLite: the WAL folded into the file."""
+def finish(url: str) -> None:
+    """PostgreSQL: each id sequence moved past the ids given by hand, then ANALYZE (as autovacuum
+    would soon do); SQLite: the WAL folded into the file."""
     from formulary.extensions import db
 
     with db.engine.begin() as connection:
-        for statement in PROPOSED_INDEXES if proposed_indexes else []:
-            connection.execute(text(statement))
         if url.startswith("postgresql"):
             for table in db.metadata.sorted_tables:
                 if "id" in table.c:
@@ -198,11 +201,8 @@ def finish(url: str, proposed_indexes: bool = True) -> None:
         connection.close()
 
 
-def generate(scale: int, url: str, today: date | None = None, quiet: bool = False,
-             proposed_indexes: bool = True) -> dict[str, float]:
+def generate(scale: int, url: str, today: date | None = None, quiet: bool = False) -> dict[str, float]:
     """Empty the database and build the dataset of this scale in it; the seconds each step took."""
-    import os
-
     from formulary.audit.models import AuditEvent
     from formulary.extensions import db
     from formulary.provision import set_up
@@ -230,7 +230,7 @@ def generate(scale: int, url: str, today: date | None = None, quiet: bool = Fals
             timings["bulk inserts"] = time.perf_counter() - mark
             say("  " + ", ".join(f"{len(rows[t]):,} {t}" for t in TABLES if rows[t]))
         mark = time.perf_counter()
-        finish(url, proposed_indexes)
+        finish(url)
         timings["finish"] = time.perf_counter() - mark
     timings["total"] = time.perf_counter() - started
     return timings
@@ -241,15 +241,12 @@ def main(argv=None) -> int:
     parser.add_argument("--scale", type=int, default=100, help="1 (the demo), 10 or 100 (the large dataset)")
     parser.add_argument("--database-url", help="a PostgreSQL URL (its public schema is DROPPED); "
                                                "default: a SQLite file in the temp folder")
-    parser.add_argument("--without-proposed-indexes", action="store_true",
-                        help="leave out the indexes bench/PERFORMANCE.md proposes (the schema as migrated)")
     args = parser.parse_args(argv)
     if args.scale < 1:
         parser.error("--scale must be 1 or more")
-    proposed = not args.without_proposed_indexes
-    url = args.database_url or sqlite_url(default_path(args.scale, proposed_indexes=proposed))
+    url = args.database_url or sqlite_url(default_path(args.scale))
     print(f"Building scale {args.scale} in {url}")
-    timings = generate(args.scale, url, proposed_indexes=proposed)
+    timings = generate(args.scale, url)
     for step, seconds in timings.items():
         print(f"  {step}: {seconds:.1f} s")
     print(f"Done in {timings['total']:.1f} s.")

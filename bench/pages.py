@@ -19,7 +19,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date
@@ -31,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from bench import check_speed, report  # noqa: E402
-from bench.generate import default_path, generate, in_schema, sqlite_url  # noqa: E402
+from bench.generate import cached_sqlite, generate, in_schema, sqlite_url  # noqa: E402
 from bench.server import Server, create_token, log_in, request  # noqa: E402
 
 USER, PASSWORD = "manager", "formulary-demo"  # the demo manager: stock, patients, checks
@@ -168,12 +167,7 @@ def database_for(scale: int, database_url: str | None, say) -> str:
         say(f"  building scale {scale} in {url} (that schema is dropped first) …")
         generate(scale, url, quiet=True)
         return url
-    cached = default_path(scale)
-    if not cached.exists():
-        say(f"  building scale {scale} in {cached} …")
-        started = time.perf_counter()
-        generate(scale, sqlite_url(cached), quiet=True)
-        say(f"  built in {time.perf_counter() - started:.1f} s")
+    cached = cached_sqlite(scale, say)
     work = cached.with_name(cached.stem + "-run.db")
     for suffix in ("-wal", "-shm"):
         Path(f"{work}{suffix}").unlink(missing_ok=True)
