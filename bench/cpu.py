@@ -1,0 +1,133 @@
+"""CPU per request, in process: each bench page through Flask's test client, one request at a time.
+
+    .venv/bin/python bench/cpu.py [--scale 1,100] [--database-url URL] [--repeat 30] [--profile KEY]
+
+Far less sensitive to the machine's other work than the wrk figures of `bench/pages.py`: it
+counts the process's CPU time (`time.process_time`), not the wall clock, and prints the median
+per page and the SQL statements each request ran. `--profile dashboard` prints where one
+page's time goes (cProfile, sorted by cumulative time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import event  # noqa: E402
+
+from bench.pages import PASSWORD, TARGETS, USER, database_for, pick_ids  # noqa: E402
+from bench.server import _csrf  # noqa: E402
+
+
+def _client(url: str):
+    """A logged-in test client of the real app on that database, and its app."""
+    # As the page bench serves it: production configuration (https cookies, so an https client).
+    os.environ.update(FORMULARY_DATABASE_URL=url, FORMULARY_ENV="production",
+                      FORMULARY_SECRET_KEY=secrets.token_hex(32))
+    from bench.app import create_app
+
+    app = create_app()
+    client = app.test_client()
+    client.environ_base.update({"wsgi.url_scheme": "https", "HTTP_REFERER": "https://localhost/"})
+    csrf = _csrf(client.get("/login").get_data(as_text=True))
+    answer = client.post("/login", data={"username": USER, "password": PASSWORD, "csrf_token": csrf})
+    if answer.status_code != 302:
+        raise RuntimeError(f"could not log in as {USER}: HTTP {answer.status_code}")
+    return app, client
+
+
+def _call(client, target, ids, token):
+    path = target.path.format(**ids)
+    if target.body:
+        return client.post(path, data=target.body.format(**ids), content_type="application/json",
+                           headers={"Authorization": f"Bearer {token}"})
+    return client.get(path)
+
+
+def measure(url: str, targets, repeat: int, profile: str | None) -> dict[str, tuple[float, int]]:
+    """Median CPU milliseconds and statements per request, by target key."""
+    app, client = _client(url)
+    ids = pick_ids(url)
+    with app.app_context():
+        from formulary.auth.tokens import create_token
+        from formulary.auth.users import find_user
+        from formulary.extensions import db
+
+        user = find_user(USER)
+        token = create_token(user, "bench cpu", actor=user)[1]
+        db.session.commit()
+    statements = []
+    with app.app_context():
+        from formulary.extensions import db
+
+        event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(1))
+    found = {}
+    for target in targets:
+        answer = _call(client, target, ids, token)
+        if answer.status_code != 200:
+            raise RuntimeError(f"{target.label}: HTTP {answer.status_code} for {target.path.format(**ids)}")
+        if profile == target.key:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(repeat):
+                _call(client, target, ids, token)
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        times = []
+        for _ in range(repeat):
+            statements.clear()
+            started = time.process_time()
+            _call(client, target, ids, token)
+            times.append((time.process_time() - started) * 1000)
+        found[target.key] = (statistics.median(times), len(statements))
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", default="1,100")
+    parser.add_argument("--database-url", help="PostgreSQL URL (its bench_scale<N> schemas are rebuilt)")
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--only", help="comma-separated target keys")
+    parser.add_argument("--profile", help="a target key to profile (with one scale)")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    targets = [t for t in TARGETS if t.key != "login" and (not args.only or t.key in args.only.split(","))]
+    scales = [int(s) for s in args.scale.split(",")]
+    if len(scales) == 1:
+        url = database_for(scales[0], args.database_url, lambda line: print(line, file=sys.stderr))
+        results = {scales[0]: measure(url, targets, args.repeat, args.profile)}
+        if args.json:
+            print(json.dumps(results[scales[0]]))
+            return
+    else:
+        # config.py reads the environment once per process: one process per scale.
+        results = {}
+        for scale in scales:
+            command = [sys.executable, __file__, "--scale", str(scale), "--repeat", str(args.repeat), "--json"]
+            command += ["--database-url", args.database_url] if args.database_url else []
+            command += ["--only", args.only] if args.only else []
+            out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+            results[scale] = json.loads(out.strip().splitlines()[-1])
+    print("| page | " + " | ".join(f"{s}× CPU" for s in scales) + " | statements |")
+    print("| --- | " + " | ".join("---:" for _ in scales) + " | ---: |")
+    for target in targets:
+        cells = [f"{results[s][target.key][0]:.1f} ms" for s in scales]
+        counts = " / ".join(str(results[s][target.key][1]) for s in scales)
+        print(f"| {target.label} | " + " | ".join(cells) + f" | {counts} |")
+
+
+if __name__ == "__main__":
+    main()
