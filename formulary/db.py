@@ -1,6 +1,8 @@
 """The SQLAlchemy base, its naming convention, and the per-connection SQLite settings."""
 
 import sqlite3
+import time
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, event
@@ -53,6 +55,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+BUSY_TIMEOUT_MS = 10_000  # how long a statement waits for a lock before "database is locked"
+WRITE_TURN_POLL_SECONDS = 0.0005
+
+
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, connection_record) -> None:
     if not isinstance(dbapi_connection, sqlite3.Connection):
@@ -62,10 +68,22 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.execute("PRAGMA busy_timeout = 10000")
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
+
+
+@contextmanager
+def write_lock_first():
+    """The transactions begun inside take SQLite's write lock up front (see `_begin_sqlite`)."""
+    from flask import g
+
+    g.write_lock_first = True
+    try:
+        yield
+    finally:
+        g.write_lock_first = False
 
 
 def writes_on_get(view):
@@ -75,9 +93,11 @@ def writes_on_get(view):
 
 
 def _writes_expected() -> bool:
-    from flask import current_app, has_request_context, request
+    from flask import current_app, g, has_request_context, request
 
     if not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS"):
+        return True
+    if g.get("write_lock_first"):
         return True
     # API reads may stamp their token or audit an allergy view.
     if request.path.startswith("/api/"):
@@ -92,5 +112,30 @@ def _begin_sqlite(conn) -> None:
     # A transaction that reads and then writes cannot wait for another writer in WAL mode:
     # SQLite fails it at once ("database is locked"). So a request that may write (any
     # method but GET/HEAD/OPTIONS, an API call, a page marked writes_on_get, and the CLI)
-    # takes the write lock up front and waits its turn under busy_timeout; reads never block.
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if _writes_expected() else "BEGIN")
+    # takes the write lock up front and waits its turn; reads never block.
+    if _writes_expected():
+        _begin_immediate(conn.connection.dbapi_connection)
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+def _begin_immediate(dbapi_connection: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE, trying again every half millisecond while another connection writes.
+
+    SQLite's own busy handler sleeps ever longer between tries (1, 2, 5 … 100 ms): under steady
+    load from the other workers a waiting writer keeps waking up just after the lock was taken
+    again, and some requests wait seconds. Short, even tries take the lock soon after it is free.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    dbapi_connection.execute("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                dbapi_connection.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+            time.sleep(WRITE_TURN_POLL_SECONDS)
+    finally:
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

@@ -3,6 +3,7 @@
 from flask import has_request_context, request
 
 from formulary.audit.models import AuditEvent
+from formulary.db import write_lock_first
 from formulary.extensions import db
 
 
@@ -19,9 +20,29 @@ def record(action: str, *, actor=None, target=None, detail: str = "", username: 
     `target` is any model instance with an `id`; keep `detail` free of clinical content
     (the record it points to holds that, under its own access rules).
     """
+    event = _event(action, actor, target, detail, username)
+    db.session.add(event)
+    return event
+
+
+def record_after_reading(action: str, *, actor=None, target=None, detail: str = "") -> None:
+    """Add one audit row for a request that only read, and commit it in a short transaction of its own.
+
+    The reading transaction ends first, so on SQLite the write lock is held for this one row, not
+    for the whole page (two such pages then run side by side). Call it after rendering: the commit
+    expires what the request loaded.
+    """
+    event = _event(action, actor, target, detail, "")
+    db.session.commit()
+    with write_lock_first():
+        db.session.add(event)
+        db.session.commit()
+
+
+def _event(action: str, actor, target, detail: str, username: str) -> AuditEvent:
     if target is not None and target.id is None:
         db.session.flush()
-    event = AuditEvent(
+    return AuditEvent(
         user_id=actor.id if actor is not None else None,
         username=(actor.username if actor is not None else username)[:64],
         action=action,
@@ -30,5 +51,3 @@ def record(action: str, *, actor=None, target=None, detail: str = "", username: 
         detail=detail[:500],
         address=request_address(),
     )
-    db.session.add(event)
-    return event

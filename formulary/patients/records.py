@@ -5,7 +5,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from formulary.audit.log import record
+from formulary.audit.log import record, record_after_reading
 from formulary.catalogue.lookup import find_condition, find_group, find_substance
 from formulary.extensions import db
 from formulary.patients.models import (
@@ -163,3 +163,9 @@ def set_allergy_status(allergy: Allergy, status: str, *, actor) -> None:
 def audit_allergy_view(patient: Patient, *, actor, where: str) -> None:
     """Every view of a patient's allergies leaves a row in the audit trail."""
     record("allergy.view", actor=actor, target=patient, detail=where)
+
+
+def audit_allergy_page(patient: Patient, *, actor, where: str) -> None:
+    """The same row for a page that only read the allergies, committed at once in a short transaction
+    of its own (call it after rendering; see `record_after_reading`)."""
+    record_after_reading("allergy.view", actor=actor, target=patient, detail=where)

@@ -7,7 +7,6 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
-from formulary.db import writes_on_get
 from formulary.extensions import db
 from formulary.patients import queries
 from formulary.patients.forms import (
@@ -21,7 +20,7 @@ from formulary.patients.models import Allergy
 from formulary.patients.records import (
     PatientError,
     add_allergy,
-    audit_allergy_view,
+    audit_allergy_page,
     create_patient,
     set_allergy_status,
     update_patient,
@@ -128,14 +127,11 @@ def new():
 
 
 @bp.route("/<int:patient_id>")
-@writes_on_get
 def detail(patient_id: int):
     """A patient's profile: identity, allergy history, allergies and conditions (the view is audited)."""
     patient = get_patient(patient_id)
-    audit_allergy_view(patient, actor=current_actor(), where="patient page")
-    # Rendered before the commit, which would expire the record and make the template load it again.
     page = render_template("patients/detail.html", patient=patient, status_form=AllergyStatusForm())
-    db.session.commit()
+    audit_allergy_page(patient, actor=current_actor(), where="patient page")
     return page
 
 

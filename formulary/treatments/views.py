@@ -14,10 +14,9 @@ from formulary.auth.models import User
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.cocktails.models import Cocktail
-from formulary.db import writes_on_get
 from formulary.extensions import db
 from formulary.patients.models import Patient
-from formulary.patients.records import audit_allergy_view
+from formulary.patients.records import audit_allergy_page
 from formulary.stock.errors import InsufficientStock
 from formulary.treatments import display, queries
 from formulary.treatments.checks import CheckRefused, acknowledge, override, stored_findings
@@ -143,20 +142,19 @@ def render_session(session: TreatmentSession, failed: tuple[str, object] | None 
     panel = display.check_panel(session)
     if session.status in OPEN:
         forms["administer"].lots.choices = queries.lot_choices(session, today)
-    if panel is not None:
-        audit_allergy_view(session.patient, actor=current_actor(), where=f"session #{session.id}")
     page = render_template(
         "treatments/detail.html", session=session, panel=panel, forms=forms, failed=failed and failed[0],
         problem=problem, today=today, history=[(c, stored_findings(c)) for c in reversed(session.checks)],
         suggestions=queries.allergen_suggestions(session) if session.status == "administered" else [],
     )
-    # Commit after rendering: a commit first would expire what the page is about to show.
+    # After rendering: the commit would expire what the page is about to show.
+    if panel is not None:  # the check's findings speak of the patient's allergies
+        audit_allergy_page(session.patient, actor=current_actor(), where=f"session #{session.id}")
     db.session.commit()
     return page, status if failed else 200
 
 
 @bp.route("/<int:session_id>")
-@writes_on_get
 def detail(session_id: int):
     """A session: patient, cocktail version, the latest check in colour, every check and override, the draws."""
     return render_session(session_or_404(session_id))

@@ -89,11 +89,14 @@ def mixed_writes(app, *, seed: int, count: int, lot_ids: list[int], patient_ids:
     """`count` writes, each its own transaction, by the service layer (as the CLI) and by the API."""
     from formulary.stock import ledger
     from formulary.stock.models import Lot
+    from tests.conftest import log_in
     from tests.hardening.clinic import user
 
     rng = random.Random(seed)
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
+    browser = app.test_client()  # the patient page reads without the write lock, then writes its audit row
+    assert log_in(browser, manager, follow=False).status_code == 302
     done: Counter = Counter()
     errors: list[str] = []
     movements = 0
@@ -115,7 +118,7 @@ def mixed_writes(app, *, seed: int, count: int, lot_ids: list[int], patient_ids:
     sys.stdin.readline()  # GO: both processes start together
     started = time.monotonic()
     for _ in range(count):
-        kind = rng.choice(["receive", "waste", "adjust", "administer", "audit"])
+        kind = rng.choice(["receive", "waste", "adjust", "administer", "audit", "page"])
         try:
             if kind == "receive":
                 movements += service(lambda lot, actor: bool(
@@ -138,8 +141,13 @@ def mixed_writes(app, *, seed: int, count: int, lot_ids: list[int], patient_ids:
                                json={})
                 movements += len(response.json.get("draws", ())) if response.status_code == 201 else 0
                 outcome = "done" if response.status_code == 201 else "shortage"
-            else:  # an allergy view: a read that writes its audit row
+            elif kind == "audit":  # an allergy view: a read that writes its audit row
                 api("GET", f"/api/v1/patients/{rng.choice(patient_ids)}", (200,))
+                outcome = "done"
+            else:  # the same on the patient page, its audit row in a short transaction after rendering
+                response = browser.get(f"/patients/{rng.choice(patient_ids)}")
+                if response.status_code != 200:
+                    raise AssertionError(f"patient page answered {response.status_code}")
                 outcome = "done"
             done[f"{kind} {outcome}"] += 1
         except Exception as error:

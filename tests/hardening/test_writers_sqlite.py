@@ -74,7 +74,7 @@ def test_two_processes_of_mixed_writes_never_see_a_locked_database(real_app, rea
         assert administered == done["administer done"]
         views = db.session.scalar(select(func.count()).select_from(AuditEvent)
                                   .where(AuditEvent.action == "allergy.view")) - views_before
-        assert views == done["audit done"]
+        assert views == done["audit done"] + done["page done"]
     seconds = max(report["seconds"] for report in reports)
     kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(done.items()))
     figures(f"concurrency (SQLite, WAL): {PROCESSES} processes × {WRITES} mixed writes in {seconds} s "
