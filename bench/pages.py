@@ -13,6 +13,7 @@ throughput and every target as a Markdown block for the README.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import math
 import os
@@ -168,9 +169,12 @@ def database_for(scale: int, database_url: str | None, say) -> str:
         generate(scale, url, quiet=True)
         return url
     cached = cached_sqlite(scale, say)
-    work = cached.with_name(cached.stem + "-run.db")
-    for suffix in ("-wal", "-shm"):
-        Path(f"{work}{suffix}").unlink(missing_ok=True)
+    # A copy of this process's own (benches may run side by side), removed when the process ends.
+    work = cached.with_name(f"{cached.stem}-run-{os.getpid()}.db")
+    copies = [work, Path(f"{work}-wal"), Path(f"{work}-shm")]
+    for copy in copies:
+        copy.unlink(missing_ok=True)
+    atexit.register(lambda: [copy.unlink(missing_ok=True) for copy in copies])
     shutil.copyfile(cached, work)
     return sqlite_url(work)
 

@@ -55,6 +55,7 @@ class LotFilters:
     """What the lot list is asked to show, read from the query string."""
 
     product_id: int | None = None
+    product: str = ""  # the product's name as typed in the filter (or shown for a product_id)
     category: str = ""
     status: str = ""
     within: int | None = None  # days, for status "expiring"
@@ -103,6 +104,7 @@ def parse_filters(args) -> LotFilters:
     sort = args.get("sort") or "expiry"
     return LotFilters(
         product_id=_int(args.get("product_id"), "Product", problems, minimum=1),
+        product=" ".join((args.get("product") or "").split())[:200],
         category=category,
         status=status,
         within=_int(args.get("within"), "Days", problems),
@@ -112,6 +114,37 @@ def parse_filters(args) -> LotFilters:
         show_empty=args.get("show_empty") in ("1", "on", "true", "y"),
         problems=problems,
     )
+
+
+def settle_product(filters: LotFilters) -> None:
+    """Match the product filter's two forms: a name typed in the form becomes its product's id (any case);
+    an id from a link gets its product's name, for the form to show. Unknown ones are reported, ignored."""
+    if filters.product_id:
+        name = db.session.scalar(select(Product.name).where(Product.id == filters.product_id))
+        if name is None:
+            filters.problems.append(f"There is no product with id {filters.product_id}.")
+            filters.product_id = None
+        filters.product = name or ""
+    elif filters.product:
+        found = db.session.execute(
+            select(Product.id, Product.name).where(func.lower(Product.name) == filters.product.lower()).limit(1)
+        ).first()
+        if found is None:
+            filters.problems.append(f"No product is named {filters.product!r}: pick one of the suggestions.")
+            filters.product = ""
+        else:
+            filters.product_id, filters.product = found
+
+
+def product_suggestions(text: str, limit: int = 15) -> list[tuple[int, str]]:
+    """(id, name) of the products whose name holds the text typed (any case), by name: the filter's type-ahead
+    (a chain's thousand products make a select box too long to use and to send)."""
+    text = " ".join(text.split())
+    if not text:
+        return []
+    query = (select(Product.id, Product.name).where(Product.name.icontains(text, autoescape=True))
+             .order_by(Product.retired, Product.name).limit(limit))
+    return [(row.id, row.name) for row in db.session.execute(query)]
 
 
 def status_condition(status: str, today: date, within_days: int):

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 
 from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
@@ -21,6 +21,8 @@ from formulary.stock.queries import (
     parse_filters,
     product_by_gtin,
     product_choices,
+    product_suggestions,
+    settle_product,
 )
 
 bp = Blueprint("stock", __name__, url_prefix="/stock")
@@ -56,6 +58,7 @@ def lots():
     """All lots, filtered, sorted and a page at a time."""
     today, days = date.today(), warning_days()
     filters = parse_filters(request.args)
+    settle_product(filters)
     page = lot_page(filters, today, days, current_app.config["PER_PAGE"])
 
     def sort_url(key: str) -> str:
@@ -63,10 +66,18 @@ def lots():
         return url_for("stock.lots", **{**filters.as_args(), "sort": key, "dir": direction})
 
     return render_template(
-        "stock/lots.html", page=page, filters=filters, products=product_choices(),
+        "stock/lots.html", page=page, filters=filters,
         categories=PRODUCT_CATEGORIES, statuses=DISPLAY_STATUSES, warning_days=days,
         status_of=lambda lot: display_status(lot, today, days), sort_url=sort_url,
     )
+
+
+@bp.route("/product-suggestions")
+@permission_required(Permission.VIEW_STOCK)
+def product_names():
+    """The product filter's type-ahead: products whose name holds the text typed."""
+    found = product_suggestions(request.args.get("q", "")[:200])
+    return jsonify({"items": [{"id": ident, "name": name} for ident, name in found]})
 
 
 @bp.route("/receive", methods=["GET", "POST"])

@@ -163,3 +163,20 @@ def test_a_practitioner_sees_the_lot_but_no_actions(page, seed, browser_user):
     expect(page.get_by_role("heading", name="Lot VC-HOLD")).to_be_visible()
     expect(page.get_by_role("button", name="Record waste")).to_have_count(0)
     expect(page.get_by_text("FEFO skips this lot: it is quarantined.")).to_be_visible()
+
+
+def test_the_product_filter_suggests_names_and_filters_the_list(page, seed, browser_user):
+    seed_clinic(seed)
+    log_in(page, browser_user("practitioner"))
+    page.locator("#main-nav").get_by_role("link", name="Stock").click()
+    product = page.get_by_label("Product", exact=True)
+    product.press_sequentially("gluta")
+    # The suggestions come from the catalogue as the name is typed (the list is not in the page).
+    expect(page.locator("#product-names option")).to_have_count(1)
+    expect(page.locator("#product-names option")).to_have_attribute("value", "Glutathione 600 mg")
+    product.fill("glutathione 600 MG")
+    product.press("Enter")
+    expect(product).to_have_value("Glutathione 600 mg")
+    lots = page.get_by_role("table").get_by_role("link", name=re.compile(r"^(VC|GL)-"))
+    expect(lots).to_have_text(["GL-2027", "GL-BAD", "GL-LATER"])  # by expiry
+    screenshot(page, "stock-lots-by-product")

@@ -80,6 +80,38 @@ def test_filter_by_product(client, login_as, stock):
     login_as("manager")
     html = client.get(f"/stock?product_id={vit.id}").get_data(as_text=True)
     assert lot_numbers(html, ALL) == ["V-HOLD", "V-BAD"]
+    assert 'name="product" value="Vitamin C 20% 5 mL"' in html  # the link's product, named in the filter
+
+
+def test_filter_by_a_product_name_typed_in_any_case(client, login_as, stock):
+    login_as("manager")
+    html = client.get("/stock?product=vitamin+c+20%25+5+ML").get_data(as_text=True)
+    assert lot_numbers(html, ALL) == ["V-HOLD", "V-BAD"]
+    assert 'name="product" value="Vitamin C 20% 5 mL"' in html
+    sorted_link = client.get("/stock?product=Vitamin+C+20%25+5+mL&sort=on_hand").get_data(as_text=True)
+    assert f'href="/stock?product_id={stock[1].id}&amp;sort=on_hand&amp;dir=desc"' in sorted_link
+
+
+def test_an_unknown_product_name_is_reported_and_ignored(client, login_as, stock):
+    login_as("manager")
+    html = client.get("/stock?product=Vitamin").get_data(as_text=True)
+    assert "No product is named &#39;Vitamin&#39;: pick one of the suggestions." in html
+    assert lot_numbers(html, ALL) == ["A-OLD", "A-SOON", "V-HOLD", "A-OK", "V-BAD"]
+    html = client.get("/stock?product_id=999999").get_data(as_text=True)
+    assert "There is no product with id 999999." in html
+
+
+def test_the_product_filter_suggests_names_as_they_are_typed(client, login_as, stock, make_product):
+    make_product("Vitamin C 10% 2 mL (old)", category="vitamin").retired = True  # retired ones come last
+    db.session.commit()
+    login_as("practitioner")
+    html = client.get("/stock").get_data(as_text=True)
+    assert "<option" not in html.split('id="product"')[1].split("</datalist>")[0]  # no list of every product
+    answer = client.get("/stock/product-suggestions?q=VITAMIN c")
+    assert answer.status_code == 200
+    assert [item["name"] for item in answer.json["items"]] == ["Vitamin C 20% 5 mL", "Vitamin C 10% 2 mL (old)"]
+    assert client.get("/stock/product-suggestions?q=_").json["items"] == []  # a LIKE wildcard, taken literally
+    assert client.get("/stock/product-suggestions?q=").json["items"] == []
 
 
 def test_empty_lots_are_hidden_unless_asked_for(client, login_as, stock, make_user):
