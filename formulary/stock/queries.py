@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, func, literal_column, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from formulary.catalogue.models import PRODUCT_CATEGORIES, Product
 from formulary.extensions import db
@@ -189,16 +190,41 @@ def lot_ids_query(filters: LotFilters, today: date, warning_days: int) -> Select
     return query.order_by(*ordered, Lot.id.desc() if filters.direction == "desc" else Lot.id)
 
 
+class ListedProduct(NamedTuple):
+    name: str
+    category: str
+    unit: str
+
+
+class ListedLot(NamedTuple):
+    """A row of the lot list: what it shows of a lot and its product (plain values, not ORM objects,
+    which cost several times more to load for a page that only reads)."""
+
+    id: int
+    lot_number: str
+    expiry: date
+    status: str
+    on_hand: Decimal
+    unit_cost: Decimal | None
+    received_on: date
+    supplier: str
+    product: ListedProduct
+
+
 class LotPage(Pagination):
     """One page of the lot list: the page's ids first (a deep page skips index entries, not joined
     rows), then those lots with their products in one query."""
 
-    def _query_items(self) -> list[Lot]:
+    def _query_items(self) -> list[ListedLot]:
         ids = list(db.session.scalars(self._query_args["ids"].limit(self.per_page).offset(self._query_offset)))
         if not ids:
             return []
-        lots = db.session.scalars(select(Lot).where(Lot.id.in_(ids)).options(joinedload(Lot.product)))
-        by_id = {lot.id: lot for lot in lots}
+        rows = db.session.execute(
+            select(Lot.id, Lot.lot_number, Lot.expiry, Lot.status, Lot.on_hand, Lot.unit_cost, Lot.received_on,
+                   Lot.supplier, Product.name, Product.category, Product.unit)
+            .join(Product, Product.id == Lot.product_id).where(Lot.id.in_(ids))
+        )
+        by_id = {row[0]: ListedLot(*row[:8], ListedProduct(*row[8:])) for row in rows}
         return [by_id[lot_id] for lot_id in ids]
 
     def _query_count(self) -> int:
