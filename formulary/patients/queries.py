@@ -3,7 +3,9 @@
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, extract, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -51,6 +53,35 @@ def patient_query(text: str = "", date_order: str = "DMY") -> Select:
             matches.append(extract("year", Patient.date_of_birth) == born)
         query = query.where(or_(*matches))
     return query.order_by(func.lower(Patient.name), Patient.id)
+
+
+class ListedPatient(NamedTuple):
+    """A row of the patient list (plain values: the page only reads them)."""
+
+    id: int
+    name: str
+    reference: str | None
+    date_of_birth: date | None
+    allergy_status: str
+
+
+class PatientPage(Pagination):
+    """A page of the patient list, and how many match, from one query: a search reads every patient's
+    name and reference (LIKE '%…%'), so reading them once, not twice (page, then count), halves its cost."""
+
+    def _query_items(self) -> list[ListedPatient]:
+        query = self._query_args["query"].with_only_columns(
+            Patient.id, Patient.name, Patient.reference, Patient.date_of_birth, Patient.allergy_status,
+            func.count().over(),
+        )
+        rows = db.session.execute(query.limit(self.per_page).offset(self._query_offset)).all()
+        self._matches = rows[0][-1] if rows else None
+        return [ListedPatient(*row[:-1]) for row in rows]
+
+    def _query_count(self) -> int:
+        if self._matches is not None:
+            return self._matches
+        return db.session.scalar(select(func.count()).select_from(self._query_args["query"].order_by(None).subquery()))
 
 
 def _contains(column, word: str):

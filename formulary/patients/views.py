@@ -87,7 +87,7 @@ def index():
     """Search patients by name, clinic reference or date of birth."""
     text = (request.args.get("q") or "").strip()
     query = queries.patient_query(text, current_app.config.get("DATE_ORDER", "DMY"))
-    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = queries.PatientPage(query=query, per_page=current_app.config["PER_PAGE"], error_out=False)
     ids = [patient.id for patient in page.items]
     return render_template(
         "patients/index.html", page=page, q=text,
