@@ -76,7 +76,7 @@ def measure(url: str, today: date | None = None) -> dict:
             loaded.append(time.perf_counter() - started)
             outcomes[result.outcome] = outcomes.get(result.outcome, 0) + 1
         reactions = cross_reaction_facts()
-        facts = [(patient_facts(patient), component_facts(version, today)) for patient, version in pairs]
+        facts = [(patient_facts(patient, today), component_facts(version, today)) for patient, version in pairs]
         for patient_side, components in facts:
             for _ in range(REPEATS):
                 started = time.perf_counter()

@@ -1,9 +1,10 @@
 """Building the check's plain facts from the database, in a fixed handful of plain column queries."""
 
+from collections.abc import Collection
 from datetime import date
 from functools import cache
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from formulary.catalogue.models import (
@@ -53,10 +54,14 @@ def _memberships(substance_ids, group_ids) -> tuple[dict[int, set[int]], dict[in
     return groups_of, members_of
 
 
-def patient_facts(patient_id: int) -> PatientFacts:
-    """The patient's allergy history, allergies, conditions and what they tolerated before.
+def patient_facts(patient_id: int, before: date, product_ids: Collection[int] | None = None) -> PatientFacts:
+    """The patient's allergy history, allergies, conditions and what they tolerated before a day.
 
-    Plain column queries (no ORM objects): the check runs on every request that asks for it.
+    Plain column queries (no ORM objects): the check runs on every request that asks for it. Of the
+    tolerated products, only the latest day before `before` counts (a tolerance says something about
+    an allergy when it came after the allergy was recorded), so one row per product is loaded, not
+    one per session: a regular patient has hundreds. With `product_ids`, only those products' (the
+    cocktail's) tolerances.
     """
     allergy_status = db.session.scalar(select(Patient.allergy_status).where(Patient.id == patient_id))
     rows = db.session.execute(
@@ -85,11 +90,12 @@ def patient_facts(patient_id: int) -> PatientFacts:
     )
     with_reaction = select(Reaction.session_id)
     tolerated = db.session.execute(
-        select(SessionDraw.product_id, TreatmentSession.scheduled_for)
+        select(SessionDraw.product_id, func.max(TreatmentSession.scheduled_for))
         .join(TreatmentSession, SessionDraw.session_id == TreatmentSession.id)
         .where(TreatmentSession.patient_id == patient_id, TreatmentSession.status == "administered",
-               TreatmentSession.id.not_in(with_reaction))
-        .distinct()
+               TreatmentSession.scheduled_for < before, TreatmentSession.id.not_in(with_reaction),
+               SessionDraw.product_id.in_(product_ids) if product_ids is not None else true())
+        .group_by(SessionDraw.product_id)
     )
     return PatientFacts(
         allergy_status=allergy_status,
@@ -173,4 +179,6 @@ def cross_reaction_facts() -> list[CrossReactionFact]:
 
 def check_patient(patient_id: int, version_id: int, on: date) -> CheckResult:
     """Run the pre-session check for a patient, a cocktail version and a day, from the database."""
-    return run_check(patient_facts(patient_id), component_facts(version_id, on), cross_reaction_facts(), on=on)
+    components = component_facts(version_id, on)
+    patient = patient_facts(patient_id, on, {component.product_id for component in components})
+    return run_check(patient, components, cross_reaction_facts(), on=on)

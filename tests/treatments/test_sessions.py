@@ -153,3 +153,38 @@ def test_a_retired_cocktail_cannot_be_planned(clinic, make_patient, make_user):
     set_retired(clinic["cocktail"], True, actor=None)
     with pytest.raises(SessionError, match="retired"):
         plan_session(make_patient(), clinic["cocktail"], TODAY, practitioner=None, actor=None)
+
+
+def test_the_check_finds_the_latest_tolerated_session_in_the_records(clinic, make_patient, make_user):
+    """Tolerances come from administered sessions: only those after the allergy was recorded and before the
+    day checked count, a session with a reaction does not, and the latest one is named."""
+    from datetime import UTC, datetime, timedelta
+
+    from formulary.patients.models import Allergy
+    from formulary.patients.records import AllergyData, add_allergy
+    from formulary.safety.loader import check_patient
+
+    practitioner = make_user("practitioner")
+    patient = make_patient("Tolerant Tara")
+    days = [TODAY - timedelta(days=n) for n in (60, 30, 20, 10)]
+    sessions = []
+    for day in days:
+        session = plan_session(patient, clinic["cocktail"], day, practitioner=practitioner, actor=practitioner)
+        administer(session, actor=practitioner, today=day)
+        sessions.append(session)
+    record_reaction(sessions[-1], "Redness for two days.", actor=practitioner)
+    patient.allergy_status = "recorded"
+    add_allergy(patient, AllergyData(allergen="parabens", criticality="high"), actor=None)
+    allergy = db.session.scalar(select(Allergy).where(Allergy.patient_id == patient.id))
+    allergy.recorded_at = datetime.combine(TODAY - timedelta(days=45), datetime.min.time(), UTC)
+    db.session.commit()
+
+    def tolerated_on(day):
+        result = check_patient(patient.id, clinic["cocktail"].current.id, day)
+        (finding,) = [f for f in result.findings if "methylparaben" in f.message]
+        assert finding.severity == "block"  # a direct allergy stays blocked, tolerated or not
+        return finding.tolerated_on
+
+    assert tolerated_on(days[1]) is None  # day 60 came before the allergy was recorded; day 30 is the day itself
+    assert tolerated_on(days[2]) == days[1]
+    assert tolerated_on(TODAY) == days[2]  # day 10 had a reaction
