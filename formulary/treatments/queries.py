@@ -130,11 +130,11 @@ def load_session(session_id: int) -> TreatmentSession | None:
             joinedload(TreatmentSession.administered_by),
             joinedload(TreatmentSession.cocktail_version).options(
                 joinedload(CocktailVersion.cocktail),
-                selectinload(CocktailVersion.components).selectinload(CocktailComponent.product),
+                selectinload(CocktailVersion.components).joinedload(CocktailComponent.product),
             ),
             selectinload(TreatmentSession.checks).options(
                 joinedload(SafetyCheck.run_by), joinedload(SafetyCheck.acknowledged_by),
-                selectinload(SafetyCheck.override).joinedload(Override.by),
+                joinedload(SafetyCheck.override).joinedload(Override.by),
             ),
             selectinload(TreatmentSession.draws).options(joinedload(SessionDraw.lot), joinedload(SessionDraw.product)),
             selectinload(TreatmentSession.reactions),
