@@ -1,7 +1,7 @@
 """What the cocktail pages read: browsing by goal, name and substance, versions and product choices."""
 
 from sqlalchemy import Select, and_, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from formulary.catalogue.models import Product, ProductComponent, Substance, TreatmentGoal
 from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion, version_goal
@@ -91,8 +91,8 @@ def versions_of(cocktail: Cocktail) -> list[CocktailVersion]:
         .where(CocktailVersion.cocktail_id == cocktail.id)
         .options(
             selectinload(CocktailVersion.goals),
-            selectinload(CocktailVersion.created_by),
-            selectinload(CocktailVersion.components).selectinload(CocktailComponent.product),
+            joinedload(CocktailVersion.created_by),
+            selectinload(CocktailVersion.components).joinedload(CocktailComponent.product),
         )
         .order_by(CocktailVersion.number)
     )
