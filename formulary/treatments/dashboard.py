@@ -1,20 +1,25 @@
 """The dashboard's session panels: the next two weeks with their check status, and sessions stock cannot serve.
 
-A bounded number of queries whatever the bookings: the next sessions with their recipes, their
-latest checks, and the lots of every product they use, once; FEFO then runs in Python.
+A bounded number of queries whatever the bookings: the next sessions, their recipes, their
+latest checks, and the lots of every product they use, once; FEFO then runs in Python. The
+sessions and recipes are read as plain columns: the panels show names and dates, and ORM
+objects with their relationships would cost more than the FEFO forecast itself.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
 
-from formulary.cocktails.models import CocktailComponent, CocktailVersion
+from formulary.catalogue.models import Product
+from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion
 from formulary.cocktails.stock import lot_stocks
 from formulary.extensions import db
+from formulary.patients.models import Patient
 from formulary.stock.errors import fmt_quantity
-from formulary.stock.fefo import plan_draw
+from formulary.stock.fefo import LotStock, plan_draw
 from formulary.treatments.display import CheckState, check_state, session_states
 from formulary.treatments.models import TreatmentSession
 
@@ -24,10 +29,50 @@ OPEN = ("planned", "checked")
 
 
 @dataclass(frozen=True)
+class Named:
+    """A patient or a cocktail as the panels name it."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class BookedComponent:
+    """One component of a booked recipe, with what FEFO needs of its product."""
+
+    product_id: int
+    product_name: str
+    unit: str
+    amount: Decimal
+    single_use: bool
+    unit_size: Decimal
+    margin_days: int
+
+
+@dataclass(frozen=True)
+class BookedVersion:
+    """The cocktail version a session is booked with, and its components in recipe order."""
+
+    id: int
+    cocktail: Named
+    components: tuple[BookedComponent, ...]
+
+
+@dataclass(frozen=True)
+class BookedSession:
+    """A planned or checked session, as the panels show it (the template reads it like the model)."""
+
+    id: int
+    scheduled_for: date
+    patient: Named
+    cocktail_version: BookedVersion
+
+
+@dataclass(frozen=True)
 class UpcomingRow:
     """A session of the next two weeks and its latest check's status."""
 
-    session: TreatmentSession
+    session: BookedSession
     state: CheckState
 
 
@@ -35,7 +80,7 @@ class UpcomingRow:
 class ShortRow:
     """A booked session that the stock left after the earlier bookings cannot serve on its day."""
 
-    session: TreatmentSession
+    session: BookedSession
     shortages: tuple[str, ...]  # "Vitamin Complex B 2 mL: short by 1 mL"
 
 
@@ -51,47 +96,71 @@ class SessionDashboard:
     capped: bool
 
 
-def _next_sessions(today: date) -> list[TreatmentSession]:
-    return list(db.session.scalars(
-        select(TreatmentSession)
+def _recipes(version_ids) -> dict[int, tuple[BookedComponent, ...]]:
+    """The components of each version with their products' FEFO settings (one query)."""
+    rows = db.session.execute(
+        select(CocktailComponent.version_id, CocktailComponent.product_id, Product.name, Product.unit,
+               CocktailComponent.amount, Product.single_use, Product.unit_size, Product.expiry_margin_days)
+        .join(Product, Product.id == CocktailComponent.product_id)
+        .where(CocktailComponent.version_id.in_(list(version_ids)))
+        .order_by(CocktailComponent.version_id, CocktailComponent.position, CocktailComponent.id)
+    )
+    recipes = defaultdict(list)
+    for version_id, *component in rows:
+        recipes[version_id].append(BookedComponent(*component))
+    return {version_id: tuple(items) for version_id, items in recipes.items()}
+
+
+def _next_sessions(today: date) -> list[BookedSession]:
+    """The open sessions from today on, in date order, one more than CAP to tell whether there are more."""
+    rows = db.session.execute(
+        select(TreatmentSession.id, TreatmentSession.scheduled_for, Patient.id, Patient.name,
+               CocktailVersion.id.label("version_id"), Cocktail.id, Cocktail.name)
+        .join(Patient, Patient.id == TreatmentSession.patient_id)
+        .join(CocktailVersion, CocktailVersion.id == TreatmentSession.cocktail_version_id)
+        .join(Cocktail, Cocktail.id == CocktailVersion.cocktail_id)
         .where(TreatmentSession.status.in_(OPEN), TreatmentSession.scheduled_for >= today)
         .order_by(TreatmentSession.scheduled_for, TreatmentSession.id)
         .limit(CAP + 1)
-        .options(
-            joinedload(TreatmentSession.patient),
-            joinedload(TreatmentSession.cocktail_version).options(
-                joinedload(CocktailVersion.cocktail),
-                selectinload(CocktailVersion.components).selectinload(CocktailComponent.product),
-            ),
-        )
-    ))
+    ).all()
+    recipes = _recipes({row.version_id for row in rows}) if rows else {}
+    versions, sessions = {}, []
+    for session_id, day, patient_id, patient_name, version_id, cocktail_id, cocktail_name in rows:
+        if version_id not in versions:  # sessions booked with one version share its recipe
+            versions[version_id] = BookedVersion(version_id, Named(cocktail_id, cocktail_name),
+                                                 recipes.get(version_id, ()))
+        sessions.append(BookedSession(session_id, day, Named(patient_id, patient_name), versions[version_id]))
+    return sessions
 
 
-def stock_shortfalls(sessions: list[TreatmentSession]) -> list[ShortRow]:
+def stock_shortfalls(sessions: list[BookedSession], today: date) -> list[ShortRow]:
     """Serve the sessions in date order from the lots on hand; those the remaining stock cannot cover.
 
     A session that is short draws nothing, so it does not make later ones look short as well.
     """
     product_ids = {c.product_id for s in sessions for c in s.cocktail_version.components}
-    lots = {pid: list(stocks) for pid, stocks in lot_stocks(product_ids).items()} if product_ids else {}
+    # Lots that expired before today can serve no session from today on: FEFO would skip them all.
+    found = lot_stocks(product_ids, expiring_from=today) if product_ids else {}
+    # Each product's lots by id: a draw replaces only the lots it takes from.
+    lots: dict[int, dict[int, LotStock]] = {pid: {lot.lot_id: lot for lot in stocks} for pid, stocks in found.items()}
     rows = []
     for session in sessions:
         plans, short = [], []
-        for component in session.cocktail_version.components:
-            product = component.product
-            plan = plan_draw(lots.get(product.id, ()), component.amount, session.scheduled_for,
-                             margin_days=product.expiry_margin_days, single_use=product.single_use,
-                             unit_size=product.unit_size if product.single_use else None)
-            plans.append((product.id, plan))
+        for c in session.cocktail_version.components:
+            plan = plan_draw(lots.get(c.product_id, {}).values(), c.amount, session.scheduled_for,
+                             margin_days=c.margin_days, single_use=c.single_use,
+                             unit_size=c.unit_size if c.single_use else None)
+            plans.append((c.product_id, plan))
             if not plan.covered:
-                short.append(f"{product.name}: short by {fmt_quantity(plan.shortage)} {product.unit}")
+                short.append(f"{c.product_name}: short by {fmt_quantity(plan.shortage)} {c.unit}")
         if short:
             rows.append(ShortRow(session, tuple(short)))
             continue
         for product_id, plan in plans:
-            taken = {draw.lot_id: draw.taken for draw in plan.draws}
-            lots[product_id] = [replace(lot, on_hand=lot.on_hand - taken.get(lot.lot_id, 0))
-                                for lot in lots[product_id]]
+            stock = lots[product_id]
+            for draw in plan.draws:
+                lot = stock[draw.lot_id]
+                stock[draw.lot_id] = replace(lot, on_hand=lot.on_hand - draw.taken)
     return rows
 
 
@@ -109,6 +178,6 @@ def session_dashboard(today: date) -> SessionDashboard:
     states = session_states(s.id for s in soon)
     return SessionDashboard(
         upcoming=[UpcomingRow(s, states.get(s.id) or check_state(None)) for s in soon],
-        upcoming_count=count, blocked=stock_shortfalls(sessions), horizon=horizon,
+        upcoming_count=count, blocked=stock_shortfalls(sessions, today), horizon=horizon,
         looked_at=len(sessions), capped=capped,
     )
