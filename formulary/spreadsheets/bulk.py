@@ -8,18 +8,19 @@ SQLAlchemy's own "insertmanyvalues" does) or to the driver's executemany elsewhe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from itertools import repeat
-from typing import NamedTuple
+from types import FunctionType
 
 from sqlalchemy import Integer, String, Table, bindparam, func, insert, literal, null, select, update
 from sqlalchemy.exc import IntegrityError
 
 from formulary.db import UTCDateTime
 from formulary.extensions import db
+from formulary.spreadsheets.lines import Same
 from formulary.stock.models import Lot, StockMovement
 
 LOT = Lot.__table__
@@ -57,13 +58,7 @@ class OnHandChanged(Exception):
     """Some lots no longer hold what was read."""
 
 
-class Same(NamedTuple):
-    """A value every row of an insert_many shares."""
-
-    value: object
-
-
-def insert_many(table: Table, columns: dict[str, list | Same], count: int) -> None:
+def insert_many(table: Table, columns: dict[str, Sequence | Same], count: int) -> None:
     """INSERT `count` rows given column by column (a list, or Same(value) for every row)."""
     if not count:
         return
@@ -71,16 +66,18 @@ def insert_many(table: Table, columns: dict[str, list | Same], count: int) -> No
     dialect = connection.dialect
     names = list(columns)
     compiled = insert(table).compile(dialect=dialect, column_keys=names)
-    converted: dict[str, list | Same] = {}
+    converted: dict[str, Sequence | Same] = {}
     for name, values in columns.items():
         process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         if process is None:
             converted[name] = values
         elif isinstance(values, Same):
             converted[name] = Same(process(values.value))
-        else:
+        elif isinstance(process, FunctionType):  # Python code: each distinct value once
             memo = {value: process(value) for value in set(values)}
             converted[name] = list(map(memo.__getitem__, values))
+        else:  # compiled (SQLAlchemy's own, in Cython): quicker on every value than through a dict
+            converted[name] = list(map(process, values))
     if dialect.paramstyle != "qmark":
         whole = [repeat(c.value, count) if isinstance(c, Same) else c for c in converted.values()]
         rows = [dict(zip(names, row, strict=True)) for row in zip(*whole, strict=False)]  # repeat(): endless
@@ -100,7 +97,7 @@ def insert_many(table: Table, columns: dict[str, list | Same], count: int) -> No
         connection.exec_driver_sql(f"{head} VALUES {', '.join([group] * size)}", tuple(flat))
 
 
-def insert_lots(columns: dict[str, list | Same], count: int) -> None:
+def insert_lots(columns: dict[str, Sequence | Same], count: int) -> None:
     """New lots; LotTaken when one exists by now."""
     try:
         insert_many(LOT, columns, count)

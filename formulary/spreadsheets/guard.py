@@ -8,8 +8,10 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from io import BytesIO
+from typing import NamedTuple
 
 from formulary.spreadsheets.errors import WorkbookRefused
 from formulary.spreadsheets.format import HEADER_SEARCH_ROWS, field_for_header
@@ -35,6 +37,7 @@ _DELIMITERS = (",", ";", "\t")
 # The end of a formula element (</f>, </x:f>) or a cell of type "e" (an error value). Plain
 # substring searches: a regex over a 30 MB sheet would cost more than calamine's whole parse.
 _FORMULA_MARKERS = (b"f>", b't="e"')
+_SHEET_ROOT = re.compile(rb"<(?:(\w+):)?worksheet[\s>]")
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class Upload:
     text: str | None = None
     delimiter: str = ","
     formula_parts: frozenset[str] = frozenset()  # worksheet parts that may hold formulas or errors
+    # Worksheet part → how many row elements it opens: more rows than that it cannot hold.
+    row_elements: dict[str, int] = field(default_factory=dict)
 
 
 def guard_upload(data: bytes, filename: str = "") -> Upload:
@@ -58,7 +63,8 @@ def guard_upload(data: bytes, filename: str = "") -> Upload:
     if data.startswith(_OLE2):
         raise WorkbookRefused(_ole2_message(data))
     if data.startswith(_ZIP):
-        return Upload(XLSX, data, formula_parts=_check_xlsx(data))
+        formula_parts, row_elements = _check_xlsx(data)
+        return Upload(XLSX, data, formula_parts=formula_parts, row_elements=row_elements)
     if data.startswith(b"%PDF"):
         raise WorkbookRefused("This file is a PDF document, not a workbook; upload the .xlsx or .csv file.")
     head = data[:1024].lstrip(b"\xef\xbb\xbf")
@@ -86,10 +92,11 @@ def _ole2_message(data: bytes) -> str:
     )
 
 
-def _check_xlsx(data: bytes) -> frozenset[str]:
+def _check_xlsx(data: bytes) -> tuple[frozenset[str], dict[str, int]]:
     """An .xlsx: a ZIP with the workbook parts, no macros, honest sizes, XML without a DOCTYPE.
 
-    Returns the worksheet parts that may hold formulas or error values.
+    Returns the worksheet parts that may hold formulas or error values, and how many row
+    elements each worksheet part opens.
     """
     try:
         archive = zipfile.ZipFile(BytesIO(data))
@@ -109,10 +116,16 @@ def _check_xlsx(data: bytes) -> frozenset[str]:
     if any(name.endswith("vbaproject.bin") or name.startswith("xl/macrosheets/") for name in lowered):
         raise WorkbookRefused(_MACROS)
     _check_declared_sizes(members)
-    marked = frozenset(member.filename for member in members if _check_member(data, member))
+    marked, rows = set(), {}
+    for member in members:
+        formulas, row_elements = _check_member(data, member)
+        if formulas:
+            marked.add(member.filename)
+        if row_elements is not None:
+            rows[member.filename] = row_elements
     if b"macroenabled" in archive.read("[Content_Types].xml").lower():
         raise WorkbookRefused(_MACROS)
-    return marked
+    return frozenset(marked), rows
 
 
 _MACROS = "This workbook contains macros, which are refused; save it as a plain .xlsx without macros."
@@ -133,30 +146,127 @@ def _check_declared_sizes(members: list[zipfile.ZipInfo]) -> None:
             raise WorkbookRefused(_BOMB)
 
 
-def _check_member(data: bytes, member: zipfile.ZipInfo) -> bool:
+def _check_member(data: bytes, member: zipfile.ZipInfo) -> tuple[bool, int | None]:
     """Inflate one part in chunks: as large as declared, an XML part without DOCTYPE.
 
-    Returns whether a worksheet part may hold formulas or error values, which calamine
-    shows as empty cells, so that only such a sheet is parsed again to find them.
+    For a worksheet part, returns whether it may hold formulas or error values (which
+    calamine shows as empty cells, so that only such a sheet is parsed again to find them),
+    and how many row elements it opens (counted at the speed of a byte search, so that a
+    sheet of a million rows is told before any parser builds them); (False, None) otherwise.
     """
     is_xml = member.filename.lower().endswith(_XML_PARTS)
     is_sheet = member.filename.startswith("xl/worksheets/")
     size = 0
     marked = False
+    rows = 0
+    row_tag = b"<row"
     tail = b""
     for chunk in _inflate(data, member):
         if size + len(chunk) > member.file_size:
             raise WorkbookRefused(_BOMB)  # it lied about its size
         if size == 0 and is_xml:
             _check_prolog(chunk[:PROLOG_WINDOW], member.filename)
+            if is_sheet and (root := _SHEET_ROOT.search(chunk, 0, PROLOG_WINDOW)) and root.group(1):
+                row_tag = b"<" + root.group(1) + b":row"  # <x:row> under <x:worksheet>
         size += len(chunk)
-        if is_sheet and not marked:
-            window = tail + chunk
-            marked = any(marker in window for marker in _FORMULA_MARKERS)
-            tail = chunk[-8:]
+        if is_sheet:
+            if not marked:
+                window = tail + chunk
+                marked = any(marker in window for marker in _FORMULA_MARKERS)
+            # A tag cut between two chunks is counted from the bytes either side of the cut.
+            rows += chunk.count(row_tag) + (tail[-len(row_tag) + 1 :] + chunk[: len(row_tag) - 1]).count(row_tag)
+            tail = chunk[-max(8, len(row_tag)) :]
     if size != member.file_size:
         raise WorkbookRefused("This workbook is damaged (a part of it is shorter than declared).")
-    return marked
+    return marked, rows if is_sheet else None
+
+
+def filled_rows_over(data: bytes, part: str, limit: int) -> bool:
+    """Whether a worksheet holds more than `limit` rows with a value, read from its XML as it inflates.
+
+    A row counts when one of its cells surely reads as not blank: a number, a date, TRUE or
+    FALSE, or a formula's text result, starting with a visible character. Shared and inline
+    strings, error values, odd attributes and rows out of order are not counted, nor is
+    anything in a sheet holding comments, CDATA or processing instructions: the count never
+    exceeds what a parser finds, so a sheet refused here would be refused after parsing too,
+    only a second later and with all its rows in memory. (A cell written twice, which no
+    spreadsheet program does, is counted by its first value where a parser keeps the last.)
+    Memory stays bounded: a chunk and a partial cell at most.
+    """
+    with zipfile.ZipFile(BytesIO(data)) as archive:
+        try:
+            member = archive.getinfo(part)
+        except KeyError:
+            return False
+    tags = None
+    count = last_row = 0
+    carry = b""
+    started = False
+    for chunk in _inflate(data, member):
+        block = carry + chunk
+        if tags is None:
+            root = _SHEET_ROOT.search(block)
+            tags = _sheet_tags(root.group(1) + b":" if root and root.group(1) else b"")
+        if not started:
+            opening = block.find(tags.sheet_data)
+            if opening == -1:
+                carry = block[-64:]
+                continue
+            started, block = True, block[opening:]
+        if b"<!" in block or b"<?" in block:
+            return False  # a comment, CDATA or a processing instruction may hide or fake cells
+        end = block.find(tags.sheet_data_end)
+        cut = end if end != -1 else block.rfind(tags.cell_end)
+        if cut == -1:  # no whole cell yet: keep reading, within bounds
+            carry = block if len(block) <= _CARRY else b""
+            continue
+        if end == -1:
+            cut += len(tags.cell_end)
+        more, last_row = _count_filled(block, cut, tags, last_row)
+        count += more
+        if count > limit:
+            return True
+        if end != -1:
+            return False
+        carry = block[cut:]
+    return False
+
+
+class _SheetTags(NamedTuple):
+    """What filled_rows_over looks for in a worksheet, with its namespace prefix."""
+
+    sheet_data: bytes
+    sheet_data_end: bytes
+    cell_end: bytes
+    filled: re.Pattern
+
+
+_CARRY = 1024 * 1024  # a cell longer than this is not counted
+
+
+@lru_cache(maxsize=4)
+def _sheet_tags(prefix: bytes) -> _SheetTags:
+    """The tags of a worksheet whose elements carry this namespace prefix ("x:", or none)."""
+    # A cell with its row number first, a sure type and plainly quoted attributes, then at once its
+    # value (after its formula, if any) starting with a visible character: it cannot read as blank.
+    filled = re.compile(
+        rb'<%(p)sc\s+r="[A-Z]{1,3}([1-9][0-9]*)"(?:\s+(?:t="(?:n|d|b|str)"|(?:s|cm|vm|ph)="[^"<>]*"))*\s*>'
+        rb"(?:<%(p)sf\b[^<>]*/>|<%(p)sf\b[^<>]*>[^<]*</%(p)sf>)?<%(p)sv>[\x21-\x25\x27-\x3b\x3d-\x7e]"
+        % {b"p": re.escape(prefix)}
+    )
+    return _SheetTags(b"<%ssheetData" % prefix, b"</%ssheetData>" % prefix, b"</%sc>" % prefix, filled)
+
+
+def _count_filled(block: bytes, end: int, tags: _SheetTags, last_row: int) -> tuple[int, int]:
+    """How many more rows the whole cells of block[:end] fill, and the last of them, after `last_row`.
+
+    Rows are told by number (a parser places a cell by its reference), and only numbers past
+    `last_row` count: however a sheet repeats or reorders its rows, none is counted twice.
+    """
+    rows = set(map(int, tags.filled.findall(block, 0, end)))
+    if rows and min(rows) <= last_row:
+        rows = {row for row in rows if row > last_row}
+    return len(rows), max(rows, default=last_row)
 
 
 def _inflate(data: bytes, member: zipfile.ZipInfo) -> Iterator[bytes]:

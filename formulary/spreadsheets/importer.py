@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 from flask import current_app
@@ -26,9 +26,8 @@ from formulary.catalogue.models import Product
 from formulary.db import utcnow
 from formulary.extensions import db
 from formulary.spreadsheets import bulk
-from formulary.spreadsheets.bulk import Same
 from formulary.spreadsheets.format import DELIVERY
-from formulary.spreadsheets.lines import StockLine, stock_lines
+from formulary.spreadsheets.lines import Same, StockLine, column, stock_lines
 from formulary.spreadsheets.plan import NEW_LOT, Change, ImportPlan
 from formulary.spreadsheets.reader import read_upload
 from formulary.spreadsheets.validation import Catalogue, LotRef, validate
@@ -36,6 +35,7 @@ from formulary.stock.errors import fmt_quantity
 from formulary.stock.models import Lot, StockImport
 
 CHUNK = 10_000  # changes written per statement: a progress bar moves, memory stays flat
+_ID = attrgetter("id")
 LOT_FILTER_LIMIT = 1_000  # above this many products, read every lot rather than a long IN list
 
 
@@ -80,12 +80,18 @@ def prepare_import(
 ) -> PreparedImport:
     """Read and check an upload; raise WorkbookRefused when the file as a whole cannot be used."""
     with collector_paused():
-        sheet = read_upload(data, file_name, mode=mode, max_rows=max_rows)
-        lines, line_errors = stock_lines(sheet, mode, date_order)
-        plan = validate(sheet, lines, line_errors, mode, load_catalogue(lines), today)
-        prepared = PreparedImport(file_name, hashlib.sha256(data).hexdigest(), plan)
-        if mode == DELIVERY and not plan.errors:
-            prepared.previous = previous_import(plan.content_hash)
+        return _prepare(data, file_name, mode, today, date_order, max_rows)
+
+
+def _prepare(data: bytes, file_name: str, mode: str, today: date, date_order: str, max_rows: int) -> PreparedImport:
+    # A function of its own: the rows and lines are freed as it returns, before the collector
+    # resumes, rather than scanned by it once more (a tenth of the reading time of 50,000 rows).
+    sheet = read_upload(data, file_name, mode=mode, max_rows=max_rows)
+    lines, line_errors = stock_lines(sheet, mode, date_order)
+    plan = validate(sheet, lines, line_errors, mode, load_catalogue(lines), today)
+    prepared = PreparedImport(file_name, hashlib.sha256(data).hexdigest(), plan)
+    if mode == DELIVERY and not plan.errors:
+        prepared.previous = previous_import(plan.content_hash)
     return prepared
 
 
@@ -112,7 +118,7 @@ def prepare_from_config(data: bytes, file_name: str, mode: str) -> PreparedImpor
                           max_rows=config["IMPORT_MAX_ROWS"])
 
 
-def load_catalogue(lines: list[StockLine]) -> Catalogue:
+def load_catalogue(lines: Sequence[StockLine]) -> Catalogue:
     """Every product (one query), and the lots of the products the lines name (one more)."""
     catalogue = Catalogue.of(
         db.session.execute(select(Product.id, Product.name, Product.gtin, Product.unit, Product.retired))
@@ -172,11 +178,15 @@ def _apply(prepared: PreparedImport, actor, progress) -> StockImport:
         "user_id": stock_import.user_id, "at": now, "import_id": stock_import.id, "session_id": None,
         "reason": f"{plan.mode} import #{stock_import.id} ({stock_import.file_name})"[:500],
     }
-    new = [change for change in plan.changes if change.kind == NEW_LOT]
+    if plan.lots_changed:
+        new = [change for change in plan.changes if change.kind == NEW_LOT]
+        others = [change for change in plan.changes if change.kind != NEW_LOT]
+    else:  # a delivery of new lots only, as most are
+        new, others = plan.changes, []
     try:
         with bulk.large_page_cache():
             _write_new_lots(new, now, common, progress)
-            _write_changes([change for change in plan.changes if change.kind != NEW_LOT], common, progress)
+            _write_changes(others, common, progress)
     except bulk.LotTaken as error:
         raise ImportConflict(
             "A lot of this file was added by someone else while it was being imported; nothing was "
@@ -192,23 +202,30 @@ def _apply(prepared: PreparedImport, actor, progress) -> StockImport:
     return stock_import
 
 
-def _write_new_lots(changes: list[Change], now: datetime, common: dict, progress) -> None:
+def _write_new_lots(changes: Sequence[Change], now: datetime, common: dict, progress) -> None:
     """The new lots holding their quantity, then one receive movement for each."""
     if not changes:
         return
     after_id = bulk.last_lot_id()
-    # Product by product: each lot's index entries then land beside the last one's.
-    product_ids = [change.product.id for change in changes]
-    changes = list(map(changes.__getitem__, sorted(range(len(changes)), key=product_ids.__getitem__)))
+    # By expiry, the leading column of most of the lot table's indexes: each new entry then lands
+    # beside the last one instead of anywhere in the tree (a third of the inserting time).
+    expiries = column(changes, "expiry")
+    order = sorted(range(len(changes)), key=expiries.__getitem__)
+    ids = list(map(_ID, column(changes, "product")))
+    columns = {
+        "product_id": ids, "lot_number": column(changes, "lot"), "expiry": expiries,
+        "on_hand": column(changes, "quantity"), "received_on": column(changes, "received"),
+        "supplier": column(changes, "supplier"), "unit_cost": column(changes, "unit_cost"),
+    }
+    if len(order) > 1:  # itemgetter of one index gives the value, not a tuple
+        pick = itemgetter(*order)
+        columns = {name: pick(values) for name, values in columns.items()}
+    same = {"status": Same("available"), "created_at": Same(now)}
     for start in range(0, len(changes), CHUNK):
-        chunk = changes[start : start + CHUNK]
-        columns = _columns(
-            chunk, product_id="product.id", lot_number="lot", expiry="expiry", on_hand="quantity",
-            received_on="received", supplier="supplier", unit_cost="unit_cost",
-        )
-        bulk.insert_lots(columns | {"status": Same("available"), "created_at": Same(now)}, len(chunk))
+        chunk = {name: values[start : start + CHUNK] for name, values in columns.items()}
+        bulk.insert_lots(chunk | same, len(chunk["lot_number"]))
         if progress:
-            progress(len(chunk))
+            progress(len(chunk["lot_number"]))
     bulk.receive_new_lots(after_id, now, len(changes), common)
 
 

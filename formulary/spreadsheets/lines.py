@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import partial
-from itertools import repeat
-from operator import itemgetter
+from itertools import islice, repeat
+from operator import attrgetter, is_
 from typing import NamedTuple
 
 from formulary.spreadsheets.errors import CellError
 from formulary.spreadsheets.format import DELIVERY, MODES
-from formulary.spreadsheets.reader import ParsedSheet, RawRow
+from formulary.spreadsheets.reader import ParsedSheet
 from formulary.spreadsheets.values import (
     CellProblem,
+    is_blank,
     shown,
     to_date,
     to_gtin,
@@ -26,6 +27,7 @@ from formulary.spreadsheets.values import (
 LOT_LENGTH = 40  # Lot.lot_number
 NAME_LENGTH = 200  # Product.name, Lot.supplier
 _NEEDED = {"lot": "a lot number", "expiry": "an expiry date", "quantity": "a quantity"}
+_TEXT = {"lot": LOT_LENGTH, "product": NAME_LENGTH, "supplier": NAME_LENGTH, "status": None}  # their longest
 
 
 class StockLine(NamedTuple):
@@ -43,7 +45,66 @@ class StockLine(NamedTuple):
     status: str | None = None  # as written; the importer decides what it means
 
 
-def stock_lines(sheet: ParsedSheet, mode: str, date_order: str) -> tuple[list[StockLine], list[CellError]]:
+_LINE = partial(tuple.__new__, StockLine)  # a line from its fields, without _make's Python-level call
+
+
+class Same(NamedTuple):
+    """A value every row shares, in place of a column."""
+
+    value: object
+
+
+class Rows(Sequence):
+    """Named tuples kept a column each, each one made only when it is asked for.
+
+    Fifty thousand lines or changes cost more to build, and for the collector to scan, than
+    the columns an import reads and writes them by: `column` gives those.
+    """
+
+    def __init__(self, kind: type, length: int, columns: dict[str, Sequence | Same]) -> None:
+        self.kind, self._length = kind, length
+        self._make = partial(tuple.__new__, kind)
+        defaults = kind._field_defaults
+        self._columns = {name: columns[name] if name in columns else Same(defaults[name]) for name in kind._fields}
+
+    def column(self, name: str) -> Sequence:
+        """One field of every row (the column itself: to read, not to change)."""
+        values = self._columns[name]
+        return [values.value] * self._length if isinstance(values, Same) else values
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator:
+        columns = [repeat(values.value) if isinstance(values, Same) else values for values in self._columns.values()]
+        return map(self._make, islice(zip(*columns, strict=False), self._length))  # repeat() is endless
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[position] for position in range(*index.indices(self._length))]
+        if not -self._length <= index < self._length:
+            raise IndexError(index)
+        index %= self._length
+        return self._make(values.value if isinstance(values, Same) else values[index]
+                          for values in self._columns.values())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, list | Rows):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+
+def column(rows: Sequence, name: str) -> Sequence:
+    """One field of a sequence of named tuples: straight from the columns of Rows."""
+    return rows.column(name) if isinstance(rows, Rows) else list(map(attrgetter(name), rows))
+
+
+def stock_lines(sheet: ParsedSheet, mode: str, date_order: str) -> tuple[Sequence[StockLine], list[CellError]]:
     """Every row typed, or the reasons it cannot be: all rows are checked, none is skipped on error."""
     if mode not in MODES:
         raise ValueError(f"mode is one of {MODES}, not {mode!r}")
@@ -58,40 +119,46 @@ def stock_lines(sheet: ParsedSheet, mode: str, date_order: str) -> tuple[list[St
         "received": partial(to_date, date_order=date_order),
         "status": to_text,
     }  # in StockLine's order
-    rows = sheet.rows
-    cells = [row.cells for row in rows]
+    numbers = sheet.row_numbers
     # Column by column: products, dates and quantities repeat, and each distinct value is read once.
     typed: dict[str, list | None] = {}
+    empty: set[str] = set()  # the fields with a blank cell
     bad: set[int] = set()  # indexes of rows that cannot be used
     for name, convert in converters.items():
-        if name not in sheet.columns:
+        if name not in sheet.values:
             typed[name] = None
             continue
-        column, failed = _convert_column(list(map(itemgetter(name), cells)), convert)
+        values = sheet.values[name]
+        texts = _text_column(values, _TEXT[name]) if name in _TEXT else None
+        column, failed, blank = texts if texts is not None else _convert_column(values, convert)
         typed[name] = column
+        if blank:
+            empty.add(name)
         if failed:
             bad.update(index for index, value in enumerate(column) if value.__class__ is CellProblem)
     required = ("lot", "quantity", "expiry") if mode == DELIVERY else ("lot", "quantity")
-    for name in required:
-        if None in typed[name]:
-            bad.update(index for index, value in enumerate(typed[name]) if value is None)
-    identity = [column for name in ("product", "gtin") if (column := typed[name]) is not None]
-    bad.update(index for index, values in enumerate(zip(*identity, strict=True)) if not any(values))
+    for name in empty.intersection(required):
+        bad.update(index for index, value in enumerate(typed[name]) if value is None)
+    identity = [name for name in ("product", "gtin") if typed[name] is not None]
+    if empty.issuperset(identity):  # else every row names its product one way or the other
+        columns = [typed[name] for name in identity]
+        bad.update(index for index, values in enumerate(zip(*columns, strict=True)) if not any(values))
     # The reader's errors (formulas with no result), in the columns a line is made of.
     used = {sheet.column_label(name) for name in converters if name in sheet.columns}
     reader_errors = [error for error in sheet.errors if error.column in used]
-    flagged_rows = {error.row for error in reader_errors}
-    bad.update(index for index, row in enumerate(rows) if row.row_number in flagged_rows)
+    if reader_errors:
+        flagged_rows = {error.row for error in reader_errors}
+        bad.update(index for index, number in enumerate(numbers) if number in flagged_rows)
 
-    columns = [column if column is not None else repeat(None) for column in typed.values()]
-    numbers = [row.row_number for row in rows]
-    lines = list(map(StockLine._make, zip(numbers, *columns, strict=False)))
     if not bad and not reader_errors:
-        return lines, []
+        kept = {name: column for name, column in typed.items() if column is not None}
+        return Rows(StockLine, len(numbers), {"row_number": numbers, **kept}), []
+    columns = [column if column is not None else repeat(None) for column in typed.values()]
+    lines = list(map(_LINE, zip(numbers, *columns, strict=False)))  # repeat() is endless
     errors = reader_errors
     for index in sorted(bad):
         values = {name: column[index] for name, column in typed.items() if column is not None}
-        errors.extend(_row_errors(sheet, rows[index], values, required))
+        errors.extend(_row_errors(sheet, index, values, required))
     errors.sort(key=lambda error: (error.row, *_column_order(error.column.split(" ", 1)[0])))
     return [line for index, line in enumerate(lines) if index not in bad], errors
 
@@ -100,17 +167,38 @@ def _column_order(letter: str) -> tuple[int, str]:
     return len(letter), letter  # B before AA
 
 
-def _convert_column(values: list, convert: Callable[[object], object]) -> tuple[list, bool]:
-    """Each value converted, or the CellProblem it raised, and whether any did; each distinct value once."""
-    if bool in set(map(type, values)):  # True equals 1 and 1.0 as a key, and must not share their answer
-        column = [_answer(convert, value) for value in values]
-        return column, any(value.__class__ is CellProblem for value in column)
+def _text_column(values: list, max_length: int | None) -> tuple[list, bool, bool] | None:
+    """A column of text cells as to_text reads them, at C speed; None when one needs a closer look.
+
+    As _convert_column: the texts, whether any failed (none can), whether any is blank.
+    """
+    try:
+        texts = list(map(str.strip, values))
+    except TypeError:  # a cell that is not text: a number, a date, nothing
+        return None
+    if max_length is not None and max(map(len, texts), default=0) > max_length:
+        return None
+    if "" in texts:
+        return [text or None for text in texts], False, True
+    return texts, False, False
+
+
+def _convert_column(values: list, convert: Callable[[object], object]) -> tuple[list, bool, bool]:
+    """Each value converted, or the CellProblem it raised; whether any did, and whether any gave None.
+
+    Each distinct value is converted once, but True equals 1 and 1.0 as a key and must not share
+    their answer: a column holding 0 or 1 is looked at for TRUE/FALSE first.
+    """
     answers = dict.fromkeys(values)
-    failed = False
+    if (0 in answers or 1 in answers) and bool in set(map(type, values)):
+        column = [_answer(convert, value) for value in values]
+        return column, any(value.__class__ is CellProblem for value in column), any(map(is_, column, repeat(None)))
+    failed = blank = False
     for value in answers:
         answers[value] = answer = _answer(convert, value)
         failed = failed or answer.__class__ is CellProblem
-    return list(map(answers.__getitem__, values)), failed
+        blank = blank or answer is None
+    return list(map(answers.__getitem__, values)), failed, blank
 
 
 def _answer(convert: Callable[[object], object], value: object) -> object:
@@ -121,16 +209,19 @@ def _answer(convert: Callable[[object], object], value: object) -> object:
 
 
 def _row_errors(
-    sheet: ParsedSheet, row: RawRow, typed: dict[str, object], required: tuple[str, ...]
+    sheet: ParsedSheet, index: int, typed: dict[str, object], required: tuple[str, ...]
 ) -> list[CellError]:
-    """Why a row cannot be used, left to right; a cell the reader flagged is not reported again."""
-    flagged = {error.column for error in sheet.errors if error.row == row.row_number}
+    """Why the row at this index cannot be used, left to right; a cell the reader flagged is not said again."""
+    row_number = sheet.row_numbers[index]
+    if all(is_blank(column[index]) for column in sheet.values.values()):
+        return []  # blank but for the cells the reader flagged, whose errors say it all
+    flagged = {error.column for error in sheet.errors if error.row == row_number}
     found: list[tuple[str, str, str]] = []  # field, value shown, message
     for name, value in typed.items():
         if sheet.column_label(name) in flagged:
             continue
         if value.__class__ is CellProblem:
-            found.append((name, shown(row.cells[name]), value.message))
+            found.append((name, shown(sheet.values[name][index]), value.message))
         elif value is None and name in required:
             found.append((name, "", f"Empty: every row needs {_NEEDED[name]}."))
     identity = [name for name in ("product", "gtin") if name in typed]
@@ -138,6 +229,6 @@ def _row_errors(
         found.append((identity[0], "", "Give the product's name or its GTIN."))
     found.sort(key=lambda error: _column_order(sheet.columns[error[0]]))
     return [
-        CellError(sheet.sheet_name, row.row_number, sheet.column_label(name), value, message)
+        CellError(sheet.sheet_name, row_number, sheet.column_label(name), value, message)
         for name, value, message in found
     ]

@@ -6,18 +6,18 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from operator import attrgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from formulary.spreadsheets.errors import CellError
+from formulary.spreadsheets.lines import StockLine, column
 
 if TYPE_CHECKING:
-    from formulary.spreadsheets.lines import StockLine
+    from collections.abc import Sequence
+
     from formulary.spreadsheets.validation import ProductRef
 
 ZERO = Decimal(0)
 NEW_LOT, RECEIVE, ADJUST = "new-lot", "receive", "adjust"
-_LOT = attrgetter("lot")
 
 
 class Change(NamedTuple):
@@ -54,7 +54,7 @@ class ImportPlan:
 
     mode: str
     rows: int
-    changes: list[Change]
+    changes: Sequence[Change]  # a list, or Rows for a delivery of new lots only
     unchanged: int
     errors: list[CellError]
     ignored_columns: list[str] = field(default_factory=list)
@@ -65,13 +65,12 @@ class ImportPlan:
     quantity_out: Decimal = ZERO
 
     def count(self) -> None:
-        """The totals, in one pass over the changes."""
-        added, removed, created = [], [], 0
-        for change in self.changes:
-            created += change.kind is NEW_LOT
-            (added if change.quantity > 0 else removed).append(change.quantity)
-        self.lots_created, self.lots_changed = created, len(self.changes) - created
-        self.quantity_in, self.quantity_out = sum(added, ZERO), -sum(removed, ZERO)
+        """The totals, a column at a time."""
+        created = column(self.changes, "kind").count(NEW_LOT)
+        quantities = column(self.changes, "quantity")
+        self.lots_created, self.lots_changed = created, len(quantities) - created
+        self.quantity_in = sum(filter(ZERO.__lt__, quantities), ZERO)
+        self.quantity_out = -sum(filter(ZERO.__gt__, quantities), ZERO)
 
     def changes_digest(self) -> str:
         """A short fingerprint of what would change, lot by lot: a preview and its confirmation compare it."""
@@ -88,16 +87,17 @@ class ImportPlan:
         return {unit: (added, removed) for unit, (added, removed) in sorted(totals.items())}
 
 
-def content_hash(mode: str, lines: list[StockLine], product_ids: list[int]) -> str:
+def content_hash(mode: str, lines: Sequence[StockLine], product_ids: list[int]) -> str:
     """SHA-256 of the goods a file lists, not of its bytes: re-saved or reordered, a file hashes the same.
 
     Each line as (product id, lot, expiry, quantity), sorted: the same goods, whatever the
     product is named by (GTIN or name), the row order, or a corrected price or supplier.
     `product_ids` gives each line's product.
     """
-    columns = [list(map(str, product_ids)), list(map(_LOT, lines))]
+    ids = {product_id: str(product_id) for product_id in set(product_ids)}
+    columns = [list(map(ids.__getitem__, product_ids)), column(lines, "lot")]
     for name in ("expiry", "quantity"):
-        values = list(map(attrgetter(name), lines))
+        values = column(lines, name)
         text = {value: "" if value is None else str(value) for value in set(values)}  # each distinct once
         columns.append(list(map(text.__getitem__, values)))
     keys = sorted(map("\t".join, zip(*columns, strict=True)))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import gc
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from io import BytesIO, StringIO
 from operator import itemgetter
 
@@ -23,8 +25,8 @@ from formulary.spreadsheets.format import (
     field_for_header,
     missing_columns,
 )
-from formulary.spreadsheets.formulas import BadCell, find_bad_cells
-from formulary.spreadsheets.guard import XLSX, Upload, guard_upload
+from formulary.spreadsheets.formulas import BadCell, find_bad_cells, sheet_part
+from formulary.spreadsheets.guard import XLSX, Upload, filled_rows_over, guard_upload
 from formulary.spreadsheets.values import shown
 
 
@@ -38,19 +40,31 @@ class RawRow:
 
 @dataclass
 class ParsedSheet:
-    """The sheet read: where the header was, which column holds which field, and the data rows."""
+    """The sheet read: where the header was, which column holds which field, and the data rows.
+
+    The rows are kept column by column (`row_numbers`, and `values` by field): typing a whole
+    column at once costs a fraction of building a dict per row; `rows` gives them row by row.
+    """
 
     sheet_name: str
     header_row_number: int
     columns: dict[str, str]  # field → column letter
     headers: dict[str, str]  # field → the header as the file spells it
-    rows: list[RawRow]
+    row_numbers: list[int]  # of the rows read, blank rows left out
+    values: dict[str, list]  # field → its cell in each of those rows, as read (blank is "")
     ignored_columns: list[str] = field(default_factory=list)  # "H (Notes)"
     errors: list[CellError] = field(default_factory=list)  # cells the reader found unusable
 
     def column_label(self, name: str) -> str:
         """A field's column as the user sees it: "C (Exp. date)"."""
         return f"{self.columns[name]} ({self.headers[name]})"
+
+    @cached_property
+    def rows(self) -> list[RawRow]:
+        """The rows read, each with its cells by field."""
+        names = list(self.values)
+        return [RawRow(number, dict(zip(names, cells, strict=True)))
+                for number, *cells in zip(self.row_numbers, *self.values.values(), strict=True)]
 
 
 def read_upload(data: bytes, filename: str, *, mode: str, max_rows: int = 100_000) -> ParsedSheet:
@@ -76,6 +90,7 @@ def _read_xlsx(upload: Upload, mode: str, max_rows: int) -> ParsedSheet:
         if not names:
             raise WorkbookRefused("This workbook has no visible worksheet.")
         for name in names:
+            _refuse_a_long_sheet(upload, name, max_rows)
             sheet = workbook.get_sheet_by_name(name)
             head = sheet.to_python(nrows=HEADER_SEARCH_ROWS)
             header = _find_header(head)
@@ -154,13 +169,36 @@ def _no_header(where: str, mode: str) -> str:
     )
 
 
+def _refuse_a_long_sheet(upload: Upload, name: str, max_rows: int) -> None:
+    """Refuse a sheet whose XML alone shows more rows than allowed, before calamine builds them all.
+
+    The guard counted each sheet's row elements while inflating it; only a sheet with more of
+    them than allowed is read again, up to the first row over, to count the rows that hold a
+    value (a million rows: a fraction of a second instead of parsing them all first).
+    """
+    limit = max_rows + HEADER_SEARCH_ROWS  # the header, and any title above it, are among the first rows
+    if all(count <= limit for count in upload.row_elements.values()):
+        return
+    try:
+        with zipfile.ZipFile(BytesIO(upload.data)) as archive:
+            part = sheet_part(archive, name)
+    except (ValueError, SyntaxError):  # XML calamine read but defusedxml will not: leave it to the count after parsing
+        return
+    if part is not None and upload.row_elements.get(part, 0) > limit and filled_rows_over(upload.data, part, limit):
+        raise WorkbookRefused(_too_many_rows(max_rows))
+
+
+def _too_many_rows(limit: int) -> str:
+    return f"This file has more than {limit:,} rows; split it into smaller files."
+
+
 def _count_rows(rows, limit: int, above: int = 0) -> None:
     """Refuse more than `limit` non-blank rows below `above` ones, stopping at the first one over."""
     count = -above
     for row in rows:
         count += not _blank(row)
         if count > limit:
-            raise WorkbookRefused(f"This file has more than {limit:,} rows; split it into smaller files.")
+            raise WorkbookRefused(_too_many_rows(limit))
 
 
 def _blank(values) -> bool:
@@ -180,7 +218,7 @@ def _parse(
     first_column: int,
     bad_cells: dict[tuple[int, str], BadCell],
 ) -> ParsedSheet:
-    """Rows under the header as RawRows; refuse duplicate or missing required columns."""
+    """The rows under the header, blank ones left out; refuse duplicate or missing required columns."""
     index, fields, texts = header
     header_row = first_row + index
     letters = {column: column_letter(first_column + column) for column in texts}
@@ -199,24 +237,57 @@ def _parse(
             f"Sheet '{sheet_name}' has no {' and no '.join(missing)} column (header row {header_row}); "
             f"a {mode} file needs {expected_headers(mode)}."
         )
+    columns = {name: letters[column] for column, name in fields.items()}
+    data = grid[index + 1 :]
+    start = header_row + 1
+    numbers = list(range(start, start + len(data)))
+    values = {name: list(map(itemgetter(column), data)) for column, name in fields.items()}
+    # A formula without a result or an error value shows as an empty cell, yet its row is not
+    # blank: it is read, even past the last row calamine gives, so that its error names a row read.
+    used = set(columns.values())
+    flagged = sorted({row for row, letter in bad_cells if row >= start and letter in used})
+    blank = _blank_rows(list(values.values())).difference(row - start for row in flagged)
+    if blank:
+        kept = [position for position in range(len(data)) if position not in blank]
+        numbers = [numbers[position] for position in kept]
+        values = {name: [column[position] for position in kept] for name, column in values.items()}
+    beyond = [row for row in flagged if row >= start + len(data)]
+    if beyond:
+        numbers.extend(beyond)
+        for column in values.values():
+            column.extend([""] * len(beyond))
     sheet = ParsedSheet(
         sheet_name,
         header_row,
-        columns={name: letters[column] for column, name in fields.items()},
+        columns=columns,
         headers={name: texts[column] for column, name in fields.items()},
-        rows=[],
+        row_numbers=numbers,
+        values=values,
         ignored_columns=[f"{letters[c]} ({text})" for c, text in texts.items() if text and c not in fields],
     )
-    names = list(fields.values())
-    pick = itemgetter(*fields)  # two fields at least, so it gives a tuple
-    append = sheet.rows.append
-    for number, row in enumerate(grid[index + 1 :], start=header_row + 1):
-        values = pick(row)
-        if not _blank(values):
-            append(RawRow(number, dict(zip(names, values, strict=True))))
     if bad_cells:
         _report_bad_cells(sheet, bad_cells)
     return sheet
+
+
+def _blank_rows(columns: list[list]) -> set[int]:
+    """The indexes of the rows blank in every column, found a column at a time.
+
+    Each column's distinct values are looked at once; a column without a blank cell (the lot
+    numbers of a delivery) settles at once that no row is blank.
+    """
+    found: list[int] | None = None
+    for column in columns:
+        blanks = {value for value in set(column) if value is None or (isinstance(value, str) and not value.strip())}
+        if not blanks:
+            return set()
+        if found is None:
+            found = [index for index, value in enumerate(column) if value in blanks]
+        else:
+            found = [index for index in found if column[index] in blanks]
+        if not found:
+            return set()
+    return set(found or ())
 
 
 def _report_bad_cells(sheet: ParsedSheet, bad_cells: dict[tuple[int, str], BadCell]) -> None:

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
-from operator import attrgetter
+from itertools import repeat
+from operator import attrgetter, ge, is_, itemgetter
 from typing import NamedTuple
 
 from formulary.reference.names import normalize_name
 from formulary.spreadsheets.errors import CellError
 from formulary.spreadsheets.format import DELIVERY, MODES
-from formulary.spreadsheets.lines import NAME_LENGTH, StockLine
+from formulary.spreadsheets.lines import NAME_LENGTH, Rows, Same, StockLine, column
 from formulary.spreadsheets.plan import ADJUST, NEW_LOT, RECEIVE, ZERO, Change, ImportPlan, content_hash
 from formulary.spreadsheets.reader import ParsedSheet
 from formulary.spreadsheets.values import CellProblem, shown, to_gtin, to_text
 
-_GTIN, _NAME = attrgetter("gtin"), attrgetter("product")
+_ID, _PRODUCT = attrgetter("id"), itemgetter(0)
 MAX_ON_HAND = Decimal("1000000000")  # the ledger's limit for a lot's quantity
 RETIRED = "{} is retired; stock cannot be received for it."
 
@@ -42,45 +42,63 @@ class LotRef(NamedTuple):
     status: str
 
 
-@dataclass
 class Catalogue:
     """The products by GTIN and by normalized name, and their lots by (product id, lot number)."""
 
-    by_gtin: dict[str, ProductRef]
-    by_name: dict[str, ProductRef]
-    lots: dict[tuple[int, str], LotRef] = field(default_factory=dict)
-    _found: dict = field(default_factory=dict, repr=False)
+    def __init__(self, products: list[ProductRef], gtins: dict[str, ProductRef]) -> None:
+        self._products = products
+        self.by_gtin = gtins
+        self.retired = {product.id for product in products if product.retired}
+        self.lots: dict[tuple[int, str], LotRef] = {}
+        self._by_name: dict[str, ProductRef] | None = None  # made when a name is first looked up
+        self._found: dict = {}  # (GTIN, name) → (product, problem)
+        self._last: tuple = (None, None, None)  # the lines last resolved, their products, the distinct ones
 
     @classmethod
     def of(cls, products: Iterable[tuple[int, str, str | None, str, bool]]) -> Catalogue:
         """From (id, name, gtin, unit, retired) rows."""
-        by_gtin, by_name = {}, {}
+        refs, gtins = [], {}
         for ident, name, gtin, unit, retired in products:
-            ref = ProductRef(ident, name, unit, bool(retired))
-            by_name[normalize_name(name)] = ref
+            refs.append(ref := ProductRef(ident, name, unit, bool(retired)))
             if gtin:
-                by_gtin[gtin] = ref
-        return cls(by_gtin, by_name)
+                gtins[gtin] = ref
+        return cls(refs, gtins)
 
-    def products(self, lines: list[StockLine]) -> list[tuple[ProductRef | None, tuple[str, str] | None]]:
+    @property
+    def by_name(self) -> dict[str, ProductRef]:
+        """The products by normalized name (normalizing a thousand names takes time: only when needed)."""
+        if self._by_name is None:
+            self._by_name = {normalize_name(product.name): product for product in self._products}
+        return self._by_name
+
+    def products(self, lines: Sequence[StockLine]) -> list[tuple[ProductRef | None, tuple[str, str] | None]]:
         """Each line's product by GTIN or name, or (field, why not); each distinct pair resolved once."""
-        keys = list(zip(map(_GTIN, lines), map(_NAME, lines), strict=True))
-        found = self._found
-        for key in set(keys).difference(found):
-            found[key] = self.resolve(*key)
-        return list(map(found.__getitem__, keys))
+        if self._last[0] is not lines:
+            keys = list(zip(column(lines, "gtin"), column(lines, "product"), strict=True))
+            distinct = set(keys)
+            found = self._found
+            for key in distinct.difference(found):
+                found[key] = self.resolve(*key)
+            self._last = (lines, list(map(found.__getitem__, keys)), [found[key] for key in distinct])
+        return self._last[1]
 
-    def product_ids(self, lines: list[StockLine]) -> set[int]:
-        """The ids of the products the lines name."""
+    def distinct(self, lines: Sequence[StockLine]) -> list[tuple[ProductRef | None, tuple[str, str] | None]]:
+        """The lines' distinct answers: (product, None), or (None, (field, why not))."""
         self.products(lines)
-        return {product.id for product, _problem in self._found.values() if product is not None}
+        return self._last[2]
+
+    def product_ids(self, lines: Sequence[StockLine]) -> set[int]:
+        """The ids of the products the lines name."""
+        return {product.id for product, _problem in self.distinct(lines) if product is not None}
 
     def resolve(self, gtin: str | None, name: str | None) -> tuple[ProductRef | None, tuple[str, str] | None]:
         """The product a GTIN and a name give (either may be None), or (field, why not)."""
         by_gtin = self.by_gtin.get(gtin) if gtin else None
-        by_name = self.by_name.get(normalize_name(name)) if name else None
         if gtin and by_gtin is None:
             return None, ("gtin", f"No product in the catalogue has GTIN {gtin}.")
+        if by_gtin and name == by_gtin.name:
+            return by_gtin, None
+        by_name = self.by_name.get(normalize_name(name)) if name else None
         if by_gtin and name and by_name != by_gtin:
             return None, ("product", f"GTIN {gtin} is {by_gtin.name} in the catalogue, not this product.")
         if by_gtin:
@@ -92,7 +110,7 @@ class Catalogue:
 
 def validate(
     sheet: ParsedSheet,
-    lines: list[StockLine],
+    lines: Sequence[StockLine],
     line_errors: list[CellError],
     mode: str,
     catalogue: Catalogue,
@@ -103,12 +121,78 @@ def validate(
         raise ValueError(f"mode is one of {MODES}, not {mode!r}")
     delivery = mode == DELIVERY
     problems: list[tuple[int, str, str]] = []  # row, field, message
+    resolved = catalogue.products(lines)
+    quick = _new_lots(lines, resolved, catalogue, today) if delivery and lines else None
+    if quick is not None:
+        changes, product_ids = quick
+        unchanged = 0
+    else:
+        changes, product_ids, unchanged = _line_by_line(lines, resolved, catalogue, delivery, today, problems)
+    if line_errors:  # rows with a bad cell: say too whether their product is known
+        problems.extend(_product_problems(sheet, line_errors, catalogue, delivery))
+    errors = list(line_errors)
+    if problems:
+        errors.extend(_cell_errors(sheet, problems))
+        errors.sort(key=lambda error: (error.row, len(error.column.split(" ", 1)[0]), error.column))
+    plan = ImportPlan(mode, len(sheet.row_numbers), changes, unchanged, errors, sheet.ignored_columns)
+    plan.count()
+    if not errors:
+        plan.content_hash = content_hash(mode, lines, product_ids)
+    return plan
+
+
+def _new_lots(
+    lines: Sequence[StockLine],
+    resolved: list[tuple[ProductRef | None, tuple[str, str] | None]],
+    catalogue: Catalogue,
+    today: date,
+) -> tuple[Rows, list[int]] | None:
+    """A delivery of new lots only, every line fine, checked a column at a time: its changes and products.
+
+    None when a line needs a closer look, line by line: a product unknown or retired, a lot
+    listed twice or already in stock, an expiry before receipt, a quantity too large.
+    """
+    if any(problem is not None for _product, problem in catalogue.distinct(lines)):
+        return None
+    products = list(map(_PRODUCT, resolved))
+    ids = list(map(_ID, products))
+    if catalogue.retired and not catalogue.retired.isdisjoint(ids):
+        return None
+    lots = column(lines, "lot")
+    keys = list(zip(ids, lots, strict=True))
+    if len(set(keys)) != len(keys) or not catalogue.lots.keys().isdisjoint(keys):
+        return None
+    expiries, quantities, received = column(lines, "expiry"), column(lines, "quantity"), column(lines, "received")
+    if any(map(is_, received, repeat(None))):
+        received = [day or today for day in received]
+    if not all(map(ge, expiries, received)) or max(quantities) >= MAX_ON_HAND:
+        return None
+    suppliers = column(lines, "supplier")
+    if any(map(is_, suppliers, repeat(None))):
+        suppliers = [supplier or "" for supplier in suppliers]
+    changes = {
+        "row": column(lines, "row_number"), "kind": Same(NEW_LOT), "product": products, "lot": lots,
+        "expiry": expiries, "on_hand": Same(ZERO), "quantity": quantities, "received": received,
+        "supplier": suppliers, "unit_cost": column(lines, "unit_cost"),
+    }
+    return Rows(Change, len(lines), changes), ids
+
+
+def _line_by_line(
+    lines: Sequence[StockLine],
+    resolved: list[tuple[ProductRef | None, tuple[str, str] | None]],
+    catalogue: Catalogue,
+    delivery: bool,
+    today: date,
+    problems: list[tuple[int, str, str]],
+) -> tuple[list[Change], list[int], int]:
+    """Each line's change, or its problem added to `problems`: the changes, the lines' product ids, how many agree."""
     changes: list[Change] = []
     seen: dict[tuple[int, str], int] = {}  # (product id, lot) → the first row naming it
     unchanged = 0
     lots = catalogue.lots
     change_of = _delivery_change if delivery else _count_change
-    for line, (product, problem) in zip(lines, catalogue.products(lines), strict=True):
+    for line, (product, problem) in zip(lines, resolved, strict=True):
         row = line.row_number
         if problem is not None:
             problems.append((row, *problem))
@@ -136,17 +220,7 @@ def validate(
             unchanged += 1
         else:
             problems.append((row, *found))
-    if line_errors:  # rows with a bad cell: say too whether their product is known
-        problems.extend(_product_problems(sheet, line_errors, catalogue, delivery))
-    errors = list(line_errors)
-    if problems:
-        errors.extend(_cell_errors(sheet, problems))
-        errors.sort(key=lambda error: (error.row, len(error.column.split(" ", 1)[0]), error.column))
-    plan = ImportPlan(mode, len(sheet.rows), changes, unchanged, errors, sheet.ignored_columns)
-    plan.count()
-    if not errors:
-        plan.content_hash = content_hash(mode, lines, [product_id for product_id, _lot in seen])
-    return plan
+    return changes, [product_id for product_id, _lot in seen], unchanged
 
 
 def _delivery_change(line: StockLine, product: ProductRef, lot: LotRef | None, today: date):
@@ -190,13 +264,13 @@ def _product_problems(sheet: ParsedSheet, line_errors: list[CellError], catalogu
     """The product problems of rows the lines left out for another cell's sake."""
     identity = [name for name in ("product", "gtin") if name in sheet.columns]
     flagged = {(error.row, error.column) for error in line_errors}
-    rows = {error.row for error in line_errors}
-    for raw in sheet.rows:
-        row = raw.row_number
-        if row not in rows or any((row, sheet.column_label(name)) in flagged for name in identity):
+    index_of = _index_of(sheet)
+    for row in sorted({error.row for error in line_errors}):
+        index = index_of.get(row)
+        if index is None or any((row, sheet.column_label(name)) in flagged for name in identity):
             continue
         try:
-            gtin, name = to_gtin(raw.cells.get("gtin")), to_text(raw.cells.get("product"), NAME_LENGTH)
+            gtin, name = to_gtin(_cell(sheet, "gtin", index)), to_text(_cell(sheet, "product", index), NAME_LENGTH)
         except CellProblem:
             continue
         if gtin or name:
@@ -208,8 +282,19 @@ def _product_problems(sheet: ParsedSheet, line_errors: list[CellError], catalogu
 
 
 def _cell_errors(sheet: ParsedSheet, problems: list[tuple[int, str, str]]) -> list[CellError]:
-    raw = {row.row_number: row.cells for row in sheet.rows}
+    index_of = _index_of(sheet)
     return [
-        CellError(sheet.sheet_name, row, sheet.column_label(name), shown(raw[row].get(name)), message)
+        CellError(sheet.sheet_name, row, sheet.column_label(name), shown(_cell(sheet, name, index_of[row])), message)
         for row, name, message in problems
     ]
+
+
+def _index_of(sheet: ParsedSheet) -> dict[int, int]:
+    """Each row number read → its index in the sheet's columns."""
+    return dict(zip(sheet.row_numbers, range(len(sheet.row_numbers)), strict=True))
+
+
+def _cell(sheet: ParsedSheet, name: str, index: int) -> object:
+    """A row's cell under a field, None without such a column."""
+    column = sheet.values.get(name)
+    return None if column is None else column[index]

@@ -33,6 +33,7 @@ _GROUPED = {  # 1,234,567.5 and 1.234.567,5
     ",": re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"),
     ".": re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?"),
 }
+_MONEY_LIMIT = 10**8
 _CURRENCY = re.compile(r"^(?:[€$£]|EUR|USD|GBP|CHF)\s*|\s*(?:[€$£]|EUR|USD|GBP|CHF)$", re.IGNORECASE)
 
 
@@ -209,6 +210,13 @@ def to_quantity(value: object, *, allow_zero: bool) -> Decimal | None:
 
 def to_money(value: object) -> Decimal | None:
     """A unit cost: 0 or more, at most 4 decimals; a currency sign around it is ignored."""
+    if value.__class__ is float and 0 <= value < _MONEY_LIMIT:  # a number cell, as most are: the short way
+        text = format(value, ".15g")
+        # .15g writes no trailing zeros: without an exponent, the number is as _decimal would give it.
+        if "e" not in text and ("." not in text or len(text) - text.index(".") <= 5):
+            number = Decimal(text)
+            if number < _MONEY_LIMIT:  # 15 digits may round up to it
+                return number
     if isinstance(value, str):
         value = _CURRENCY.sub("", value.strip())
     number = _decimal(value)
@@ -216,7 +224,7 @@ def to_money(value: object) -> Decimal | None:
         return None
     if number < 0:
         raise CellProblem("Cannot be negative.")
-    return _bounded(number, places=4, limit=10**8)
+    return _bounded(number, places=4, limit=_MONEY_LIMIT)
 
 
 def _bounded(number: Decimal, *, places: int, limit: int) -> Decimal:
@@ -239,7 +247,9 @@ def _decimal(value: object) -> Decimal | None:
         if not math.isfinite(value):
             raise CellProblem("Not a number.")
         # Excel keeps 15 significant digits; beyond them a float carries only binary noise.
-        return _normalized(Decimal(format(value, ".15g")))
+        text = format(value, ".15g")
+        # Without an exponent, .15g writes no trailing zeros: the number is already as _normalized makes it.
+        return Decimal(text) if "e" not in text else _normalized(Decimal(text))
     if isinstance(value, date | time | timedelta):
         raise CellProblem("A date or time, not a number.")
     text = str(value).strip()

@@ -58,11 +58,10 @@ def macro_workbook() -> bytes:
     return data.getvalue()
 
 
+# A million rows are refused from the sheet's XML as the guard inflates it (60 MB), counted up
+# to the first row over the limit, before any parser builds them: about 0.3 s here.
 ATTACKS = {"zip bomb": zip_bomb, "XML entity bomb": entity_bomb, "macro workbook": macro_workbook,
            "1,000,000 rows": million_rows}
-# Refusing a million rows means inflating and counting 60 MB of sheet XML: about 1.2 s on this
-# machine under load. The bound below is what holds today; the target is 1 s.
-LIMITS = {"1,000,000 rows": 3.0}
 
 
 @pytest.mark.parametrize("name", list(ATTACKS))
@@ -77,5 +76,5 @@ def test_a_hostile_workbook_is_refused_quickly_with_bounded_memory(name):
     tracemalloc.stop()
     print(f"hostile workbook: {name} ({len(data):,} bytes) refused in {elapsed * 1000:.0f} ms, "
           f"peak Python memory {peak / 1e6:.1f} MB: {refused.value}")
-    assert elapsed < LIMITS.get(name, SECONDS), f"{name} took {elapsed:.2f} s to refuse"
+    assert elapsed < SECONDS, f"{name} took {elapsed:.2f} s to refuse"
     assert peak < MEMORY, f"{name} used {peak / 1e6:.0f} MB"

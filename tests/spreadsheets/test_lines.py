@@ -114,6 +114,13 @@ def test_a_row_of_formulas_alone_is_still_reported():
     assert [error.column for error in errors] == ["C (Lot)", "D (Expiry)", "E (Qty)"]
 
 
+def test_a_row_blank_but_for_formulas_is_a_row_read():
+    sheet = read_upload(xlsx([HEADER, [None, None, None, None, "=A1", None, None, None]]), "d.xlsx", mode="delivery")
+    lines, errors = stock_lines(sheet, "delivery", "DMY")
+    assert sheet.row_numbers == [2] and lines == []
+    assert [(error.row, error.column) for error in errors] == [(2, "E (Qty)")]
+
+
 def test_an_unknown_mode_is_a_programming_error():
     sheet = read_upload(xlsx([HEADER]), "x.xlsx", mode="delivery")
     with pytest.raises(ValueError, match="mode"):

@@ -146,7 +146,7 @@ def test_errors_are_listed_in_a_table_and_nothing_is_written(client, login_as, s
     page = text(response)
     assert response.status_code == 200
     assert "Nothing was imported from delivery.xlsx" in page
-    assert "3 problems in 2 rows of 2" in page
+    assert "3 problems in 2 rows (2 rows read)" in page
     assert "<td>Stock</td> <td class=\"text-end\">2</td> <td class=\"text-nowrap\">C (Expiry)</td>" in page
     assert "Not a real date: February has no day 31." in page
     assert "No product in the catalogue has this name" in page and "Not a number." in page

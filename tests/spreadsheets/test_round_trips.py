@@ -182,7 +182,7 @@ def test_the_statements_do_not_grow_with_the_rows(app, make_product):
 
     small, large = statements(10, "S"), statements(500, "L")
     assert small == large
-    assert small <= 12
+    assert small <= 10  # products, lots, an earlier import, max lot id, the import, lots, movements, audit
 
 
 def test_a_workbook_from_another_tool_with_every_date_style(make_product):
