@@ -34,8 +34,7 @@ from bench.server import _csrf  # noqa: E402
 def _client(url: str):
     """A logged-in test client of the real app on that database, and its app."""
     # As the page bench serves it: production configuration (https cookies, so an https client).
-    os.environ.update(FORMULARY_DATABASE_URL=url, FORMULARY_ENV="production",
-                      FORMULARY_SECRET_KEY=secrets.token_hex(32))
+    os.environ.update(FORMULARY_DATABASE_URL=url, FORMULARY_ENV="production")
     from bench.app import create_app
 
     app = create_app()
@@ -104,6 +103,8 @@ def main() -> None:
     parser.add_argument("--profile", help="a target key to profile (with one scale)")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    # Set before anything imports config.py, which reads the environment once (building a dataset does).
+    os.environ.setdefault("FORMULARY_SECRET_KEY", secrets.token_hex(32))
     targets = [t for t in TARGETS if t.key != "login" and (not args.only or t.key in args.only.split(","))]
     scales = [int(s) for s in args.scale.split(",")]
     if len(scales) == 1:

@@ -23,6 +23,14 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave out of the comparison what the models build on another database only (Index.ddl_if)."""
+    condition = getattr(obj, "_ddl_if", None)
+    if condition is not None and condition.dialect is not None:
+        return condition.dialect == get_engine().dialect.name
+    return True
+
+
 def get_engine():
     return current_app.extensions['migrate'].db.engine
 
@@ -96,6 +104,7 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
     conf_args.setdefault("compare_type", True)
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -70,11 +70,18 @@ class PatientPage(Pagination):
     name and reference (LIKE '%…%'), so reading them once, not twice (page, then count), halves its cost."""
 
     def _query_items(self) -> list[ListedPatient]:
-        query = self._query_args["query"].with_only_columns(
-            Patient.id, Patient.name, Patient.reference, Patient.date_of_birth, Patient.allergy_status,
-            func.count().over(),
-        )
-        rows = db.session.execute(query.limit(self.per_page).offset(self._query_offset)).all()
+        query = self._query_args["query"]
+        columns = (Patient.id, Patient.name, Patient.reference, Patient.date_of_birth, Patient.allergy_status)
+        if query.whereclause is None:  # the whole list, walked in order along the name index
+            page = query.with_only_columns(*columns, func.count().over())
+        else:
+            # A search: the matches first, counted (PostgreSQL finds them with its trigram indexes), then
+            # the page of them in name order. Asked as one ordered query, PostgreSQL would walk the name
+            # index through every patient instead (14 ms against 1 ms for 20,000 patients).
+            matches = query.order_by(None).with_only_columns(*columns, func.count().over().label("matches"))
+            matches = matches.subquery()
+            page = select(matches).order_by(func.lower(matches.c.name), matches.c.id)
+        rows = db.session.execute(page.limit(self.per_page).offset(self._query_offset)).all()
         self._matches = rows[0][-1] if rows else None
         return [ListedPatient(*row[:-1]) for row in rows]
 
