@@ -14,6 +14,9 @@ fileConfig(config.config_file_name)
 logger = logging.getLogger('alembic.env')
 
 
+from formulary.db import built_on  # noqa: E402
+
+
 def render_item(type_, obj, autogen_context):
     """Write formulary's UTCDateTime as the plain column type it stores."""
     from formulary.db import UTCDateTime
@@ -21,14 +24,6 @@ def render_item(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
-
-
-def include_object(obj, name, type_, reflected, compare_to):
-    """Leave out of the comparison what the models build on another database only (Index.ddl_if)."""
-    condition = getattr(obj, "_ddl_if", None)
-    if condition is not None and condition.dialect is not None:
-        return condition.dialect == get_engine().dialect.name
-    return True
 
 
 def get_engine():
@@ -104,7 +99,7 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
     conf_args.setdefault("compare_type", True)
-    conf_args.setdefault("include_object", include_object)
+    conf_args.setdefault("include_object", built_on(get_engine().dialect.name))
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
