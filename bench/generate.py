@@ -85,15 +85,18 @@ def empty_database(url: str) -> None:
 
 
 def in_schema(url: str, schema: str) -> str:
-    """A PostgreSQL URL whose connections work in their own schema (search_path), not in public."""
-    return make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+    """A PostgreSQL URL whose connections work in their own schema (search_path), not in public.
+
+    public stays on the path, after it: extensions (pg_trgm, for the patient search) live there.
+    """
+    return make_url(url).update_query_dict({"options": f"-csearch_path={schema},public"}).render_as_string(
         hide_password=False)
 
 
 def schema_of(url: str) -> str:
     """The schema a PostgreSQL URL works in: the one in_schema() set, else public."""
     options = make_url(url).query.get("options", "")
-    return options.split("search_path=", 1)[1] if "search_path=" in options else "public"
+    return options.split("search_path=", 1)[1].split(",", 1)[0] if "search_path=" in options else "public"
 
 
 def make_app(url: str):
