@@ -11,9 +11,9 @@ from formulary import create_app as create_formulary_app
 from formulary.auth.session import public
 
 
-def create_app() -> Flask:
-    """formulary as configured by the environment, with the bare route added."""
-    app = create_formulary_app()
+def create_app(config_class=None) -> Flask:
+    """formulary as configured by the environment (or the class given), with the bare route added."""
+    app = create_formulary_app(config_class)
 
     @public
     def hello():

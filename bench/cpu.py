@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
-import os
 import pstats
 import secrets
 import statistics
@@ -33,11 +32,16 @@ from bench.server import _csrf  # noqa: E402
 
 def _client(url: str):
     """A logged-in test client of the real app on that database, and its app."""
-    # As the page bench serves it: production configuration (https cookies, so an https client).
-    os.environ.update(FORMULARY_DATABASE_URL=url, FORMULARY_ENV="production")
+    # As the page bench serves it: production configuration (https cookies, so an https client). A class,
+    # not the environment: config.py read the environment once already if this process built the dataset.
     from bench.app import create_app
+    from config import ProductionConfig
 
-    app = create_app()
+    class BenchConfig(ProductionConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        SECRET_KEY = secrets.token_hex(32)
+
+    app = create_app(BenchConfig)
     client = app.test_client()
     client.environ_base.update({"wsgi.url_scheme": "https", "HTTP_REFERER": "https://localhost/"})
     csrf = _csrf(client.get("/login").get_data(as_text=True))
@@ -103,8 +107,6 @@ def main() -> None:
     parser.add_argument("--profile", help="a target key to profile (with one scale)")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    # Set before anything imports config.py, which reads the environment once (building a dataset does).
-    os.environ.setdefault("FORMULARY_SECRET_KEY", secrets.token_hex(32))
     targets = [t for t in TARGETS if t.key != "login" and (not args.only or t.key in args.only.split(","))]
     scales = [int(s) for s in args.scale.split(",")]
     if len(scales) == 1:
@@ -120,7 +122,7 @@ def main() -> None:
             command = [sys.executable, __file__, "--scale", str(scale), "--repeat", str(args.repeat), "--json"]
             command += ["--database-url", args.database_url] if args.database_url else []
             command += ["--only", args.only] if args.only else []
-            out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+            out = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
             results[scale] = json.loads(out.strip().splitlines()[-1])
     print("| page | " + " | ".join(f"{s}× CPU" for s in scales) + " | statements |")
     print("| --- | " + " | ".join("---:" for _ in scales) + " | ---: |")
