@@ -125,28 +125,32 @@ def _begin_sqlite(conn) -> None:
     # method but GET/HEAD/OPTIONS, an API call, a page marked writes_on_get, and the CLI)
     # takes the write lock up front and waits its turn; reads never block.
     if _writes_expected():
-        _begin_immediate(conn.connection.dbapi_connection)
+        _begin_immediate(conn)
     else:
         conn.exec_driver_sql("BEGIN")
 
 
-def _begin_immediate(dbapi_connection: sqlite3.Connection) -> None:
+def _begin_immediate(conn) -> None:
     """BEGIN IMMEDIATE, trying again every half millisecond while another connection writes.
 
     SQLite's own busy handler sleeps ever longer between tries (1, 2, 5 … 100 ms): under steady
     load from the other workers a waiting writer keeps waking up just after the lock was taken
     again, and some requests wait seconds. Short, even tries take the lock soon after it is free.
     """
+    dbapi_connection = conn.connection.dbapi_connection
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
     dbapi_connection.execute("PRAGMA busy_timeout = 0")
     try:
-        while True:
+        while time.monotonic() < deadline:
             try:
                 dbapi_connection.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as error:
-                if "locked" not in str(error) or time.monotonic() > deadline:
-                    raise
+                if "locked" not in str(error):
+                    break
             time.sleep(WRITE_TURN_POLL_SECONDS)
+        # The last try through SQLAlchemy, so that a writer that never let go, or a database gone
+        # bad, ends as its OperationalError: the 503 page, not a traceback.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
     finally:
         dbapi_connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

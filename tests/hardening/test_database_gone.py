@@ -138,3 +138,32 @@ def test_a_database_that_cannot_be_reached_at_all(real_app, tmp_path, figures):
     how = "PostgreSQL, closed port" if ON_POSTGRES else "SQLite, missing folder"
     figures(f"faults (database unreachable, {how}): log in, a logged-in page, an API call → 3 clean 503 "
             "answers, no traceback")
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's single writer lock: PostgreSQL locks rows, not the database")
+def test_a_writer_that_never_lets_go_ends_in_a_clean_503(real_app, real_database_url, monkeypatch, figures):
+    import time
+
+    from formulary import db as database
+
+    with real_app.app_context():
+        clinic = seed_clinic(components=(("HA 1% 2 mL", "2", "10"),), tokens=True)
+    bearer = {"Authorization": f"Bearer {clinic.tokens[clinic.manager]}"}
+    client = real_app.test_client()
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 300)  # instead of 10 s
+    other = sqlite3.connect(make_url(real_database_url).database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock and never commits
+    try:
+        started = time.monotonic()
+        clean_json(client.post(f"/api/v1/lots/{clinic.lot_ids[0]}/movements", headers=bearer,
+                               json={"kind": "waste", "quantity": 2, "reason": "broken vial"}))
+        waited = time.monotonic() - started
+    finally:
+        other.rollback()
+        other.close()
+    assert 0.3 <= waited < 2
+    response = client.post(f"/api/v1/lots/{clinic.lot_ids[0]}/movements", headers=bearer,
+                           json={"kind": "waste", "quantity": 2, "reason": "broken vial"})
+    assert response.status_code == 201  # once the lock is free the same write goes through
+    figures(f"faults (SQLite write lock never released): the API write waited {waited:.2f} s (limit 0.3 s "
+            "here, 10 s in use), then a clean 503; the next one succeeded")
