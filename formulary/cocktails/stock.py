@@ -1,6 +1,5 @@
 """Loading a cocktail version's stock picture from the database: lots, cost, substances, warnings."""
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -12,28 +11,9 @@ from formulary.catalogue.models import Product, ProductComponent
 from formulary.cocktails.availability import ComponentStock
 from formulary.cocktails.models import CocktailComponent, CocktailVersion
 from formulary.extensions import db
-from formulary.stock.fefo import LotStock, plan_draw
+from formulary.stock.fefo import plan_draw
 from formulary.stock.models import Lot
-
-
-def lot_stocks(product_ids, *, expiring_from: date | None = None) -> dict[int, tuple[LotStock, ...]]:
-    """The lots with stock of each product, as FEFO sees them (one query).
-
-    With `expiring_from`, only the lots expiring on that day or later: a forecast that starts that
-    day has no use for the others, and the (product, expiry) index then skips a product's old lots.
-    """
-    query = (
-        select(Lot.id, Lot.product_id, Lot.lot_number, Lot.expiry, Lot.received_on, Lot.on_hand, Lot.status)
-        .where(Lot.product_id.in_(list(product_ids)), Lot.on_hand > 0)
-    )
-    if expiring_from is not None:
-        query = query.where(Lot.expiry >= expiring_from)
-    rows = db.session.execute(query)
-    lots = defaultdict(list)
-    # Unpacked, not read by name: six lookups by name on a Row cost more than building the LotStock.
-    for lot_id, product_id, lot_number, expiry, received_on, on_hand, status in rows:
-        lots[product_id].append(LotStock(lot_id, lot_number, expiry, received_on, on_hand, status))
-    return {pid: tuple(items) for pid, items in lots.items()}
+from formulary.stock.queries import lot_stocks
 
 
 def component_stocks(version: CocktailVersion) -> list[ComponentStock]:

@@ -18,7 +18,6 @@ from formulary.catalogue.models import (
     group_member,
 )
 from formulary.cocktails.models import CocktailComponent
-from formulary.cocktails.stock import lot_stocks
 from formulary.extensions import db
 from formulary.patients.models import Allergy, Patient, PatientCondition
 from formulary.safety.check import run_check
@@ -35,6 +34,7 @@ from formulary.safety.facts import (
     ToleranceFact,
 )
 from formulary.stock.fefo import plan_draw
+from formulary.stock.queries import lot_stocks
 from formulary.treatments.models import Reaction, SessionDraw, TreatmentSession
 
 

@@ -15,11 +15,11 @@ from sqlalchemy import func, select
 
 from formulary.catalogue.models import Product
 from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion
-from formulary.cocktails.stock import lot_stocks
 from formulary.extensions import db
 from formulary.patients.models import Patient
 from formulary.stock.errors import fmt_quantity
 from formulary.stock.fefo import LotStock, plan_draw
+from formulary.stock.queries import lot_stocks
 from formulary.treatments.display import CheckState, check_state, session_states
 from formulary.treatments.models import TreatmentSession
 

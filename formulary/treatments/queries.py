@@ -9,13 +9,12 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from formulary.auth.models import User
 from formulary.catalogue.models import ProductComponent, Substance
 from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion
-from formulary.cocktails.stock import lot_stocks
 from formulary.extensions import db
 from formulary.patients.models import Patient
 from formulary.stock.errors import fmt_quantity
 from formulary.stock.fefo import usable_lots
 from formulary.stock.models import Lot
-from formulary.stock.queries import product_by_gtin
+from formulary.stock.queries import lot_stocks, product_by_gtin
 from formulary.stock.scan import ScanError, parse_scan
 from formulary.treatments.models import SESSION_STATUSES, Override, SafetyCheck, SessionDraw, TreatmentSession
 

@@ -6,7 +6,6 @@ from sqlalchemy import select
 
 from formulary.audit.log import record
 from formulary.cocktails.models import Cocktail
-from formulary.cocktails.stock import lot_stocks
 from formulary.db import utcnow
 from formulary.extensions import db
 from formulary.patients.models import Patient
@@ -15,6 +14,7 @@ from formulary.stock.errors import InsufficientStock, fmt_quantity
 from formulary.stock.fefo import LotStock, lot_unusable_reason, plan_draw
 from formulary.stock.ledger import move
 from formulary.stock.models import Lot
+from formulary.stock.queries import lot_stocks
 from formulary.treatments.checks import CheckRefused, covered_by_earlier, override, record_check
 from formulary.treatments.models import Reaction, SessionDraw, TreatmentSession
 
