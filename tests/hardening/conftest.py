@@ -15,30 +15,14 @@ from config import TestingConfig
 from formulary import create_app
 from formulary.extensions import db
 from tests.conftest import RequestClient
+from tests.figures import Figures
 
 BASE_URL = os.environ.get("FORMULARY_TEST_DATABASE_URL", "")
 ON_POSTGRES = BASE_URL.startswith("postgresql")
 ROOT = Path(__file__).resolve().parents[2]
-FIGURES: list[str] = []
-
-
-def pytest_terminal_summary(terminalreporter):
-    """Every figure the hardening tests reported, together at the end of the run."""
-    if FIGURES:
-        terminalreporter.section("hardening figures")
-        for line in FIGURES:
-            terminalreporter.write_line(line)
-
-
-@pytest.fixture
-def figures():
-    """figures("concurrency: …") prints one line of what a test tried, and keeps it for the summary."""
-
-    def report(line: str) -> None:
-        FIGURES.append(line)
-        print(line)
-
-    return report
+FIGURES = Figures("hardening figures")
+pytest_terminal_summary = FIGURES.summary
+figures = FIGURES.fixture()
 
 
 def server_url(name: str) -> str:

@@ -14,28 +14,12 @@ from formulary.patients.models import Allergy, Patient
 from formulary.stock.models import Lot, StockImport
 from formulary.treatments.models import SafetyCheck, TreatmentSession
 from formulary.treatments.sessions import administer, check_session, plan_session
+from tests.figures import Figures
 
 TODAY = date.today()
-FIGURES: list[str] = []
-
-
-def pytest_terminal_summary(terminalreporter):
-    """Every figure the security tests reported, together at the end of the run."""
-    if FIGURES:
-        terminalreporter.section("security figures")
-        for line in FIGURES:
-            terminalreporter.write_line(line)
-
-
-@pytest.fixture
-def figures():
-    """figures("access matrix: …") prints one line of what a test tried, and keeps it for the summary."""
-
-    def report(line: str) -> None:
-        FIGURES.append(line)
-        print(line)
-
-    return report
+FIGURES = Figures("security figures")
+pytest_terminal_summary = FIGURES.summary
+figures = FIGURES.fixture()
 
 
 @dataclass
