@@ -4,8 +4,9 @@ import sqlite3
 import time
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from enum import StrEnum
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import CheckConstraint, DateTime, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
@@ -59,6 +60,12 @@ def built_on(dialect_name: str):
         return condition is None or condition.dialect is None or condition.dialect == dialect_name
 
     return include_object
+
+
+def one_of(column: str, values: type[StrEnum], name: str) -> CheckConstraint:
+    """A CHECK that the column holds one of the enum's values, in the enum's order: "column IN ('a', 'b')"."""
+    allowed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=name)
 
 
 def utcnow() -> datetime:

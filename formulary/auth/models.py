@@ -4,14 +4,12 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from formulary.auth.permissions import Permission, Role, role_may
-from formulary.db import utcnow
+from formulary.db import one_of, utcnow
 from formulary.extensions import db
-
-ROLE_VALUES = ", ".join(f"'{role.value}'" for role in Role)
 
 
 def new_session_token() -> str:
@@ -23,7 +21,7 @@ class User(UserMixin, db.Model):
     """Someone who logs in: an admin, a manager or a practitioner."""
 
     __tablename__ = "user"
-    __table_args__ = (CheckConstraint(f"role IN ({ROLE_VALUES})", name="role_known"),)
+    __table_args__ = (one_of("role", Role, "role_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)

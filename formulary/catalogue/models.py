@@ -15,20 +15,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from formulary.db import utcnow
+from formulary.db import one_of, utcnow
 from formulary.extensions import db
+from formulary.reference.library import SubstanceCategory
+from formulary.vocabulary import ComponentRole, ContraindicationSeverity, Origin, ProductCategory, Strength
 
 # Where a row comes from: the shipped reference library (updated by `formulary setup`)
 # or the clinic itself (never touched by setup).
-REFERENCE, CLINIC = "reference", "clinic"
-ORIGIN_CHECK = "origin IN ('reference', 'clinic')"
-
-PRODUCT_CATEGORIES = [
-    "hyaluronic acid", "vitamin", "antioxidant", "amino acid", "peptide", "mineral",
-    "anaesthetic", "diluent", "other",
-]
-COMPONENT_ROLES = ["active", "excipient"]
-CROSS_REACTION_STRENGTHS = ["high", "moderate", "low"]
+REFERENCE, CLINIC = Origin.REFERENCE, Origin.CLINIC
+# The allowed values as tuples, for the validators that still import them from here.
+PRODUCT_CATEGORIES = tuple(ProductCategory)
+COMPONENT_ROLES = tuple(ComponentRole)
+CROSS_REACTION_STRENGTHS = tuple(Strength)
 
 group_member = Table(
     "group_member",
@@ -42,16 +40,16 @@ class Substance(db.Model):
     """Something a patient can react to: an active ingredient or an excipient."""
 
     __tablename__ = "substance"
-    __table_args__ = (CheckConstraint(ORIGIN_CHECK, name="origin_known"),)
+    __table_args__ = (one_of("origin", Origin, "origin_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     # The matching key (formulary.reference.names.normalize_name): unique across names.
     key: Mapped[str] = mapped_column(String(200), unique=True)
-    category: Mapped[str] = mapped_column(String(60), default="other")
+    category: Mapped[str] = mapped_column(String(60), default=SubstanceCategory.OTHER)
     unii: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
-    origin: Mapped[str] = mapped_column(String(10), default=CLINIC)
+    origin: Mapped[str] = mapped_column(String(10), default=Origin.CLINIC)
 
     synonyms: Mapped[list["SubstanceSynonym"]] = relationship(
         back_populates="substance", cascade="all, delete-orphan", order_by="SubstanceSynonym.name"
@@ -73,7 +71,7 @@ class SubstanceSynonym(db.Model):
     substance_id: Mapped[int] = mapped_column(ForeignKey("substance.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     key: Mapped[str] = mapped_column(String(200), unique=True)
-    origin: Mapped[str] = mapped_column(String(10), default=CLINIC)
+    origin: Mapped[str] = mapped_column(String(10), default=Origin.CLINIC)
 
     substance: Mapped[Substance] = relationship(back_populates="synonyms")
 
@@ -82,14 +80,14 @@ class AllergenGroup(db.Model):
     """A class of substances that matter together for allergy (e.g. parabens)."""
 
     __tablename__ = "allergen_group"
-    __table_args__ = (CheckConstraint(ORIGIN_CHECK, name="origin_known"),)
+    __table_args__ = (one_of("origin", Origin, "origin_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     key: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(Text, default="")
-    origin: Mapped[str] = mapped_column(String(10), default=CLINIC)
+    origin: Mapped[str] = mapped_column(String(10), default=Origin.CLINIC)
 
     members: Mapped[list[Substance]] = relationship(
         secondary=group_member, back_populates="groups", order_by=Substance.name
@@ -108,7 +106,7 @@ class GroupSynonym(db.Model):
     group_id: Mapped[int] = mapped_column(ForeignKey("allergen_group.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     key: Mapped[str] = mapped_column(String(200), unique=True)
-    origin: Mapped[str] = mapped_column(String(10), default=CLINIC)
+    origin: Mapped[str] = mapped_column(String(10), default=Origin.CLINIC)
 
     group: Mapped[AllergenGroup] = relationship(back_populates="synonyms")
 
@@ -124,8 +122,8 @@ class CrossReaction(db.Model):
         CheckConstraint(
             "(target_group_id IS NULL) <> (target_substance_id IS NULL)", name="one_target"
         ),
-        CheckConstraint("strength IN ('high', 'moderate', 'low')", name="strength_known"),
-        CheckConstraint(ORIGIN_CHECK, name="origin_known"),
+        one_of("strength", Strength, "strength_known"),
+        one_of("origin", Origin, "origin_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -135,7 +133,7 @@ class CrossReaction(db.Model):
     target_substance_id: Mapped[int | None] = mapped_column(ForeignKey("substance.id"), index=True)
     strength: Mapped[str] = mapped_column(String(10))
     note: Mapped[str] = mapped_column(Text, default="")
-    origin: Mapped[str] = mapped_column(String(10), default=CLINIC)
+    origin: Mapped[str] = mapped_column(String(10), default=Origin.CLINIC)
 
     source_group: Mapped[AllergenGroup | None] = relationship(foreign_keys=[source_group_id])
     source_substance: Mapped[Substance | None] = relationship(foreign_keys=[source_substance_id])
@@ -155,26 +153,26 @@ class Condition(db.Model):
     """A patient condition that products can name as a contraindication."""
 
     __tablename__ = "condition"
-    __table_args__ = (CheckConstraint(ORIGIN_CHECK, name="origin_known"),)
+    __table_args__ = (one_of("origin", Origin, "origin_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     key: Mapped[str] = mapped_column(String(120), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
-    origin: Mapped[str] = mapped_column(String(10), default=CLINIC)
+    origin: Mapped[str] = mapped_column(String(10), default=Origin.CLINIC)
 
 
 class TreatmentGoal(db.Model):
     """What a cocktail aims at: hydration, brightening, …"""
 
     __tablename__ = "treatment_goal"
-    __table_args__ = (CheckConstraint(ORIGIN_CHECK, name="origin_known"),)
+    __table_args__ = (one_of("origin", Origin, "origin_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     key: Mapped[str] = mapped_column(String(120), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
-    origin: Mapped[str] = mapped_column(String(10), default=CLINIC)
+    origin: Mapped[str] = mapped_column(String(10), default=Origin.CLINIC)
 
 
 class Product(db.Model):
@@ -224,7 +222,7 @@ class ProductComponent(db.Model):
     __tablename__ = "product_component"
     __table_args__ = (
         UniqueConstraint("product_id", "substance_id"),
-        CheckConstraint("role IN ('active', 'excipient')", name="role_known"),
+        one_of("role", ComponentRole, "role_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -242,11 +240,11 @@ class ProductContraindication(db.Model):
     """A condition that rules a product out (block) or calls for care (caution)."""
 
     __tablename__ = "product_contraindication"
-    __table_args__ = (CheckConstraint("severity IN ('block', 'caution')", name="severity_known"),)
+    __table_args__ = (one_of("severity", ContraindicationSeverity, "severity_known"),)
 
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), primary_key=True)
     condition_id: Mapped[int] = mapped_column(ForeignKey("condition.id"), primary_key=True, index=True)
-    severity: Mapped[str] = mapped_column(String(10), default="block")
+    severity: Mapped[str] = mapped_column(String(10), default=ContraindicationSeverity.BLOCK)
 
     product: Mapped[Product] = relationship(back_populates="contraindications")
     condition: Mapped[Condition] = relationship()

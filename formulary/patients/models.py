@@ -6,17 +6,15 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from formulary.catalogue.models import AllergenGroup, Condition, Substance
-from formulary.db import utcnow
+from formulary.db import one_of, utcnow
 from formulary.extensions import db
+from formulary.vocabulary import AllergyHistory, ClinicalStatus, Criticality, SkinType
 
-ALLERGY_STATUSES = ["unknown", "none-known", "recorded"]
-CRITICALITIES = ["low", "high", "unable-to-assess"]
-CLINICAL_STATUSES = ["active", "inactive", "resolved"]
-SKIN_TYPES = ["I", "II", "III", "IV", "V", "VI"]
-
-
-def _in(column: str, values: list[str]) -> str:
-    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+# The allowed values as tuples, for the validators that still import them from here.
+ALLERGY_STATUSES = tuple(AllergyHistory)
+CRITICALITIES = tuple(Criticality)
+CLINICAL_STATUSES = tuple(ClinicalStatus)
+SKIN_TYPES = tuple(SkinType)
 
 
 class Patient(db.Model):
@@ -24,7 +22,7 @@ class Patient(db.Model):
 
     __tablename__ = "patient"
     __table_args__ = (
-        CheckConstraint(_in("allergy_status", ALLERGY_STATUSES), name="allergy_status_known"),
+        one_of("allergy_status", AllergyHistory, "allergy_status_known"),
         Index("ix_patient_name", "name"),
     )
 
@@ -36,7 +34,7 @@ class Patient(db.Model):
     skin_type: Mapped[str] = mapped_column(String(4), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     # "none-known" is a recorded statement; "unknown" means nobody asked yet.
-    allergy_status: Mapped[str] = mapped_column(String(12), default="unknown")
+    allergy_status: Mapped[str] = mapped_column(String(12), default=AllergyHistory.UNKNOWN)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     allergies: Mapped[list["Allergy"]] = relationship(back_populates="patient", order_by="Allergy.id")
@@ -65,8 +63,8 @@ class Allergy(db.Model):
             " + CASE WHEN text IS NULL THEN 0 ELSE 1 END) = 1",
             name="one_allergen",
         ),
-        CheckConstraint(_in("criticality", CRITICALITIES), name="criticality_known"),
-        CheckConstraint(_in("status", CLINICAL_STATUSES), name="status_known"),
+        one_of("criticality", Criticality, "criticality_known"),
+        one_of("status", ClinicalStatus, "status_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,9 +72,9 @@ class Allergy(db.Model):
     substance_id: Mapped[int | None] = mapped_column(ForeignKey("substance.id"), index=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("allergen_group.id"), index=True)
     text: Mapped[str | None] = mapped_column(String(300))
-    criticality: Mapped[str] = mapped_column(String(20), default="unable-to-assess")
+    criticality: Mapped[str] = mapped_column(String(20), default=Criticality.UNABLE_TO_ASSESS)
     reaction: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(10), default="active")
+    status: Mapped[str] = mapped_column(String(10), default=ClinicalStatus.ACTIVE)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 

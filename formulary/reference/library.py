@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from formulary.reference.names import normalize_name
+from formulary.vocabulary import EntryKind, Strength
 
 DATA_DIR = Path(__file__).with_name("data")
 
@@ -32,30 +33,6 @@ class SubstanceCategory(StrEnum):
     # nickel): listed so that such an allergy can be coded rather than kept as free text.
     ALLERGEN = "allergen"
     OTHER = "other"
-
-
-class EntryKind(StrEnum):
-    """Whether a cross-reaction side names an allergen group or a substance."""
-
-    GROUP = "group"
-    SUBSTANCE = "substance"
-
-
-class Strength(StrEnum):
-    """How strongly a cross-reaction is established.
-
-    high: expected, treat like the allergy itself; moderate: documented and clinically
-    relevant; low: possible or rarely reported, worth showing but not acting on alone.
-    """
-
-    HIGH = "high"
-    MODERATE = "moderate"
-    LOW = "low"
-
-    @property
-    def rank(self) -> int:
-        """Order strengths so that the strongest sorts last."""
-        return {"low": 1, "moderate": 2, "high": 3}[self.value]
 
 
 class ReferenceDataError(ValueError):

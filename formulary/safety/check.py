@@ -8,7 +8,6 @@ from typing import NamedTuple
 
 from formulary.safety import messages
 from formulary.safety.facts import (
-    SEVERITIES,
     AllergyFact,
     CheckResult,
     CheckSummary,
@@ -19,11 +18,23 @@ from formulary.safety.facts import (
     PatientFacts,
     SubstanceFact,
 )
+from formulary.vocabulary import (
+    AllergyHistory,
+    AllergyKind,
+    ContraindicationSeverity,
+    EntryKind,
+    FindingKind,
+    FindingSeverity,
+    Strength,
+)
 
-Key = tuple[str, int]  # ("substance" | "group", id): one side of a cross-reaction
-RANK = {"low": 1, "moderate": 2, "high": 3}
-CROSS_SEVERITY = {"high": "block", "moderate": "caution", "low": "info"}
-OUTCOME = {"block": "blocked", "caution": "caution", "info": "clear"}
+Key = tuple[str, int]  # (EntryKind, id): one side of a cross-reaction
+CROSS_SEVERITY = {
+    Strength.HIGH: FindingSeverity.BLOCK,
+    Strength.MODERATE: FindingSeverity.CAUTION,
+    Strength.LOW: FindingSeverity.INFO,
+}
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(FindingSeverity)}  # worst first
 
 
 class Link(NamedTuple):
@@ -31,7 +42,7 @@ class Link(NamedTuple):
 
     near: str
     far: str
-    strength: str
+    strength: Strength
 
 
 def run_check(
@@ -43,16 +54,18 @@ def run_check(
 ) -> CheckResult:
     """Check a cocktail version for a patient on a day; the findings come worst first."""
     findings: list[Finding] = []
-    if patient.allergy_status == "unknown":
+    if patient.allergy_status == AllergyHistory.UNKNOWN:
         message, path = messages.history_unknown()
-        findings.append(Finding("allergy-history-unknown", "caution", message, path))
+        findings.append(Finding(FindingKind.ALLERGY_HISTORY_UNKNOWN, FindingSeverity.CAUTION, message, path))
     active = [allergy for allergy in patient.allergies if allergy.active]
     for allergy in active:
-        if allergy.kind == "text":
+        if allergy.kind == AllergyKind.TEXT:
             message, path = messages.unmatched(allergy)
-            findings.append(Finding("unmatched-allergy", "caution", message, path, allergy_id=allergy.id))
+            findings.append(Finding(
+                FindingKind.UNMATCHED_ALLERGY, FindingSeverity.CAUTION, message, path, allergy_id=allergy.id
+            ))
 
-    coded = [allergy for allergy in patient.allergies if allergy.kind != "text"]
+    coded = [allergy for allergy in patient.allergies if allergy.kind != AllergyKind.TEXT]
     sides = _index(cross_reactions)
     reach = {allergy.id: _reachable(allergy, sides) for allergy in coded if allergy.active}
     tolerated: dict[int, list[date]] = {}
@@ -75,7 +88,7 @@ def run_check(
             if rule.condition_id in conditions:
                 message, path = messages.contraindication(rule, component)
                 findings.append(Finding(
-                    "contraindication", rule.severity, message, path,
+                    FindingKind.CONTRAINDICATION, _contraindication_severity(rule.severity), message, path,
                     product_id=component.product_id,
                     component_position=component.position,
                     condition_id=rule.condition_id,
@@ -84,14 +97,14 @@ def run_check(
             message, path = messages.stock(component, on)
             skipped = component.plan.skipped
             findings.append(Finding(
-                "stock", "block", message, path,
+                FindingKind.STOCK, FindingSeverity.BLOCK, message, path,
                 product_id=component.product_id,
                 lot_id=skipped[0].lot_id if len(skipped) == 1 else None,
                 component_position=component.position,
             ))
 
-    findings.sort(key=lambda finding: SEVERITIES.index(finding.severity))  # stable: order found kept
-    worst = findings[0].severity if findings else "info"
+    findings.sort(key=lambda finding: SEVERITY_RANK[finding.severity])  # stable: order found kept
+    worst = findings[0].severity if findings else FindingSeverity.INFO
     summary = CheckSummary(
         allergies=len(active),
         conditions=len(patient.conditions),
@@ -99,7 +112,12 @@ def run_check(
         substances=len({i.substance.id for c in ordered for i in c.composition}),
         lots=len({draw.lot_id for c in ordered for draw in c.plan.draws}),
     )
-    return CheckResult(OUTCOME[worst], tuple(findings), on, summary)
+    return CheckResult(worst.outcome, tuple(findings), on, summary)
+
+
+def _contraindication_severity(severity: str) -> FindingSeverity:
+    """A contraindication's severity as a finding's: block blocks, caution calls for caution."""
+    return FindingSeverity.BLOCK if severity == ContraindicationSeverity.BLOCK else FindingSeverity.CAUTION
 
 
 def _index(rows: Iterable[CrossReactionFact]) -> dict[Key, list[tuple[Key, Link]]]:
@@ -107,10 +125,11 @@ def _index(rows: Iterable[CrossReactionFact]) -> dict[Key, list[tuple[Key, Link]
     sides: dict[Key, list[tuple[Key, Link]]] = {}
     for row in rows:
         source, target = (row.source_kind, row.source_id), (row.target_kind, row.target_id)
-        forward = Link(row.source_name, row.target_name, row.strength)
+        strength = Strength(row.strength)
+        forward = Link(row.source_name, row.target_name, strength)
         sides.setdefault(source, []).append((target, forward))
         if target != source:
-            backward = Link(row.target_name, row.source_name, row.strength)
+            backward = Link(row.target_name, row.source_name, strength)
             sides.setdefault(target, []).append((source, backward))
     return sides
 
@@ -122,31 +141,31 @@ def _reachable(allergy: AllergyFact, sides: dict[Key, list[tuple[Key, Link]]]) -
     substance of its group (the reference library's rule, ReferenceLibrary.cross_reaction_between).
     """
     assert allergy.ref_id is not None
-    if allergy.kind == "substance":
-        keys = [("substance", allergy.ref_id), *(("group", g) for g in sorted(allergy.group_ids))]
+    if allergy.kind == AllergyKind.SUBSTANCE:
+        keys = [(EntryKind.SUBSTANCE, allergy.ref_id), *((EntryKind.GROUP, g) for g in sorted(allergy.group_ids))]
     else:
-        keys = [("group", allergy.ref_id), *(("substance", s) for s in sorted(allergy.member_ids))]
+        keys = [(EntryKind.GROUP, allergy.ref_id), *((EntryKind.SUBSTANCE, s) for s in sorted(allergy.member_ids))]
     reached: dict[Key, Link] = {}
     for key in keys:
         for other, link in sides.get(key, ()):
-            if other not in reached or RANK[link.strength] > RANK[reached[other].strength]:
+            if other not in reached or link.strength.rank > reached[other].strength.rank:
                 reached[other] = link
     return reached
 
 
 def _is_direct(allergy: AllergyFact, substance: SubstanceFact) -> bool:
     """Whether the allergy names the substance itself or a group it belongs to."""
-    if allergy.kind == "substance":
+    if allergy.kind == AllergyKind.SUBSTANCE:
         return allergy.ref_id == substance.id
     return allergy.ref_id in substance.group_ids
 
 
 def _strongest(reached: dict[Key, Link], substance: SubstanceFact) -> Link | None:
     """The strongest link to the substance or to one of its groups; the first found among equals."""
-    best = reached.get(("substance", substance.id))
+    best = reached.get((EntryKind.SUBSTANCE, substance.id))
     for group_id in sorted(substance.group_ids):
-        link = reached.get(("group", group_id))
-        if link is not None and (best is None or RANK[link.strength] > RANK[best.strength]):
+        link = reached.get((EntryKind.GROUP, group_id))
+        if link is not None and (best is None or link.strength.rank > best.strength.rank):
             best = link
     return best
 
@@ -161,15 +180,16 @@ def _allergy_finding(
     """The allergy or cross-reaction finding for one allergy and one substance of a component, if any."""
     if _is_direct(allergy, ingredient.substance):
         # An inactive or resolved allergy never blocks; a match is still worth a note.
-        kind, severity = "allergy", "block" if allergy.active else "info"
+        kind = FindingKind.ALLERGY
+        severity = FindingSeverity.BLOCK if allergy.active else FindingSeverity.INFO
         message, path = messages.direct(severity, allergy, ingredient, component, tolerated_on)
     else:
         link = _strongest(reached, ingredient.substance) if reached else None  # None when inactive
         if link is None:
             return None
-        kind, severity = "cross-reaction", CROSS_SEVERITY[link.strength]
-        if tolerated_on is not None and severity == "caution":
-            severity = "info"  # tolerated since the allergy was recorded: shown, no longer a caution
+        kind, severity = FindingKind.CROSS_REACTION, CROSS_SEVERITY[link.strength]
+        if tolerated_on is not None and severity == FindingSeverity.CAUTION:
+            severity = FindingSeverity.INFO  # tolerated since the allergy was recorded: shown, no longer a caution
         message, path = messages.cross(severity, allergy, link, ingredient, component, tolerated_on)
     return Finding(
         kind, severity, message, path,

@@ -5,30 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 from formulary.stock.fefo import DrawPlan
-
-ALLERGY_STATUSES = ("unknown", "none-known", "recorded")
-ALLERGY_KINDS = ("substance", "group", "text")
-CRITICALITIES = ("low", "high", "unable-to-assess")
-CLINICAL_STATUSES = ("active", "inactive", "resolved")
-ROLES = ("active", "excipient")
-SIDE_KINDS = ("substance", "group")
-STRENGTHS = ("high", "moderate", "low")
-SEVERITIES = ("block", "caution", "info")  # worst first
-FINDING_KINDS = (
-    "allergy",
-    "cross-reaction",
-    "unmatched-allergy",
-    "allergy-history-unknown",
-    "contraindication",
-    "stock",
+from formulary.vocabulary import (
+    AllergyHistory,
+    AllergyKind,
+    CheckOutcome,
+    ClinicalStatus,
+    ComponentRole,
+    ContraindicationSeverity,
+    Criticality,
+    EntryKind,
+    FindingKind,
+    FindingSeverity,
+    Strength,
 )
 
 
-def _one_of(value: str, allowed: tuple[str, ...], what: str) -> None:
+def _one_of(value: str, allowed: type[StrEnum], what: str) -> None:
     # A misspelt status must fail loudly, never let an allergy slip past the check.
-    if value not in allowed:
+    if value not in tuple(allowed):
         raise ValueError(f"Unknown {what} {value!r}: expected one of {', '.join(allowed)}")
 
 
@@ -41,29 +38,29 @@ class AllergyFact:
     """
 
     id: int
-    kind: str  # "substance" | "group" | "text"
+    kind: str  # AllergyKind
     ref_id: int | None  # the substance or group id; None for free text
     name: str  # canonical name, or the free text as typed
-    criticality: str  # "low" | "high" | "unable-to-assess"
-    status: str  # "active" | "inactive" | "resolved"
+    criticality: str  # Criticality
+    status: str  # ClinicalStatus
     recorded_on: date
     reaction: str = ""
     group_ids: frozenset[int] = frozenset()
     member_ids: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
-        _one_of(self.kind, ALLERGY_KINDS, "allergy kind")
-        _one_of(self.criticality, CRITICALITIES, "criticality")
-        _one_of(self.status, CLINICAL_STATUSES, "allergy status")
-        if self.kind == "text" and self.ref_id is not None:
+        _one_of(self.kind, AllergyKind, "allergy kind")
+        _one_of(self.criticality, Criticality, "criticality")
+        _one_of(self.status, ClinicalStatus, "allergy status")
+        if self.kind == AllergyKind.TEXT and self.ref_id is not None:
             raise ValueError(f"Allergy {self.id} is free text, so it cannot also name id {self.ref_id}")
-        if self.kind != "text" and self.ref_id is None:
+        if self.kind != AllergyKind.TEXT and self.ref_id is None:
             raise ValueError(f"Allergy {self.id} is coded to a {self.kind}, so it needs its id")
 
     @property
     def active(self) -> bool:
         """Whether the allergy is current (inactive and resolved ones never block)."""
-        return self.status == "active"
+        return self.status == ClinicalStatus.ACTIVE
 
 
 @dataclass(frozen=True)
@@ -86,13 +83,13 @@ class ToleranceFact:
 class PatientFacts:
     """What the check knows of the patient: allergy history, allergies, conditions, tolerances."""
 
-    allergy_status: str  # "unknown" | "none-known" | "recorded"
+    allergy_status: str  # AllergyHistory
     allergies: tuple[AllergyFact, ...] = ()
     conditions: tuple[ConditionFact, ...] = ()
     tolerated: tuple[ToleranceFact, ...] = ()
 
     def __post_init__(self) -> None:
-        _one_of(self.allergy_status, ALLERGY_STATUSES, "allergy history status")
+        _one_of(self.allergy_status, AllergyHistory, "allergy history status")
 
 
 @dataclass(frozen=True)
@@ -109,11 +106,11 @@ class IngredientFact:
     """One line of a product's composition: a substance, active or excipient, with its strength."""
 
     substance: SubstanceFact
-    role: str  # "active" | "excipient"
+    role: str  # ComponentRole
     strength: str = ""
 
     def __post_init__(self) -> None:
-        _one_of(self.role, ROLES, "role")
+        _one_of(self.role, ComponentRole, "role")
 
 
 @dataclass(frozen=True)
@@ -122,10 +119,10 @@ class ContraindicationFact:
 
     condition_id: int
     condition_name: str
-    severity: str  # "block" | "caution"
+    severity: str  # ContraindicationSeverity
 
     def __post_init__(self) -> None:
-        _one_of(self.severity, ("block", "caution"), "contraindication severity")
+        _one_of(self.severity, ContraindicationSeverity, "contraindication severity")
 
 
 @dataclass(frozen=True)
@@ -150,26 +147,26 @@ class ComponentFact:
 class CrossReactionFact:
     """A cross-reaction row of the reference library; it holds in both directions."""
 
-    source_kind: str  # "substance" | "group"
+    source_kind: str  # EntryKind
     source_id: int
     source_name: str
     target_kind: str
     target_id: int
     target_name: str
-    strength: str  # "high" | "moderate" | "low"
+    strength: str  # Strength
 
     def __post_init__(self) -> None:
-        _one_of(self.source_kind, SIDE_KINDS, "cross-reaction side")
-        _one_of(self.target_kind, SIDE_KINDS, "cross-reaction side")
-        _one_of(self.strength, STRENGTHS, "cross-reaction strength")
+        _one_of(self.source_kind, EntryKind, "cross-reaction side")
+        _one_of(self.target_kind, EntryKind, "cross-reaction side")
+        _one_of(self.strength, Strength, "cross-reaction strength")
 
 
 @dataclass(frozen=True)
 class Finding:
     """One thing the check found, with the path that explains it and a sentence to show."""
 
-    kind: str  # one of FINDING_KINDS
-    severity: str  # "block" | "caution" | "info"
+    kind: FindingKind
+    severity: FindingSeverity
     message: str
     path: tuple[str, ...]
     substance: str | None = None
@@ -196,7 +193,7 @@ class CheckSummary:
 class CheckResult:
     """The outcome of the check, its findings worst first, the day it was for and what it checked."""
 
-    outcome: str  # "clear" | "caution" | "blocked"
+    outcome: CheckOutcome
     findings: tuple[Finding, ...]
     checked_on: date
     summary: CheckSummary
@@ -204,4 +201,4 @@ class CheckResult:
     @property
     def blocked(self) -> bool:
         """Whether the session may go ahead only with an allowed override."""
-        return self.outcome == "blocked"
+        return self.outcome == CheckOutcome.BLOCKED

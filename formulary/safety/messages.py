@@ -12,15 +12,16 @@ from formulary.safety.facts import (
     IngredientFact,
 )
 from formulary.stock.errors import fmt_quantity
+from formulary.vocabulary import AllergyKind, ComponentRole, ContraindicationSeverity, Criticality, FindingSeverity
 
-PREFIX = {"block": "Blocked", "caution": "Caution", "info": "Note"}
-ROLE_WORDS = {"active": "an active ingredient", "excipient": "an excipient"}
+PREFIX = {FindingSeverity.BLOCK: "Blocked", FindingSeverity.CAUTION: "Caution", FindingSeverity.INFO: "Note"}
+ROLE_WORDS = {ComponentRole.ACTIVE: "an active ingredient", ComponentRole.EXCIPIENT: "an excipient"}
 
 
 def _allergen(allergy: AllergyFact, via: str | None = None) -> str:
     """'procaine (ester local anaesthetics; high criticality)': the allergy and why it matters."""
     notes = [via] if via and via != allergy.name else []
-    if allergy.criticality == "high":
+    if allergy.criticality == Criticality.HIGH:
         notes.append("high criticality")
     return f"{allergy.name} ({'; '.join(notes)})" if notes else allergy.name
 
@@ -54,7 +55,7 @@ def history_unknown() -> tuple[str, tuple[str, ...]]:
 
 def unmatched(allergy: AllergyFact) -> tuple[str, tuple[str, ...]]:
     """A free-text allergy that no substance or group matched, shown verbatim."""
-    critical = " (high criticality)" if allergy.criticality == "high" else ""
+    critical = " (high criticality)" if allergy.criticality == Criticality.HIGH else ""
     return (
         f"Caution: allergy recorded as free text, not matched to any substance: "
         f"'{allergy.name}'{critical} — ask the patient",
@@ -63,14 +64,14 @@ def unmatched(allergy: AllergyFact) -> tuple[str, tuple[str, ...]]:
 
 
 def direct(
-    severity: str,
+    severity: FindingSeverity,
     allergy: AllergyFact,
     ingredient: IngredientFact,
     component: ComponentFact,
     tolerated_on: date | None,
 ) -> tuple[str, tuple[str, ...]]:
     """An allergy to the substance itself or to a group it belongs to."""
-    same = allergy.kind == "substance"
+    same = allergy.kind == AllergyKind.SUBSTANCE
     if allergy.active:
         text = f"{PREFIX[severity]}: allergic to {_allergen(allergy)} — "
     else:
@@ -80,7 +81,7 @@ def direct(
 
 
 def cross(
-    severity: str,
+    severity: FindingSeverity,
     allergy: AllergyFact,
     link: tuple[str, str, str],  # (the side the allergy reaches, the far side, strength)
     ingredient: IngredientFact,
@@ -104,7 +105,7 @@ def cross(
 
 def contraindication(rule: ContraindicationFact, component: ComponentFact) -> tuple[str, tuple[str, ...]]:
     """A condition of the patient that the product names as a contraindication."""
-    if rule.severity == "block":
+    if rule.severity == ContraindicationSeverity.BLOCK:
         text = f"Blocked: {component.product_name} is contraindicated in {rule.condition_name}"
     else:
         text = f"Caution: {component.product_name} calls for caution in {rule.condition_name}"

@@ -7,14 +7,13 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from formulary.catalogue.models import Product
-from formulary.db import utcnow
+from formulary.db import one_of, utcnow
 from formulary.extensions import db
+from formulary.vocabulary import ImportMode, LotStatus, MovementKind
 
-LOT_STATUSES = ["available", "quarantined", "recalled"]
-# Quantity movements change on-hand; status movements record a change of status (quantity 0).
-QUANTITY_KINDS = ["receive", "administer", "waste", "adjust", "return"]
-STATUS_KINDS = ["quarantine", "release", "recall"]
-MOVEMENT_KINDS = QUANTITY_KINDS + STATUS_KINDS
+# The allowed values as tuples, for the validators that still import them from here.
+LOT_STATUSES = tuple(LotStatus)
+MOVEMENT_KINDS = tuple(MovementKind)
 
 QUANTITY = Numeric(14, 3)
 
@@ -27,7 +26,7 @@ class Lot(db.Model):
         UniqueConstraint("product_id", "lot_number"),
         # The ledger's cached sum; the database itself refuses a negative stock.
         CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
-        CheckConstraint("status IN ('available', 'quarantined', 'recalled')", name="status_known"),
+        one_of("status", LotStatus, "status_known"),
         CheckConstraint("unit_cost IS NULL OR unit_cost >= 0", name="unit_cost_not_negative"),
         Index("ix_lot_product_expiry", "product_id", "expiry"),
         Index("ix_lot_expiry", "expiry"),
@@ -47,7 +46,7 @@ class Lot(db.Model):
     received_on: Mapped[date]
     supplier: Mapped[str] = mapped_column(String(200), default="")
     unit_cost: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
-    status: Mapped[str] = mapped_column(String(12), default="available")
+    status: Mapped[str] = mapped_column(String(12), default=LotStatus.AVAILABLE)
     on_hand: Mapped[Decimal] = mapped_column(QUANTITY, default=Decimal(0))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -70,9 +69,7 @@ class StockMovement(db.Model):
 
     __tablename__ = "stock_movement"
     __table_args__ = (
-        CheckConstraint(
-            "kind IN (" + ", ".join(f"'{k}'" for k in MOVEMENT_KINDS) + ")", name="kind_known"
-        ),
+        one_of("kind", MovementKind, "kind_known"),
         CheckConstraint("on_hand_after >= 0", name="on_hand_after_not_negative"),
         Index("ix_stock_movement_lot_id", "lot_id", "id"),
         Index("ix_stock_movement_at", "at"),
@@ -101,7 +98,7 @@ class StockImport(db.Model):
 
     __tablename__ = "stock_import"
     __table_args__ = (
-        CheckConstraint("mode IN ('delivery', 'stocktake')", name="mode_known"),
+        one_of("mode", ImportMode, "mode_known"),
         Index("ix_stock_import_sha256", "sha256"),
     )
 

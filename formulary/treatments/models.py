@@ -7,13 +7,14 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from formulary.cocktails.models import CocktailVersion
-from formulary.db import utcnow
+from formulary.db import one_of, utcnow
 from formulary.extensions import db
 from formulary.patients.models import Patient
 from formulary.stock.models import QUANTITY, Lot
+from formulary.vocabulary import CheckOutcome, ReactionSeverity, SessionStatus
 
-SESSION_STATUSES = ["planned", "checked", "administered", "cancelled"]
-OUTCOMES = ["clear", "caution", "blocked"]
+# The allowed values as a tuple, for the filters that still import them from here.
+SESSION_STATUSES = tuple(SessionStatus)
 
 
 class TreatmentSession(db.Model):
@@ -21,9 +22,7 @@ class TreatmentSession(db.Model):
 
     __tablename__ = "treatment_session"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('planned', 'checked', 'administered', 'cancelled')", name="status_known"
-        ),
+        one_of("status", SessionStatus, "status_known"),
         Index("ix_treatment_session_scheduled_for", "scheduled_for"),
         Index("ix_treatment_session_patient_id", "patient_id", "scheduled_for"),
     )
@@ -33,7 +32,7 @@ class TreatmentSession(db.Model):
     cocktail_version_id: Mapped[int] = mapped_column(ForeignKey("cocktail_version.id"), index=True)
     scheduled_for: Mapped[date]
     practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
-    status: Mapped[str] = mapped_column(String(12), default="planned")
+    status: Mapped[str] = mapped_column(String(12), default=SessionStatus.PLANNED)
     areas: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -54,7 +53,7 @@ class SafetyCheck(db.Model):
 
     __tablename__ = "safety_check"
     __table_args__ = (
-        CheckConstraint("outcome IN ('clear', 'caution', 'blocked')", name="outcome_known"),
+        one_of("outcome", CheckOutcome, "outcome_known"),
         Index("ix_safety_check_patient_id", "patient_id", "run_at"),
     )
 
@@ -121,7 +120,7 @@ class Reaction(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("treatment_session.id"), index=True)
     description: Mapped[str] = mapped_column(Text)
-    severity: Mapped[str] = mapped_column(String(20), default="mild")
+    severity: Mapped[str] = mapped_column(String(20), default=ReactionSeverity.MILD)
     noted_at: Mapped[datetime] = mapped_column(default=utcnow)
     noted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     allergy_id: Mapped[int | None] = mapped_column(ForeignKey("allergy.id"))

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from formulary.safety.check import CROSS_SEVERITY, run_check
-from formulary.safety.facts import SEVERITIES
+from formulary.vocabulary import FindingSeverity
 from tests.safety.world import (
     GROUP_IDS,
     LIBRARY,
@@ -88,9 +88,10 @@ def test_nothing_to_find_is_clear(cocktail, allergens, has):
 @given(cocktails, allergies, histories)
 def test_findings_are_worst_first_and_the_outcome_is_the_worst(cocktail, recorded, history):
     result = run_check(patient(*recorded, status=history), cocktail, ROWS, on=ON)
-    ranks = [SEVERITIES.index(finding.severity) for finding in result.findings]
+    severities = list(FindingSeverity)  # worst first
+    ranks = [severities.index(finding.severity) for finding in result.findings]
     assert ranks == sorted(ranks)
-    worst = SEVERITIES[ranks[0]] if ranks else "info"
+    worst = severities[ranks[0]] if ranks else "info"
     assert result.outcome == {"block": "blocked", "caution": "caution", "info": "clear"}[worst]
     keys = [(f.allergy_id, f.substance, f.component_position) for f in result.findings if f.substance]
     assert len(keys) == len(set(keys))  # one finding per allergy, substance and component

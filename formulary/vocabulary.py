@@ -1,0 +1,211 @@
+"""The domain's closed sets of words, as stored in the database: one StrEnum for each, nothing else.
+
+The bottom layer: no Flask, no SQLAlchemy, importable by the pure core. Each value is exactly the
+string stored today; a CHECK constraint (formulary.db.one_of) and every list of allowed values are
+built from these enums, in their order.
+"""
+
+from enum import StrEnum
+
+
+class LotStatus(StrEnum):
+    """The status stored on a lot; only an available lot may be drawn from."""
+
+    AVAILABLE = "available"
+    QUARANTINED = "quarantined"
+    RECALLED = "recalled"
+
+
+class LotDisplayStatus(StrEnum):
+    """The one status a lot shows: its stored status, or expiring/expired, which follow from the date."""
+
+    AVAILABLE = "available"
+    EXPIRING = "expiring"
+    EXPIRED = "expired"
+    QUARANTINED = "quarantined"
+    RECALLED = "recalled"
+
+
+class MovementKind(StrEnum):
+    """What a line of the stock ledger records: a change of quantity, or a change of status (quantity 0)."""
+
+    RECEIVE = "receive"
+    ADMINISTER = "administer"
+    WASTE = "waste"
+    ADJUST = "adjust"
+    RETURN = "return"
+    QUARANTINE = "quarantine"
+    RELEASE = "release"
+    RECALL = "recall"
+
+    @property
+    def changes_quantity(self) -> bool:
+        """Whether the movement changes the quantity on hand (the status kinds never do)."""
+        return self in QUANTITY_KINDS
+
+
+QUANTITY_KINDS = frozenset({
+    MovementKind.RECEIVE, MovementKind.ADMINISTER, MovementKind.WASTE, MovementKind.ADJUST, MovementKind.RETURN,
+})
+STATUS_KINDS = frozenset({MovementKind.QUARANTINE, MovementKind.RELEASE, MovementKind.RECALL})
+
+
+class ImportMode(StrEnum):
+    """How a stock workbook is applied: a delivery adds lots and stock, a stocktake sets what was counted."""
+
+    DELIVERY = "delivery"
+    STOCKTAKE = "stocktake"
+
+
+class Origin(StrEnum):
+    """Where a catalogue entry comes from: the reference library, or the clinic's own."""
+
+    REFERENCE = "reference"
+    CLINIC = "clinic"
+
+
+class ProductCategory(StrEnum):
+    """What kind of product the clinic stocks."""
+
+    HYALURONIC_ACID = "hyaluronic acid"
+    VITAMIN = "vitamin"
+    ANTIOXIDANT = "antioxidant"
+    AMINO_ACID = "amino acid"
+    PEPTIDE = "peptide"
+    MINERAL = "mineral"
+    ANAESTHETIC = "anaesthetic"
+    DILUENT = "diluent"
+    OTHER = "other"
+
+
+class ComponentRole(StrEnum):
+    """The part a substance plays in a product's composition."""
+
+    ACTIVE = "active"
+    EXCIPIENT = "excipient"
+
+
+class EntryKind(StrEnum):
+    """Whether a cross-reaction side names an allergen group or a substance."""
+
+    GROUP = "group"
+    SUBSTANCE = "substance"
+
+
+class Strength(StrEnum):
+    """How strongly a cross-reaction is established.
+
+    high: expected, treat like the allergy itself; moderate: documented and clinically
+    relevant; low: possible or rarely reported, worth showing but not acting on alone.
+    """
+
+    HIGH = "high"
+    MODERATE = "moderate"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """Order strengths so that the strongest sorts last."""
+        return {"low": 1, "moderate": 2, "high": 3}[self.value]
+
+
+class ContraindicationSeverity(StrEnum):
+    """What a product's contraindication does to a check: rule the product out, or call for care."""
+
+    BLOCK = "block"
+    CAUTION = "caution"
+
+
+class AllergyHistory(StrEnum):
+    """What is known of a patient's allergies: "none-known" is a statement, "unknown" means nobody asked."""
+
+    UNKNOWN = "unknown"
+    NONE_KNOWN = "none-known"
+    RECORDED = "recorded"
+
+
+class AllergyKind(StrEnum):
+    """How an allergy is recorded: coded to a substance or an allergen group, or free text."""
+
+    SUBSTANCE = "substance"
+    GROUP = "group"
+    TEXT = "text"
+
+
+class Criticality(StrEnum):
+    """The allergy's criticality (FHIR AllergyIntolerance.criticality)."""
+
+    LOW = "low"
+    HIGH = "high"
+    UNABLE_TO_ASSESS = "unable-to-assess"
+
+
+class ClinicalStatus(StrEnum):
+    """Whether an allergy is current (FHIR clinicalStatus); only an active one blocks."""
+
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    RESOLVED = "resolved"
+
+
+class SkinType(StrEnum):
+    """The Fitzpatrick skin type."""
+
+    I = "I"  # noqa: E741 - the scale's own numeral
+    II = "II"
+    III = "III"
+    IV = "IV"
+    V = "V"
+    VI = "VI"
+
+
+class SessionStatus(StrEnum):
+    """Where a treatment session stands."""
+
+    PLANNED = "planned"
+    CHECKED = "checked"
+    ADMINISTERED = "administered"
+    CANCELLED = "cancelled"
+
+
+OPEN_SESSION_STATUSES = (SessionStatus.PLANNED, SessionStatus.CHECKED)
+
+
+class CheckOutcome(StrEnum):
+    """The outcome of a pre-session check, from its worst finding."""
+
+    CLEAR = "clear"
+    CAUTION = "caution"
+    BLOCKED = "blocked"
+
+
+class FindingSeverity(StrEnum):
+    """How much a finding weighs, worst first: block, caution, info."""
+
+    BLOCK = "block"
+    CAUTION = "caution"
+    INFO = "info"
+
+    @property
+    def outcome(self) -> CheckOutcome:
+        """The outcome of a check whose worst finding has this severity."""
+        return {"block": CheckOutcome.BLOCKED, "caution": CheckOutcome.CAUTION, "info": CheckOutcome.CLEAR}[self]
+
+
+class FindingKind(StrEnum):
+    """What a finding of the pre-session check is about."""
+
+    ALLERGY = "allergy"
+    CROSS_REACTION = "cross-reaction"
+    UNMATCHED_ALLERGY = "unmatched-allergy"
+    ALLERGY_HISTORY_UNKNOWN = "allergy-history-unknown"
+    CONTRAINDICATION = "contraindication"
+    STOCK = "stock"
+
+
+class ReactionSeverity(StrEnum):
+    """How severe a reaction noticed after a session was."""
+
+    MILD = "mild"
+    MODERATE = "moderate"
+    SEVERE = "severe"
