@@ -16,13 +16,13 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from formulary.catalogue.models import PRODUCT_CATEGORIES
 from formulary.catalogue.products import ComponentData, ProductData
-from formulary.catalogue.substances import SUBSTANCE_CATEGORIES
+from formulary.reference.library import SubstanceCategory
 from formulary.stock.errors import fmt_quantity
+from formulary.vocabulary import ComponentRole, ContraindicationSeverity, ProductCategory
 
-ROLE_CHOICES = [SelectChoice("active", "Active"), SelectChoice("excipient", "Excipient")]
-SEVERITY_CHOICES = [SelectChoice("block", "Block"), SelectChoice("caution", "Caution")]
+ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in ComponentRole]
+SEVERITY_CHOICES = [SelectChoice(severity, severity.capitalize()) for severity in ContraindicationSeverity]
 USE_CHOICES = [SelectChoice("single", "Single-use"), SelectChoice("multi", "Multi-dose")]
 # Blank rows offered to fill, and how many "Add more rows" adds.
 COMPONENT_ROWS, CONDITION_ROWS = 3, 2
@@ -56,7 +56,7 @@ class SubstanceForm(FlaskForm):
     """A clinic adds its own substance."""
 
     name = StringField("Name", description="The canonical name, e.g. “sodium ascorbyl phosphate”.")
-    category = SelectField("Category", choices=[SelectChoice(c, c.capitalize()) for c in SUBSTANCE_CATEGORIES])
+    category = SelectField("Category", choices=[SelectChoice(c, c.capitalize()) for c in SubstanceCategory])
     synonyms = TextAreaField(
         "Synonyms", description="One per line: other names, salts, esters, trade names.",
         render_kw={"rows": 4},
@@ -78,7 +78,7 @@ class ComponentForm(Form):
     """One row of the composition editor."""
 
     substance = StringField("Substance")
-    role = SelectField("Role", choices=ROLE_CHOICES, default="active")
+    role = SelectField("Role", choices=ROLE_CHOICES, default=ComponentRole.ACTIVE)
     strength = StringField("Strength", render_kw={"placeholder": "e.g. 20 mg/mL"})
 
 
@@ -86,14 +86,14 @@ class ContraindicationForm(Form):
     """One contraindicated condition with its severity."""
 
     condition = SelectField("Condition", choices=[])
-    severity = SelectField("Severity", choices=SEVERITY_CHOICES, default="block")
+    severity = SelectField("Severity", choices=SEVERITY_CHOICES, default=ContraindicationSeverity.BLOCK)
 
 
 class ProductForm(FlaskForm):
     """A product with every field of ProductData."""
 
     name = StringField("Name")
-    category = SelectField("Category", choices=[SelectChoice(c, c.capitalize()) for c in PRODUCT_CATEGORIES])
+    category = SelectField("Category", choices=[SelectChoice(c, c.capitalize()) for c in ProductCategory])
     manufacturer = StringField("Manufacturer")
     gtin = StringField("GTIN", description="8, 12, 13 or 14 digits from the barcode; checked by its check digit.",
                        render_kw={"inputmode": "numeric"})

@@ -9,14 +9,9 @@ from formulary.audit.log import record
 from formulary.catalogue.errors import CatalogueError
 from formulary.catalogue.gtin import InvalidGtin, normalize_gtin
 from formulary.catalogue.lookup import find_condition, find_substance
-from formulary.catalogue.models import (
-    COMPONENT_ROLES,
-    PRODUCT_CATEGORIES,
-    Product,
-    ProductComponent,
-    ProductContraindication,
-)
+from formulary.catalogue.models import Product, ProductComponent, ProductContraindication
 from formulary.extensions import db
+from formulary.vocabulary import ComponentRole, ContraindicationSeverity, ProductCategory
 
 
 @dataclass
@@ -24,7 +19,7 @@ class ComponentData:
     """One line of a composition as typed: a substance name or synonym, its role, strength."""
 
     substance: str
-    role: str = "active"
+    role: str = ComponentRole.ACTIVE
     strength: str = ""
 
 
@@ -89,8 +84,8 @@ def _validate(data: ProductData, product: Product | None) -> tuple[dict, list, l
         clash = db.session.scalar(select(Product).where(Product.name == name))
         if clash is not None and clash is not product:
             errors.append(("name", f"A product named {name!r} already exists."))
-    if data.category not in PRODUCT_CATEGORIES:
-        choices = ", ".join(PRODUCT_CATEGORIES)
+    if data.category not in tuple(ProductCategory):
+        choices = ", ".join(ProductCategory)
         errors.append(("category", f"Unknown category {data.category!r}: use one of {choices}."))
     gtin = None
     if data.gtin:
@@ -122,7 +117,7 @@ def _validate(data: ProductData, product: Product | None) -> tuple[dict, list, l
             message = f"Unknown substance {component.substance!r}: add it to the catalogue first."
             errors.append((f"{label}.substance", message))
             continue
-        if component.role not in COMPONENT_ROLES:
+        if component.role not in tuple(ComponentRole):
             errors.append((f"{label}.role", f"Role must be active or excipient (got {component.role!r})."))
             continue
         if substance.id in seen:
@@ -140,7 +135,7 @@ def _validate(data: ProductData, product: Product | None) -> tuple[dict, list, l
             errors.append((f"contraindications.{index}", f"{condition.name} is listed twice."))
         elif condition is None:
             errors.append((f"contraindications.{index}", f"Unknown condition {condition_name!r}."))
-        elif severity not in ("block", "caution"):
+        elif severity not in tuple(ContraindicationSeverity):
             message = f"Severity must be block or caution (got {severity!r})."
             errors.append((f"contraindications.{index}", message))
         else:

@@ -17,6 +17,7 @@ from formulary.catalogue.models import (
 from formulary.extensions import db
 from formulary.reference.names import normalize_name
 from formulary.stock.models import Lot
+from formulary.vocabulary import Strength
 
 
 def substance_query(text: str = "", category: str = "") -> Select:
@@ -64,7 +65,7 @@ def cross_reactions(substance_ids=(), group_ids=()) -> list[CrossReaction]:
     if not conditions:
         return []
     rows = db.session.scalars(query.where(or_(*conditions))).all()
-    strength_order = {"high": 0, "moderate": 1, "low": 2}
+    strength_order = {strength: rank for rank, strength in enumerate(Strength)}  # strongest first
     return sorted(rows, key=lambda r: (strength_order.get(r.strength, 3), r.source_name, r.target_name))
 
 

@@ -9,8 +9,6 @@ is skipped and reported.
 from sqlalchemy import select
 
 from formulary.catalogue.models import (
-    CLINIC,
-    REFERENCE,
     AllergenGroup,
     Condition,
     CrossReaction,
@@ -22,6 +20,7 @@ from formulary.catalogue.models import (
 from formulary.extensions import db
 from formulary.reference.library import ReferenceLibrary, shipped_library
 from formulary.reference.names import normalize_name
+from formulary.vocabulary import EntryKind, Origin
 
 
 class _Tally:
@@ -52,10 +51,10 @@ def _sync_substances(library: ReferenceLibrary, tally: _Tally) -> dict[str, Subs
             tally.skipped.append(f"substance {ref.name!r} (already a synonym of {synonyms[key].substance.name})")
             continue
         if row is None:
-            row = substances[key] = Substance(key=key, origin=REFERENCE, name=ref.name)
+            row = substances[key] = Substance(key=key, origin=Origin.REFERENCE, name=ref.name)
             db.session.add(row)
             tally.added += 1
-        elif row.origin == CLINIC:
+        elif row.origin == Origin.CLINIC:
             tally.skipped.append(f"substance {ref.name!r} (the clinic's own)")
             continue
         tally.set(row, name=ref.name, category=str(ref.category), unii=ref.unii, note=ref.note or "")
@@ -63,10 +62,10 @@ def _sync_substances(library: ReferenceLibrary, tally: _Tally) -> dict[str, Subs
             synonym_key = normalize_name(synonym)
             existing = synonyms.get(synonym_key)
             if existing is None and synonym_key not in substances:
-                synonyms[synonym_key] = SubstanceSynonym(name=synonym, key=synonym_key, origin=REFERENCE)
+                synonyms[synonym_key] = SubstanceSynonym(name=synonym, key=synonym_key, origin=Origin.REFERENCE)
                 row.synonyms.append(synonyms[synonym_key])
                 tally.added += 1
-            elif existing is not None and existing.substance is row and existing.origin == REFERENCE:
+            elif existing is not None and existing.substance is row and existing.origin == Origin.REFERENCE:
                 tally.set(existing, name=synonym)
     return substances
 
@@ -77,23 +76,23 @@ def _sync_groups(library: ReferenceLibrary, substances: dict, tally: _Tally) -> 
         key = normalize_name(ref.name)
         row = groups.get(key)
         if row is None:
-            row = groups[key] = AllergenGroup(key=key, origin=REFERENCE, name=ref.name)
+            row = groups[key] = AllergenGroup(key=key, origin=Origin.REFERENCE, name=ref.name)
             db.session.add(row)
             tally.added += 1
-        elif row.origin == CLINIC:
+        elif row.origin == Origin.CLINIC:
             tally.skipped.append(f"group {ref.name!r} (the clinic's own)")
             continue
         tally.set(row, name=ref.name, description=ref.description, note=ref.note or "")
         # The library's members, plus any substance the clinic itself put in the group.
         members = [substances[normalize_name(m)] for m in ref.members if normalize_name(m) in substances]
-        members += [m for m in row.members if m.origin == CLINIC and m not in members]
+        members += [m for m in row.members if m.origin == Origin.CLINIC and m not in members]
         if set(members) != set(row.members):
             tally.updated += row.id is not None
             row.members = members
         for synonym in ref.synonyms:
             synonym_key = normalize_name(synonym)
             if synonym_key not in synonyms and synonym_key not in groups:
-                synonyms[synonym_key] = GroupSynonym(name=synonym, key=synonym_key, origin=REFERENCE)
+                synonyms[synonym_key] = GroupSynonym(name=synonym, key=synonym_key, origin=Origin.REFERENCE)
                 row.synonyms.append(synonyms[synonym_key])
                 tally.added += 1
     return groups
@@ -101,21 +100,22 @@ def _sync_groups(library: ReferenceLibrary, substances: dict, tally: _Tally) -> 
 
 def _sync_cross_reactions(library, substances, groups, tally: _Tally) -> None:
     def side(kind, name):
-        target = (groups if str(kind) == "group" else substances).get(normalize_name(name))
-        return (str(kind), target)
+        target = (groups if kind == EntryKind.GROUP else substances).get(normalize_name(name))
+        return (EntryKind(kind), target)
 
     existing = {}
-    for row in db.session.scalars(select(CrossReaction).where(CrossReaction.origin == REFERENCE)):
-        source = ("group", row.source_group) if row.source_group else ("substance", row.source_substance)
-        target = ("group", row.target_group) if row.target_group else ("substance", row.target_substance)
+    for row in db.session.scalars(select(CrossReaction).where(CrossReaction.origin == Origin.REFERENCE)):
+        group, substance = EntryKind.GROUP, EntryKind.SUBSTANCE
+        source = (group, row.source_group) if row.source_group else (substance, row.source_substance)
+        target = (group, row.target_group) if row.target_group else (substance, row.target_substance)
         existing[(source, target)] = row
     for ref in library.cross_reactions:
         source, target = side(ref.source_kind, ref.source), side(ref.target_kind, ref.target)
-        if source[1] is None or target[1] is None or source[1].origin == CLINIC or target[1].origin == CLINIC:
+        if source[1] is None or target[1] is None or Origin.CLINIC in (source[1].origin, target[1].origin):
             continue
         row = existing.get((source, target))
         if row is None:
-            row = CrossReaction(origin=REFERENCE)
+            row = CrossReaction(origin=Origin.REFERENCE)
             setattr(row, f"source_{source[0]}", source[1])
             setattr(row, f"target_{target[0]}", target[1])
             db.session.add(row)
@@ -129,9 +129,9 @@ def _sync_named(model, refs, tally: _Tally) -> None:
         key = normalize_name(ref.name)
         row = rows.get(key)
         if row is None:
-            db.session.add(model(key=key, origin=REFERENCE, name=ref.name, description=ref.description))
+            db.session.add(model(key=key, origin=Origin.REFERENCE, name=ref.name, description=ref.description))
             tally.added += 1
-        elif row.origin == REFERENCE:
+        elif row.origin == Origin.REFERENCE:
             tally.set(row, name=ref.name, description=ref.description)
 
 

@@ -5,12 +5,11 @@ from sqlalchemy import select
 from formulary.audit.log import record
 from formulary.catalogue.errors import CatalogueError
 from formulary.catalogue.lookup import find_group
-from formulary.catalogue.models import CLINIC, AllergenGroup, Substance, SubstanceSynonym
+from formulary.catalogue.models import AllergenGroup, Substance, SubstanceSynonym
 from formulary.extensions import db
 from formulary.reference.library import SubstanceCategory
 from formulary.reference.names import display_name, normalize_name
-
-SUBSTANCE_CATEGORIES = [category.value for category in SubstanceCategory]
+from formulary.vocabulary import Origin
 
 
 def key_owner(key: str) -> str | None:
@@ -43,7 +42,7 @@ def add_substance(name: str, *, category: str, synonyms=(), groups=(), actor) ->
     name = _name(name, "name", "A substance name", errors)
     if name is not None and (owner := key_owner(normalize_name(name))):
         errors.append(("name", f"{name!r} is already {owner}."))
-    if category not in SUBSTANCE_CATEGORIES:
+    if category not in tuple(SubstanceCategory):
         errors.append(("category", f"Unknown category {category!r}."))
 
     kept, seen = [], {normalize_name(name)} if name else set()
@@ -58,12 +57,12 @@ def add_substance(name: str, *, category: str, synonyms=(), groups=(), actor) ->
         elif owner := key_owner(key):
             errors.append(("synonyms", f"The synonym {synonym!r} is already {owner}."))
         else:
-            kept.append(SubstanceSynonym(name=synonym, key=key, origin=CLINIC))
+            kept.append(SubstanceSynonym(name=synonym, key=key, origin=Origin.CLINIC))
 
     group_rows = _groups(groups, errors)
     if errors:
         raise CatalogueError(errors)
-    substance = Substance(name=name, key=normalize_name(name), category=category, origin=CLINIC)
+    substance = Substance(name=name, key=normalize_name(name), category=category, origin=Origin.CLINIC)
     substance.synonyms = kept
     substance.groups = group_rows
     db.session.add(substance)
@@ -98,7 +97,7 @@ def add_group(name: str, *, description: str = "", members=(), actor) -> Allerge
     if errors:
         raise CatalogueError(errors)
     group = AllergenGroup(
-        name=name, key=normalize_name(name), description=(description or "").strip(), origin=CLINIC
+        name=name, key=normalize_name(name), description=(description or "").strip(), origin=Origin.CLINIC
     )
     group.members = sorted(rows, key=lambda s: s.name.casefold())
     db.session.add(group)

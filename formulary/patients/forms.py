@@ -13,35 +13,35 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from formulary.patients.models import CLINICAL_STATUSES
 from formulary.patients.records import AllergyData, PatientData
+from formulary.vocabulary import AllergyHistory, ClinicalStatus, Criticality, SkinType
 
 ALLERGY_STATUS_CHOICES = [
-    SelectChoice("unknown", "Never asked"),
-    SelectChoice("none-known", "No known allergies"),
-    SelectChoice("recorded", "Allergies recorded"),
+    SelectChoice(AllergyHistory.UNKNOWN, "Never asked"),
+    SelectChoice(AllergyHistory.NONE_KNOWN, "No known allergies"),
+    SelectChoice(AllergyHistory.RECORDED, "Allergies recorded"),
 ]
 ALLERGY_STATUS_HELP = {
-    "unknown": "nobody has asked yet; every check will ask for the history first",
-    "none-known": "the patient was asked and reports none",
-    "recorded": "the allergies are listed on the patient's page",
+    AllergyHistory.UNKNOWN: "nobody has asked yet; every check will ask for the history first",
+    AllergyHistory.NONE_KNOWN: "the patient was asked and reports none",
+    AllergyHistory.RECORDED: "the allergies are listed on the patient's page",
 }
 # Fitzpatrick skin types.
 SKIN_TYPE_CHOICES = [
     SelectChoice("", "Not recorded"),
-    SelectChoice("I", "I — always burns, never tans"),
-    SelectChoice("II", "II — usually burns, tans minimally"),
-    SelectChoice("III", "III — sometimes burns, tans gradually"),
-    SelectChoice("IV", "IV — burns minimally, tans well"),
-    SelectChoice("V", "V — rarely burns, tans deeply"),
-    SelectChoice("VI", "VI — never burns"),
+    SelectChoice(SkinType.I, "I — always burns, never tans"),
+    SelectChoice(SkinType.II, "II — usually burns, tans minimally"),
+    SelectChoice(SkinType.III, "III — sometimes burns, tans gradually"),
+    SelectChoice(SkinType.IV, "IV — burns minimally, tans well"),
+    SelectChoice(SkinType.V, "V — rarely burns, tans deeply"),
+    SelectChoice(SkinType.VI, "VI — never burns"),
 ]
 CRITICALITY_CHOICES = [
-    SelectChoice("unable-to-assess", "Unable to assess"),
-    SelectChoice("low", "Low"),
-    SelectChoice("high", "High"),
+    SelectChoice(Criticality.UNABLE_TO_ASSESS, "Unable to assess"),
+    SelectChoice(Criticality.LOW, "Low"),
+    SelectChoice(Criticality.HIGH, "High"),
 ]
-CLINICAL_STATUS_CHOICES = [SelectChoice(status, status.capitalize()) for status in CLINICAL_STATUSES]
+CLINICAL_STATUS_CHOICES = [SelectChoice(status, status.capitalize()) for status in ClinicalStatus]
 
 
 class BirthDateField(DateField):
@@ -72,7 +72,7 @@ class PatientForm(FlaskForm):
     reference = StringField("Clinic reference", description="The clinic's own patient number, e.g. P-1001.",
                             render_kw={"autocomplete": "off"})
     skin_type = SelectField("Skin type (Fitzpatrick)", choices=SKIN_TYPE_CHOICES, default="")
-    allergy_status = RadioField("Allergy history", choices=ALLERGY_STATUS_CHOICES, default="unknown")
+    allergy_status = RadioField("Allergy history", choices=ALLERGY_STATUS_CHOICES, default=AllergyHistory.UNKNOWN)
     conditions = CheckboxListField("Conditions", choices=[])
     notes = TextAreaField("Notes", render_kw={"rows": 3})
     submit = SubmitField("Save patient")
@@ -86,7 +86,8 @@ class PatientForm(FlaskForm):
         return PatientData(
             name=self.name.data or "", date_of_birth=self.date_of_birth.data, reference=self.reference.data,
             skin_type=self.skin_type.data or "", notes=self.notes.data or "",
-            allergy_status=self.allergy_status.data or "unknown", conditions=list(self.conditions.data or []),
+            allergy_status=self.allergy_status.data or AllergyHistory.UNKNOWN,
+            conditions=list(self.conditions.data or []),
         )
 
 
@@ -108,9 +109,9 @@ class AllergyForm(FlaskForm):
                     "“sulphites”), or describe it in words when nothing fits.",
         render_kw={"autocomplete": "off", "placeholder": "e.g. methylparaben, parabens, egg …"},
     )
-    criticality = RadioField("Criticality", choices=CRITICALITY_CHOICES, default="unable-to-assess")
+    criticality = RadioField("Criticality", choices=CRITICALITY_CHOICES, default=Criticality.UNABLE_TO_ASSESS)
     reaction = TextAreaField("Reaction", render_kw={"rows": 2, "placeholder": "e.g. hives, facial swelling"})
-    status = SelectField("Status", choices=CLINICAL_STATUS_CHOICES, default="active")
+    status = SelectField("Status", choices=CLINICAL_STATUS_CHOICES, default=ClinicalStatus.ACTIVE)
     submit = SubmitField("Record allergy")
 
     def allergy_data(self) -> AllergyData:

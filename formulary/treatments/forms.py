@@ -2,13 +2,13 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from formulary.patients.models import CRITICALITIES
+from formulary.vocabulary import Criticality, ReactionSeverity
 
 AREAS = ["forehead", "glabella", "crow's feet", "cheeks", "nasolabial", "perioral", "jawline", "neck", "décolleté"]
-SEVERITIES = [("mild", "Mild"), ("moderate", "Moderate"), ("severe", "Severe")]
 
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns: PostgreSQL refuses a bigger number rather than finding nothing
@@ -71,7 +71,8 @@ class OverrideForm(FlaskForm):
 class AdministerForm(FlaskForm):
     """Administer: re-run the check, draw by FEFO or from the lots scanned or picked, record the areas."""
 
-    areas = CheckboxesField("Areas treated", choices=[(area, area) for area in AREAS], validate_choice=True)
+    areas = CheckboxesField("Areas treated", choices=[SelectChoice(area, area) for area in AREAS],
+                           validate_choice=True)
     other_areas = StringField("Other areas", validators=[Length(max=300)],
                               description="Anything not in the list, separated by commas.")
     scans = TextAreaField(
@@ -99,15 +100,18 @@ class ReactionForm(FlaskForm):
 
     description = TextAreaField("What happened", validators=[DataRequired("Describe the reaction."),
                                                              Length(max=2000)], render_kw={"rows": 2})
-    severity = SelectField("Severity", choices=SEVERITIES, default="mild")
+    severity = SelectField("Severity", choices=[SelectChoice(s, s.capitalize()) for s in ReactionSeverity],
+                           default=ReactionSeverity.MILD)
     allergen = StringField(
         "Record as an allergy to", validators=[Optional(), Length(max=300)],
         description="A substance or allergen group (any name or synonym), or free text; "
                     "leave empty to record the reaction only.",
         render_kw={"autocomplete": "off"},
     )
-    criticality = SelectField("Criticality", choices=[(c, c.replace("-", " ").capitalize()) for c in CRITICALITIES],
-                              default="high")
+    criticality = SelectField(
+        "Criticality", choices=[SelectChoice(c, c.replace("-", " ").capitalize()) for c in Criticality],
+        default=Criticality.HIGH,
+    )
     submit = SubmitField("Record the reaction")
 
 
