@@ -120,7 +120,7 @@ def _writes_expected() -> bool:
     # API reads may stamp their token or audit an allergy view.
     if request.path.startswith("/api/"):
         return True
-    return getattr(current_app.view_functions.get(request.endpoint), "writes_on_get", False)
+    return bool(getattr(current_app.view_functions.get(request.endpoint or ""), "writes_on_get", False))
 
 
 @event.listens_for(Engine, "begin")

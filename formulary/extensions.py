@@ -1,5 +1,7 @@
 """Bare extension objects, bound to the app in create_app so nothing imports in a circle."""
 
+from typing import TYPE_CHECKING
+
 import marshmallow as ma
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager
@@ -34,6 +36,12 @@ class FormularyApi(Api):
 
 
 db = SQLAlchemy(model_class=Base)
+# The base of every model. A type checker cannot take an object's attribute (db.Model) as a base
+# class, so to it the models derive from the declarative Base that db.Model is built from.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

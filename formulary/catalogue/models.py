@@ -16,7 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from formulary.db import one_of, utcnow
-from formulary.extensions import db
+from formulary.extensions import Model, db
 from formulary.reference.library import SubstanceCategory
 from formulary.vocabulary import ComponentRole, ContraindicationSeverity, Origin, ProductCategory, Strength
 
@@ -36,7 +36,7 @@ group_member = Table(
 )
 
 
-class Substance(db.Model):
+class Substance(Model):
     """Something a patient can react to: an active ingredient or an excipient."""
 
     __tablename__ = "substance"
@@ -62,7 +62,7 @@ class Substance(db.Model):
         return f"<Substance {self.name}>"
 
 
-class SubstanceSynonym(db.Model):
+class SubstanceSynonym(Model):
     """Another name for a substance: a salt, ester, trade name or common name."""
 
     __tablename__ = "substance_synonym"
@@ -76,7 +76,7 @@ class SubstanceSynonym(db.Model):
     substance: Mapped[Substance] = relationship(back_populates="synonyms")
 
 
-class AllergenGroup(db.Model):
+class AllergenGroup(Model):
     """A class of substances that matter together for allergy (e.g. parabens)."""
 
     __tablename__ = "allergen_group"
@@ -97,7 +97,7 @@ class AllergenGroup(db.Model):
     )
 
 
-class GroupSynonym(db.Model):
+class GroupSynonym(Model):
     """Another name for an allergen group ("sulphites", "PABA esters")."""
 
     __tablename__ = "group_synonym"
@@ -111,7 +111,7 @@ class GroupSynonym(db.Model):
     group: Mapped[AllergenGroup] = relationship(back_populates="synonyms")
 
 
-class CrossReaction(db.Model):
+class CrossReaction(Model):
     """A group or substance that cross-reacts with another, with a stated strength."""
 
     __tablename__ = "cross_reaction"
@@ -142,14 +142,20 @@ class CrossReaction(db.Model):
 
     @property
     def source_name(self) -> str:
-        return (self.source_group or self.source_substance).name
+        """The name of the group or substance the cross-reaction starts from."""
+        source = self.source_group or self.source_substance
+        assert source is not None  # the one_source CHECK: exactly one of them is set
+        return source.name
 
     @property
     def target_name(self) -> str:
-        return (self.target_group or self.target_substance).name
+        """The name of the group or substance it reaches."""
+        target = self.target_group or self.target_substance
+        assert target is not None  # the one_target CHECK
+        return target.name
 
 
-class Condition(db.Model):
+class Condition(Model):
     """A patient condition that products can name as a contraindication."""
 
     __tablename__ = "condition"
@@ -162,7 +168,7 @@ class Condition(db.Model):
     origin: Mapped[str] = mapped_column(String(10), default=Origin.CLINIC)
 
 
-class TreatmentGoal(db.Model):
+class TreatmentGoal(Model):
     """What a cocktail aims at: hydration, brightening, …"""
 
     __tablename__ = "treatment_goal"
@@ -175,7 +181,7 @@ class TreatmentGoal(db.Model):
     origin: Mapped[str] = mapped_column(String(10), default=Origin.CLINIC)
 
 
-class Product(db.Model):
+class Product(Model):
     """What the clinic buys and stocks: a vial, ampoule or syringe SKU."""
 
     __tablename__ = "product"
@@ -216,7 +222,7 @@ class Product(db.Model):
         return f"<Product {self.name}>"
 
 
-class ProductComponent(db.Model):
+class ProductComponent(Model):
     """One substance of a product's composition, active or excipient, with its strength."""
 
     __tablename__ = "product_component"
@@ -236,7 +242,7 @@ class ProductComponent(db.Model):
     substance: Mapped[Substance] = relationship()
 
 
-class ProductContraindication(db.Model):
+class ProductContraindication(Model):
     """A condition that rules a product out (block) or calls for care (caution)."""
 
     __tablename__ = "product_contraindication"

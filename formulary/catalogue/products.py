@@ -9,7 +9,7 @@ from formulary.audit.log import record
 from formulary.catalogue.errors import CatalogueError
 from formulary.catalogue.gtin import InvalidGtin, normalize_gtin
 from formulary.catalogue.lookup import find_condition, find_substance
-from formulary.catalogue.models import Product, ProductComponent, ProductContraindication
+from formulary.catalogue.models import Condition, Product, ProductComponent, ProductContraindication
 from formulary.extensions import db
 from formulary.vocabulary import ComponentRole, ContraindicationSeverity, ProductCategory
 
@@ -128,7 +128,7 @@ def _validate(data: ProductData, product: Product | None) -> tuple[dict, list, l
     if not components and not any(f.startswith("composition") for f, _ in errors):
         errors.append(("composition", "List at least one substance the product contains."))
 
-    contraindications = []
+    contraindications: list[tuple[Condition, str]] = []
     for index, (condition_name, severity) in enumerate(data.contraindications):
         condition = find_condition(condition_name)
         if condition is not None and condition in [c for c, _s in contraindications]:

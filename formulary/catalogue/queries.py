@@ -65,7 +65,7 @@ def cross_reactions(substance_ids=(), group_ids=()) -> list[CrossReaction]:
     if not conditions:
         return []
     rows = db.session.scalars(query.where(or_(*conditions))).all()
-    strength_order = {strength: rank for rank, strength in enumerate(Strength)}  # strongest first
+    strength_order: dict[str, int] = {strength: rank for rank, strength in enumerate(Strength)}  # strongest first
     return sorted(rows, key=lambda r: (strength_order.get(r.strength, 3), r.source_name, r.target_name))
 
 

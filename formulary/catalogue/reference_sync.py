@@ -113,14 +113,14 @@ def _sync_cross_reactions(library, substances, groups, tally: _Tally) -> None:
         source, target = side(ref.source_kind, ref.source), side(ref.target_kind, ref.target)
         if source[1] is None or target[1] is None or Origin.CLINIC in (source[1].origin, target[1].origin):
             continue
-        row = existing.get((source, target))
-        if row is None:
-            row = CrossReaction(origin=Origin.REFERENCE)
-            setattr(row, f"source_{source[0]}", source[1])
-            setattr(row, f"target_{target[0]}", target[1])
-            db.session.add(row)
+        cross = existing.get((source, target))
+        if cross is None:
+            cross = CrossReaction(origin=Origin.REFERENCE)
+            setattr(cross, f"source_{source[0]}", source[1])
+            setattr(cross, f"target_{target[0]}", target[1])
+            db.session.add(cross)
             tally.added += 1
-        tally.set(row, strength=str(ref.strength), note=ref.note or "")
+        tally.set(cross, strength=str(ref.strength), note=ref.note or "")
 
 
 def _sync_named(model, refs, tally: _Tally) -> None:

@@ -39,8 +39,8 @@ def _name(text: str, field: str, label: str, errors: list) -> str | None:
 def add_substance(name: str, *, category: str, synonyms=(), groups=(), actor) -> Substance:
     """Add a clinic's own substance with its synonyms and groups; refuse any name already in use."""
     errors: list[tuple[str, str]] = []
-    name = _name(name, "name", "A substance name", errors)
-    if name is not None and (owner := key_owner(normalize_name(name))):
+    name = _name(name, "name", "A substance name", errors) or ""  # "" only with an error, so never saved
+    if name and (owner := key_owner(normalize_name(name))):
         errors.append(("name", f"{name!r} is already {owner}."))
     if category not in tuple(SubstanceCategory):
         errors.append(("category", f"Unknown category {category!r}."))
@@ -83,8 +83,8 @@ def _groups(ids, errors: list) -> list[AllergenGroup]:
 def add_group(name: str, *, description: str = "", members=(), actor) -> AllergenGroup:
     """Add a clinic's own allergen group with the substances it contains."""
     errors: list[tuple[str, str]] = []
-    name = _name(name, "name", "A group name", errors)
-    if name is not None and (clash := find_group(name)) is not None:
+    name = _name(name, "name", "A group name", errors) or ""  # "" only with an error, so never saved
+    if name and (clash := find_group(name)) is not None:
         if clash.key == normalize_name(name):
             errors.append(("name", f"{name!r} is already the allergen group {clash.name}."))
         else:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from formulary.catalogue.models import Product, TreatmentGoal
 from formulary.db import utcnow
-from formulary.extensions import db
+from formulary.extensions import Model, db
 
 version_goal = Table(
     "cocktail_version_goal",
@@ -18,7 +18,7 @@ version_goal = Table(
 )
 
 
-class Cocktail(db.Model):
+class Cocktail(Model):
     """A named recipe; what it contains lives in its versions."""
 
     __tablename__ = "cocktail"
@@ -41,7 +41,7 @@ class Cocktail(db.Model):
         return f"<Cocktail {self.name}>"
 
 
-class CocktailVersion(db.Model):
+class CocktailVersion(Model):
     """One version of a recipe, never changed once saved: past sessions point to it."""
 
     __tablename__ = "cocktail_version"
@@ -75,7 +75,7 @@ class CocktailVersion(db.Model):
         return sum((c.amount for c in self.components if c.product.unit == "mL"), Decimal(0))
 
 
-class CocktailComponent(db.Model):
+class CocktailComponent(Model):
     """A product and the amount drawn up per session, in the product's stock unit."""
 
     __tablename__ = "cocktail_component"

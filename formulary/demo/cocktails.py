@@ -30,7 +30,9 @@ NIACINAMIDE, ZINC = "Niacinamide 10% 5 mL", "Zinc + Copper Trace 2 mL"
 
 # (name, goals, notes, series (sessions, days between), versions: each the components in draw-up
 #  order as (product, mL per session), optionally with a changed series; retired)
-COCKTAILS = [
+# A version is a list of components, or (components, its own series).
+Version = list[tuple[str, str]] | tuple[list[tuple[str, str]], tuple[int, int]]
+COCKTAILS: list[tuple[str, list[str], str, tuple[int, int], list[Version], bool]] = [
     ("Hydra Glow", ["hydration", "radiance"],
      "Nappage over the full face and neck, 32G 4 mm needle at 1–2 mm; small papules along the dehydration "
      "lines of the cheeks. Gentle massage afterwards.",
@@ -119,7 +121,7 @@ def load(today) -> list[str]:
         _backdate(cocktail, today)
         created += 1
     db.session.flush()
-    lines = [f"Demo cocktails: {created} composed."]
+    report = [f"Demo cocktails: {created} composed."]
     if skipped:
-        lines.append(f"  (skipped for want of their products: {', '.join(skipped)})")
-    return lines
+        report.append(f"  (skipped for want of their products: {', '.join(skipped)})")
+    return report

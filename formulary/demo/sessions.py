@@ -134,7 +134,7 @@ def load(today: date) -> list[str]:
         return ["Demo sessions already there."]
     practitioner, manager = find_user("practitioner"), find_user("manager")
     patients = db.session.scalars(select(Patient).order_by(Patient.reference, Patient.id)).all()
-    cocktails = db.session.scalars(select(Cocktail).where(Cocktail.retired.is_(False)).order_by(Cocktail.id)).all()
+    cocktails = list(db.session.scalars(select(Cocktail).where(Cocktail.retired.is_(False)).order_by(Cocktail.id)))
     if practitioner is None or not patients or not cocktails:
         missing = [what for what, there in (("the demo practitioner", practitioner), ("patients", patients),
                                             ("cocktails", cocktails)) if not there]

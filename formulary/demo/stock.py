@@ -65,7 +65,7 @@ def load(today: date) -> list[str]:
                 unit_cost=cost_per_ml.quantize(Decimal("0.0001")), reason="demo delivery",
             )
             lots.append(lot)
-    by_product = {}
+    by_product: dict[str, list[Lot]] = {}
     for lot in lots:
         by_product.setdefault(lot.product.name, []).append(lot)
     name, reason = QUARANTINED

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from formulary.catalogue.models import AllergenGroup, Condition, Substance
 from formulary.db import one_of, utcnow
-from formulary.extensions import db
+from formulary.extensions import Model
 from formulary.vocabulary import AllergyHistory, ClinicalStatus, Criticality, SkinType
 
 # The allowed values as tuples, for the validators that still import them from here.
@@ -17,7 +17,7 @@ CLINICAL_STATUSES = tuple(ClinicalStatus)
 SKIN_TYPES = tuple(SkinType)
 
 
-class Patient(db.Model):
+class Patient(Model):
     """A patient of the clinic."""
 
     __tablename__ = "patient"
@@ -53,7 +53,7 @@ for _column in (Patient.name, Patient.reference):
           postgresql_ops={_column.key: "gin_trgm_ops"}).ddl_if(dialect="postgresql")
 
 
-class Allergy(db.Model):
+class Allergy(Model):
     """An allergy or intolerance: coded as a substance or group, or free text when nothing fits."""
 
     __tablename__ = "allergy"
@@ -93,7 +93,7 @@ class Allergy(db.Model):
         return self.text or ""
 
 
-class PatientCondition(db.Model):
+class PatientCondition(Model):
     """A condition the patient has (pregnancy, anticoagulant therapy …)."""
 
     __tablename__ = "patient_condition"

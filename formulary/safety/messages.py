@@ -14,8 +14,10 @@ from formulary.safety.facts import (
 from formulary.stock.errors import fmt_quantity
 from formulary.vocabulary import AllergyKind, ComponentRole, ContraindicationSeverity, Criticality, FindingSeverity
 
-PREFIX = {FindingSeverity.BLOCK: "Blocked", FindingSeverity.CAUTION: "Caution", FindingSeverity.INFO: "Note"}
-ROLE_WORDS = {ComponentRole.ACTIVE: "an active ingredient", ComponentRole.EXCIPIENT: "an excipient"}
+PREFIX: dict[str, str] = {
+    FindingSeverity.BLOCK: "Blocked", FindingSeverity.CAUTION: "Caution", FindingSeverity.INFO: "Note",
+}
+ROLE_WORDS: dict[str, str] = {ComponentRole.ACTIVE: "an active ingredient", ComponentRole.EXCIPIENT: "an excipient"}
 
 
 def _allergen(allergy: AllergyFact, via: str | None = None) -> str:

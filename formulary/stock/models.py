@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from formulary.catalogue.models import Product
 from formulary.db import one_of, utcnow
-from formulary.extensions import db
+from formulary.extensions import Model
 from formulary.vocabulary import ImportMode, LotStatus, MovementKind
 
 # The allowed values as tuples, for the validators that still import them from here.
@@ -18,7 +18,7 @@ MOVEMENT_KINDS = tuple(MovementKind)
 QUANTITY = Numeric(14, 3)
 
 
-class Lot(db.Model):
+class Lot(Model):
     """One batch of a product: lot number, expiry, status and the quantity on hand."""
 
     __tablename__ = "lot"
@@ -64,7 +64,7 @@ class Lot(db.Model):
         return f"<Lot {self.lot_number} of product {self.product_id}>"
 
 
-class StockMovement(db.Model):
+class StockMovement(Model):
     """One line of the ledger: never edited, never deleted; a correction is a new line."""
 
     __tablename__ = "stock_movement"
@@ -93,7 +93,7 @@ class StockMovement(db.Model):
     user = relationship("User")
 
 
-class StockImport(db.Model):
+class StockImport(Model):
     """One applied workbook import: who, when, which file (name and content hash), what it did."""
 
     __tablename__ = "stock_import"

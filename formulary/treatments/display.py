@@ -1,5 +1,6 @@
 """How a check is shown: the status badge of a session's latest check, and the session page's check panel."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -13,9 +14,14 @@ from formulary.safety.loader import check_patient
 from formulary.safety.messages import describe
 from formulary.treatments.checks import covered_by_earlier, stored_findings
 from formulary.treatments.models import Override, SafetyCheck, TreatmentSession
+from formulary.vocabulary import CheckOutcome, ClinicalStatus, FindingKind, FindingSeverity, SessionStatus
 
-SEVERITY_BADGES = {"block": ("Blocked", "danger"), "caution": ("Caution", "warning"), "info": ("Note", "info")}
-OUTCOME_TONES = {"blocked": "danger", "caution": "warning", "clear": "success"}
+SEVERITY_BADGES = {
+    FindingSeverity.BLOCK: ("Blocked", "danger"),
+    FindingSeverity.CAUTION: ("Caution", "warning"),
+    FindingSeverity.INFO: ("Note", "info"),
+}
+OUTCOME_TONES = {CheckOutcome.BLOCKED: "danger", CheckOutcome.CAUTION: "warning", CheckOutcome.CLEAR: "success"}
 
 
 @dataclass(frozen=True)
@@ -27,7 +33,7 @@ class CheckState:
     tone: str
 
 
-def check_state(check: SafetyCheck | None, earlier: list[SafetyCheck] = ()) -> CheckState:
+def check_state(check: SafetyCheck | None, earlier: Sequence[SafetyCheck] = ()) -> CheckState:
     """Not checked / clear / caution (acknowledged) / blocked (overridden), as a badge.
 
     An override or acknowledgement of an earlier check counts when it still covers this one.
@@ -35,15 +41,15 @@ def check_state(check: SafetyCheck | None, earlier: list[SafetyCheck] = ()) -> C
     if check is None:
         return CheckState("not-checked", "Not checked", "secondary")
     override_holds, caution_holds = covered_by_earlier(check, list(earlier)) if earlier else (False, False)
-    if check.outcome == "blocked":
+    if check.outcome == CheckOutcome.BLOCKED:
         if check.override is not None or override_holds:
-            return CheckState("blocked", "Blocked · overridden", "danger")
-        return CheckState("blocked", "Blocked", "danger")
-    if check.outcome == "caution":
+            return CheckState(CheckOutcome.BLOCKED, "Blocked · overridden", "danger")
+        return CheckState(CheckOutcome.BLOCKED, "Blocked", "danger")
+    if check.outcome == CheckOutcome.CAUTION:
         if check.acknowledged_at is not None or caution_holds:
-            return CheckState("caution", "Caution · acknowledged", "warning")
-        return CheckState("caution", "Caution", "warning")
-    return CheckState("clear", "Clear", "success")
+            return CheckState(CheckOutcome.CAUTION, "Caution · acknowledged", "warning")
+        return CheckState(CheckOutcome.CAUTION, "Caution", "warning")
+    return CheckState(CheckOutcome.CLEAR, "Clear", "success")
 
 
 def session_states(session_ids) -> dict[int, CheckState]:
@@ -57,7 +63,8 @@ def session_states(session_ids) -> dict[int, CheckState]:
         .options(selectinload(SafetyCheck.override))
     )
     for check in rows:
-        checks.setdefault(check.session_id, []).append(check)
+        if check.session_id is not None:  # always, by the query: it tells the type checker
+            checks.setdefault(check.session_id, []).append(check)
     return {session_id: check_state(history[-1], history[:-1]) for session_id, history in checks.items()}
 
 
@@ -65,20 +72,21 @@ def _as_of_summary(session: TreatmentSession, check: SafetyCheck) -> CheckSummar
     """What the check at administration looked at: the patient's record then, the recipe, the lots drawn."""
     allergies = db.session.scalar(
         select(func.count(Allergy.id)).where(
-            Allergy.patient_id == session.patient_id, Allergy.status == "active", Allergy.recorded_at <= check.run_at
+            Allergy.patient_id == session.patient_id, Allergy.status == ClinicalStatus.ACTIVE,
+            Allergy.recorded_at <= check.run_at,
         )
-    )
+    ) or 0
     conditions = db.session.scalar(
         select(func.count()).select_from(PatientCondition).where(
             PatientCondition.patient_id == session.patient_id, PatientCondition.noted_at <= check.run_at
         )
-    )
+    ) or 0
     product_ids = [c.product_id for c in session.cocktail_version.components]
     substances = db.session.scalar(
         select(func.count(func.distinct(ProductComponent.substance_id))).where(
             ProductComponent.product_id.in_(product_ids)
         )
-    ) if product_ids else 0
+    ) or 0 if product_ids else 0
     return CheckSummary(allergies, conditions, len(product_ids), substances, len({d.lot_id for d in session.draws}))
 
 
@@ -101,7 +109,7 @@ class CheckPanel:
     @property
     def stock_blocked(self) -> bool:
         """Whether stock blocks it: no override can help, only stock received or released."""
-        return any(f["kind"] == "stock" and f["severity"] == "block" for f in self.findings)
+        return any(f["kind"] == FindingKind.STOCK and f["severity"] == FindingSeverity.BLOCK for f in self.findings)
 
     @property
     def acknowledged(self) -> bool:
@@ -119,14 +127,15 @@ def check_panel(session: TreatmentSession) -> CheckPanel | None:
         return None
     check = session.checks[-1]
     findings = stored_findings(check)
-    if session.status == "administered":
+    if session.status == SessionStatus.ADMINISTERED:
         summary, stale = _as_of_summary(session, check), False
     else:
         fresh = check_patient(session.patient_id, check.cocktail_version_id, check.checked_for)
         summary = fresh.summary
         now = [(f.kind, f.severity, f.message) for f in fresh.findings]
-        stale = session.status != "cancelled" and now != [(f["kind"], f["severity"], f["message"]) for f in findings]
-    checked = describe(CheckResult(check.outcome, (), check.checked_for, summary))
+        shown = [(f["kind"], f["severity"], f["message"]) for f in findings]
+        stale = session.status != SessionStatus.CANCELLED and now != shown
+    checked = describe(CheckResult(CheckOutcome(check.outcome), (), check.checked_for, summary))
     earlier = list(session.checks[:-1])
     override_holds, caution_holds = covered_by_earlier(check, earlier) if earlier else (False, False)
     carried = next((c.override for c in reversed(earlier) if c.override is not None), None)
@@ -141,8 +150,8 @@ def check_panel(session: TreatmentSession) -> CheckPanel | None:
 def blocked_message(session: TreatmentSession, refusal: str) -> str:
     """Why administering was refused, naming what blocks (read before the rollback drops the fresh check)."""
     findings = stored_findings(session.checks[-1]) if session.checks else []
-    blocks = [f["message"] for f in findings if f["severity"] == "block"]
-    if blocks and all(f["kind"] == "stock" for f in findings if f["severity"] == "block"):
+    blocks = [f["message"] for f in findings if f["severity"] == FindingSeverity.BLOCK]
+    if blocks and all(f["kind"] == FindingKind.STOCK for f in findings if f["severity"] == FindingSeverity.BLOCK):
         return "Not administered: " + " ".join(blocks) + ". Nothing was drawn."
     found = (" The check found: " + "; ".join(blocks) + ".") if blocks else ""
     return f"Not administered: {refusal}{found} Nothing was drawn."

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from formulary.cocktails.models import CocktailVersion
 from formulary.db import one_of, utcnow
-from formulary.extensions import db
+from formulary.extensions import Model
 from formulary.patients.models import Patient
 from formulary.stock.models import QUANTITY, Lot
 from formulary.vocabulary import CheckOutcome, ReactionSeverity, SessionStatus
@@ -17,7 +17,7 @@ from formulary.vocabulary import CheckOutcome, ReactionSeverity, SessionStatus
 SESSION_STATUSES = tuple(SessionStatus)
 
 
-class TreatmentSession(db.Model):
+class TreatmentSession(Model):
     """One treatment of one patient with one cocktail version on a date, by a practitioner."""
 
     __tablename__ = "treatment_session"
@@ -48,7 +48,7 @@ class TreatmentSession(db.Model):
     reactions: Mapped[list["Reaction"]] = relationship(back_populates="session", order_by="Reaction.id")
 
 
-class SafetyCheck(db.Model):
+class SafetyCheck(Model):
     """One run of the pre-session check, with its outcome and findings as they were then."""
 
     __tablename__ = "safety_check"
@@ -76,7 +76,7 @@ class SafetyCheck(db.Model):
     override: Mapped["Override | None"] = relationship(back_populates="check")
 
 
-class Override(db.Model):
+class Override(Model):
     """A blocked check overridden by a role allowed to, with a written reason."""
 
     __tablename__ = "override"
@@ -91,7 +91,7 @@ class Override(db.Model):
     by = relationship("User")
 
 
-class SessionDraw(db.Model):
+class SessionDraw(Model):
     """What a session took from one lot: administered into the patient and wasted."""
 
     __tablename__ = "session_draw"
@@ -112,7 +112,7 @@ class SessionDraw(db.Model):
     product = relationship("Product")
 
 
-class Reaction(db.Model):
+class Reaction(Model):
     """A reaction noticed after a session; it can become a recorded allergy in one step."""
 
     __tablename__ = "reaction"
@@ -130,7 +130,7 @@ class Reaction(db.Model):
     allergy = relationship("Allergy")
 
 
-class ClinicText(db.Model):
+class ClinicText(Model):
     """Wording the clinic edits itself, such as the aftercare advice."""
 
     __tablename__ = "clinic_text"

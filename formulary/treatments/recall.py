@@ -8,6 +8,7 @@ from sqlalchemy import select
 from formulary.extensions import db
 from formulary.patients.models import Patient
 from formulary.treatments.models import SessionDraw, TreatmentSession
+from formulary.vocabulary import SessionStatus
 
 
 @dataclass(frozen=True)
@@ -35,12 +36,12 @@ def recipients(lot_id: int) -> Recipients:
         select(TreatmentSession.id, Patient.id, Patient.name, Patient.reference, TreatmentSession.scheduled_for)
         .join(SessionDraw, SessionDraw.session_id == TreatmentSession.id)
         .join(Patient, Patient.id == TreatmentSession.patient_id)
-        .where(SessionDraw.lot_id == lot_id, TreatmentSession.status == "administered")
+        .where(SessionDraw.lot_id == lot_id, TreatmentSession.status == SessionStatus.ADMINISTERED)
         .distinct()
         .order_by(TreatmentSession.scheduled_for, TreatmentSession.id)
     ).all()
     sessions = tuple(RecipientSession(*row) for row in rows)
-    patients = {}
+    patients: dict[int, tuple[int, str, str | None]] = {}
     for s in sessions:
         patients.setdefault(s.patient_id, (s.patient_id, s.patient_name, s.patient_reference))
     return Recipients(sessions, tuple(sorted(patients.values(), key=lambda p: p[1])))
