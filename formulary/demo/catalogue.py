@@ -10,13 +10,15 @@ from formulary.catalogue.gtin import gtin_check_digit
 from formulary.catalogue.models import Product
 from formulary.catalogue.products import ComponentData, ProductData, create_product
 from formulary.extensions import db
+from formulary.vocabulary import ComponentRole, ContraindicationSeverity
 
-A, E = "active", "excipient"
+A, E = ComponentRole.ACTIVE, ComponentRole.EXCIPIENT
+BLOCK, CAUTION = ContraindicationSeverity.BLOCK, ContraindicationSeverity.CAUTION
 WATER = ("water for injection", E, "")
 SALINE = ("sodium chloride", E, "9 mg/mL")
 PHOSPHATE = [("disodium hydrogen phosphate", E, ""), ("sodium dihydrogen phosphate", E, "")]
-NO_INFECTION = [("active skin infection", "block"), ("herpes simplex outbreak", "block")]
-HA_CONDITIONS = NO_INFECTION + [("pregnancy", "caution"), ("autoimmune disease", "caution")]
+NO_INFECTION = [("active skin infection", BLOCK), ("herpes simplex outbreak", BLOCK)]
+HA_CONDITIONS = NO_INFECTION + [("pregnancy", CAUTION), ("autoimmune disease", CAUTION)]
 
 # (name, category, manufacturer, unit size in mL, single use, reorder level in mL, margin days,
 #  composition, contraindications)
@@ -36,7 +38,7 @@ PRODUCTS = [
       ("riboflavin", A, ""), ("niacinamide", A, ""), ("pyridoxine", A, ""), ("cyanocobalamin", A, ""),
       ("glycine", A, ""), ("proline", A, ""), ("lysine", A, ""), ("arginine", A, ""), ("glutathione", A, ""),
       ("zinc", A, ""), ("copper", A, ""), ("magnesium", A, ""), ("cocarboxylase", A, ""), SALINE, WATER],
-     HA_CONDITIONS + [("breastfeeding", "caution")]),
+     HA_CONDITIONS + [("breastfeeding", CAUTION)]),
     ("Vitamin C 20% 5 mL", "vitamin", "Nutriderm", 5, True, 25, 30,
      [("ascorbic acid", A, "200 mg/mL"), ("sodium hydroxide", E, ""), ("disodium edetate", E, ""),
       ("sodium metabisulfite", E, "1 mg/mL"), WATER], NO_INFECTION),
@@ -56,15 +58,15 @@ PRODUCTS = [
      [("dexpanthenol", A, "125 mg/mL"), WATER], NO_INFECTION),
     ("Vitamin A + E 2 mL", "vitamin", "Lumière Derm", 2, True, 6, 0,
      [("retinyl palmitate", A, ""), ("tocopheryl acetate", A, ""), ("polysorbate 80", E, ""), WATER],
-     NO_INFECTION + [("pregnancy", "block"), ("breastfeeding", "block"), ("recent isotretinoin", "block")]),
+     NO_INFECTION + [("pregnancy", BLOCK), ("breastfeeding", BLOCK), ("recent isotretinoin", BLOCK)]),
     ("Vitamin K1 10 mg/mL 1 mL", "vitamin", "Cobalis", 1, True, 20, 0,
      [("phytonadione", A, "10 mg/mL"), ("polyoxyl 35 castor oil", E, ""), WATER],
-     NO_INFECTION + [("anticoagulant therapy", "block")]),
+     NO_INFECTION + [("anticoagulant therapy", BLOCK)]),
     ("Niacinamide 10% 5 mL", "vitamin", "Aqualis Labs", 5, True, 10, 0,
      [("niacinamide", A, "100 mg/mL"), ("phenoxyethanol", E, ""), WATER], NO_INFECTION),
     ("Glutathione 600 mg 5 mL", "antioxidant", "Clarté Pharma", 5, True, 25, 0,
      [("glutathione", A, "120 mg/mL"), ("sodium bicarbonate", E, ""), WATER],
-     NO_INFECTION + [("pregnancy", "caution")]),
+     NO_INFECTION + [("pregnancy", CAUTION)]),
     ("Alpha-Lipoic Acid 3% 5 mL", "antioxidant", "Clarté Pharma", 5, True, 10, 0,
      [("alpha-lipoic acid", A, "30 mg/mL"), ("trometamol", E, ""), WATER], NO_INFECTION),
     ("Coenzyme Q10 Liposomal 2 mL", "antioxidant", "Revitalis", 2, True, 6, 0,
@@ -79,7 +81,7 @@ PRODUCTS = [
      [("glycine", A, ""), ("proline", A, ""), ("lysine", A, ""), ("arginine", A, ""), ("leucine", A, ""),
       ("valine", A, ""), ("isoleucine", A, ""), WATER], NO_INFECTION),
     ("Copper Peptide GHK-Cu 2 mL", "peptide", "Peptiva", 2, True, 6, 0,
-     [("copper tripeptide-1", A, "1 mg/mL"), SALINE, WATER], NO_INFECTION + [("pregnancy", "caution")]),
+     [("copper tripeptide-1", A, "1 mg/mL"), SALINE, WATER], NO_INFECTION + [("pregnancy", CAUTION)]),
     ("Argireline Peptide 5% 2 mL", "peptide", "Peptiva", 2, True, 4, 0,
      [("acetyl hexapeptide-8", A, "50 mg/mL"), WATER], NO_INFECTION),
     ("Matrix Peptide 3 mL", "peptide", "Peptiva", 3, True, 6, 0,
@@ -87,17 +89,17 @@ PRODUCTS = [
      NO_INFECTION),
     ("Growth Factor Oligopeptide 2 mL", "peptide", "Peptiva", 2, True, 30, 0,
      [("sh-oligopeptide-1", A, ""), ("sh-polypeptide-1", A, ""), ("mannitol", E, "")],
-     NO_INFECTION + [("cancer under treatment", "block"), ("pregnancy", "block")]),
+     NO_INFECTION + [("cancer under treatment", BLOCK), ("pregnancy", BLOCK)]),
     ("Tranexamic Acid 5% 5 mL", "other", "Clarté Pharma", 5, True, 20, 0,
-     [("tranexamic acid", A, "50 mg/mL"), WATER], NO_INFECTION + [("pregnancy", "caution")]),
+     [("tranexamic acid", A, "50 mg/mL"), WATER], NO_INFECTION + [("pregnancy", CAUTION)]),
     ("DMAE 3% 5 mL", "other", "Tensiline", 5, True, 10, 0,
      [("deanol", A, "30 mg/mL"), ("benzyl alcohol", E, ""), WATER],
-     NO_INFECTION + [("pregnancy", "block"), ("breastfeeding", "block")]),
+     NO_INFECTION + [("pregnancy", BLOCK), ("breastfeeding", BLOCK)]),
     ("Organic Silicon 0.5% 5 mL", "other", "Tensiline", 5, True, 10, 0,
      [("monomethylsilanetriol", A, "5 mg/mL"), SALINE, WATER], NO_INFECTION),
     ("PDRN Salmon 5.6 mg 3 mL", "other", "Nucleo Bio", 3, True, 9, 0,
      [("polydeoxyribonucleotide", A, "1.875 mg/mL"), SALINE, WATER],
-     NO_INFECTION + [("autoimmune disease", "caution")]),
+     NO_INFECTION + [("autoimmune disease", CAUTION)]),
     ("Polynucleotides HPT 2 mL", "other", "Nucleo Bio", 2, True, 6, 0,
      [("polynucleotides", A, "20 mg/mL"), SALINE, WATER], NO_INFECTION),
     ("Zinc + Copper Trace 2 mL", "mineral", "Oligomed", 2, True, 4, 0,
@@ -115,7 +117,7 @@ PRODUCTS = [
      [("lidocaine", A, "20 mg/mL"), SALINE, ("sodium hydroxide", E, ""), WATER], []),
     ("Lidocaine 1% with Epinephrine 20 mL", "anaesthetic", "Anestica", 20, False, 20, 0,
      [("lidocaine", A, "10 mg/mL"), ("epinephrine", A, "5 µg/mL"), ("sodium metabisulfite", E, ""),
-      ("methylparaben", E, "1 mg/mL"), SALINE, WATER], [("severe cardiovascular disease", "caution")]),
+      ("methylparaben", E, "1 mg/mL"), SALINE, WATER], [("severe cardiovascular disease", CAUTION)]),
     ("Procaine 1% 2 mL", "anaesthetic", "Anestica", 2, True, 30, 0,
      [("procaine", A, "10 mg/mL"), SALINE, WATER], []),
     ("Mepivacaine 3% 1.8 mL", "anaesthetic", "Anestica", 1.8, True, 9, 0,

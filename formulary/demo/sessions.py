@@ -21,6 +21,15 @@ from formulary.stock.models import Lot
 from formulary.treatments.checks import acknowledge, override
 from formulary.treatments.models import TreatmentSession
 from formulary.treatments.sessions import SessionError, administer, check_session, plan_session, record_reaction
+from formulary.vocabulary import (
+    AllergyHistory,
+    CheckOutcome,
+    ClinicalStatus,
+    ContraindicationSeverity,
+    Criticality,
+    LotStatus,
+    ReactionSeverity,
+)
 
 AREAS = ["forehead, cheeks", "cheeks, nasolabial, jawline", "neck, décolleté", "crow's feet, cheeks",
          "forehead, glabella, cheeks, neck", "perioral, jawline"]
@@ -38,13 +47,13 @@ def _substances(cocktail: Cocktail) -> set[int]:
 
 
 def _blocks_condition(cocktail: Cocktail, condition_id: int) -> bool:
-    return any(ci.condition_id == condition_id and ci.severity == "block"
+    return any(ci.condition_id == condition_id and ci.severity == ContraindicationSeverity.BLOCK
                for c in cocktail.current.components for ci in c.product.contraindications)
 
 
 def _allergic_to_one(allergy, substance_ids: set[int]) -> bool:
     """An active allergy to one of the substances, or to a group holding one."""
-    if allergy.status != "active":
+    if allergy.status != ClinicalStatus.ACTIVE:
         return False
     if allergy.substance_id in substance_ids:
         return True
@@ -85,13 +94,13 @@ def _reactions(sessions, practitioner, paraben_ids) -> int:
     if not sessions:
         return 0
     record_reaction(sessions[0], "Two small bruises on the left cheek, gone within five days.",
-                    actor=practitioner, severity="mild")
+                    actor=practitioner, severity=ReactionSeverity.MILD)
     with_paraben = next((s for s in sessions[1:] if _substances(s.cocktail_version.cocktail) & paraben_ids), None)
     if with_paraben is None:
         return 1
     record_reaction(with_paraben, "Itchy wheals at the injection sites the same evening; settled with an "
-                                  "antihistamine in two days.", actor=practitioner, severity="moderate",
-                    allergen="propylparaben", criticality="low")
+                                  "antihistamine in two days.", actor=practitioner, severity=ReactionSeverity.MODERATE,
+                    allergen="propylparaben", criticality=Criticality.LOW)
     return 2
 
 
@@ -105,7 +114,7 @@ def _hold_one_product(cocktails, reason: str, avoid: set[int]) -> Cocktail | Non
     for product_id, using in users.items():
         if len(using) != 1 or using[0].id in avoid:
             continue
-        lots = db.session.scalars(select(Lot).where(Lot.product_id == product_id, Lot.status == "available",
+        lots = db.session.scalars(select(Lot).where(Lot.product_id == product_id, Lot.status == LotStatus.AVAILABLE,
                                                     Lot.on_hand > 0)).all()
         if lots:
             candidates.append((len(lots), product_id, lots, using[0]))
@@ -113,7 +122,7 @@ def _hold_one_product(cocktails, reason: str, avoid: set[int]) -> Cocktail | Non
         return None
     _count, _product_id, lots, cocktail = min(candidates, key=lambda row: row[:2])  # the fewest lots to hold
     for lot in lots:
-        set_status(lot, "quarantined", actor=None, reason=reason)
+        set_status(lot, LotStatus.QUARANTINED, actor=None, reason=reason)
     return cocktail
 
 
@@ -125,7 +134,7 @@ def _plan(patient, cocktail, day, practitioner, *, check=True) -> TreatmentSessi
 
 
 def _allows(patient: Patient, cocktail: Cocktail, day: date) -> bool:
-    return check_patient(patient.id, cocktail.current.id, day).outcome != "blocked"
+    return check_patient(patient.id, cocktail.current.id, day).outcome != CheckOutcome.BLOCKED
 
 
 def load(today: date) -> list[str]:
@@ -172,9 +181,10 @@ def load(today: date) -> list[str]:
         return lambda p: any(a.criticality == criticality for a in p.allergies if _allergic_to_one(a, paraben_ids))
 
     if parabens:
-        book("a high-criticality paraben allergy with a paraben cocktail", paraben_allergy("high"), has_paraben)
+        book("a high-criticality paraben allergy with a paraben cocktail", paraben_allergy(Criticality.HIGH),
+             has_paraben)
         if manager is not None:
-            book("an overridden paraben block", paraben_allergy("low"), has_paraben,
+            book("an overridden paraben block", paraben_allergy(Criticality.LOW), has_paraben,
                  then=lambda s: override(s.checks[-1], OVERRIDE_REASON, actor=manager))
     if lidocaine:
         book("a lidocaine allergy with a lidocaine cocktail", lambda p: _allergic_to(p, {lidocaine.id}),
@@ -183,8 +193,8 @@ def load(today: date) -> list[str]:
         book("a pregnancy with a cocktail contraindicated in pregnancy",
              lambda p: any(pc.condition_id == pregnancy.id for pc in p.conditions),
              lambda c: _blocks_condition(c, pregnancy.id))
-    book("a patient never asked about allergies", lambda p: p.allergy_status == "unknown", lambda c: True)
-    book("a free-text allergy", lambda p: any(a.text and a.status == "active" for a in p.allergies),
+    book("a patient never asked about allergies", lambda p: p.allergy_status == AllergyHistory.UNKNOWN, lambda c: True)
+    book("a free-text allergy", lambda p: any(a.text and a.status == ClinicalStatus.ACTIVE for a in p.allergies),
          lambda c: True, then=lambda s: acknowledge(s.checks[-1], actor=practitioner))
     for index, patient in enumerate([p for p in healthy if p.id not in used][:6]):
         day = next(days)
@@ -199,7 +209,7 @@ def load(today: date) -> list[str]:
     else:
         skipped.append("a session blocked by stock (no product that only one cocktail uses, or no patient left)")
 
-    blocked = sum(1 for s in upcoming if s.checks and s.checks[-1].outcome == "blocked")
+    blocked = sum(1 for s in upcoming if s.checks and s.checks[-1].outcome == CheckOutcome.BLOCKED)
     lines = [f"Demo sessions: {len(past)} administered in the past weeks ({reactions} with a reaction), "
              f"{len(upcoming)} planned for the next two weeks ({blocked} blocked by the check)."]
     return lines + [f"Demo session skipped: {reason}." for reason in skipped]

@@ -15,6 +15,7 @@ from formulary.catalogue.models import Product
 from formulary.extensions import db
 from formulary.stock.ledger import receive, set_status, waste
 from formulary.stock.models import Lot
+from formulary.vocabulary import LotStatus
 
 SUPPLIERS = ["MesoSupply GmbH", "Aesthetic Distribution Ltd", "PharmaDerm Direct", "Clinica Wholesale"]
 # Days from today to expiry for the lots of each product, cycled through the catalogue;
@@ -69,9 +70,9 @@ def load(today: date) -> list[str]:
     for lot in lots:
         by_product.setdefault(lot.product.name, []).append(lot)
     name, reason = QUARANTINED
-    set_status(by_product[name][-1], "quarantined", actor=None, reason=reason)
+    set_status(by_product[name][-1], LotStatus.QUARANTINED, actor=None, reason=reason)
     name, reason = RECALLED
-    set_status(by_product[name][1], "recalled", actor=None, reason=reason)
+    set_status(by_product[name][1], LotStatus.RECALLED, actor=None, reason=reason)
     # A little history: a vial broken here and there.
     for lot in lots[::17]:
         waste(lot, lot.product.unit_size, actor=None, reason="vial broken on opening")
