@@ -23,10 +23,10 @@ from formulary.vocabulary import ComponentRole, ContraindicationSeverity, Origin
 # Where a row comes from: the shipped reference library (updated by `formulary setup`)
 # or the clinic itself (never touched by setup).
 REFERENCE, CLINIC = Origin.REFERENCE, Origin.CLINIC
-# The allowed values as tuples, for the validators that still import them from here.
-PRODUCT_CATEGORIES = tuple(ProductCategory)
-COMPONENT_ROLES = tuple(ComponentRole)
-CROSS_REACTION_STRENGTHS = tuple(Strength)
+# The allowed values as lists, for the validators that still import them from here.
+PRODUCT_CATEGORIES: list[str] = list(ProductCategory)
+COMPONENT_ROLES: list[str] = list(ComponentRole)
+CROSS_REACTION_STRENGTHS: list[str] = list(Strength)
 
 group_member = Table(
     "group_member",

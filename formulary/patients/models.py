@@ -10,11 +10,11 @@ from formulary.db import one_of, utcnow
 from formulary.extensions import Model
 from formulary.vocabulary import AllergyHistory, ClinicalStatus, Criticality, SkinType
 
-# The allowed values as tuples, for the validators that still import them from here.
-ALLERGY_STATUSES = tuple(AllergyHistory)
-CRITICALITIES = tuple(Criticality)
-CLINICAL_STATUSES = tuple(ClinicalStatus)
-SKIN_TYPES = tuple(SkinType)
+# The allowed values as lists, for the validators that still import them from here.
+ALLERGY_STATUSES: list[str] = list(AllergyHistory)
+CRITICALITIES: list[str] = list(Criticality)
+CLINICAL_STATUSES: list[str] = list(ClinicalStatus)
+SKIN_TYPES: list[str] = list(SkinType)
 
 
 class Patient(Model):

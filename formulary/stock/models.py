@@ -11,9 +11,9 @@ from formulary.db import one_of, utcnow
 from formulary.extensions import Model
 from formulary.vocabulary import ImportMode, LotStatus, MovementKind
 
-# The allowed values as tuples, for the validators that still import them from here.
-LOT_STATUSES = tuple(LotStatus)
-MOVEMENT_KINDS = tuple(MovementKind)
+# The allowed values as lists, for the validators that still import them from here.
+LOT_STATUSES: list[str] = list(LotStatus)
+MOVEMENT_KINDS: list[str] = list(MovementKind)
 
 QUANTITY = Numeric(14, 3)
 

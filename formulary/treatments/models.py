@@ -13,8 +13,8 @@ from formulary.patients.models import Patient
 from formulary.stock.models import QUANTITY, Lot
 from formulary.vocabulary import CheckOutcome, ReactionSeverity, SessionStatus
 
-# The allowed values as a tuple, for the filters that still import them from here.
-SESSION_STATUSES = tuple(SessionStatus)
+# The allowed values as a list, for the filters that still import them from here.
+SESSION_STATUSES: list[str] = list(SessionStatus)
 
 
 class TreatmentSession(Model):
