@@ -61,6 +61,14 @@ def built_on(dialect_name: str):
     return include_object
 
 
+def insert_for(session, table):
+    """An INSERT that can say ON CONFLICT … DO UPDATE (PostgreSQL's or SQLite's, by the session's database)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
 def utcnow() -> datetime:
     """Now, in UTC, as stored in every timestamp column."""
     return datetime.now(UTC)
