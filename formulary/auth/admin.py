@@ -1,4 +1,4 @@
-"""Admin pages: create users, change roles, reset passwords, deactivate."""
+"""Admin pages: create users, change roles, reset passwords, deactivate; see who is guessing passwords."""
 
 from datetime import timedelta
 
@@ -48,7 +48,7 @@ def users():
     under_attack, locked_addresses = attacks(now)
     return render_template(
         "admin/users.html", users=rows, permissions=PERMISSIONS, roles=list(Role),
-        attacks=under_attack, locked_addresses=locked_addresses, now=now,
+        attacks=under_attack, locked_addresses=locked_addresses,
         unknown_users=tally_since("login.failed", now - timedelta(days=1)),
     )
 
