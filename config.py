@@ -4,6 +4,8 @@ import os
 from datetime import timedelta
 
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
+MIN_SECRET_KEY_BYTES = 32
+MAKE_A_SECRET_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
 
 
 def _env(name: str, default: str) -> str:
@@ -31,8 +33,16 @@ class Config:
     CLINIC_NAME = _env("CLINIC_NAME", "formulary demo clinic")
 
     PASSWORD_HASH_METHOD = _env("PASSWORD_HASH_METHOD", "scrypt")
+    # Wrong passwords for one account from one address: the first LOGIN_FREE_FAILURES are free,
+    # each further one makes the next try wait (2 s, then 4 s …), the fifth locks that address out
+    # of that account for LOGIN_THROTTLE_MINUTES. An address with 20 failures (any accounts) is
+    # locked out of all. Nothing locks an account for everyone: the owner still gets in from
+    # elsewhere, and LOGIN_ATTACK_FAILURES failures from all addresses together tell the admins.
     LOGIN_MAX_FAILURES_PER_ACCOUNT = _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
+    LOGIN_FREE_FAILURES = _env_int("LOGIN_FREE_FAILURES", 2)
+    LOGIN_SLOWDOWN_SECONDS = _env_int("LOGIN_SLOWDOWN_SECONDS", 2)
     LOGIN_MAX_FAILURES_PER_ADDRESS = _env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
+    LOGIN_ATTACK_FAILURES = _env_int("LOGIN_ATTACK_FAILURES", 10)
     LOGIN_THROTTLE_MINUTES = _env_int("LOGIN_THROTTLE_MINUTES", 15)
     IDLE_TIMEOUT = timedelta(minutes=_env_int("IDLE_TIMEOUT_MINUTES", 30))
     SESSION_LIFETIME = timedelta(hours=_env_int("SESSION_LIFETIME_HOURS", 12))
@@ -82,11 +92,19 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
-        """Refuse to start with the default secret key."""
+        """Refuse to start with the default secret key, or one shorter than 32 bytes."""
         if cls.SECRET_KEY == DEFAULT_SECRET_KEY:
             raise RuntimeError(
                 "FORMULARY_SECRET_KEY is not set: production refuses to start with the "
-                "default secret key. Set FORMULARY_SECRET_KEY to a long random value."
+                f"default secret key. Make one with {MAKE_A_SECRET_KEY} and set FORMULARY_SECRET_KEY to it."
+            )
+        size = len(cls.SECRET_KEY.encode())
+        # It signs the login cookies and keys the login throttle: a short one can be guessed offline.
+        if size < MIN_SECRET_KEY_BYTES or len(set(cls.SECRET_KEY)) < 8:
+            raise RuntimeError(
+                f"FORMULARY_SECRET_KEY is too weak ({size} bytes): production needs at least "
+                f"{MIN_SECRET_KEY_BYTES} random bytes. Make one with {MAKE_A_SECRET_KEY} "
+                "and set FORMULARY_SECRET_KEY to it."
             )
 
 

@@ -53,8 +53,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount the browser pages and the JSON API."""
     from formulary.api import register_api
-    from formulary.audit.views import bp as audit_bp
     from formulary.auth.admin import bp as admin_bp
+    from formulary.auth.audit_views import bp as audit_bp
     from formulary.auth.views import bp as auth_bp
     from formulary.catalogue.views import bp as catalogue_bp
     from formulary.cocktails.views import bp as cocktails_bp

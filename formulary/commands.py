@@ -42,6 +42,31 @@ def user_create(username: str, role: str, full_name: str):
     click.echo(f"Created {created.username} ({created.role}).")
 
 
+@user.command("unlock")
+@click.argument("username", required=False)
+@click.option("--address", help="Lift the lock on an address that tried many accounts instead.")
+@with_appcontext
+def user_unlock(username: str | None, address: str | None):
+    """Lift the login locks on USERNAME from every address (or, with --address, on that address)."""
+    from formulary.auth.lockout import lift_address_lock, lift_locks
+    from formulary.auth.users import find_user
+    from formulary.extensions import db
+
+    if bool(username) == bool(address):
+        raise click.UsageError("Give a USERNAME or --address ADDRESS (one of the two).")
+    if address:
+        lifted = lift_address_lock(address, actor=None)
+        what = f"the address {address}"
+    else:
+        account = find_user(username)
+        if account is None:
+            raise click.ClickException(f"No user named {username!r}.")
+        lifted = lift_locks(account, actor=None)
+        what = account.username
+    db.session.commit()
+    click.echo(f"Login locks on {what} lifted." if lifted else f"No login lock on {what}.")
+
+
 @click.group()
 def token():
     """Manage API tokens."""

@@ -68,6 +68,14 @@ def one_of(column: str, values: type[StrEnum], name: str) -> CheckConstraint:
     return CheckConstraint(f"{column} IN ({allowed})", name=name)
 
 
+def insert_for(session, table):
+    """An INSERT that can say ON CONFLICT … DO UPDATE (PostgreSQL's or SQLite's, by the session's database)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
 def utcnow() -> datetime:
     """Now, in UTC, as stored in every timestamp column."""
     return datetime.now(UTC)

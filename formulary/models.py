@@ -1,7 +1,7 @@
 """Every model, imported in one place so Alembic and create_all see all tables."""
 
-from formulary.audit.models import AuditEvent
-from formulary.auth.models import ApiToken, User
+from formulary.audit.models import AuditEvent, AuditTally
+from formulary.auth.models import ApiToken, LoginThrottle, User
 from formulary.catalogue.models import (
     AllergenGroup,
     Condition,
@@ -31,6 +31,7 @@ __all__ = [
     "Allergy",
     "ApiToken",
     "AuditEvent",
+    "AuditTally",
     "ClinicText",
     "Cocktail",
     "CocktailComponent",
@@ -38,6 +39,7 @@ __all__ = [
     "Condition",
     "CrossReaction",
     "GroupSynonym",
+    "LoginThrottle",
     "Lot",
     "Override",
     "Patient",

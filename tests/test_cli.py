@@ -1,11 +1,14 @@
 """The formulary command: users, tokens, setup, and a clear line when the database is away."""
 
 import os
+import secrets
 import subprocess
 import sys
 
+import pytest
 from sqlalchemy import func, select
 
+from config import ProductionConfig
 from formulary.auth.models import ApiToken
 from formulary.auth.users import find_user
 from formulary.extensions import db
@@ -99,3 +102,27 @@ def test_setup_on_a_new_database_then_again_changes_nothing(tmp_path):
     assert second.returncode == 0, second.stderr
     assert "An admin already exists" in second.stdout
     assert _row_counts(url) == counts
+
+
+def test_production_refuses_a_short_secret_key_and_says_how_to_make_one():
+    result = _formulary("routes", FORMULARY_ENV="production", FORMULARY_SECRET_KEY="a")
+    assert result.returncode != 0
+    assert "FORMULARY_SECRET_KEY is too weak (1 bytes)" in result.stderr
+    assert 'python -c "import secrets; print(secrets.token_urlsafe(48))"' in result.stderr
+
+
+@pytest.mark.parametrize(("key", "accepted"), [
+    ("x" * 40, False),  # long, but one character over and over
+    ("k3y-" * 7 + "abc", False),  # 31 bytes
+    (secrets.token_urlsafe(48), True),
+    (secrets.token_hex(16), True),  # 32 bytes
+])
+def test_production_secret_key_needs_32_varied_bytes(key, accepted):
+    class Production(ProductionConfig):
+        SECRET_KEY = key
+
+    if accepted:
+        Production.check()
+    else:
+        with pytest.raises(RuntimeError, match="token_urlsafe"):
+            Production.check()

@@ -1,10 +1,28 @@
-"""Writing to the audit trail, from the domain layer (never from templates or views)."""
+"""Writing to the audit trail, from the domain layer (never from templates or views).
+
+The trail knows nothing of users and roles: an actor is anything with an `id` and a `username`.
+"""
+
+from typing import Protocol
 
 from flask import has_request_context, request
 
 from formulary.audit.models import AuditEvent
 from formulary.db import write_lock_first
 from formulary.extensions import db
+
+
+class Actor(Protocol):
+    """Who did it, as the trail needs to know them (auth's User is one)."""
+
+    id: int
+    username: str
+
+
+class Record(Protocol):
+    """What it was done to: any model instance with an `id`."""
+
+    id: int | None
 
 
 def request_address() -> str:
@@ -14,7 +32,14 @@ def request_address() -> str:
     return "cli"
 
 
-def record(action: str, *, actor=None, target=None, detail: str = "", username: str = ""):
+def record(
+    action: str,
+    *,
+    actor: Actor | None = None,
+    target: Record | None = None,
+    detail: str = "",
+    username: str = "",
+) -> AuditEvent:
     """Add one audit row in the current transaction; the caller's commit makes it stick.
 
     `target` is any model instance with an `id`; keep `detail` free of clinical content
@@ -25,7 +50,9 @@ def record(action: str, *, actor=None, target=None, detail: str = "", username: 
     return event
 
 
-def record_after_reading(action: str, *, actor=None, target=None, detail: str = "") -> None:
+def record_after_reading(
+    action: str, *, actor: Actor | None = None, target: Record | None = None, detail: str = ""
+) -> None:
     """Add one audit row for a request that only read, and commit it in a short transaction of its own.
 
     The reading transaction ends first, so on SQLite the write lock is held for this one row, not
@@ -39,7 +66,9 @@ def record_after_reading(action: str, *, actor=None, target=None, detail: str = 
         db.session.commit()
 
 
-def _event(action: str, actor, target, detail: str, username: str) -> AuditEvent:
+def _event(
+    action: str, actor: Actor | None, target: Record | None, detail: str, username: str
+) -> AuditEvent:
     if target is not None and target.id is None:
         db.session.flush()
     return AuditEvent(

@@ -1,1 +1,1 @@
-"""Users, roles, logins and API tokens."""
+"""Users, roles, logins, lockouts and API tokens; the admins' pages, the audit trail's among them."""

@@ -1,15 +1,27 @@
-"""Admin pages: create users, change roles, reset passwords, deactivate."""
+"""Admin pages: create users, change roles, reset passwords, deactivate; see who is guessing passwords."""
+
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from formulary.audit.tally import tally_since
 from formulary.auth.access import permission_required
 from formulary.auth.forms import ConfirmForm, PasswordResetForm, RoleForm, UserCreateForm
+from formulary.auth.lockout import attacks
 from formulary.auth.models import User
 from formulary.auth.passwords import WeakPassword
 from formulary.auth.permissions import PERMISSIONS, Permission, Role
-from formulary.auth.users import UserError, change_role, create_user, set_active, set_password
+from formulary.auth.users import (
+    UserError,
+    change_role,
+    create_user,
+    live_tokens,
+    set_active,
+    set_password,
+)
+from formulary.db import utcnow
 from formulary.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -32,8 +44,12 @@ def _user_or_404(user_id: int) -> User:
 def users():
     """All users, active first, with what each role may do."""
     rows = db.session.scalars(select(User).order_by(User.active.desc(), User.username)).all()
+    now = utcnow()
+    under_attack, locked_addresses = attacks(now)
     return render_template(
-        "admin/users.html", users=rows, permissions=PERMISSIONS, roles=list(Role)
+        "admin/users.html", users=rows, permissions=PERMISSIONS, roles=list(Role),
+        attacks=under_attack, locked_addresses=locked_addresses,
+        unknown_users=tally_since("login.failed", now - timedelta(days=1)),
     )
 
 
@@ -78,16 +94,19 @@ def user(user_id: int):
             return redirect(url_for("admin.user", user_id=user.id))
     elif password_form.submit.data and password_form.validate_on_submit():
         try:
-            set_password(user, password_form.password.data, actor=current_user)
+            revoked = set_password(user, password_form.password.data, actor=current_user)
         except WeakPassword as error:
             password_form.password.errors.append(str(error))
         else:
             db.session.commit()
-            flash(f"New password set for {user.username}; their sessions are ended.", "success")
+            flash(f"New password set for {user.username}; their sessions are ended, any login lock "
+                  f"lifted, and {revoked} API token{'' if revoked == 1 else 's'} revoked.", "success")
             return redirect(url_for("admin.user", user_id=user.id))
     return render_template(
         "admin/user.html",
         user=user,
+        attack=next((a for a in attacks(utcnow())[0] if a.user.id == user.id), None),
+        live_tokens=len(live_tokens(user)),
         role_form=role_form,
         password_form=password_form,
         toggle_form=ConfirmForm(prefix="toggle"),

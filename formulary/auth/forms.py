@@ -1,7 +1,7 @@
 """Forms for logging in, managing users, passwords and API tokens."""
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -55,6 +55,8 @@ class OwnPasswordForm(NewPasswordMixin, FlaskForm):
     """A user changes their own password."""
 
     current = PasswordField("Current password", validators=[DataRequired()])
+    # A changed password often means a leaked one: the tokens made with the old one go too, by default.
+    revoke_tokens = BooleanField("Also revoke my API tokens", default=True)
     submit = SubmitField("Change my password")
 
 

@@ -1,10 +1,11 @@
-"""Users and their API tokens."""
+"""Users, their API tokens, and the counters of failed logins."""
 
 import secrets
 from datetime import datetime
+from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from formulary.auth.permissions import Permission, Role, role_may
@@ -74,3 +75,35 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class ThrottleScope(StrEnum):
+    """What one counter of failed logins counts."""
+
+    ACCOUNT_FROM_ADDRESS = "account from address"  # locks that address out of that account
+    ADDRESS = "address"  # locks an address that tries many accounts out of all of them
+    ACCOUNT = "account"  # never locks: tells the admins the account is under attack
+
+
+class LoginThrottle(db.Model):
+    """One counter of recent failed logins, shared by every app server through the database.
+
+    `key` names the counter; a typed username that is no user's appears in it only as a keyed hash.
+    """
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (
+        one_of("scope", ThrottleScope, "scope_known"),
+        Index("ix_login_throttle_last_failure_at", "last_failure_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    scope: Mapped[str] = mapped_column(String(24))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    address: Mapped[str] = mapped_column(String(64), default="")
+    failures: Mapped[int]
+    first_failure_at: Mapped[datetime]
+    last_failure_at: Mapped[datetime]
+
+    user: Mapped[User | None] = relationship()

@@ -6,9 +6,10 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from formulary.audit.log import record, request_address
-from formulary.audit.models import AuditEvent
-from formulary.auth.models import User, new_session_token
+from formulary.audit.log import Actor, record, request_address
+from formulary.audit.tally import record_counted
+from formulary.auth.lockout import check_allowed, count_failure, forget_failures, lift_locks
+from formulary.auth.models import ApiToken, User, new_session_token
 from formulary.auth.passwords import check_policy, dummy_hash, hash_password, verify_password
 from formulary.auth.permissions import Role
 from formulary.auth.tokens import revoke_token
@@ -16,6 +17,8 @@ from formulary.db import utcnow
 from formulary.extensions import db
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+# Failed logins with unknown usernames: one audit row per address and hour, the rest counted.
+UNKNOWN_USER_WINDOW = timedelta(hours=1)
 
 
 class UserError(ValueError):
@@ -73,14 +76,25 @@ def _guard_last_admin(user: User) -> None:
         raise UserError(f"{user.username} is the only active admin; make another admin first.")
 
 
-def set_password(user: User, password: str, *, actor) -> None:
-    """Set a new password and end every existing login session of the user."""
+def set_password(user: User, password: str, *, actor: Actor | None, revoke_tokens: bool = True) -> int:
+    """Set a new password: end every login session of the user, lift the locks on their account,
+    and (unless told not to) revoke their API tokens. Returns how many tokens were revoked."""
     check_policy(password, user.username)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     user.session_token = new_session_token()
     db.session.flush()
     record("user.password", actor=actor, target=user, detail=f"password of {user.username} changed")
+    lift_locks(user, actor=actor)
+    live = live_tokens(user) if revoke_tokens else []
+    for token in live:
+        revoke_token(token, actor=actor)
+    return len(live)
+
+
+def live_tokens(user: User) -> list[ApiToken]:
+    """The user's API tokens that still work."""
+    return [token for token in user.tokens if token.revoked_at is None]
 
 
 def change_role(user: User, role: str, *, actor) -> None:
@@ -114,58 +128,30 @@ def set_active(user: User, active: bool, *, actor) -> None:
     record(action, actor=actor, target=user, detail=user.username)
 
 
-class LoginThrottled(Exception):
-    """Too many failed logins for this account or from this address, recently."""
-
-    def __init__(self, minutes: int):
-        super().__init__(
-            f"Too many failed logins for this account or from this address. Wait {minutes} minutes "
-            "and try again, or ask an admin to reset the password."
-        )
-
-
-def _recent_failures(since, **match) -> int:
-    column, value = next(iter(match.items()))
-    return db.session.scalar(
-        select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.action == "login.failed", AuditEvent.at >= since, getattr(AuditEvent, column) == value
-        )
-    )
-
-
-def check_throttle(username: str) -> None:
-    """Refuse a login attempt after too many recent failures, per account and per address.
-
-    Failures are counted in the audit trail, so the limit holds across every gunicorn worker.
-    """
-    config = current_app.config
-    minutes = config["LOGIN_THROTTLE_MINUTES"]
-    since = utcnow() - timedelta(minutes=minutes)
-    by_account = _recent_failures(since, username=normalize_username(username))
-    by_address = _recent_failures(since, address=request_address())
-    if (by_account >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-            or by_address >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
-        record("login.throttled", username=normalize_username(username))
-        raise LoginThrottled(minutes)
-
-
 def authenticate(username: str, password: str) -> User | None:
-    """The active user with these credentials, or None; both outcomes are audited.
+    """The active user with these credentials, or None; failures are counted and audited.
 
-    Raises LoginThrottled, without checking the password, after too many recent failures.
+    Raises LoginThrottled, without checking the password, while this account is locked from this
+    address (or this address from every account), or while it must wait after recent failures.
     """
-    check_throttle(username)
+    now, address, username = utcnow(), request_address(), normalize_username(username)
     user = find_user(username)
+    check_allowed(username, user, address, now)
     if user is None:
         # Spend the same time as a real check, so timing does not reveal who exists.
         verify_password(dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
-        record("login.failed", username=normalize_username(username), detail="unknown user")
+        count_failure(username, None, address, now)
+        # What was typed may be a password: not a character of it reaches the trail.
+        record_counted("login.failed", now=now, window=UNKNOWN_USER_WINDOW, detail="unknown user")
         return None
     if not verify_password(user.password_hash, password):
-        record("login.failed", target=user, username=user.username, detail="wrong password")
-        return None
-    if not user.active:
-        record("login.failed", target=user, username=user.username, detail="user deactivated")
-        return None
-    record("login", actor=user, target=user)
-    return user
+        reason = "wrong password"
+    elif not user.active:
+        reason = "user deactivated"
+    else:
+        forget_failures(username, user, address)
+        record("login", actor=user, target=user)
+        return user
+    count_failure(username, user, address, now)
+    record("login.failed", target=user, username=user.username, detail=reason)
+    return None

@@ -7,11 +7,12 @@ from flask_login import current_user, logout_user
 
 from formulary.audit.log import record
 from formulary.auth.forms import ConfirmForm, LoginForm, OwnPasswordForm, TokenForm
+from formulary.auth.lockout import LoginThrottled
 from formulary.auth.models import ApiToken, new_session_token
 from formulary.auth.passwords import WeakPassword, verify_password
 from formulary.auth.session import public, start_session
 from formulary.auth.tokens import create_token, revoke_token
-from formulary.auth.users import LoginThrottled, authenticate, set_password
+from formulary.auth.users import authenticate, live_tokens, set_password
 from formulary.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -68,6 +69,8 @@ def logout():
 def profile():
     """Change one's own password; list, create and revoke one's API tokens."""
     password_form = OwnPasswordForm(prefix="pw")
+    live = len(live_tokens(current_user))
+    password_form.revoke_tokens.label.text = f"Also revoke my {live} API token{'' if live == 1 else 's'}"
     token_form = TokenForm(prefix="tok")
     new_token = None
     if password_form.submit.data and password_form.validate_on_submit():
@@ -75,13 +78,15 @@ def profile():
             password_form.current.errors.append("This is not your current password.")
         else:
             try:
-                set_password(current_user, password_form.password.data, actor=current_user)
+                revoked = set_password(current_user, password_form.password.data, actor=current_user,
+                                       revoke_tokens=password_form.revoke_tokens.data)
             except WeakPassword as error:
                 password_form.password.errors.append(str(error))
             else:
                 db.session.commit()
                 start_session(current_user)  # the old session token died with the password
-                flash("Your password is changed; other sessions are logged out.", "success")
+                tokens = f" and {revoked} API token{'' if revoked == 1 else 's'} revoked" if revoked else ""
+                flash(f"Your password is changed; other sessions are logged out{tokens}.", "success")
                 return redirect(url_for("auth.profile"))
     elif token_form.submit.data and token_form.validate_on_submit():
         _row, new_token = create_token(current_user, token_form.name.data, actor=current_user)
@@ -93,6 +98,7 @@ def profile():
         password_form=password_form,
         token_form=token_form,
         new_token=new_token,
+        live_tokens=live,
         revoke_form=ConfirmForm(),
     )
 

@@ -1,4 +1,4 @@
-"""The audit trail page: read and filter, never edit."""
+"""The audit trail page, for admins: read and filter, never edit (here, so that the trail needs nothing of auth)."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
