@@ -8,19 +8,9 @@ recorded in the audit trail, and no answer may be cached.
 import marshmallow as ma
 from flask.views import MethodView
 
-from formulary.api import ErrorSchema
-from formulary.api.schemas import (
-    ApiBlueprint,
-    Day,
-    Id,
-    PageArgs,
-    Text,
-    allowed,
-    get_or_404,
-    list_schema,
-    paginate,
-    refuse,
-)
+from formulary.api.answers import get_or_404, paginate, refuse
+from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed
+from formulary.api.schemas import Day, Id, PageArgs, Text, list_schema, one_of
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.catalogue.lookup import find_group, find_substance
@@ -51,17 +41,6 @@ ALLERGEN_KINDS = ("substance", "group", "text")
 PATIENT_FIELDS = ("name", "date_of_birth", "reference", "skin_type", "notes", "allergy_status", "conditions")
 
 
-@blp.after_request
-def never_cache(response):
-    """Patient records must not linger in any cache between the clinic and the caller."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _one_of(choices: list[str], what: str) -> ma.validate.OneOf:
-    return ma.validate.OneOf(choices, error=f"Unknown {what} {{input!r}}: use one of {{choices}}.")
-
-
 # --- schemas --------------------------------------------------------------------------------
 
 class AllergyIn(ma.Schema):
@@ -71,9 +50,9 @@ class AllergyIn(ma.Schema):
         "description": "Free text when nothing fits; coded like the browser's form when it names a "
                        "substance or group, else kept as free text (the check flags it for review)",
     })
-    criticality = ma.fields.String(required=True, validate=_one_of(CRITICALITIES, "criticality"))
+    criticality = ma.fields.String(required=True, validate=one_of(CRITICALITIES, "criticality"))
     reaction = Text(load_default="", max_length=2000)
-    status = ma.fields.String(load_default="active", validate=_one_of(CLINICAL_STATUSES, "status"))
+    status = ma.fields.String(load_default="active", validate=one_of(CLINICAL_STATUSES, "status"))
 
 
 class AllergyPatch(AllergyIn):
@@ -81,10 +60,10 @@ class AllergyPatch(AllergyIn):
 
     id = Id(metadata={"description": "An allergy of this patient; only its `status` can change"})
     criticality = ma.fields.String(
-        validate=_one_of(CRITICALITIES, "criticality"), metadata={"description": "Required for a new allergy"}
+        validate=one_of(CRITICALITIES, "criticality"), metadata={"description": "Required for a new allergy"}
     )
     reaction = Text(max_length=2000)
-    status = ma.fields.String(validate=_one_of(CLINICAL_STATUSES, "status"),
+    status = ma.fields.String(validate=one_of(CLINICAL_STATUSES, "status"),
                               metadata={"description": "active, inactive or resolved; new allergies: active"})
 
 
@@ -93,11 +72,11 @@ class PatientIn(ma.Schema):
     date_of_birth = Day(required=True)
     reference = Text(load_default=None, allow_none=True, max_length=40,
                      metadata={"description": "The clinic's own patient number; unique"})
-    skin_type = ma.fields.String(load_default="", validate=_one_of(["", *SKIN_TYPES], "skin type"),
+    skin_type = ma.fields.String(load_default="", validate=one_of(["", *SKIN_TYPES], "skin type"),
                                  metadata={"description": "Fitzpatrick I–VI, or empty"})
     notes = Text(load_default="", max_length=5000)
     allergy_status = ma.fields.String(
-        required=True, validate=_one_of(ALLERGY_STATUSES, "allergy status"),
+        required=True, validate=one_of(ALLERGY_STATUSES, "allergy status"),
         metadata={"description": "unknown: never asked; none-known: asked, none reported; recorded"},
     )
     allergies = ma.fields.List(ma.fields.Nested(AllergyIn), load_default=list)
@@ -110,9 +89,9 @@ class PatientPatch(ma.Schema):
     name = Text()
     date_of_birth = Day(allow_none=True)
     reference = Text(allow_none=True, max_length=40)
-    skin_type = ma.fields.String(validate=_one_of(["", *SKIN_TYPES], "skin type"))
+    skin_type = ma.fields.String(validate=one_of(["", *SKIN_TYPES], "skin type"))
     notes = Text(max_length=5000)
-    allergy_status = ma.fields.String(validate=_one_of(ALLERGY_STATUSES, "allergy status"))
+    allergy_status = ma.fields.String(validate=one_of(ALLERGY_STATUSES, "allergy status"))
     allergies = ma.fields.List(ma.fields.Nested(AllergyPatch), metadata={
         "description": "Allergies to add (no `id`) and status changes of recorded ones (`id` and `status`); "
                        "allergies are never deleted",

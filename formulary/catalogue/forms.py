@@ -19,7 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from formulary.catalogue.models import PRODUCT_CATEGORIES
 from formulary.catalogue.products import ComponentData, ProductData
 from formulary.catalogue.substances import SUBSTANCE_CATEGORIES
-from formulary.stock.errors import fmt_quantity
+from formulary.quantity import fmt_quantity
 
 ROLE_CHOICES = [SelectChoice("active", "Active"), SelectChoice("excipient", "Excipient")]
 SEVERITY_CHOICES = [SelectChoice("block", "Block"), SelectChoice("caution", "Caution")]

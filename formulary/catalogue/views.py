@@ -1,20 +1,20 @@
-"""Catalogue pages: substances and allergen groups here, products in product_views."""
+"""Catalogue pages: substances and allergen groups (the product form is in product_views; the product
+list and a product's page, which show its lots, in stock/product_views)."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.catalogue import queries
+from formulary.catalogue.blueprint import bp
 from formulary.catalogue.errors import CatalogueError
 from formulary.catalogue.forms import GroupForm, SubstanceForm
 from formulary.catalogue.models import AllergenGroup, Substance
 from formulary.catalogue.substances import add_group, add_substance
 from formulary.extensions import db
-from formulary.stock.errors import fmt_quantity
-
-bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
+from formulary.quantity import fmt_quantity
 
 
 @bp.before_request
@@ -27,14 +27,6 @@ def only_catalogue_readers():
 def helpers():
     """Quantities as a person writes them (1.5, not 1.500)."""
     return {"fmt_quantity": fmt_quantity}
-
-
-def get_or_404(model, ident: int):
-    """The row with this id, or the 404 page."""
-    row = db.session.get(model, ident)
-    if row is None:
-        abort(404)
-    return row
 
 
 def show_errors(form, error: CatalogueError) -> list[str]:
@@ -92,7 +84,7 @@ def new_substance():
 @bp.route("/substances/<int:substance_id>")
 def substance(substance_id: int):
     """One substance: its synonyms, groups, cross-reactions and the products that contain it."""
-    substance = get_or_404(Substance, substance_id)
+    substance = db.get_or_404(Substance, substance_id)
     reactions = queries.cross_reactions([substance.id], [g.id for g in substance.groups])
     return render_template(
         "catalogue/substance.html", substance=substance, reactions=reactions,
@@ -136,10 +128,7 @@ def new_group():
 @bp.route("/groups/<int:group_id>")
 def group(group_id: int):
     """One allergen group: its members and cross-reactions."""
-    group = get_or_404(AllergenGroup, group_id)
+    group = db.get_or_404(AllergenGroup, group_id)
     return render_template(
         "catalogue/group.html", group=group, reactions=queries.cross_reactions(group_ids=[group.id])
     )
-
-
-from formulary.catalogue import product_views  # noqa: E402,F401  (registers the product pages on bp)

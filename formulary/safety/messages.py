@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from formulary.quantity import fmt_quantity
 from formulary.safety.facts import (
     AllergyFact,
     CheckResult,
@@ -11,7 +12,6 @@ from formulary.safety.facts import (
     ContraindicationFact,
     IngredientFact,
 )
-from formulary.stock.errors import fmt_quantity
 
 PREFIX = {"block": "Blocked", "caution": "Caution", "info": "Note"}
 ROLE_WORDS = {"active": "an active ingredient", "excipient": "an excipient"}

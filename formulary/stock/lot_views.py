@@ -8,13 +8,15 @@ from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.extensions import db
+from formulary.quantity import fmt_quantity
 from formulary.stock import ledger
-from formulary.stock.errors import StockError, fmt_quantity
+from formulary.stock.blueprint import bp
+from formulary.stock.errors import StockError
 from formulary.stock.fefo import last_day_of_use
 from formulary.stock.forms import ACTION_FORMS
 from formulary.stock.models import Lot
 from formulary.stock.queries import display_status, fefo_offer, lot_with_history
-from formulary.stock.views import bp, warning_days
+from formulary.stock.views import warning_days
 
 
 def _lot_or_404(lot_id: int) -> Lot:

@@ -7,9 +7,10 @@ from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.extensions import db
 from formulary.patients.records import PatientError
+from formulary.treatments.blueprint import bp
 from formulary.treatments.forms import CancelForm, ReactionForm
+from formulary.treatments.session_page import render_session, session_or_404
 from formulary.treatments.sessions import SessionError, cancel, record_reaction
-from formulary.treatments.views import bp, render_session, session_or_404
 
 
 @bp.route("/<int:session_id>/reaction", methods=["POST"])
