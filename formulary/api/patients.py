@@ -13,7 +13,6 @@ from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed
 from formulary.api.schemas import Day, Id, PageArgs, Text, list_schema, one_of
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
-from formulary.catalogue.lookup import find_group, find_substance
 from formulary.extensions import db
 from formulary.patients.models import (
     ALLERGY_STATUSES,
@@ -29,7 +28,9 @@ from formulary.patients.records import (
     PatientData,
     PatientError,
     add_allergy,
+    allergen_problem,
     audit_allergy_view,
+    contradictions,
     create_patient,
     set_allergy_status,
     update_patient,
@@ -164,62 +165,32 @@ def patient_json(patient: Patient) -> dict:
 
 # --- writing --------------------------------------------------------------------------------
 
-def _resolve(index: int, item: dict, errors: list) -> tuple[str, object] | None:
-    """The text add_allergy is given for an allergy, and the group it must end up coded to (if any)."""
+def _allergy(index: int, item: dict, errors: list) -> AllergyData | None:
+    """An allergy of the body as the patients service takes it (None when its shape is wrong); what is
+    wrong with it goes to `errors`."""
+    if "criticality" not in item:
+        errors.append((f"allergies.{index}.criticality", "Missing data for required field."))
     given = [kind for kind in ALLERGEN_KINDS if item.get(kind) is not None]
     if len(given) != 1:
         errors.append((f"allergies.{index}", "Give exactly one of substance, group or text."))
         return None
     kind = given[0]
-    name = item[kind]
-    if kind == "substance":
-        substance = find_substance(name)
-        if substance is None:
-            errors.append((f"allergies.{index}.substance",
-                           f"Unknown substance {name!r}: use a name or synonym from the catalogue, "
-                           "or send it as text."))
-            return None
-        return substance.name, None
-    if kind == "group":
-        group = find_group(name)
-        if group is None:
-            errors.append((f"allergies.{index}.group",
-                           f"Unknown allergen group {name!r}: use a name or synonym from the catalogue, "
-                           "or send it as text."))
-            return None
-        return group.name, group
-    return name, None
+    data = AllergyData(allergen=item[kind], criticality=item.get("criticality", ""),
+                       reaction=item.get("reaction", ""), status=item.get("status") or "active",
+                       kind=None if kind == "text" else kind)
+    if problem := allergen_problem(data):
+        errors.append((f"allergies.{index}.{kind}", problem))
+    return data
 
 
-def _new_allergy_errors(index: int, item: dict, errors: list) -> tuple[str, object] | None:
-    if "criticality" not in item:
-        errors.append((f"allergies.{index}.criticality", "Missing data for required field."))
-    return _resolve(index, item, errors)
-
-
-def _record(patient: Patient, index: int, item: dict, resolved: tuple[str, object]) -> Allergy:
+def _record(patient: Patient, index: int, item: dict, data: AllergyData) -> Allergy:
     """Add one allergy; a refusal names its place in the list."""
-    allergen, group = resolved
-    data = AllergyData(allergen=allergen, criticality=item["criticality"], reaction=item.get("reaction", ""),
-                       status=item.get("status") or "active")
     try:
-        allergy = add_allergy(patient, data, actor=current_actor())
+        return add_allergy(patient, data, actor=current_actor())
     except PatientError as error:
         kind = next((k for k in ALLERGEN_KINDS if item.get(k) is not None), "text")
         errors = [(f"allergies.{index}.{kind if f == 'allergen' else f}", m) for f, m in error.errors]
         refuse(422, "Nothing was saved. " + " ".join(m for _f, m in errors), errors)
-    if group is not None and allergy.group is not group:
-        # A clinic's own substance may share the group's name; the caller asked for the group.
-        allergy.substance, allergy.group, allergy.text = None, group, None
-        db.session.flush()
-    return allergy
-
-
-def _contradiction(status: str | None, new_items: list[dict]) -> list[tuple[str, str]]:
-    if status == "none-known" and any((item.get("status") or "active") == "active" for item in new_items):
-        return [("allergy_status", "“none-known” contradicts the active allergies sent with it: "
-                                   "use “recorded”.")]
-    return []
 
 
 @blp.route("/patients")
@@ -255,8 +226,8 @@ class Patients(MethodView):
         """
         items = body.pop("allergies")
         errors: list[tuple[str, str]] = []
-        resolved = [_new_allergy_errors(index, item, errors) for index, item in enumerate(items)]
-        errors += _contradiction(body["allergy_status"], items)
+        allergies = [_allergy(index, item, errors) for index, item in enumerate(items)]
+        errors += contradictions(body["allergy_status"], [a for a in allergies if a is not None])
         try:
             patient = create_patient(PatientData(**body), actor=current_actor())
         except PatientError as error:
@@ -264,7 +235,7 @@ class Patients(MethodView):
         if errors:
             refuse(422, "The patient was not added. " + " ".join(m for _f, m in errors), errors)
         for index, item in enumerate(items):
-            _record(patient, index, item, resolved[index])
+            _record(patient, index, item, allergies[index])
         db.session.commit()
         return patient_json(load_patient(patient.id))
 
@@ -302,8 +273,8 @@ class PatientById(MethodView):
             if "id" in item:
                 changes.append(self._change(patient, index, item, errors))
             else:
-                additions.append((index, item, _new_allergy_errors(index, item, errors)))
-        errors += _contradiction(body.get("allergy_status"), [item for _i, item, _r in additions])
+                additions.append((index, item, _allergy(index, item, errors)))
+        errors += contradictions(body.get("allergy_status"), [data for _i, _item, data in additions if data])
         if errors:
             refuse(422, "Nothing was saved. " + " ".join(m for _f, m in errors), errors)
         actor = current_actor()
@@ -317,8 +288,8 @@ class PatientById(MethodView):
                 update_patient(patient, PatientData(**current), actor=actor)
             except PatientError as error:
                 refuse(422, "Nothing was saved. " + " ".join(m for _f, m in error.errors), error.errors)
-        for index, item, resolved in additions:
-            _record(patient, index, item, resolved)
+        for index, item, data in additions:
+            _record(patient, index, item, data)
         audit_allergy_view(patient, actor=actor, where="api")
         db.session.commit()
         return patient_json(load_patient(patient_id))
