@@ -33,3 +33,8 @@ def refuse(status: int, message: str, errors: list[tuple[str, str]] = ()) -> NoR
     if errors:
         abort(status, message=message, errors=[{"field": f, "message": m} for f, m in errors])
     abort(status, message=message)
+
+
+def refuse_fields(status: int, lead: str, errors: list[tuple[str, str]]) -> NoReturn:
+    """Refuse with each (field, message): the answer's message is `lead` followed by all of them."""
+    refuse(status, " ".join([lead, *(message for _field, message in errors)]).strip(), errors)

@@ -5,7 +5,7 @@ from flask.views import MethodView
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from formulary.api.answers import get_or_404, paginate, refuse
+from formulary.api.answers import get_or_404, paginate, refuse_fields
 from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed
 from formulary.api.schemas import PageArgs, Quantity, Text, list_schema, one_of
 from formulary.auth.permissions import Permission
@@ -247,7 +247,7 @@ class Products(MethodView):
         try:
             product = create_product(data, actor=current_actor())
         except CatalogueError as error:
-            refuse(422, "The product was not added. " + " ".join(m for _f, m in error.errors), error.errors)
+            refuse_fields(422, "The product was not added.", error.errors)
         db.session.commit()
         return product_json(_loaded_product(product.id), 0)
 

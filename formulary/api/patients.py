@@ -8,7 +8,7 @@ recorded in the audit trail, and no answer may be cached.
 import marshmallow as ma
 from flask.views import MethodView
 
-from formulary.api.answers import get_or_404, paginate, refuse
+from formulary.api.answers import get_or_404, paginate, refuse_fields
 from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed
 from formulary.api.schemas import Day, Id, PageArgs, Text, list_schema, one_of
 from formulary.auth.permissions import Permission
@@ -190,7 +190,7 @@ def _record(patient: Patient, index: int, item: dict, data: AllergyData) -> Alle
     except PatientError as error:
         kind = next((k for k in ALLERGEN_KINDS if item.get(k) is not None), "text")
         errors = [(f"allergies.{index}.{kind if f == 'allergen' else f}", m) for f, m in error.errors]
-        refuse(422, "Nothing was saved. " + " ".join(m for _f, m in errors), errors)
+        refuse_fields(422, "Nothing was saved.", errors)
 
 
 @blp.route("/patients")
@@ -233,7 +233,7 @@ class Patients(MethodView):
         except PatientError as error:
             errors = error.errors + errors
         if errors:
-            refuse(422, "The patient was not added. " + " ".join(m for _f, m in errors), errors)
+            refuse_fields(422, "The patient was not added.", errors)
         for index, item in enumerate(items):
             _record(patient, index, item, allergies[index])
         db.session.commit()
@@ -276,7 +276,7 @@ class PatientById(MethodView):
                 additions.append((index, item, _allergy(index, item, errors)))
         errors += contradictions(body.get("allergy_status"), [data for _i, _item, data in additions if data])
         if errors:
-            refuse(422, "Nothing was saved. " + " ".join(m for _f, m in errors), errors)
+            refuse_fields(422, "Nothing was saved.", errors)
         actor = current_actor()
         for allergy, status in changes:
             set_allergy_status(allergy, status, actor=actor)
@@ -287,7 +287,7 @@ class PatientById(MethodView):
             try:
                 update_patient(patient, PatientData(**current), actor=actor)
             except PatientError as error:
-                refuse(422, "Nothing was saved. " + " ".join(m for _f, m in error.errors), error.errors)
+                refuse_fields(422, "Nothing was saved.", error.errors)
         for index, item, data in additions:
             _record(patient, index, item, data)
         audit_allergy_view(patient, actor=actor, where="api")

@@ -9,7 +9,7 @@ from datetime import date
 import marshmallow as ma
 from flask.views import MethodView
 
-from formulary.api.answers import get_or_404, refuse
+from formulary.api.answers import get_or_404, refuse, refuse_fields
 from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed
 from formulary.api.schemas import Day, Id, Quantity, Text
 from formulary.auth.models import User
@@ -179,7 +179,7 @@ def _patient_and_cocktail(body: dict) -> tuple[Patient, Cocktail]:
     if cocktail is None:
         errors.append(("cocktail_id", f"There is no cocktail with id {body['cocktail_id']}."))
     if errors:
-        refuse(422, " ".join(message for _field, message in errors), errors)
+        refuse_fields(422, "", errors)
     return patient, cocktail
 
 

@@ -107,11 +107,9 @@ def edit_product(product_id: int):
 def retire_product(product_id: int):
     """Retire a product (no new stock or cocktails) or bring it back."""
     product = db.get_or_404(Product, product_id)
-    retire = request.form.get("retired") == "1"
-    set_retired(product, retire, actor=current_actor())
+    retired = request.form.get("retired") == "1"
+    set_retired(product, retired, actor=current_actor())
     db.session.commit()
-    if retire:
-        flash(f"{product.name} is retired: it no longer takes new stock or cocktails.", "success")
-    else:
-        flash(f"{product.name} is back in use.", "success")
+    done = "is retired: it no longer takes new stock or cocktails." if retired else "is back in use."
+    flash(f"{product.name} {done}", "success")
     return redirect(url_for("catalogue.product", product_id=product.id))

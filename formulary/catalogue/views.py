@@ -37,6 +37,22 @@ def show_errors(form, error: CatalogueError) -> list[str]:
     return [message for _field, message in error.errors]
 
 
+def _adding(form, add, template: str):
+    """Validate the form and call `add` (the service, returning its message and the new row's page), then
+    commit and go there; a refusal puts each message on its field, and the page shows them all."""
+    problems = []
+    if form.validate_on_submit():
+        try:
+            message, page = add()
+        except CatalogueError as error:
+            problems = show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(page)
+    return render_template(template, form=form, problems=problems)
+
+
 @bp.route("/")
 def index():
     """The catalogue starts at its products."""
@@ -64,21 +80,14 @@ def new_substance():
     """Add a clinic's own substance with its synonyms and groups."""
     form = SubstanceForm()
     form.groups.set_choices((g.id, g.name) for g in queries.all_groups())
-    problems = []
-    if form.validate_on_submit():
-        try:
-            substance = add_substance(
-                form.name.data, category=form.category.data,
-                synonyms=(form.synonyms.data or "").splitlines(), groups=form.groups.data,
-                actor=current_actor(),
-            )
-        except CatalogueError as error:
-            problems = show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(f"Substance {substance.name} added.", "success")
-            return redirect(url_for("catalogue.substance", substance_id=substance.id))
-    return render_template("catalogue/substance_new.html", form=form, problems=problems)
+
+    def add():
+        substance = add_substance(form.name.data, category=form.category.data,
+                                  synonyms=(form.synonyms.data or "").splitlines(), groups=form.groups.data,
+                                  actor=current_actor())
+        return f"Substance {substance.name} added.", url_for("catalogue.substance", substance_id=substance.id)
+
+    return _adding(form, add, "catalogue/substance_new.html")
 
 
 @bp.route("/substances/<int:substance_id>")
@@ -111,18 +120,13 @@ def new_group():
     form = GroupForm()
     names = select(Substance.id, Substance.name).order_by(func.lower(Substance.name))
     form.members.set_choices((row.id, row.name) for row in db.session.execute(names))
-    problems = []
-    if form.validate_on_submit():
-        try:
-            group = add_group(form.name.data, description=form.description.data,
-                              members=form.members.data, actor=current_actor())
-        except CatalogueError as error:
-            problems = show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(f"Allergen group {group.name} added.", "success")
-            return redirect(url_for("catalogue.group", group_id=group.id))
-    return render_template("catalogue/group_new.html", form=form, problems=problems)
+
+    def add():
+        group = add_group(form.name.data, description=form.description.data, members=form.members.data,
+                          actor=current_actor())
+        return f"Allergen group {group.name} added.", url_for("catalogue.group", group_id=group.id)
+
+    return _adding(form, add, "catalogue/group_new.html")
 
 
 @bp.route("/groups/<int:group_id>")

@@ -170,9 +170,7 @@ def retire(cocktail_id: int):
     retired = request.form.get("retired") == "1"
     set_retired(cocktail, retired, actor=current_actor())
     db.session.commit()
-    if retired:
-        flash(f"{cocktail.name} is retired: no new sessions use it. Its versions stay readable.", "success")
-    else:
-        flash(f"{cocktail.name} is back in use.", "success")
+    done = "is retired: no new sessions use it. Its versions stay readable." if retired else "is back in use."
+    flash(f"{cocktail.name} {done}", "success")
     return redirect(url_for("cocktails.detail", cocktail_id=cocktail.id))
 

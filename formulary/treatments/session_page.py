@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import abort, current_app, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 
 from formulary.auth.session import current_actor
 from formulary.extensions import db
@@ -54,3 +54,18 @@ def render_session(session: TreatmentSession, failed: tuple[str, object] | None 
         audit_allergy_page(session.patient, actor=current_actor(), where=f"session #{session.id}")
     db.session.commit()
     return page, status if failed else 200
+
+
+def act_with_reason(session: TreatmentSession, action: str, form, change, refusal: type[Exception],
+                    done: tuple[str, str], anchor: str | None = None):
+    """Call `change(reason)` with the form's reason, then commit, flash `done` (message, category) and go
+    back to the session; refused, the session page again with the refusal on the reason field."""
+    try:
+        change(form.reason.data)
+    except refusal as error:
+        db.session.rollback()
+        form.reason.errors.append(str(error))
+        return render_session(session_or_404(session.id), (action, form))
+    db.session.commit()
+    flash(*done)
+    return redirect(url_for("treatments.detail", session_id=session.id, _anchor=anchor))

@@ -22,7 +22,7 @@ from formulary.treatments.blueprint import bp
 from formulary.treatments.checks import CheckRefused, acknowledge, override
 from formulary.treatments.forms import AdministerForm, OverrideForm, PlanForm
 from formulary.treatments.models import SESSION_STATUSES, SafetyCheck, TreatmentSession
-from formulary.treatments.session_page import OPEN, page_for, render_session, session_or_404
+from formulary.treatments.session_page import OPEN, act_with_reason, page_for, render_session, session_or_404
 from formulary.treatments.sessions import CheckBlocked, SessionError, administer, check_session, drawn_summary
 from formulary.treatments.sessions import plan_session as plan_treatment
 
@@ -166,15 +166,11 @@ def override_check(session_id: int, check_id: int):
     elif check is not session.checks[-1]:
         form.reason.errors = ["Only the latest check can be overridden: it is the one administering relies on."]
     elif form.validate_on_submit():
-        try:
-            override(check, form.reason.data, actor=current_actor())
-        except CheckRefused as error:
-            db.session.rollback()
-            form.reason.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash("Block overridden; your reason is recorded on the session.", "success")
-            return redirect(url_for("treatments.detail", session_id=session.id, _anchor="check"))
+        def override_it(reason: str):
+            override(check, reason, actor=current_actor())
+
+        return act_with_reason(session, "override", form, override_it, CheckRefused,
+                               ("Block overridden; your reason is recorded on the session.", "success"), anchor="check")
     return render_session(session_or_404(session_id), ("override", form))
 
 
