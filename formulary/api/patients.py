@@ -14,14 +14,7 @@ from formulary.api.schemas import Day, Id, PageArgs, Text, list_schema, one_of
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.extensions import db
-from formulary.patients.models import (
-    ALLERGY_STATUSES,
-    CLINICAL_STATUSES,
-    CRITICALITIES,
-    SKIN_TYPES,
-    Allergy,
-    Patient,
-)
+from formulary.patients.models import ALLERGY_STATUSES, CLINICAL_STATUSES, CRITICALITIES, SKIN_TYPES, Allergy, Patient
 from formulary.patients.queries import active_allergy_counts, load_patient, patient_query
 from formulary.patients.records import (
     AllergyData,
