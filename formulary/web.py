@@ -63,7 +63,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(fmt_quantity, "quantity")
-    for helper in (page_url, lot_badge_class, lot_status_label):
+    for helper in (page_url, fmt_quantity, lot_badge_class, lot_status_label):
         app.add_template_global(helper)
 
     @app.context_processor

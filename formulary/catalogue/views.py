@@ -14,19 +14,12 @@ from formulary.catalogue.forms import GroupForm, SubstanceForm
 from formulary.catalogue.models import AllergenGroup, Substance
 from formulary.catalogue.substances import add_group, add_substance
 from formulary.extensions import db
-from formulary.quantity import fmt_quantity
 
 
 @bp.before_request
 @permission_required(Permission.VIEW_STOCK)
 def only_catalogue_readers():
     """Every page here shows the catalogue; adding and editing need more (see each view)."""
-
-
-@bp.context_processor
-def helpers():
-    """Quantities as a person writes them (1.5, not 1.500)."""
-    return {"fmt_quantity": fmt_quantity}
 
 
 def show_errors(form, error: CatalogueError) -> list[str]:

@@ -21,7 +21,6 @@ from formulary.cocktails.recipes import set_retired
 from formulary.cocktails.stock import component_stocks
 from formulary.cocktails.summary import load_products, summarize
 from formulary.extensions import db
-from formulary.quantity import fmt_quantity
 
 # The longest series the availability form plans.
 MAX_SERIES = 52
@@ -35,9 +34,8 @@ def only_cocktail_readers():
 
 @bp.context_processor
 def helpers():
-    """Quantities as a person writes them, money to the cent, and whether product pages exist."""
+    """Money to the cent, and whether the product and FEFO pages exist to link to."""
     return {
-        "fmt_quantity": fmt_quantity,
         "money": lambda value: "—" if value is None else f"{value:,.2f}",
         "product_pages": "catalogue.product" in current_app.view_functions,
         "fefo_pages": "stock.fefo" in current_app.view_functions,
