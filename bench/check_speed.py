@@ -1,8 +1,8 @@
 """The pre-session check in process: `bench/check_speed.py [--scale 100] [--database-url URL]`.
 
 Two figures on the large dataset: `run_check` alone, on facts loaded once (the pure rule engine),
-and `check_patient`, which loads the facts from the database (formulary/safety/loader.py) and then
-runs the check — what every check request pays. Target: 10 ms.
+and `check_patient`, which loads the facts from the database (formulary/safety/loader.py, the
+tolerances in treatments/checks.py) and then runs the check — what every check request pays. Target: 10 ms.
 """
 
 from __future__ import annotations
@@ -61,7 +61,8 @@ def measure(url: str, today: date | None = None) -> dict:
     """Time the loader plus check, and the check alone, over a few hundred pairs."""
     from formulary.extensions import db
     from formulary.safety.check import run_check
-    from formulary.safety.loader import check_patient, component_facts, cross_reaction_facts, patient_facts
+    from formulary.safety.loader import component_facts, cross_reaction_facts, patient_facts
+    from formulary.treatments.checks import check_patient, tolerated_facts
 
     today = today or date.today()
     app = make_app(url)
@@ -76,7 +77,8 @@ def measure(url: str, today: date | None = None) -> dict:
             loaded.append(time.perf_counter() - started)
             outcomes[result.outcome] = outcomes.get(result.outcome, 0) + 1
         reactions = cross_reaction_facts()
-        facts = [(patient_facts(patient, today), component_facts(version, today)) for patient, version in pairs]
+        facts = [(patient_facts(patient, tolerated_facts(patient, today)), component_facts(version, today))
+                 for patient, version in pairs]
         for patient_side, components in facts:
             for _ in range(REPEATS):
                 started = time.perf_counter()

@@ -1,6 +1,7 @@
 """formulary: stock, cocktails and pre-session allergy checks for mesotherapy clinics."""
 
 import gc
+from importlib import import_module
 from pathlib import Path
 
 from flask import Flask
@@ -50,21 +51,46 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app)
 
 
+# Importing a route module adds its routes to its package's blueprint (pkg/blueprint.py).
+ROUTE_MODULES = (
+    "formulary.dashboard.views",
+    "formulary.catalogue.views", "formulary.catalogue.product_views",
+    "formulary.stock.views", "formulary.stock.lot_views", "formulary.stock.product_views",
+    "formulary.cocktails.views", "formulary.cocktails.composer", "formulary.cocktails.goal_views",
+    "formulary.patients.views",
+    "formulary.treatments.views", "formulary.treatments.actions", "formulary.treatments.print_views",
+    "formulary.treatments.patient_views",
+)
+
+
 def register_blueprints(app: Flask) -> None:
-    """Mount the browser pages and the JSON API."""
-    from formulary.api import register_api
+    """Mount the browser pages: import every route module, then register each blueprint once."""
+    # auth, admin, audit and spreadsheets still define their blueprint in their one views module.
     from formulary.auth.admin import bp as admin_bp
     from formulary.auth.audit_views import bp as audit_bp
     from formulary.auth.views import bp as auth_bp
-    from formulary.catalogue.views import bp as catalogue_bp
-    from formulary.cocktails.views import bp as cocktails_bp
-    from formulary.dashboard.views import bp as dashboard_bp
-    from formulary.patients.views import bp as patients_bp
+    from formulary.catalogue.blueprint import bp as catalogue_bp
+    from formulary.cocktails.blueprint import bp as cocktails_bp
+    from formulary.dashboard.blueprint import bp as dashboard_bp
+    from formulary.patients.blueprint import bp as patients_bp
     from formulary.spreadsheets.views import bp as spreadsheets_bp
-    from formulary.stock.views import bp as stock_bp
-    from formulary.treatments.views import bp as treatments_bp
+    from formulary.stock.blueprint import bp as stock_bp
+    from formulary.treatments.blueprint import bp as treatments_bp
 
+    for name in ROUTE_MODULES:
+        import_module(name)
     for blueprint in (auth_bp, admin_bp, audit_bp, dashboard_bp, catalogue_bp, stock_bp, cocktails_bp,
                       patients_bp, treatments_bp, spreadsheets_bp):
         app.register_blueprint(blueprint)
     register_api(app)
+
+
+def register_api(app: Flask) -> None:
+    """Mount the JSON API: each resource module's blueprint, registered with the Api object (so each
+    lands in openapi.json) under /api/v1."""
+    from formulary.api import catalogue, cocktails, me, patients, sessions, spreadsheets, stock
+    from formulary.api.blueprint import URL_PREFIX
+    from formulary.extensions import api
+
+    for module in (me, catalogue, stock, cocktails, patients, sessions, spreadsheets):
+        api.register_blueprint(module.blp, url_prefix=URL_PREFIX)

@@ -34,7 +34,7 @@ def ensure_first_admin() -> list[str]:
 def set_up(*, demo: bool = False) -> list[str]:
     """Upgrade the schema, load reference data, make the first admin, optionally the demo."""
     from formulary.catalogue.reference_sync import sync_reference_library
-    from formulary.demo import load_demo
+    from formulary.demo.clinic import load_demo
 
     upgrade()
     lines = ["Database schema is up to date."]

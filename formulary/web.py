@@ -5,7 +5,8 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from formulary.auth.permissions import Permission
-from formulary.stock.errors import fmt_quantity
+from formulary.quantity import fmt_quantity
+from formulary.stock.queries import DISPLAY_STATUSES
 
 # (label, endpoint, permission): an entry shows once its endpoint exists and the user may use it.
 NAVIGATION = [
@@ -30,6 +31,19 @@ def format_datetime(value) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
 
 
+def lot_badge_class(status: str) -> str:
+    """The Bootstrap badge colour of a lot's display status."""
+    return {
+        "available": "text-bg-success", "expiring": "text-bg-warning", "expired": "text-bg-danger",
+        "quarantined": "text-bg-secondary", "recalled": "text-bg-dark",
+    }.get(status, "text-bg-light")
+
+
+def lot_status_label(status: str) -> str:
+    """A display status in the clinic's words."""
+    return DISPLAY_STATUSES.get(status, status)
+
+
 def page_url(number: int) -> str:
     """This page's URL with its filters kept and another page number."""
     args = {**request.view_args, **request.args.to_dict(), "page": number}
@@ -49,7 +63,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(fmt_quantity, "quantity")
-    app.add_template_global(page_url)
+    for helper in (page_url, fmt_quantity, lot_badge_class, lot_status_label):
+        app.add_template_global(helper)
 
     @app.context_processor
     def inject_navigation():

@@ -5,18 +5,9 @@ from flask.views import MethodView
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from formulary.api import ErrorSchema
-from formulary.api.schemas import (
-    ApiBlueprint,
-    PageArgs,
-    Quantity,
-    Text,
-    allowed,
-    get_or_404,
-    list_schema,
-    paginate,
-    refuse,
-)
+from formulary.api.answers import get_or_404, paginate, refuse_fields
+from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed
+from formulary.api.schemas import PageArgs, Quantity, Text, list_schema, one_of
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.catalogue.errors import CatalogueError
@@ -30,16 +21,13 @@ from formulary.catalogue.models import (
     ProductContraindication,
 )
 from formulary.catalogue.products import ComponentData, ProductData, create_product
-from formulary.catalogue.queries import cross_reactions, on_hand_totals, product_query, substance_query
+from formulary.catalogue.queries import cross_reactions, product_query, substance_query
 from formulary.extensions import db
+from formulary.stock.product_stock import on_hand_totals
 
 blp = ApiBlueprint("api_catalogue", __name__, description="Substances, allergen groups and products")
 
 SEVERITIES = ["block", "caution"]
-
-
-def _one_of(choices: list[str], what: str) -> ma.validate.OneOf:
-    return ma.validate.OneOf(choices, error=f"Unknown {what} {{input!r}}: use one of {{choices}}.")
 
 
 # --- substances and allergen groups ---------------------------------------------------------
@@ -126,18 +114,18 @@ class AllergenGroups(MethodView):
 
 class ProductComponentIn(ma.Schema):
     substance = Text(required=True, metadata={"description": "A substance name or synonym"})
-    role = ma.fields.String(load_default="active", validate=_one_of(COMPONENT_ROLES, "role"))
+    role = ma.fields.String(load_default="active", validate=one_of(COMPONENT_ROLES, "role"))
     strength = Text(load_default="", max_length=60, metadata={"example": "20 mg/mL"})
 
 
 class ProductContraindicationIn(ma.Schema):
     condition = Text(required=True, metadata={"description": "A condition's name"})
-    severity = ma.fields.String(load_default="block", validate=_one_of(SEVERITIES, "severity"))
+    severity = ma.fields.String(load_default="block", validate=one_of(SEVERITIES, "severity"))
 
 
 class ProductIn(ma.Schema):
     name = Text(required=True)
-    category = ma.fields.String(required=True, validate=_one_of(PRODUCT_CATEGORIES, "category"))
+    category = ma.fields.String(required=True, validate=one_of(PRODUCT_CATEGORIES, "category"))
     manufacturer = Text(load_default="")
     gtin = Text(load_default=None, allow_none=True, max_length=20,
                 metadata={"description": "GTIN-8, -12, -13 or -14; its check digit is verified"})
@@ -194,7 +182,7 @@ class ProductSchema(ma.Schema):
 
 class ProductQuery(PageArgs):
     q = Text(metadata={"description": "Part of the name or manufacturer, or GTIN digits"})
-    category = ma.fields.String(validate=_one_of(PRODUCT_CATEGORIES, "category"))
+    category = ma.fields.String(validate=one_of(PRODUCT_CATEGORIES, "category"))
     retired = ma.fields.Boolean(load_default=False, metadata={"description": "Include retired products"})
 
 
@@ -259,7 +247,7 @@ class Products(MethodView):
         try:
             product = create_product(data, actor=current_actor())
         except CatalogueError as error:
-            refuse(422, "The product was not added. " + " ".join(m for _f, m in error.errors), error.errors)
+            refuse_fields(422, "The product was not added.", error.errors)
         db.session.commit()
         return product_json(_loaded_product(product.id), 0)
 

@@ -7,20 +7,9 @@ from flask.views import MethodView
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from formulary.api import ErrorSchema
-from formulary.api.schemas import (
-    ApiBlueprint,
-    Day,
-    Id,
-    PageArgs,
-    Quantity,
-    Text,
-    allowed,
-    get_or_404,
-    list_schema,
-    paginate,
-    refuse,
-)
+from formulary.api.answers import get_or_404, paginate, refuse, refuse_fields
+from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed
+from formulary.api.schemas import Day, Id, PageArgs, Quantity, Text, list_schema
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.catalogue.lookup import find_goal, find_substance
@@ -156,7 +145,7 @@ def _refused(error: CocktailError, what: str, body: dict, cocktail: Cocktail | N
     other = db.session.scalar(select(Cocktail.id).where(Cocktail.name == name))
     clash = other is not None and (cocktail is None or other != cocktail.id)
     status = 409 if clash and all(field == "name" for field, _message in error.errors) else 422
-    refuse(status, f"The cocktail was not {what}. " + " ".join(m for _f, m in error.errors), error.errors)
+    refuse_fields(status, f"The cocktail was not {what}.", error.errors)
 
 
 @blp.route("/cocktails")

@@ -3,7 +3,7 @@
 import marshmallow as ma
 from flask.views import MethodView
 
-from formulary.api.schemas import ApiBlueprint
+from formulary.api.blueprint import ApiBlueprint
 from formulary.auth.permissions import PERMISSIONS
 from formulary.auth.session import current_actor
 

@@ -8,38 +8,22 @@ recorded in the audit trail, and no answer may be cached.
 import marshmallow as ma
 from flask.views import MethodView
 
-from formulary.api import ErrorSchema
-from formulary.api.schemas import (
-    ApiBlueprint,
-    Day,
-    Id,
-    PageArgs,
-    Text,
-    allowed,
-    get_or_404,
-    list_schema,
-    paginate,
-    refuse,
-)
+from formulary.api.answers import get_or_404, paginate, refuse_fields
+from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed
+from formulary.api.schemas import Day, Id, PageArgs, Text, list_schema, one_of
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
-from formulary.catalogue.lookup import find_group, find_substance
 from formulary.extensions import db
-from formulary.patients.models import (
-    ALLERGY_STATUSES,
-    CLINICAL_STATUSES,
-    CRITICALITIES,
-    SKIN_TYPES,
-    Allergy,
-    Patient,
-)
+from formulary.patients.models import ALLERGY_STATUSES, CLINICAL_STATUSES, CRITICALITIES, SKIN_TYPES, Allergy, Patient
 from formulary.patients.queries import active_allergy_counts, load_patient, patient_query
 from formulary.patients.records import (
     AllergyData,
     PatientData,
     PatientError,
     add_allergy,
+    allergen_problem,
     audit_allergy_view,
+    contradictions,
     create_patient,
     set_allergy_status,
     update_patient,
@@ -51,17 +35,6 @@ ALLERGEN_KINDS = ("substance", "group", "text")
 PATIENT_FIELDS = ("name", "date_of_birth", "reference", "skin_type", "notes", "allergy_status", "conditions")
 
 
-@blp.after_request
-def never_cache(response):
-    """Patient records must not linger in any cache between the clinic and the caller."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _one_of(choices: list[str], what: str) -> ma.validate.OneOf:
-    return ma.validate.OneOf(choices, error=f"Unknown {what} {{input!r}}: use one of {{choices}}.")
-
-
 # --- schemas --------------------------------------------------------------------------------
 
 class AllergyIn(ma.Schema):
@@ -71,9 +44,9 @@ class AllergyIn(ma.Schema):
         "description": "Free text when nothing fits; coded like the browser's form when it names a "
                        "substance or group, else kept as free text (the check flags it for review)",
     })
-    criticality = ma.fields.String(required=True, validate=_one_of(CRITICALITIES, "criticality"))
+    criticality = ma.fields.String(required=True, validate=one_of(CRITICALITIES, "criticality"))
     reaction = Text(load_default="", max_length=2000)
-    status = ma.fields.String(load_default="active", validate=_one_of(CLINICAL_STATUSES, "status"))
+    status = ma.fields.String(load_default="active", validate=one_of(CLINICAL_STATUSES, "status"))
 
 
 class AllergyPatch(AllergyIn):
@@ -81,10 +54,10 @@ class AllergyPatch(AllergyIn):
 
     id = Id(metadata={"description": "An allergy of this patient; only its `status` can change"})
     criticality = ma.fields.String(
-        validate=_one_of(CRITICALITIES, "criticality"), metadata={"description": "Required for a new allergy"}
+        validate=one_of(CRITICALITIES, "criticality"), metadata={"description": "Required for a new allergy"}
     )
     reaction = Text(max_length=2000)
-    status = ma.fields.String(validate=_one_of(CLINICAL_STATUSES, "status"),
+    status = ma.fields.String(validate=one_of(CLINICAL_STATUSES, "status"),
                               metadata={"description": "active, inactive or resolved; new allergies: active"})
 
 
@@ -93,11 +66,11 @@ class PatientIn(ma.Schema):
     date_of_birth = Day(required=True)
     reference = Text(load_default=None, allow_none=True, max_length=40,
                      metadata={"description": "The clinic's own patient number; unique"})
-    skin_type = ma.fields.String(load_default="", validate=_one_of(["", *SKIN_TYPES], "skin type"),
+    skin_type = ma.fields.String(load_default="", validate=one_of(["", *SKIN_TYPES], "skin type"),
                                  metadata={"description": "Fitzpatrick I–VI, or empty"})
     notes = Text(load_default="", max_length=5000)
     allergy_status = ma.fields.String(
-        required=True, validate=_one_of(ALLERGY_STATUSES, "allergy status"),
+        required=True, validate=one_of(ALLERGY_STATUSES, "allergy status"),
         metadata={"description": "unknown: never asked; none-known: asked, none reported; recorded"},
     )
     allergies = ma.fields.List(ma.fields.Nested(AllergyIn), load_default=list)
@@ -110,9 +83,9 @@ class PatientPatch(ma.Schema):
     name = Text()
     date_of_birth = Day(allow_none=True)
     reference = Text(allow_none=True, max_length=40)
-    skin_type = ma.fields.String(validate=_one_of(["", *SKIN_TYPES], "skin type"))
+    skin_type = ma.fields.String(validate=one_of(["", *SKIN_TYPES], "skin type"))
     notes = Text(max_length=5000)
-    allergy_status = ma.fields.String(validate=_one_of(ALLERGY_STATUSES, "allergy status"))
+    allergy_status = ma.fields.String(validate=one_of(ALLERGY_STATUSES, "allergy status"))
     allergies = ma.fields.List(ma.fields.Nested(AllergyPatch), metadata={
         "description": "Allergies to add (no `id`) and status changes of recorded ones (`id` and `status`); "
                        "allergies are never deleted",
@@ -185,62 +158,32 @@ def patient_json(patient: Patient) -> dict:
 
 # --- writing --------------------------------------------------------------------------------
 
-def _resolve(index: int, item: dict, errors: list) -> tuple[str, object] | None:
-    """The text add_allergy is given for an allergy, and the group it must end up coded to (if any)."""
+def _allergy(index: int, item: dict, errors: list) -> AllergyData | None:
+    """An allergy of the body as the patients service takes it (None when its shape is wrong); what is
+    wrong with it goes to `errors`."""
+    if "criticality" not in item:
+        errors.append((f"allergies.{index}.criticality", "Missing data for required field."))
     given = [kind for kind in ALLERGEN_KINDS if item.get(kind) is not None]
     if len(given) != 1:
         errors.append((f"allergies.{index}", "Give exactly one of substance, group or text."))
         return None
     kind = given[0]
-    name = item[kind]
-    if kind == "substance":
-        substance = find_substance(name)
-        if substance is None:
-            errors.append((f"allergies.{index}.substance",
-                           f"Unknown substance {name!r}: use a name or synonym from the catalogue, "
-                           "or send it as text."))
-            return None
-        return substance.name, None
-    if kind == "group":
-        group = find_group(name)
-        if group is None:
-            errors.append((f"allergies.{index}.group",
-                           f"Unknown allergen group {name!r}: use a name or synonym from the catalogue, "
-                           "or send it as text."))
-            return None
-        return group.name, group
-    return name, None
+    data = AllergyData(allergen=item[kind], criticality=item.get("criticality", ""),
+                       reaction=item.get("reaction", ""), status=item.get("status") or "active",
+                       kind=None if kind == "text" else kind)
+    if problem := allergen_problem(data):
+        errors.append((f"allergies.{index}.{kind}", problem))
+    return data
 
 
-def _new_allergy_errors(index: int, item: dict, errors: list) -> tuple[str, object] | None:
-    if "criticality" not in item:
-        errors.append((f"allergies.{index}.criticality", "Missing data for required field."))
-    return _resolve(index, item, errors)
-
-
-def _record(patient: Patient, index: int, item: dict, resolved: tuple[str, object]) -> Allergy:
+def _record(patient: Patient, index: int, item: dict, data: AllergyData) -> Allergy:
     """Add one allergy; a refusal names its place in the list."""
-    allergen, group = resolved
-    data = AllergyData(allergen=allergen, criticality=item["criticality"], reaction=item.get("reaction", ""),
-                       status=item.get("status") or "active")
     try:
-        allergy = add_allergy(patient, data, actor=current_actor())
+        return add_allergy(patient, data, actor=current_actor())
     except PatientError as error:
         kind = next((k for k in ALLERGEN_KINDS if item.get(k) is not None), "text")
         errors = [(f"allergies.{index}.{kind if f == 'allergen' else f}", m) for f, m in error.errors]
-        refuse(422, "Nothing was saved. " + " ".join(m for _f, m in errors), errors)
-    if group is not None and allergy.group is not group:
-        # A clinic's own substance may share the group's name; the caller asked for the group.
-        allergy.substance, allergy.group, allergy.text = None, group, None
-        db.session.flush()
-    return allergy
-
-
-def _contradiction(status: str | None, new_items: list[dict]) -> list[tuple[str, str]]:
-    if status == "none-known" and any((item.get("status") or "active") == "active" for item in new_items):
-        return [("allergy_status", "“none-known” contradicts the active allergies sent with it: "
-                                   "use “recorded”.")]
-    return []
+        refuse_fields(422, "Nothing was saved.", errors)
 
 
 @blp.route("/patients")
@@ -276,16 +219,16 @@ class Patients(MethodView):
         """
         items = body.pop("allergies")
         errors: list[tuple[str, str]] = []
-        resolved = [_new_allergy_errors(index, item, errors) for index, item in enumerate(items)]
-        errors += _contradiction(body["allergy_status"], items)
+        allergies = [_allergy(index, item, errors) for index, item in enumerate(items)]
+        errors += contradictions(body["allergy_status"], [a for a in allergies if a is not None])
         try:
             patient = create_patient(PatientData(**body), actor=current_actor())
         except PatientError as error:
             errors = error.errors + errors
         if errors:
-            refuse(422, "The patient was not added. " + " ".join(m for _f, m in errors), errors)
+            refuse_fields(422, "The patient was not added.", errors)
         for index, item in enumerate(items):
-            _record(patient, index, item, resolved[index])
+            _record(patient, index, item, allergies[index])
         db.session.commit()
         return patient_json(load_patient(patient.id))
 
@@ -323,10 +266,10 @@ class PatientById(MethodView):
             if "id" in item:
                 changes.append(self._change(patient, index, item, errors))
             else:
-                additions.append((index, item, _new_allergy_errors(index, item, errors)))
-        errors += _contradiction(body.get("allergy_status"), [item for _i, item, _r in additions])
+                additions.append((index, item, _allergy(index, item, errors)))
+        errors += contradictions(body.get("allergy_status"), [data for _i, _item, data in additions if data])
         if errors:
-            refuse(422, "Nothing was saved. " + " ".join(m for _f, m in errors), errors)
+            refuse_fields(422, "Nothing was saved.", errors)
         actor = current_actor()
         for allergy, status in changes:
             set_allergy_status(allergy, status, actor=actor)
@@ -337,9 +280,9 @@ class PatientById(MethodView):
             try:
                 update_patient(patient, PatientData(**current), actor=actor)
             except PatientError as error:
-                refuse(422, "Nothing was saved. " + " ".join(m for _f, m in error.errors), error.errors)
-        for index, item, resolved in additions:
-            _record(patient, index, item, resolved)
+                refuse_fields(422, "Nothing was saved.", error.errors)
+        for index, item, data in additions:
+            _record(patient, index, item, data)
         audit_allergy_view(patient, actor=actor, where="api")
         db.session.commit()
         return patient_json(load_patient(patient_id))

@@ -1,20 +1,11 @@
-"""What the API's endpoints share: safe input fields, paging, refusals and the permission guard."""
+"""The API's input fields: text the database can store, exact quantities, days, expiries, ids, paging."""
 
 import calendar
-import json
 import re
 from datetime import date
 from decimal import Decimal
-from typing import NoReturn
 
 import marshmallow as ma
-from flask import current_app
-from flask_smorest import Blueprint, abort
-from webargs.flaskparser import FlaskParser
-
-from formulary.api import ErrorSchema
-from formulary.auth.access import permission_required
-from formulary.extensions import db
 
 # Ids are INTEGER columns: PostgreSQL raises on a bigger number instead of finding nothing.
 MAX_ID = 2**31 - 1
@@ -23,25 +14,6 @@ MAX_PER_PAGE = 500
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
-
-
-class JsonParser(FlaskParser):
-    """webargs' parser, refusing JSON Python cannot read (nested too deep, numbers of thousands of digits)."""
-
-    def _raw_load_json(self, req):
-        try:
-            return super()._raw_load_json(req)
-        except json.JSONDecodeError:
-            raise
-        except (RecursionError, ValueError) as error:
-            # As a JSONDecodeError it gets the same 400 answer as any other unreadable body.
-            raise json.JSONDecodeError(f"Unreadable JSON: {error}", doc=" ", pos=0) from error
-
-
-class ApiBlueprint(Blueprint):
-    """A flask-smorest Blueprint whose arguments are read by JsonParser."""
-
-    ARGUMENTS_PARSER = JsonParser()
 
 
 class Text(ma.fields.String):
@@ -162,41 +134,6 @@ def list_schema(name: str, item_schema: type[ma.Schema]) -> type[ma.Schema]:
     )
 
 
-def paginate(statement, args: dict) -> tuple[list, int]:
-    """One page of a SELECT and the total count, from PageArgs."""
-    per_page = args.get("per_page") or current_app.config["PER_PAGE"]
-    page = db.paginate(
-        statement, page=args["page"], per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False
-    )
-    return list(page.items), page.total
-
-
-def get_or_404(model, ident: int, what: str):
-    """The row with this id, or a 404 naming what was looked for."""
-    row = db.session.get(model, ident) if 0 < ident <= MAX_ID else None
-    if row is None:
-        abort(404, message=f"There is no {what} with id {ident}.")
-    return row
-
-
-def refuse(status: int, message: str, errors: list[tuple[str, str]] = ()) -> NoReturn:
-    """Undo anything the refused change wrote, then answer with the message and each field's error."""
-    db.session.rollback()
-    if errors:
-        abort(status, message=message, errors=[{"field": f, "message": m} for f, m in errors])
-    abort(status, message=message)
-
-
-def allowed(blp, permission):
-    """Guard a view with a permission (checked before its input) and document 401 and 403."""
-
-    def decorator(view):
-        view = blp.alt_response(
-            401, schema=ErrorSchema, description="No valid API token (send 'Authorization: Bearer <token>')"
-        )(view)
-        view = blp.alt_response(
-            403, schema=ErrorSchema, description=f"The token's role may not {permission.value}"
-        )(view)
-        return permission_required(permission)(view)
-
-    return decorator
+def one_of(choices, what: str) -> ma.validate.OneOf:
+    """A validator naming what was unknown and the values it may take."""
+    return ma.validate.OneOf(choices, error=f"Unknown {what} {{input!r}}: use one of {{choices}}.")

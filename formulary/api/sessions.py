@@ -9,8 +9,9 @@ from datetime import date
 import marshmallow as ma
 from flask.views import MethodView
 
-from formulary.api import ErrorSchema
-from formulary.api.schemas import ApiBlueprint, Day, Id, Quantity, Text, allowed, get_or_404, refuse
+from formulary.api.answers import get_or_404, refuse, refuse_fields
+from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed
+from formulary.api.schemas import Day, Id, Quantity, Text
 from formulary.auth.models import User
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
@@ -29,13 +30,6 @@ from formulary.treatments.sessions import CheckBlocked, SessionError, administer
 blp = ApiBlueprint("api_sessions", __name__, description="The pre-session check and treatment sessions")
 
 FINDING_EXTRAS = ("substance", "product_id", "lot_id")
-
-
-@blp.after_request
-def never_cache(response):
-    """Check answers and sessions hold clinical detail: never kept by a cache."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 class FindingSchema(ma.Schema):
@@ -185,7 +179,7 @@ def _patient_and_cocktail(body: dict) -> tuple[Patient, Cocktail]:
     if cocktail is None:
         errors.append(("cocktail_id", f"There is no cocktail with id {body['cocktail_id']}."))
     if errors:
-        refuse(422, " ".join(message for _field, message in errors), errors)
+        refuse_fields(422, "", errors)
     return patient, cocktail
 
 

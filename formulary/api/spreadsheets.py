@@ -9,8 +9,8 @@ from flask_smorest import abort
 from flask_smorest.fields import Upload
 from werkzeug.datastructures import CombinedMultiDict
 
-from formulary.api import ErrorSchema
-from formulary.api.schemas import ApiBlueprint, JsonParser, Quantity, allowed
+from formulary.api.blueprint import ApiBlueprint, ErrorSchema, JsonParser, allowed
+from formulary.api.schemas import Quantity
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.extensions import db

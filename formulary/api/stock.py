@@ -8,22 +8,10 @@ from flask.views import MethodView
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from formulary.api import ErrorSchema
+from formulary.api.answers import get_or_404, paginate, refuse, refuse_fields
+from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed
 from formulary.api.receipts import read_receipt
-from formulary.api.schemas import (
-    ApiBlueprint,
-    Day,
-    Expiry,
-    Id,
-    PageArgs,
-    Quantity,
-    Text,
-    allowed,
-    get_or_404,
-    list_schema,
-    paginate,
-    refuse,
-)
+from formulary.api.schemas import Day, Expiry, Id, PageArgs, Quantity, Text, list_schema
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.extensions import db
@@ -143,7 +131,7 @@ def recall_recipients(lot: Lot) -> dict:
 
 
 def _refused(errors: list[tuple[str, str]]) -> NoReturn:
-    refuse(422, "The lot was not received. " + " ".join(message for _field, message in errors), errors)
+    refuse_fields(422, "The lot was not received.", errors)
 
 
 @blp.route("/lots")

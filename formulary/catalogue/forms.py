@@ -17,8 +17,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from formulary.catalogue.products import ComponentData, ProductData
+from formulary.quantity import fmt_quantity
 from formulary.reference.library import SubstanceCategory
-from formulary.stock.errors import fmt_quantity
 from formulary.vocabulary import ComponentRole, ContraindicationSeverity, ProductCategory
 
 ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in ComponentRole]

@@ -1,15 +1,14 @@
-"""Product pages: the list with on-hand totals, a product with its lots, the product form."""
+"""The product form: a new product, a change to one, retiring it (the list and a product's page, which
+show its lots, are in stock/product_views)."""
 
-from datetime import date, timedelta
-from decimal import Decimal
-
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.catalogue import queries
+from formulary.catalogue.blueprint import bp
 from formulary.catalogue.errors import CatalogueError
 from formulary.catalogue.forms import (
     COMPONENT_ROWS,
@@ -18,66 +17,9 @@ from formulary.catalogue.forms import (
     new_product_data,
     product_form_data,
 )
-from formulary.catalogue.models import PRODUCT_CATEGORIES, Condition, Product
+from formulary.catalogue.models import Condition, Product
 from formulary.catalogue.products import create_product, set_retired, update_product
-from formulary.catalogue.views import bp, get_or_404
 from formulary.extensions import db
-from formulary.stock.fefo import LotStock, lot_unusable_reason
-
-ZERO = Decimal(0)
-
-
-@bp.route("/products")
-def products():
-    """Products with their on-hand totals; search by name, manufacturer or GTIN."""
-    text = (request.args.get("q") or "").strip()
-    category = request.args.get("category") or ""
-    retired = request.args.get("retired") == "1"
-    page = db.paginate(queries.product_query(text, category, retired),
-                       per_page=current_app.config["PER_PAGE"], error_out=False)
-    return render_template(
-        "catalogue/products.html", page=page, q=text, category=category, retired=retired,
-        categories=PRODUCT_CATEGORIES, totals=queries.on_hand_totals(p.id for p in page.items),
-        filtered=bool(text or category),
-    )
-
-
-def lot_state(lot, product: Product, today: date) -> tuple[str, str]:
-    """A lot's state as a badge (label, Bootstrap colour): status first, then its dates."""
-    stock = LotStock(lot.id, lot.lot_number, lot.expiry, lot.received_on, lot.on_hand, lot.status)
-    reason = lot_unusable_reason(stock, today, product.expiry_margin_days)
-    if reason in ("recalled", "quarantined"):
-        return reason.capitalize(), "danger" if reason == "recalled" else "warning"
-    if lot.on_hand <= 0:
-        return "Used up", "light"
-    if lot.expiry < today:
-        return "Expired", "danger"
-    if reason == "expired":
-        return "Within expiry margin", "danger"
-    if lot.expiry <= today + timedelta(days=current_app.config["EXPIRY_WARNING_DAYS"]):
-        return "Expires soon", "warning"
-    return "Available", "success"
-
-
-@bp.route("/products/<int:product_id>")
-def product(product_id: int):
-    """One product: its fields, composition, contraindications, lots and totals."""
-    product = queries.product_with_details(product_id)
-    if product is None:
-        abort(404)
-    today = date.today()
-    lots = [(lot, *lot_state(lot, product, today)) for lot in queries.product_lots(product)]
-    usable = sum((lot.on_hand for lot, label, _ in lots if label in ("Available", "Expires soon")), ZERO)
-    values = [lot.value for lot, _, _ in lots if lot.value is not None and lot.on_hand > 0]
-    totals = {
-        "on_hand": sum((lot.on_hand for lot, _, _ in lots), ZERO),
-        "usable": usable,
-        "value": sum(values, ZERO) if values else None,
-    }
-    return render_template(
-        "catalogue/product.html", product=product, lots=lots, totals=totals,
-        lot_pages="stock.lot" in current_app.view_functions,
-    )
 
 
 def _show_product_errors(form: ProductForm, error: CatalogueError, component_rows, condition_rows) -> list:
@@ -155,7 +97,7 @@ def new_product():
 @permission_required(Permission.EDIT_CATALOGUE)
 def edit_product(product_id: int):
     """Change a product; the composition saved replaces the old one."""
-    product = get_or_404(Product, product_id)
+    product = db.get_or_404(Product, product_id)
     form = ProductForm(data=None if request.method == "POST" else product_form_data(product))
     return _product_form(form, product)
 
@@ -164,12 +106,10 @@ def edit_product(product_id: int):
 @permission_required(Permission.EDIT_CATALOGUE)
 def retire_product(product_id: int):
     """Retire a product (no new stock or cocktails) or bring it back."""
-    product = get_or_404(Product, product_id)
-    retire = request.form.get("retired") == "1"
-    set_retired(product, retire, actor=current_actor())
+    product = db.get_or_404(Product, product_id)
+    retired = request.form.get("retired") == "1"
+    set_retired(product, retired, actor=current_actor())
     db.session.commit()
-    if retire:
-        flash(f"{product.name} is retired: it no longer takes new stock or cocktails.", "success")
-    else:
-        flash(f"{product.name} is back in use.", "success")
+    done = "is retired: it no longer takes new stock or cocktails." if retired else "is back in use."
+    flash(f"{product.name} {done}", "success")
     return redirect(url_for("catalogue.product", product_id=product.id))

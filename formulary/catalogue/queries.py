@@ -1,6 +1,4 @@
-"""What the catalogue pages read: searches, cross-reactions and on-hand totals."""
-
-from decimal import Decimal
+"""What the catalogue pages read: searches, cross-reactions and products with their details."""
 
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -16,7 +14,6 @@ from formulary.catalogue.models import (
 )
 from formulary.extensions import db
 from formulary.reference.names import normalize_name
-from formulary.stock.models import Lot
 from formulary.vocabulary import Strength
 
 
@@ -107,20 +104,6 @@ def product_query(text: str = "", category: str = "", retired: bool = False) -> 
     return query.order_by(Product.retired, func.lower(Product.name), Product.id)
 
 
-def on_hand_totals(product_ids) -> dict[int, tuple[Decimal, int]]:
-    """On hand summed over each product's lots, with the number of lots holding stock: one query."""
-    product_ids = list(product_ids)
-    if not product_ids:
-        return {}
-    query = (
-        select(Lot.product_id, func.coalesce(func.sum(Lot.on_hand), 0),
-               func.count(Lot.id).filter(Lot.on_hand > 0))
-        .where(Lot.product_id.in_(product_ids))
-        .group_by(Lot.product_id)
-    )
-    return {product_id: (Decimal(total), count) for product_id, total, count in db.session.execute(query)}
-
-
 def product_with_details(product_id: int) -> Product | None:
     """A product with its composition (and each substance) and contraindications (and each condition)."""
     return db.session.scalar(
@@ -129,12 +112,6 @@ def product_with_details(product_id: int) -> Product | None:
             selectinload(Product.contraindications).selectinload(ProductContraindication.condition),
         )
     )
-
-
-def product_lots(product: Product) -> list[Lot]:
-    """A product's lots, those holding stock first, then by expiry."""
-    query = select(Lot).where(Lot.product_id == product.id)
-    return list(db.session.scalars(query.order_by((Lot.on_hand > 0).desc(), Lot.expiry, Lot.id)))
 
 
 def substance_names() -> list[str]:

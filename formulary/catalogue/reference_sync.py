@@ -18,7 +18,8 @@ from formulary.catalogue.models import (
     TreatmentGoal,
 )
 from formulary.extensions import db
-from formulary.reference.library import ReferenceLibrary, shipped_library
+from formulary.reference.library import ReferenceLibrary
+from formulary.reference.loader import shipped_library
 from formulary.reference.names import normalize_name
 from formulary.vocabulary import EntryKind, Origin
 

@@ -1,20 +1,19 @@
-"""Catalogue pages: substances and allergen groups here, products in product_views."""
+"""Catalogue pages: substances and allergen groups (the product form is in product_views; the product
+list and a product's page, which show its lots, in stock/product_views)."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.catalogue import queries
+from formulary.catalogue.blueprint import bp
 from formulary.catalogue.errors import CatalogueError
 from formulary.catalogue.forms import GroupForm, SubstanceForm
 from formulary.catalogue.models import AllergenGroup, Substance
 from formulary.catalogue.substances import add_group, add_substance
 from formulary.extensions import db
-from formulary.stock.errors import fmt_quantity
-
-bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 
 
 @bp.before_request
@@ -23,26 +22,28 @@ def only_catalogue_readers():
     """Every page here shows the catalogue; adding and editing need more (see each view)."""
 
 
-@bp.context_processor
-def helpers():
-    """Quantities as a person writes them (1.5, not 1.500)."""
-    return {"fmt_quantity": fmt_quantity}
-
-
-def get_or_404(model, ident: int):
-    """The row with this id, or the 404 page."""
-    row = db.session.get(model, ident)
-    if row is None:
-        abort(404)
-    return row
-
-
 def show_errors(form, error: CatalogueError) -> list[str]:
     """Put each refused value's message on its form field; return them all for the summary."""
     for field_name, message in error.errors:
         if field_name in form:
             form[field_name].errors = [*form[field_name].errors, message]
     return [message for _field, message in error.errors]
+
+
+def _adding(form, add, template: str):
+    """Validate the form and call `add` (the service, returning its message and the new row's page), then
+    commit and go there; a refusal puts each message on its field, and the page shows them all."""
+    problems = []
+    if form.validate_on_submit():
+        try:
+            message, page = add()
+        except CatalogueError as error:
+            problems = show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(page)
+    return render_template(template, form=form, problems=problems)
 
 
 @bp.route("/")
@@ -72,27 +73,20 @@ def new_substance():
     """Add a clinic's own substance with its synonyms and groups."""
     form = SubstanceForm()
     form.groups.set_choices((g.id, g.name) for g in queries.all_groups())
-    problems = []
-    if form.validate_on_submit():
-        try:
-            substance = add_substance(
-                form.name.data, category=form.category.data,
-                synonyms=(form.synonyms.data or "").splitlines(), groups=form.groups.data,
-                actor=current_actor(),
-            )
-        except CatalogueError as error:
-            problems = show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(f"Substance {substance.name} added.", "success")
-            return redirect(url_for("catalogue.substance", substance_id=substance.id))
-    return render_template("catalogue/substance_new.html", form=form, problems=problems)
+
+    def add():
+        substance = add_substance(form.name.data, category=form.category.data,
+                                  synonyms=(form.synonyms.data or "").splitlines(), groups=form.groups.data,
+                                  actor=current_actor())
+        return f"Substance {substance.name} added.", url_for("catalogue.substance", substance_id=substance.id)
+
+    return _adding(form, add, "catalogue/substance_new.html")
 
 
 @bp.route("/substances/<int:substance_id>")
 def substance(substance_id: int):
     """One substance: its synonyms, groups, cross-reactions and the products that contain it."""
-    substance = get_or_404(Substance, substance_id)
+    substance = db.get_or_404(Substance, substance_id)
     reactions = queries.cross_reactions([substance.id], [g.id for g in substance.groups])
     return render_template(
         "catalogue/substance.html", substance=substance, reactions=reactions,
@@ -119,27 +113,19 @@ def new_group():
     form = GroupForm()
     names = select(Substance.id, Substance.name).order_by(func.lower(Substance.name))
     form.members.set_choices((row.id, row.name) for row in db.session.execute(names))
-    problems = []
-    if form.validate_on_submit():
-        try:
-            group = add_group(form.name.data, description=form.description.data,
-                              members=form.members.data, actor=current_actor())
-        except CatalogueError as error:
-            problems = show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(f"Allergen group {group.name} added.", "success")
-            return redirect(url_for("catalogue.group", group_id=group.id))
-    return render_template("catalogue/group_new.html", form=form, problems=problems)
+
+    def add():
+        group = add_group(form.name.data, description=form.description.data, members=form.members.data,
+                          actor=current_actor())
+        return f"Allergen group {group.name} added.", url_for("catalogue.group", group_id=group.id)
+
+    return _adding(form, add, "catalogue/group_new.html")
 
 
 @bp.route("/groups/<int:group_id>")
 def group(group_id: int):
     """One allergen group: its members and cross-reactions."""
-    group = get_or_404(AllergenGroup, group_id)
+    group = db.get_or_404(AllergenGroup, group_id)
     return render_template(
         "catalogue/group.html", group=group, reactions=queries.cross_reactions(group_ids=[group.id])
     )
-
-
-from formulary.catalogue import product_views  # noqa: E402,F401  (registers the product pages on bp)

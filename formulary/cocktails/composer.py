@@ -8,11 +8,11 @@ from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.cocktails import queries
+from formulary.cocktails.blueprint import bp
 from formulary.cocktails.forms import MORE_ROWS, CocktailForm, new_form_data, version_form_data
 from formulary.cocktails.models import Cocktail
 from formulary.cocktails.recipes import CocktailError, create_cocktail, revise_cocktail
 from formulary.cocktails.summary import RecipeSummary, load_products, summarize
-from formulary.cocktails.views import bp, get_cocktail
 from formulary.extensions import db
 
 
@@ -122,7 +122,7 @@ def new():
 @permission_required(Permission.EDIT_COCKTAILS)
 def edit(cocktail_id: int):
     """Change a cocktail's recipe: saving makes a new version, the old ones stay as they were."""
-    cocktail = get_cocktail(cocktail_id)
+    cocktail = db.get_or_404(Cocktail, cocktail_id)
     if cocktail.retired:
         flash(f"{cocktail.name} is retired; bring it back before changing it.", "warning")
         return redirect(url_for("cocktails.detail", cocktail_id=cocktail.id))

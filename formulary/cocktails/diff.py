@@ -1,7 +1,7 @@
 """What changed between two versions of a cocktail, in words a clinician reads."""
 
 from formulary.cocktails.models import CocktailVersion
-from formulary.stock.errors import fmt_quantity
+from formulary.quantity import fmt_quantity
 
 
 def describe_changes(old: CocktailVersion, new: CocktailVersion) -> list[str]:

@@ -17,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 
 from formulary.catalogue.forms import CheckboxListField
 from formulary.cocktails.recipes import ComponentLine, RecipeData
-from formulary.stock.errors import fmt_quantity
+from formulary.quantity import fmt_quantity
 
 # Blank component rows a new cocktail starts with, and how many "Add more rows" adds.
 NEW_ROWS, MORE_ROWS = 4, 3

@@ -6,10 +6,10 @@ from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.cocktails import queries
+from formulary.cocktails.blueprint import bp
 from formulary.cocktails.forms import GoalForm
 from formulary.cocktails.goals import add_goal
 from formulary.cocktails.recipes import CocktailError
-from formulary.cocktails.views import bp
 from formulary.extensions import db
 
 

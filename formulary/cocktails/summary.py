@@ -14,7 +14,7 @@ from formulary.catalogue.models import Product, ProductComponent
 from formulary.cocktails.availability import ComponentStock
 from formulary.cocktails.stock import session_cost
 from formulary.extensions import db
-from formulary.stock.errors import fmt_quantity
+from formulary.quantity import fmt_quantity
 from formulary.stock.fefo import lot_unusable_reason, plan_draw, usable_lots
 from formulary.stock.queries import lot_stocks
 

@@ -1,11 +1,11 @@
 """Cocktail pages: browse by goal and substance, a cocktail with its availability and history, versions.
 
-The composer (new, edit, preview) is in composer.py, on this blueprint.
+The composer (new, edit, preview) is in composer.py, the goal pages in goal_views.py, on the same blueprint.
 """
 
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import false, func, select
 
 from formulary.auth.access import permission_required
@@ -14,15 +14,13 @@ from formulary.auth.session import current_actor
 from formulary.catalogue.lookup import find_goal, find_substance
 from formulary.cocktails import queries
 from formulary.cocktails.availability import SESSION_CAP, plan_series, sessions_possible
+from formulary.cocktails.blueprint import bp
 from formulary.cocktails.diff import describe_changes
 from formulary.cocktails.models import Cocktail
 from formulary.cocktails.recipes import set_retired
 from formulary.cocktails.stock import component_stocks
 from formulary.cocktails.summary import load_products, summarize
 from formulary.extensions import db
-from formulary.stock.errors import fmt_quantity
-
-bp = Blueprint("cocktails", __name__, url_prefix="/cocktails")
 
 # The longest series the availability form plans.
 MAX_SERIES = 52
@@ -36,21 +34,12 @@ def only_cocktail_readers():
 
 @bp.context_processor
 def helpers():
-    """Quantities as a person writes them, money to the cent, and whether product pages exist."""
+    """Money to the cent, and whether the product and FEFO pages exist to link to."""
     return {
-        "fmt_quantity": fmt_quantity,
         "money": lambda value: "—" if value is None else f"{value:,.2f}",
         "product_pages": "catalogue.product" in current_app.view_functions,
         "fefo_pages": "stock.fefo" in current_app.view_functions,
     }
-
-
-def get_cocktail(cocktail_id: int) -> Cocktail:
-    """The cocktail with this id, or the 404 page."""
-    cocktail = db.session.get(Cocktail, cocktail_id)
-    if cocktail is None:
-        abort(404)
-    return cocktail
 
 
 @bp.route("/")
@@ -111,7 +100,7 @@ def _count(name: str, label: str, default: int | None, top: int, problems: list[
 @bp.route("/<int:cocktail_id>")
 def detail(cocktail_id: int):
     """A cocktail: its current recipe, substances, cost, availability on a day, and its history."""
-    cocktail = get_cocktail(cocktail_id)
+    cocktail = db.get_or_404(Cocktail, cocktail_id)
     versions = queries.versions_of(cocktail)
     current = versions[-1]
     problems: list[str] = []
@@ -141,7 +130,7 @@ def _version(versions, number: int):
 @bp.route("/<int:cocktail_id>/versions/<int:number>")
 def version(cocktail_id: int, number: int):
     """One version as it was saved, read-only: what past sessions with it contained."""
-    cocktail = get_cocktail(cocktail_id)
+    cocktail = db.get_or_404(Cocktail, cocktail_id)
     versions = queries.versions_of(cocktail)
     shown = _version(versions, number)
     previous = next((v for v in versions if v.number == number - 1), None)
@@ -156,7 +145,7 @@ def version(cocktail_id: int, number: int):
 @bp.route("/<int:cocktail_id>/compare")
 def compare(cocktail_id: int):
     """Two versions side by side, with what changed from the first to the second."""
-    cocktail = get_cocktail(cocktail_id)
+    cocktail = db.get_or_404(Cocktail, cocktail_id)
     versions = queries.versions_of(cocktail)
     last = versions[-1].number
     first = _version(versions, request.args.get("a", type=int) or max(last - 1, 1))
@@ -175,15 +164,11 @@ def compare(cocktail_id: int):
 @permission_required(Permission.EDIT_COCKTAILS)
 def retire(cocktail_id: int):
     """Retire a cocktail (no new sessions, no new versions) or bring it back; it is never deleted."""
-    cocktail = get_cocktail(cocktail_id)
+    cocktail = db.get_or_404(Cocktail, cocktail_id)
     retired = request.form.get("retired") == "1"
     set_retired(cocktail, retired, actor=current_actor())
     db.session.commit()
-    if retired:
-        flash(f"{cocktail.name} is retired: no new sessions use it. Its versions stay readable.", "success")
-    else:
-        flash(f"{cocktail.name} is back in use.", "success")
+    done = "is retired: no new sessions use it. Its versions stay readable." if retired else "is back in use."
+    flash(f"{cocktail.name} {done}", "success")
     return redirect(url_for("cocktails.detail", cocktail_id=cocktail.id))
 
-
-from formulary.cocktails import composer, goal_views  # noqa: E402,F401  (their routes, on this blueprint)

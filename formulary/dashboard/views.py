@@ -2,15 +2,14 @@
 
 from datetime import date
 
-from flask import Blueprint, current_app, render_template
+from flask import current_app, render_template
 
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
+from formulary.dashboard.blueprint import bp
 from formulary.dashboard.chart import expiry_chart
 from formulary.stock.dashboard import stock_dashboard
 from formulary.treatments.dashboard import session_dashboard
-
-bp = Blueprint("dashboard", __name__)
 
 
 @bp.route("/")

@@ -1,18 +1,1 @@
 """The demo clinic that `formulary setup --demo` loads; loading it twice changes nothing."""
-
-from datetime import date
-
-
-def load_demo(today: date | None = None) -> list[str]:
-    """Add each part of the demo clinic that is not there yet, relative to `today`."""
-    from formulary.demo import catalogue, cocktails, patients, sessions, stock, users
-
-    today = today or date.today()
-    lines = []
-    lines += users.load()
-    lines += catalogue.load()
-    lines += stock.load(today)
-    lines += patients.load()
-    lines += cocktails.load(today)
-    lines += sessions.load(today)
-    return lines

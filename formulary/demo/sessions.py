@@ -14,11 +14,10 @@ from formulary.catalogue.lookup import find_condition, find_group, find_substanc
 from formulary.cocktails.models import Cocktail
 from formulary.extensions import db
 from formulary.patients.models import Patient
-from formulary.safety.loader import check_patient
 from formulary.stock.errors import StockError
 from formulary.stock.ledger import set_status
 from formulary.stock.models import Lot
-from formulary.treatments.checks import acknowledge, override
+from formulary.treatments.checks import acknowledge, check_patient, override
 from formulary.treatments.models import TreatmentSession
 from formulary.treatments.sessions import SessionError, administer, check_session, plan_session, record_reaction
 from formulary.vocabulary import (

@@ -114,35 +114,6 @@ def active_allergy_counts(patient_ids) -> dict[int, int]:
     return dict(db.session.execute(query).all())
 
 
-@dataclass(frozen=True)
-class SessionDates:
-    """A patient's last administered session and next planned one."""
-
-    last: date | None
-    next: date | None
-
-
-def session_dates(patient_ids, today: date) -> dict[int, SessionDates]:
-    """Last administered and next planned session per patient: one query for a whole page."""
-    from formulary.treatments.models import TreatmentSession
-
-    patient_ids = list(patient_ids)
-    if not patient_ids:
-        return {}
-    upcoming = and_(TreatmentSession.status.in_(("planned", "checked")),
-                    TreatmentSession.scheduled_for >= today)
-    query = (
-        select(
-            TreatmentSession.patient_id,
-            func.max(TreatmentSession.scheduled_for).filter(TreatmentSession.status == "administered"),
-            func.min(TreatmentSession.scheduled_for).filter(upcoming),
-        )
-        .where(TreatmentSession.patient_id.in_(patient_ids))
-        .group_by(TreatmentSession.patient_id)
-    )
-    return {patient_id: SessionDates(last, next_) for patient_id, last, next_ in db.session.execute(query)}
-
-
 def load_patient(patient_id: int) -> Patient | None:
     """A patient with allergies (and what they are coded to, and who recorded them) and conditions."""
     query = (

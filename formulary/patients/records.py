@@ -29,12 +29,17 @@ class PatientError(ValueError):
 
 @dataclass
 class AllergyData:
-    """An allergy as entered: a substance or group name (any synonym), or free text."""
+    """An allergy as entered: a substance or group name (any synonym), or free text.
+
+    `kind` None codes the allergen to whatever substance or group it names, else keeps it as text;
+    "substance" or "group" says which it must be, and an allergen the catalogue does not know is refused.
+    """
 
     allergen: str
     criticality: str = "unable-to-assess"
     reaction: str = ""
     status: str = "active"
+    kind: str | None = None
 
 
 @dataclass
@@ -131,8 +136,7 @@ def add_allergy(patient: Patient, data: AllergyData, *, actor) -> Allergy:
         errors.append(("status", f"Status must be one of {', '.join(CLINICAL_STATUSES)}."))
     if errors:
         raise PatientError(errors)
-    substance = find_substance(text)
-    group = None if substance else find_group(text)
+    substance, group = _coded(text, data.kind)
     allergy = Allergy(
         patient=patient, substance=substance, group=group,
         text=None if (substance or group) else text, criticality=data.criticality,
@@ -146,6 +150,38 @@ def add_allergy(patient: Patient, data: AllergyData, *, actor) -> Allergy:
     # The audit row says that an allergy was recorded, never what it is.
     record("allergy.record", actor=actor, target=patient, detail=f"allergy #{allergy.id}")
     return allergy
+
+
+def _coded(text: str, kind: str | None) -> tuple:
+    """The substance or group an allergen names (by name or synonym); (None, None) for free text."""
+    if kind == "group":
+        group = find_group(text)
+        missing = group is None
+        substance = None
+    else:
+        substance = find_substance(text)
+        group = None if substance or kind == "substance" else find_group(text)
+        missing = kind == "substance" and substance is None
+    if missing:
+        raise PatientError([("allergen", f"Unknown {'allergen group' if kind == 'group' else 'substance'} "
+                                         f"{text!r}: use a name or synonym from the catalogue, or send it as text.")])
+    return substance, group
+
+
+def allergen_problem(data: AllergyData) -> str | None:
+    """Why an allergy named as a substance or group cannot be coded to one (None when it can)."""
+    try:
+        _coded(" ".join((data.allergen or "").split()), data.kind)
+    except PatientError as error:
+        return str(error)
+    return None
+
+
+def contradictions(allergy_status: str | None, allergies: list[AllergyData]) -> list[tuple[str, str]]:
+    """“none-known” sent with active allergies: the history and the allergies cannot both be true."""
+    if allergy_status == "none-known" and any(allergy.status == "active" for allergy in allergies):
+        return [("allergy_status", "“none-known” contradicts the active allergies sent with it: use “recorded”.")]
+    return []
 
 
 def set_allergy_status(allergy: Allergy, status: str, *, actor) -> None:

@@ -2,13 +2,14 @@
 
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 
 from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.extensions import db
 from formulary.patients import queries
+from formulary.patients.blueprint import bp
 from formulary.patients.forms import (
     ALLERGY_STATUS_HELP,
     AllergyForm,
@@ -27,20 +28,11 @@ from formulary.patients.records import (
 )
 from formulary.reference.names import normalize_name
 
-bp = Blueprint("patients", __name__, url_prefix="/patients")
-
 
 @bp.before_request
 @permission_required(Permission.VIEW_PATIENTS)
 def only_patient_readers():
     """Every page here shows patients; changing them needs EDIT_PATIENTS (see each view)."""
-
-
-@bp.after_request
-def never_cache(response):
-    """Patient records must not linger in a browser's or a proxy's cache."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def age_on(born: date | None, today: date) -> int | None:
@@ -92,7 +84,6 @@ def index():
     return render_template(
         "patients/index.html", page=page, q=text,
         allergy_counts=queries.active_allergy_counts(ids),
-        sessions=queries.session_dates(ids, date.today()),
     )
 
 

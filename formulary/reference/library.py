@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
-from pathlib import Path
 
 from formulary.reference.names import normalize_name
 from formulary.vocabulary import EntryKind, Strength
-
-DATA_DIR = Path(__file__).with_name("data")
 
 
 class SubstanceCategory(StrEnum):
@@ -216,17 +212,3 @@ class ReferenceLibrary:
         if side_kind is EntryKind.SUBSTANCE:
             return side_name == substance
         return substance in self._members[side_name]
-
-
-def load_library(directory: Path | None = None) -> ReferenceLibrary:
-    """Read and validate the library's CSV files (the shipped ones by default)."""
-    # The loader builds the dataclasses above, so it is imported here, not at the top.
-    from formulary.reference.loader import read_library
-
-    return read_library(Path(directory) if directory is not None else DATA_DIR)
-
-
-@cache
-def shipped_library() -> ReferenceLibrary:
-    """The shipped library, read and validated once per process."""
-    return load_library()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 from formulary.reference.library import (
@@ -21,7 +22,19 @@ from formulary.reference.library import (
 )
 from formulary.reference.names import display_name, normalize_name
 
+DATA_DIR = Path(__file__).with_name("data")
 _UNII = re.compile(r"[0-9A-Z]{10}")
+
+
+def load_library(directory: Path | None = None) -> ReferenceLibrary:
+    """Read and validate the library's CSV files (the shipped ones by default)."""
+    return read_library(Path(directory) if directory is not None else DATA_DIR)
+
+
+@cache
+def shipped_library() -> ReferenceLibrary:
+    """The shipped library, read and validated once per process."""
+    return load_library()
 
 
 def read_library(directory: Path) -> ReferenceLibrary:

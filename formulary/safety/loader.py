@@ -1,10 +1,14 @@
-"""Building the check's plain facts from the database, in a fixed handful of plain column queries."""
+"""Building the check's plain facts from the database, in a fixed handful of plain column queries.
 
-from collections.abc import Collection
+What the patient tolerated in earlier sessions is the treatments package's to read (it sits above
+this one): treatments.checks loads those facts and hands them to `patient_facts`.
+"""
+
+from collections.abc import Iterable
 from datetime import date
 from functools import cache
 
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 
 from formulary.catalogue.models import (
@@ -20,10 +24,8 @@ from formulary.catalogue.models import (
 from formulary.cocktails.models import CocktailComponent
 from formulary.extensions import db
 from formulary.patients.models import Allergy, Patient, PatientCondition
-from formulary.safety.check import run_check
 from formulary.safety.facts import (
     AllergyFact,
-    CheckResult,
     ComponentFact,
     ConditionFact,
     ContraindicationFact,
@@ -35,7 +37,6 @@ from formulary.safety.facts import (
 )
 from formulary.stock.fefo import plan_draw
 from formulary.stock.queries import lot_stocks
-from formulary.treatments.models import Reaction, SessionDraw, TreatmentSession
 
 
 def _memberships(substance_ids, group_ids) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
@@ -54,14 +55,10 @@ def _memberships(substance_ids, group_ids) -> tuple[dict[int, set[int]], dict[in
     return groups_of, members_of
 
 
-def patient_facts(patient_id: int, before: date, product_ids: Collection[int] | None = None) -> PatientFacts:
-    """The patient's allergy history, allergies, conditions and what they tolerated before a day.
+def patient_facts(patient_id: int, tolerated: Iterable[ToleranceFact] = ()) -> PatientFacts:
+    """The patient's allergy history, allergies and conditions, with what they tolerated (given).
 
-    Plain column queries (no ORM objects): the check runs on every request that asks for it. Of the
-    tolerated products, only the latest day before `before` counts (a tolerance says something about
-    an allergy when it came after the allergy was recorded), so one row per product is loaded, not
-    one per session: a regular patient has hundreds. With `product_ids`, only those products' (the
-    cocktail's) tolerances.
+    Plain column queries (no ORM objects): the check runs on every request that asks for it.
     """
     allergy_status = db.session.scalar(select(Patient.allergy_status).where(Patient.id == patient_id))
     rows = db.session.execute(
@@ -88,20 +85,11 @@ def patient_facts(patient_id: int, before: date, product_ids: Collection[int] | 
         select(Condition.id, Condition.name).join(PatientCondition, PatientCondition.condition_id == Condition.id)
         .where(PatientCondition.patient_id == patient_id).order_by(Condition.id)
     )
-    with_reaction = select(Reaction.session_id)
-    tolerated = db.session.execute(
-        select(SessionDraw.product_id, func.max(TreatmentSession.scheduled_for))
-        .join(TreatmentSession, SessionDraw.session_id == TreatmentSession.id)
-        .where(TreatmentSession.patient_id == patient_id, TreatmentSession.status == "administered",
-               TreatmentSession.scheduled_for < before, TreatmentSession.id.not_in(with_reaction),
-               SessionDraw.product_id.in_(product_ids) if product_ids is not None else true())
-        .group_by(SessionDraw.product_id)
-    )
     return PatientFacts(
         allergy_status=allergy_status,
         allergies=allergies,
         conditions=tuple(ConditionFact(cid, name) for cid, name in conditions),
-        tolerated=tuple(ToleranceFact(product_id, on) for product_id, on in tolerated),
+        tolerated=tuple(tolerated),
     )
 
 
@@ -175,10 +163,3 @@ def cross_reaction_facts() -> list[CrossReactionFact]:
                           "group" if tg else "substance", tg or ts, tg_name if tg else ts_name, strength)
         for sg, ss, sg_name, ss_name, tg, ts, tg_name, ts_name, strength in rows
     ]
-
-
-def check_patient(patient_id: int, version_id: int, on: date) -> CheckResult:
-    """Run the pre-session check for a patient, a cocktail version and a day, from the database."""
-    components = component_facts(version_id, on)
-    patient = patient_facts(patient_id, on, {component.product_id for component in components})
-    return run_check(patient, components, cross_reaction_facts(), on=on)

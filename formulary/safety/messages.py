@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from formulary.quantity import fmt_quantity
 from formulary.safety.facts import (
     AllergyFact,
     CheckResult,
@@ -11,7 +12,6 @@ from formulary.safety.facts import (
     ContraindicationFact,
     IngredientFact,
 )
-from formulary.stock.errors import fmt_quantity
 from formulary.vocabulary import AllergyKind, ComponentRole, ContraindicationSeverity, Criticality, FindingSeverity
 
 PREFIX: dict[str, str] = {

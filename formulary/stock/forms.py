@@ -10,7 +10,7 @@ from wtforms import DateField, Field, HiddenField, SelectField, StringField, Sub
 from wtforms.validators import DataRequired, Length, StopValidation
 from wtforms.widgets import TextInput
 
-from formulary.stock.errors import fmt_quantity
+from formulary.quantity import fmt_quantity
 from formulary.stock.scan import ScanError, parse_scan
 
 MONTH = re.compile(r"(\d{4})-(\d{1,2})")

@@ -8,13 +8,14 @@ from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.extensions import db
+from formulary.quantity import fmt_quantity
 from formulary.stock import ledger
-from formulary.stock.errors import StockError, fmt_quantity
+from formulary.stock.blueprint import bp
+from formulary.stock.errors import StockError
 from formulary.stock.fefo import last_day_of_use
 from formulary.stock.forms import ACTION_FORMS
 from formulary.stock.models import Lot
 from formulary.stock.queries import display_status, fefo_offer, lot_with_history
-from formulary.stock.views import bp, warning_days
 
 
 def _lot_or_404(lot_id: int) -> Lot:
@@ -47,7 +48,7 @@ def render_lot(lot: Lot, failed_form=None, failed_action: str | None = None):
         product_page = url_for("catalogue.product", product_id=lot.product_id)
     return render_template(
         "stock/lot.html", lot=lot, forms=forms, failed_action=failed_action,
-        status=display_status(lot, today, warning_days()), today=today,
+        status=display_status(lot, today, current_app.config["EXPIRY_WARNING_DAYS"]), today=today,
         usable_until=last_day_of_use(lot.expiry, lot.product.expiry_margin_days),
         fefo=_fefo_position(lot, today), product_page=product_page,
     )

@@ -1,16 +1,19 @@
-"""Stock pages: the lot list, receiving, and what FEFO offers (a lot's own page is in lot_views)."""
+"""Stock pages: the lot list, receiving, and what FEFO offers (a lot's own page is in lot_views, the
+catalogue's product pages in product_views)."""
 
 from datetime import date
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 
 from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.catalogue.models import PRODUCT_CATEGORIES, Product
 from formulary.extensions import db
+from formulary.quantity import fmt_quantity
 from formulary.stock import ledger
-from formulary.stock.errors import StockError, fmt_quantity
+from formulary.stock.blueprint import bp
+from formulary.stock.errors import StockError
 from formulary.stock.forms import ReceiveForm
 from formulary.stock.queries import (
     DISPLAY_STATUSES,
@@ -25,7 +28,6 @@ from formulary.stock.queries import (
     settle_product,
 )
 
-bp = Blueprint("stock", __name__, url_prefix="/stock")
 # How the receive form's fields are named when a scan leaves them to be typed.
 MISSING_NAMES = {"product": "product", "lot_number": "lot number", "expiry": "expiry date",
                  "quantity": "quantity", "received_on": "date of receipt", "unit_cost": "unit cost",
@@ -35,21 +37,6 @@ MISSING_NAMES = {"product": "product", "lot_number": "lot number", "expiry": "ex
 def warning_days() -> int:
     """The "expires soon" window from the configuration."""
     return current_app.config["EXPIRY_WARNING_DAYS"]
-
-
-@bp.app_template_global()
-def lot_badge_class(status: str) -> str:
-    """The Bootstrap badge colour of a lot's display status."""
-    return {
-        "available": "text-bg-success", "expiring": "text-bg-warning", "expired": "text-bg-danger",
-        "quarantined": "text-bg-secondary", "recalled": "text-bg-dark",
-    }.get(status, "text-bg-light")
-
-
-@bp.app_template_global()
-def lot_status_label(status: str) -> str:
-    """A display status in the clinic's words."""
-    return DISPLAY_STATUSES.get(status, status)
 
 
 @bp.route("")
@@ -178,5 +165,3 @@ def fefo():
         products=product_choices(), problems=problems, today=date.today(),
     )
 
-
-from formulary.stock import lot_views  # noqa: E402,F401  (the lot page's routes, on this blueprint)

@@ -7,9 +7,10 @@ from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.extensions import db
 from formulary.patients.records import PatientError
+from formulary.treatments.blueprint import bp
 from formulary.treatments.forms import CancelForm, ReactionForm
+from formulary.treatments.session_page import act_with_reason, render_session, session_or_404
 from formulary.treatments.sessions import SessionError, cancel, record_reaction
-from formulary.treatments.views import bp, render_session, session_or_404
 
 
 @bp.route("/<int:session_id>/reaction", methods=["POST"])
@@ -52,13 +53,9 @@ def cancel_session(session_id: int):
     session = session_or_404(session_id)
     form = CancelForm(prefix="cancel")
     if form.validate_on_submit():
-        try:
-            cancel(session, actor=current_actor(), reason=form.reason.data)
-        except SessionError as error:
-            db.session.rollback()
-            form.reason.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash("Session cancelled; it stays on record with your reason.", "info")
-            return redirect(url_for("treatments.detail", session_id=session.id))
+        def cancel_it(reason: str):
+            cancel(session, actor=current_actor(), reason=reason)
+
+        return act_with_reason(session, "cancel", form, cancel_it, SessionError,
+                               ("Session cancelled; it stays on record with your reason.", "info"))
     return render_session(session_or_404(session_id), ("cancel", form))

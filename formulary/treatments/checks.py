@@ -1,22 +1,52 @@
 """Running and recording the pre-session check; acknowledging a caution; overriding a block."""
 
 import json
+from collections.abc import Collection
 from dataclasses import asdict
 from datetime import date
+
+from sqlalchemy import func, select, true
 
 from formulary.audit.log import record
 from formulary.auth.permissions import Permission
 from formulary.db import utcnow
 from formulary.extensions import db
-from formulary.safety.facts import CheckResult
-from formulary.safety.loader import check_patient
-from formulary.treatments.models import Override, SafetyCheck, TreatmentSession
+from formulary.safety.check import run_check
+from formulary.safety.facts import CheckResult, ToleranceFact
+from formulary.safety.loader import component_facts, cross_reaction_facts, patient_facts
+from formulary.treatments.models import Override, Reaction, SafetyCheck, SessionDraw, TreatmentSession
 
 MIN_OVERRIDE_REASON = 20
 
 
 class CheckRefused(ValueError):
     """An acknowledgement or override the rules refuse; str() is the sentence to show."""
+
+
+def tolerated_facts(patient_id: int, before: date, product_ids: Collection[int] | None = None) -> list[ToleranceFact]:
+    """The products the patient was given in administered sessions before a day with no reaction recorded.
+
+    Of each product only the latest such day counts (a tolerance says something about an allergy when
+    it came after the allergy was recorded), so one row per product is loaded, not one per session: a
+    regular patient has hundreds. With `product_ids`, only those products' (the cocktail's).
+    """
+    with_reaction = select(Reaction.session_id)
+    rows = db.session.execute(
+        select(SessionDraw.product_id, func.max(TreatmentSession.scheduled_for))
+        .join(TreatmentSession, SessionDraw.session_id == TreatmentSession.id)
+        .where(TreatmentSession.patient_id == patient_id, TreatmentSession.status == "administered",
+               TreatmentSession.scheduled_for < before, TreatmentSession.id.not_in(with_reaction),
+               SessionDraw.product_id.in_(product_ids) if product_ids is not None else true())
+        .group_by(SessionDraw.product_id)
+    )
+    return [ToleranceFact(product_id, on) for product_id, on in rows]
+
+
+def check_patient(patient_id: int, version_id: int, on: date) -> CheckResult:
+    """Run the pre-session check for a patient, a cocktail version and a day, from the database."""
+    components = component_facts(version_id, on)
+    tolerated = tolerated_facts(patient_id, on, {component.product_id for component in components})
+    return run_check(patient_facts(patient_id, tolerated), components, cross_reaction_facts(), on=on)
 
 
 def findings_as_dicts(result: CheckResult) -> list[dict]:

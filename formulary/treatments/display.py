@@ -10,9 +10,8 @@ from formulary.catalogue.models import ProductComponent
 from formulary.extensions import db
 from formulary.patients.models import Allergy, PatientCondition
 from formulary.safety.facts import CheckResult, CheckSummary
-from formulary.safety.loader import check_patient
 from formulary.safety.messages import describe
-from formulary.treatments.checks import covered_by_earlier, stored_findings
+from formulary.treatments.checks import check_patient, covered_by_earlier, stored_findings
 from formulary.treatments.models import Override, SafetyCheck, TreatmentSession
 from formulary.vocabulary import CheckOutcome, ClinicalStatus, FindingKind, FindingSeverity, SessionStatus
 

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 
 from formulary.audit.log import record
 from formulary.auth.access import permission_required, require
@@ -14,24 +14,18 @@ from formulary.stock.errors import StockError
 from formulary.stock.ledger import set_status
 from formulary.stock.models import Lot
 from formulary.treatments import aftercare
+from formulary.treatments.blueprint import bp
 from formulary.treatments.forms import AftercareTextForm, RecallForm
 from formulary.treatments.recall_export import recall_rows, workbook
-from formulary.treatments.views import bp, page_for, session_or_404
+from formulary.treatments.session_page import page_for, session_or_404
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _lot_or_404(lot_id: int) -> Lot:
-    lot = db.session.get(Lot, lot_id)
-    if lot is None:
-        abort(404)
-    return lot
 
 
 @bp.route("/recall/<int:lot_id>", methods=["GET", "POST"])
 def recall(lot_id: int):
     """Every session and patient that received a lot, ready to print; recall it here if it is not yet."""
-    lot = _lot_or_404(lot_id)
+    lot = db.get_or_404(Lot, lot_id)
     form = RecallForm()
     if request.method == "POST":
         require(Permission.EDIT_STOCK)
@@ -41,7 +35,7 @@ def recall(lot_id: int):
             except StockError as error:
                 db.session.rollback()
                 form.reason.errors.append(str(error))
-                lot = _lot_or_404(lot_id)
+                lot = db.get_or_404(Lot, lot_id)
             else:
                 db.session.commit()
                 if changed is None:
@@ -61,7 +55,7 @@ def recall(lot_id: int):
 @writes_on_get
 def recall_workbook(lot_id: int):
     """The recall list as an .xlsx workbook."""
-    lot = _lot_or_404(lot_id)
+    lot = db.get_or_404(Lot, lot_id)
     content = workbook(lot, recall_rows(lot), generated=utcnow())
     # The export holds patient names: who took it stays in the audit trail.
     record("recall.export", actor=current_actor(), target=lot, detail=f"lot {lot.lot_number}")

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from formulary.auth.models import User
@@ -11,7 +11,7 @@ from formulary.catalogue.models import ProductComponent, Substance
 from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion
 from formulary.extensions import db
 from formulary.patients.models import Patient
-from formulary.stock.errors import fmt_quantity
+from formulary.quantity import fmt_quantity
 from formulary.stock.fefo import usable_lots
 from formulary.stock.models import Lot
 from formulary.stock.queries import lot_stocks, product_by_gtin
@@ -232,3 +232,30 @@ def lots_from_scans(text: str) -> tuple[list[int], list[str]]:
         if lot.id not in lot_ids:
             lot_ids.append(lot.id)
     return lot_ids, problems
+
+
+@dataclass(frozen=True)
+class SessionDates:
+    """A patient's last administered session and next planned one."""
+
+    last: date | None
+    next: date | None
+
+
+def session_dates(patient_ids, today: date) -> dict[int, SessionDates]:
+    """Last administered and next planned session per patient: one query for a whole page."""
+    patient_ids = list(patient_ids)
+    if not patient_ids:
+        return {}
+    upcoming = and_(TreatmentSession.status.in_(("planned", "checked")),
+                    TreatmentSession.scheduled_for >= today)
+    query = (
+        select(
+            TreatmentSession.patient_id,
+            func.max(TreatmentSession.scheduled_for).filter(TreatmentSession.status == "administered"),
+            func.min(TreatmentSession.scheduled_for).filter(upcoming),
+        )
+        .where(TreatmentSession.patient_id.in_(patient_ids))
+        .group_by(TreatmentSession.patient_id)
+    )
+    return {patient_id: SessionDates(last, next_) for patient_id, last, next_ in db.session.execute(query)}

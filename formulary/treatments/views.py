@@ -1,12 +1,12 @@
 """Session pages: the list, planning, and a session with its check, override and administration.
 
 The reaction and cancel actions, the recall page and the aftercare sheet are in actions.py and
-print_views.py, on this blueprint.
+print_views.py, on the same blueprint; the session page they all render is session_page.py's.
 """
 
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from formulary.auth.access import permission_required
@@ -16,36 +16,21 @@ from formulary.auth.session import current_actor
 from formulary.cocktails.models import Cocktail
 from formulary.extensions import db
 from formulary.patients.models import Patient
-from formulary.patients.records import audit_allergy_page
 from formulary.stock.errors import InsufficientStock
 from formulary.treatments import display, queries
-from formulary.treatments.checks import CheckRefused, acknowledge, override, stored_findings
-from formulary.treatments.forms import AdministerForm, CancelForm, OverrideForm, PlanForm, ReactionForm
+from formulary.treatments.blueprint import bp
+from formulary.treatments.checks import CheckRefused, acknowledge, override
+from formulary.treatments.forms import AdministerForm, OverrideForm, PlanForm
 from formulary.treatments.models import SESSION_STATUSES, SafetyCheck, TreatmentSession
+from formulary.treatments.session_page import OPEN, act_with_reason, page_for, render_session, session_or_404
 from formulary.treatments.sessions import CheckBlocked, SessionError, administer, check_session, drawn_summary
 from formulary.treatments.sessions import plan_session as plan_treatment
-
-bp = Blueprint("treatments", __name__, url_prefix="/sessions")
-
-OPEN = ("planned", "checked")
 
 
 @bp.before_request
 @permission_required(Permission.VIEW_PATIENTS)
 def only_patient_readers():
     """Every page here shows patients; planning, administering and overriding need more (see each view)."""
-
-
-@bp.after_request
-def no_store(response):
-    """Session pages hold clinical detail: never kept by the browser or a proxy."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def page_for(endpoint: str, **values) -> str | None:
-    """The URL of a page that may not exist yet (patients and cocktails are other packages)."""
-    return url_for(endpoint, **values) if endpoint in current_app.view_functions else None
 
 
 @bp.context_processor
@@ -119,41 +104,6 @@ def _plan(form: PlanForm) -> TreatmentSession | None:
         return None
 
 
-def session_or_404(session_id: int) -> TreatmentSession:
-    """The session with all its page shows, or the 404 page."""
-    session = queries.load_session(session_id)
-    if session is None:
-        abort(404)
-    return session
-
-
-def render_session(session: TreatmentSession, failed: tuple[str, object] | None = None, problem: str = "",
-                   status: int = 422):
-    """The session page; after a refused action its form keeps the values and errors (and `status`)."""
-    today = date.today()
-    forms = {
-        "override": OverrideForm(prefix="override", formdata=None),
-        "administer": AdministerForm(prefix="administer", formdata=None),
-        "reaction": ReactionForm(formdata=None),  # unprefixed: the patients' allergen type-ahead reads "allergen"
-        "cancel": CancelForm(prefix="cancel", formdata=None),
-    }
-    if failed is not None:
-        forms[failed[0]] = failed[1]
-    panel = display.check_panel(session)
-    if session.status in OPEN:
-        forms["administer"].lots.choices = queries.lot_choices(session, today)
-    page = render_template(
-        "treatments/detail.html", session=session, panel=panel, forms=forms, failed=failed and failed[0],
-        problem=problem, today=today, history=[(c, stored_findings(c)) for c in reversed(session.checks)],
-        suggestions=queries.allergen_suggestions(session) if session.status == "administered" else [],
-    )
-    # After rendering: the commit would expire what the page is about to show.
-    if panel is not None:  # the check's findings speak of the patient's allergies
-        audit_allergy_page(session.patient, actor=current_actor(), where=f"session #{session.id}")
-    db.session.commit()
-    return page, status if failed else 200
-
-
 @bp.route("/<int:session_id>")
 def detail(session_id: int):
     """A session: patient, cocktail version, the latest check in colour, every check and override, the draws."""
@@ -216,15 +166,11 @@ def override_check(session_id: int, check_id: int):
     elif check is not session.checks[-1]:
         form.reason.errors = ["Only the latest check can be overridden: it is the one administering relies on."]
     elif form.validate_on_submit():
-        try:
-            override(check, form.reason.data, actor=current_actor())
-        except CheckRefused as error:
-            db.session.rollback()
-            form.reason.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash("Block overridden; your reason is recorded on the session.", "success")
-            return redirect(url_for("treatments.detail", session_id=session.id, _anchor="check"))
+        def override_it(reason: str):
+            override(check, reason, actor=current_actor())
+
+        return act_with_reason(session, "override", form, override_it, CheckRefused,
+                               ("Block overridden; your reason is recorded on the session.", "success"), anchor="check")
     return render_session(session_or_404(session_id), ("override", form))
 
 
@@ -269,5 +215,3 @@ def administer_session(session_id: int):
     flash(f"Administered. Drawn: {summary}.", "success")
     return redirect(url_for("treatments.detail", session_id=session.id))
 
-
-from formulary.treatments import actions, print_views  # noqa: E402,F401  (their routes, on this blueprint)

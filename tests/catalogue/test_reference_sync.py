@@ -6,7 +6,7 @@ from formulary.catalogue.lookup import find_group, find_substance
 from formulary.catalogue.models import CLINIC, AllergenGroup, CrossReaction, Substance, TreatmentGoal
 from formulary.catalogue.reference_sync import sync_reference_library
 from formulary.extensions import db
-from formulary.reference.library import shipped_library
+from formulary.reference.loader import shipped_library
 from formulary.reference.names import normalize_name
 
 

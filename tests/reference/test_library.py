@@ -8,9 +8,8 @@ from formulary.reference.library import (
     EntryKind,
     Strength,
     SubstanceCategory,
-    load_library,
-    shipped_library,
 )
+from formulary.reference.loader import load_library, shipped_library
 from formulary.reference.names import normalize_name
 
 LIBRARY = load_library()

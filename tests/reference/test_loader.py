@@ -2,7 +2,8 @@
 
 import pytest
 
-from formulary.reference.library import ReferenceDataError, load_library
+from formulary.reference.library import ReferenceDataError
+from formulary.reference.loader import load_library
 
 VALID = {
     "substances.csv": (

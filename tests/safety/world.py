@@ -6,7 +6,7 @@ import itertools
 from datetime import date
 from decimal import Decimal as D
 
-from formulary.reference.library import shipped_library
+from formulary.reference.loader import shipped_library
 from formulary.safety.facts import (
     AllergyFact,
     ComponentFact,

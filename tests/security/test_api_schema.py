@@ -55,7 +55,7 @@ PATH_IDS = {
 def demo_clinic(app):
     """The demo clinic (catalogue, lots, patients with allergies, cocktails, sessions)."""
     from formulary.catalogue.reference_sync import sync_reference_library
-    from formulary.demo import load_demo
+    from formulary.demo.clinic import load_demo
 
     sync_reference_library()
     load_demo()

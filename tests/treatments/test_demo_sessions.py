@@ -19,7 +19,7 @@ def test_nothing_to_build_on_is_said_and_skipped():
 
 def test_the_demo_clinic_has_sessions_past_and_planned(app):
     from formulary.catalogue.reference_sync import sync_reference_library
-    from formulary.demo import load_demo
+    from formulary.demo.clinic import load_demo
 
     sync_reference_library()
     lines = load_demo(TODAY)

@@ -162,7 +162,7 @@ def test_the_check_finds_the_latest_tolerated_session_in_the_records(clinic, mak
 
     from formulary.patients.models import Allergy
     from formulary.patients.records import AllergyData, add_allergy
-    from formulary.safety.loader import check_patient
+    from formulary.treatments.checks import check_patient
 
     practitioner = make_user("practitioner")
     patient = make_patient("Tolerant Tara")

@@ -1,0 +1,18 @@
+"""The whole demo clinic, part by part: what `formulary setup --demo` loads."""
+
+from datetime import date
+
+from formulary.demo import catalogue, cocktails, patients, sessions, stock, users
+
+
+def load_demo(today: date | None = None) -> list[str]:
+    """Add each part of the demo clinic that is not there yet, relative to `today`."""
+    today = today or date.today()
+    lines = []
+    lines += users.load()
+    lines += catalogue.load()
+    lines += stock.load(today)
+    lines += patients.load()
+    lines += cocktails.load(today)
+    lines += sessions.load(today)
+    return lines
