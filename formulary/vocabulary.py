@@ -209,3 +209,11 @@ class ReactionSeverity(StrEnum):
     MILD = "mild"
     MODERATE = "moderate"
     SEVERE = "severe"
+
+
+class ThrottleScope(StrEnum):
+    """What one counter of failed logins counts."""
+
+    ACCOUNT_FROM_ADDRESS = "account from address"  # locks that address out of that account
+    ADDRESS = "address"  # locks an address that tries many accounts out of all of them
+    ACCOUNT = "account"  # never locks: tells the admins the account is under attack

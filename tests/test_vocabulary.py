@@ -26,6 +26,7 @@ EXPECTED = {
     ("product_component", "role_known"): vocabulary.ComponentRole,
     ("product_contraindication", "severity_known"): vocabulary.ContraindicationSeverity,
     ("user", "role_known"): Role,
+    ("login_throttle", "scope_known"): vocabulary.ThrottleScope,
     **{(table, "origin_known"): vocabulary.Origin for table in (
         "substance", "allergen_group", "cross_reaction", "condition", "treatment_goal",
     )},

@@ -9,10 +9,11 @@ from flask import current_app
 from sqlalchemy import case, delete, literal, select
 
 from formulary.audit.log import Actor, record
-from formulary.auth.models import LoginThrottle, ThrottleScope, User
+from formulary.auth.models import LoginThrottle, User
 from formulary.auth.throttle import Failures, Policy, Refusal, first_refusal, is_stale, refusal
 from formulary.db import UTCDateTime, insert_for
 from formulary.extensions import db
+from formulary.vocabulary import ThrottleScope
 
 CLEANUP_BATCH = 100
 

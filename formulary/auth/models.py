@@ -2,7 +2,6 @@
 
 import secrets
 from datetime import datetime
-from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String
@@ -11,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from formulary.auth.permissions import Permission, Role, role_may
 from formulary.db import one_of, utcnow
 from formulary.extensions import db
+from formulary.vocabulary import ThrottleScope
 
 
 def new_session_token() -> str:
@@ -75,14 +75,6 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(back_populates="tokens")
-
-
-class ThrottleScope(StrEnum):
-    """What one counter of failed logins counts."""
-
-    ACCOUNT_FROM_ADDRESS = "account from address"  # locks that address out of that account
-    ADDRESS = "address"  # locks an address that tries many accounts out of all of them
-    ACCOUNT = "account"  # never locks: tells the admins the account is under attack
 
 
 class LoginThrottle(db.Model):
