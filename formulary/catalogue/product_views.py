@@ -22,7 +22,8 @@ from formulary.catalogue.models import PRODUCT_CATEGORIES, Condition, Product
 from formulary.catalogue.products import create_product, set_retired, update_product
 from formulary.catalogue.views import bp, get_or_404
 from formulary.extensions import db
-from formulary.stock.fefo import LotStock, lot_unusable_reason
+from formulary.stock.fefo import lot_unusable_reason
+from formulary.stock.queries import draw_rule, lot_stock
 
 ZERO = Decimal(0)
 
@@ -44,8 +45,7 @@ def products():
 
 def lot_state(lot, product: Product, today: date) -> tuple[str, str]:
     """A lot's state as a badge (label, Bootstrap colour): status first, then its dates."""
-    stock = LotStock(lot.id, lot.lot_number, lot.expiry, lot.received_on, lot.on_hand, lot.status)
-    reason = lot_unusable_reason(stock, today, product.expiry_margin_days)
+    reason = lot_unusable_reason(lot_stock(lot), draw_rule(product, today))
     if reason in ("recalled", "quarantined"):
         return reason.capitalize(), "danger" if reason == "recalled" else "warning"
     if lot.on_hand <= 0:
