@@ -9,16 +9,18 @@ lot first) and of use (which lot may be drawn) lives here and nowhere else.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
+from functools import cached_property
 
 ZERO = Decimal(0)
 STATUSES = ("available", "quarantined", "recalled")
+KNOWN_STATUSES = frozenset(STATUSES)
 USABLE_STATUSES = frozenset({"available"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LotStock:
     """What FEFO needs to know of a lot: its dates, its status and its quantity on hand."""
 
@@ -30,7 +32,7 @@ class LotStock:
     status: str  # "available" | "quarantined" | "recalled"; expired follows from the date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DrawRule:
     """What a draw of one product must respect: the day, the expiry margin, whole single-use units, usable statuses."""
 
@@ -39,14 +41,18 @@ class DrawRule:
     single_use: bool = False
     unit_size: Decimal | None = None  # the size of a single-use unit; a multi-dose product's plays no part
     statuses: frozenset[str] = USABLE_STATUSES  # the lot statuses a draw may take from
+    # The earliest expiry a lot may have to be drawn on the day: the day plus the margin. The same
+    # as `on <= last_day_of_use(expiry, margin)`, worked out once per rule, not once per lot.
+    earliest_expiry: date = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.margin_days < 0:
             raise ValueError(f"The expiry margin cannot be negative (got {self.margin_days} days)")
         if self.single_use and (self.unit_size is None or self.unit_size <= ZERO):
             raise ValueError("A single-use product needs a positive unit size")
-        if not self.statuses <= set(STATUSES):
-            raise ValueError(f"Unknown lot status(es) {sorted(self.statuses - set(STATUSES))}")
+        if not self.statuses <= KNOWN_STATUSES:
+            raise ValueError(f"Unknown lot status(es) {sorted(self.statuses - KNOWN_STATUSES)}")
+        object.__setattr__(self, "earliest_expiry", self.on + timedelta(days=self.margin_days))
 
     @classmethod
     def for_product(cls, on: date, *, margin_days: int, single_use: bool, unit_size: Decimal | None) -> DrawRule:
@@ -57,12 +63,8 @@ class DrawRule:
         """The same product's rule on another day."""
         return replace(self, on=on)
 
-    def last_day_of_use(self, lot: LotStock) -> date:
-        """The last day this rule lets the lot be used."""
-        return last_day_of_use(lot.expiry, self.margin_days)
 
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Draw:
     """The amount taken from one lot: administered to the patient, and wasted."""
 
@@ -77,7 +79,7 @@ class Draw:
         return self.administered + self.wasted
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SkippedLot:
     """A lot with stock on hand that FEFO may not use on the day, and why."""
 
@@ -86,7 +88,7 @@ class SkippedLot:
     reason: str  # "expired" | "quarantined" | "recalled"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FefoLots:
     """The lots with stock on hand in FEFO order: those a draw may use, and those it skips with why."""
 
@@ -94,7 +96,7 @@ class FefoLots:
     skipped: tuple[SkippedLot, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DrawPlan:
     """The draws that meet a need in FEFO order, the lots skipped, and any shortage."""
 
@@ -137,7 +139,7 @@ def lot_unusable_reason(lot: LotStock, rule: DrawRule) -> str | None:
         raise ValueError(f"Lot {lot.lot_number} has an unknown status {lot.status!r}")
     if lot.status not in rule.statuses:
         return lot.status  # recalled or quarantined: out of use whatever the date
-    if rule.on > rule.last_day_of_use(lot):
+    if lot.expiry < rule.earliest_expiry:
         return "expired"
     return None
 
@@ -147,7 +149,7 @@ def _fefo_key(lot: LotStock) -> tuple[date, date, int]:
     return (lot.expiry, lot.received_on, lot.lot_id)
 
 
-def fefo_order(lots: Iterable[LotStock]) -> list[LotStock]:
+def _fefo_order(lots: Iterable[LotStock]) -> list[LotStock]:
     """The lots with stock on hand, in the order FEFO takes them (usable or not)."""
     return sorted((lot for lot in lots if lot.on_hand > ZERO), key=_fefo_key)
 
@@ -156,7 +158,7 @@ def fefo_lots(lots: Iterable[LotStock], rule: DrawRule) -> FefoLots:
     """The lots with stock on hand in FEFO order, split into those the rule lets a draw use and those it skips."""
     usable: list[LotStock] = []
     skipped: list[SkippedLot] = []
-    for lot in fefo_order(lots):
+    for lot in _fefo_order(lots):
         reason = lot_unusable_reason(lot, rule)
         if reason is None:
             usable.append(lot)
@@ -196,7 +198,7 @@ def plan_draw(lots: Iterable[LotStock], needed: Decimal, rule: DrawRule) -> Draw
 # --- serving sessions in turn -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Need:
     """An amount of one product that a session needs, and the rule its draw follows."""
 
@@ -211,7 +213,7 @@ class Turn:
 
     plans: tuple[DrawPlan, ...]
 
-    @property
+    @cached_property
     def served(self) -> bool:
         """Whether the stock covered every need (and so was drawn)."""
         return all(plan.covered for plan in self.plans)
@@ -228,7 +230,7 @@ def serve_in_turn(
     """
     # Each product's lots by id in FEFO order: a draw replaces only the lots it takes from, and
     # a lot it empties leaves the stock, so later plans do not look at it again.
-    stock = {pid: {lot.lot_id: lot for lot in fefo_order(product_lots)} for pid, product_lots in lots.items()}
+    stock = {pid: {lot.lot_id: lot for lot in _fefo_order(product_lots)} for pid, product_lots in lots.items()}
     for needs in sessions:
         turn = Turn(tuple(plan_draw(stock.get(n.product_id, {}).values(), n.amount, n.rule) for n in needs))
         if turn.served:
