@@ -228,9 +228,9 @@ def serve_in_turn(
     draws nothing, so it does not make later ones look short as well. Lazy: a caller that stops
     at the first short session plans no further. The lots given are not changed.
     """
-    # Each product's lots by id in FEFO order: a draw replaces only the lots it takes from, and
-    # a lot it empties leaves the stock, so later plans do not look at it again.
-    stock = {pid: {lot.lot_id: lot for lot in _fefo_order(product_lots)} for pid, product_lots in lots.items()}
+    # Each product's lots by id: a draw replaces only the lots it takes from, and a lot it
+    # empties leaves the stock, so later plans do not look at it again.
+    stock = {pid: {lot.lot_id: lot for lot in product_lots} for pid, product_lots in lots.items()}
     for needs in sessions:
         turn = Turn(tuple(plan_draw(stock.get(n.product_id, {}).values(), n.amount, n.rule) for n in needs))
         if turn.served:
