@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from formulary.cocktails.availability import plan_series, sessions_possible
 from formulary.cocktails.lines import RecipeLine, RecipeStock
+from formulary.cocktails.queries import recipe_lines
 from formulary.cocktails.stock import component_stocks, session_cost
 from formulary.stock.fefo import DrawRule, LotStock, plan_draw
 
@@ -76,3 +77,14 @@ def test_availability_from_the_database_matches_the_lots(make_product, make_lot,
     assert sessions_possible(stocks, date.today()).sessions_possible == 3
     total, _parts = session_cost(stocks, date.today())
     assert total == Decimal("20.00")  # one 2 mL vial opened per session at 10 per mL
+
+
+def test_the_recipe_line_loader_agrees_with_a_loaded_version(make_product, make_cocktail):
+    ha = make_product("HA 1% 2 mL", unit_size="2", single_use=True)
+    vit = make_product("Vitamin C 10 mL", unit_size="10", single_use=False, expiry_margin_days=30)
+    version = make_cocktail("Glow", [(vit, "0.5"), (ha, "1.5")]).current
+    lines = recipe_lines([version.id])[version.id]
+    assert lines == component_stocks(version).lines
+    assert [(line.product_name, line.amount, line.margin_days) for line in lines] == [
+        ("Vitamin C 10 mL", Decimal("0.5"), 30), ("HA 1% 2 mL", Decimal("1.5"), 0)]
+    assert recipe_lines([]) == {}
