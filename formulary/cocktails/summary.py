@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from formulary.catalogue.models import Product, ProductComponent
-from formulary.cocktails.availability import ComponentStock
+from formulary.cocktails.lines import RecipeLine, RecipeStock
 from formulary.cocktails.stock import session_cost
 from formulary.extensions import db
 from formulary.quantity import fmt_quantity
-from formulary.stock.fefo import lot_unusable_reason, plan_draw, usable_lots
+from formulary.stock.fefo import FefoLots, fefo_lots, plan_draw
 from formulary.stock.queries import lot_stocks
 
 ZERO = Decimal(0)
@@ -107,21 +107,18 @@ def _substances(products: list[Product]) -> list[SubstanceUse]:
     return sorted(uses, key=lambda use: (use.role != "active", use.name.lower()))
 
 
-def _stock_warning(product: Product, stock: ComponentStock, on: date) -> str | None:
-    usable = usable_lots(stock.lots, on, stock.margin_days)
-    if not usable:
-        reasons = [lot_unusable_reason(lot, on, stock.margin_days) for lot in stock.lots]
+def _stock_warning(line: RecipeLine, lots: FefoLots, on: date) -> str | None:
+    if not lots.usable:
+        reasons = [lot.reason for lot in lots.skipped]
         why = ", ".join(
             f"{reasons.count(r)} {r}" for r in ("expired", "quarantined", "recalled") if r in reasons
         )
         detail = f" (lots on the shelf: {why})" if why else ""
-        return f"{product.name} is out of stock: no usable lot on {on:%Y-%m-%d}{detail}."
-    plan = plan_draw(stock.lots, stock.amount, on, margin_days=stock.margin_days, single_use=stock.single_use,
-                     unit_size=stock.unit_size if stock.single_use else None)
-    if not plan.covered:
-        have = sum((lot.on_hand for lot in usable), ZERO)
-        return (f"{product.name}: only {fmt_quantity(have)} {product.unit} usable, less than the "
-                f"{fmt_quantity(stock.amount)} {product.unit} one session needs.")
+        return f"{line.product_name} is out of stock: no usable lot on {on:%Y-%m-%d}{detail}."
+    if not plan_draw(lots.usable, line.amount, line.rule(on)).covered:
+        have = sum((lot.on_hand for lot in lots.usable), ZERO)
+        return (f"{line.product_name}: only {fmt_quantity(have)} {line.unit} usable, less than the "
+                f"{fmt_quantity(line.amount)} {line.unit} one session needs.")
     return None
 
 
@@ -130,19 +127,13 @@ def summarize(pairs: list[tuple[Product, Decimal]], on: date) -> RecipeSummary:
     summary = RecipeSummary(on=on)
     if not pairs:
         return summary
-    lots = lot_stocks(product.id for product, _amount in pairs)
-    stocks = [
-        ComponentStock(
-            product_id=p.id, product_name=p.name, amount=amount, unit=p.unit, single_use=p.single_use,
-            unit_size=p.unit_size, margin_days=p.expiry_margin_days, lots=lots.get(p.id, ()),
-        )
-        for p, amount in pairs
-    ]
-    summary.cost, parts = session_cost(stocks, on)
+    lines = tuple(RecipeLine.of(product, amount) for product, amount in pairs)
+    stock = RecipeStock(lines, lot_stocks(line.product_id for line in lines))
+    summary.cost, parts = session_cost(stock, on)
     seen = set()
-    for (product, amount), stock, part in zip(pairs, stocks, parts, strict=True):
-        usable = sum((lot.on_hand for lot in usable_lots(stock.lots, on, stock.margin_days)), ZERO)
-        summary.lines.append(Line(product, amount, part.cost, usable))
+    for (product, amount), line, part in zip(pairs, lines, parts, strict=True):
+        lots = fefo_lots(stock.lots_of(line), line.rule(on))
+        summary.lines.append(Line(product, amount, part.cost, sum((lot.on_hand for lot in lots.usable), ZERO)))
         if product.unit == "mL":
             summary.total_volume += amount
         else:
@@ -154,7 +145,7 @@ def summarize(pairs: list[tuple[Product, Decimal]], on: date) -> RecipeSummary:
         seen.add(product.id)
         if product.retired:
             summary.warnings.append(f"{product.name} is retired: choose another product for a new version.")
-        problem = _stock_warning(product, stock, on)
+        problem = _stock_warning(line, lots, on)
         if problem:
             summary.warnings.append(problem)
         elif part.cost is None:

@@ -135,7 +135,7 @@ class ComponentFact:
     unit: str
     composition: tuple[IngredientFact, ...]
     contraindications: tuple[ContraindicationFact, ...]
-    plan: DrawPlan  # plan_draw(lots of the product, amount, on, margin_days=…, …)
+    plan: DrawPlan  # plan_draw(lots of the product, amount, the product's DrawRule on the day)
 
     @property
     def amount(self) -> Decimal:

@@ -35,7 +35,7 @@ from formulary.safety.facts import (
     SubstanceFact,
     ToleranceFact,
 )
-from formulary.stock.fefo import plan_draw
+from formulary.stock.fefo import DrawRule, plan_draw
 from formulary.stock.queries import lot_stocks
 
 
@@ -132,8 +132,8 @@ def component_facts(version_id: int, on: date) -> list[ComponentFact]:
                 for sid, substance, role, strength in composition[product_id]
             ),
             contraindications=tuple(rules[product_id]),
-            plan=plan_draw(lots.get(product_id, ()), amount, on, margin_days=margin, single_use=single_use,
-                           unit_size=unit_size if single_use else None),
+            plan=plan_draw(lots.get(product_id, ()), amount, DrawRule.for_product(
+                on, margin_days=margin, single_use=single_use, unit_size=unit_size)),
         ))
     return facts
 

@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 
 from formulary.catalogue.models import Product
 from formulary.extensions import db
-from formulary.stock.fefo import LotStock, lot_unusable_reason
+from formulary.stock.fefo import lot_unusable_reason
 from formulary.stock.models import Lot
+from formulary.stock.queries import draw_rule, lot_stock
 
 ZERO = Decimal(0)
 # The states whose lots FEFO may still draw.
@@ -37,8 +38,7 @@ def product_lots(product: Product) -> list[Lot]:
 
 def lot_state(lot: Lot, product: Product, today: date, warning_days: int) -> tuple[str, str]:
     """A lot's state as a badge (label, Bootstrap colour): status first, then its dates."""
-    stock = LotStock(lot.id, lot.lot_number, lot.expiry, lot.received_on, lot.on_hand, lot.status)
-    reason = lot_unusable_reason(stock, today, product.expiry_margin_days)
+    reason = lot_unusable_reason(lot_stock(lot), draw_rule(product, today))
     if reason in ("recalled", "quarantined"):
         return reason.capitalize(), "danger" if reason == "recalled" else "warning"
     if lot.on_hand <= 0:

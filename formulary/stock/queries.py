@@ -14,15 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from formulary.catalogue.models import PRODUCT_CATEGORIES, Product
 from formulary.extensions import db
-from formulary.stock.fefo import (
-    Draw,
-    DrawPlan,
-    LotStock,
-    SkippedLot,
-    lot_unusable_reason,
-    plan_draw,
-    usable_lots,
-)
+from formulary.stock.fefo import Draw, DrawPlan, DrawRule, LotStock, SkippedLot, fefo_lots, plan_draw
 from formulary.stock.models import Lot, StockMovement
 
 # The status a lot shows, most urgent first: each lot has exactly one, so filters partition stock.
@@ -281,6 +273,17 @@ def lot_stocks(product_ids, *, expiring_from: date | None = None) -> dict[int, t
     return {pid: tuple(items) for pid, items in lots.items()}
 
 
+def lot_stock(lot: Lot) -> LotStock:
+    """A lot as FEFO sees it."""
+    return LotStock(lot.id, lot.lot_number, lot.expiry, lot.received_on, lot.on_hand, lot.status)
+
+
+def draw_rule(product: Product, on: date) -> DrawRule:
+    """The FEFO rule of a catalogue product on a day, from its settings."""
+    return DrawRule.for_product(on, margin_days=product.expiry_margin_days, single_use=product.single_use,
+                                unit_size=product.unit_size)
+
+
 @dataclass(frozen=True)
 class FefoOffer:
     """What FEFO offers for a product on a day: usable lots in order, skipped lots, a plan."""
@@ -305,20 +308,10 @@ class FefoOffer:
 def fefo_offer(product: Product, on: date, amount: Decimal | None = None) -> FefoOffer:
     """The lots FEFO would draw for the product on the day; with an amount, the draw itself."""
     stocks = lot_stocks([product.id]).get(product.id, ())
-    margin = product.expiry_margin_days
-    usable = usable_lots(stocks, on, margin)
-    skipped = tuple(
-        SkippedLot(lot.lot_id, lot.lot_number, reason)
-        for lot in sorted(stocks, key=lambda s: (s.expiry, s.received_on, s.lot_id))
-        if (reason := lot_unusable_reason(lot, on, margin)) is not None
-    )
-    plan = None
-    if amount is not None:
-        plan = plan_draw(
-            stocks, amount, on, margin_days=margin, single_use=product.single_use,
-            unit_size=product.unit_size,
-        )
-    return FefoOffer(product=product, on=on, usable=usable, skipped=skipped, plan=plan)
+    rule = draw_rule(product, on)
+    found = fefo_lots(stocks, rule)
+    plan = plan_draw(stocks, amount, rule) if amount is not None else None
+    return FefoOffer(product=product, on=on, usable=found.usable, skipped=found.skipped, plan=plan)
 
 
 def parse_amount(text: str | None) -> Decimal | None:

@@ -6,19 +6,18 @@ sessions and recipes are read as plain columns: the panels show names and dates,
 objects with their relationships would cost more than the FEFO forecast itself.
 """
 
-from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from formulary.catalogue.models import Product
-from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion
+from formulary.cocktails.lines import RecipeLine
+from formulary.cocktails.models import Cocktail, CocktailVersion
+from formulary.cocktails.queries import recipe_lines
 from formulary.extensions import db
 from formulary.patients.models import Patient
 from formulary.stock.errors import fmt_quantity
-from formulary.stock.fefo import LotStock, plan_draw
+from formulary.stock.fefo import serve_in_turn
 from formulary.stock.queries import lot_stocks
 from formulary.treatments.display import CheckState, check_state, session_states
 from formulary.treatments.models import TreatmentSession
@@ -37,25 +36,12 @@ class Named:
 
 
 @dataclass(frozen=True)
-class BookedComponent:
-    """One component of a booked recipe, with what FEFO needs of its product."""
-
-    product_id: int
-    product_name: str
-    unit: str
-    amount: Decimal
-    single_use: bool
-    unit_size: Decimal
-    margin_days: int
-
-
-@dataclass(frozen=True)
 class BookedVersion:
     """The cocktail version a session is booked with, and its components in recipe order."""
 
     id: int
     cocktail: Named
-    components: tuple[BookedComponent, ...]
+    components: tuple[RecipeLine, ...]
 
 
 @dataclass(frozen=True)
@@ -96,21 +82,6 @@ class SessionDashboard:
     capped: bool
 
 
-def _recipes(version_ids) -> dict[int, tuple[BookedComponent, ...]]:
-    """The components of each version with their products' FEFO settings (one query)."""
-    rows = db.session.execute(
-        select(CocktailComponent.version_id, CocktailComponent.product_id, Product.name, Product.unit,
-               CocktailComponent.amount, Product.single_use, Product.unit_size, Product.expiry_margin_days)
-        .join(Product, Product.id == CocktailComponent.product_id)
-        .where(CocktailComponent.version_id.in_(list(version_ids)))
-        .order_by(CocktailComponent.version_id, CocktailComponent.position, CocktailComponent.id)
-    )
-    recipes = defaultdict(list)
-    for version_id, *component in rows:
-        recipes[version_id].append(BookedComponent(*component))
-    return {version_id: tuple(items) for version_id, items in recipes.items()}
-
-
 def _next_sessions(today: date) -> list[BookedSession]:
     """The open sessions from today on, in date order, one more than CAP to tell whether there are more."""
     rows = db.session.execute(
@@ -123,7 +94,7 @@ def _next_sessions(today: date) -> list[BookedSession]:
         .order_by(TreatmentSession.scheduled_for, TreatmentSession.id)
         .limit(CAP + 1)
     ).all()
-    recipes = _recipes({row.version_id for row in rows}) if rows else {}
+    recipes = recipe_lines({row.version_id for row in rows})
     versions, sessions = {}, []
     for session_id, day, patient_id, patient_name, version_id, cocktail_id, cocktail_name in rows:
         if version_id not in versions:  # sessions booked with one version share its recipe
@@ -138,30 +109,18 @@ def stock_shortfalls(sessions: list[BookedSession], today: date) -> list[ShortRo
 
     A session that is short draws nothing, so it does not make later ones look short as well.
     """
-    product_ids = {c.product_id for s in sessions for c in s.cocktail_version.components}
+    product_ids = {line.product_id for s in sessions for line in s.cocktail_version.components}
     # Lots that expired before today can serve no session from today on: FEFO would skip them all.
-    found = lot_stocks(product_ids, expiring_from=today) if product_ids else {}
-    # Each product's lots by id: a draw replaces only the lots it takes from.
-    lots: dict[int, dict[int, LotStock]] = {pid: {lot.lot_id: lot for lot in stocks} for pid, stocks in found.items()}
-    rows = []
-    for session in sessions:
-        plans, short = [], []
-        for c in session.cocktail_version.components:
-            plan = plan_draw(lots.get(c.product_id, {}).values(), c.amount, session.scheduled_for,
-                             margin_days=c.margin_days, single_use=c.single_use,
-                             unit_size=c.unit_size if c.single_use else None)
-            plans.append((c.product_id, plan))
-            if not plan.covered:
-                short.append(f"{c.product_name}: short by {fmt_quantity(plan.shortage)} {c.unit}")
-        if short:
-            rows.append(ShortRow(session, tuple(short)))
-            continue
-        for product_id, plan in plans:
-            stock = lots[product_id]
-            for draw in plan.draws:
-                lot = stock[draw.lot_id]
-                stock[draw.lot_id] = replace(lot, on_hand=lot.on_hand - draw.taken)
-    return rows
+    lots = lot_stocks(product_ids, expiring_from=today) if product_ids else {}
+    needs = ([line.need(s.scheduled_for) for line in s.cocktail_version.components] for s in sessions)
+    return [
+        ShortRow(session, tuple(
+            f"{line.product_name}: short by {fmt_quantity(plan.shortage)} {line.unit}"
+            for line, plan in zip(session.cocktail_version.components, turn.plans, strict=True) if not plan.covered
+        ))
+        for session, turn in zip(sessions, serve_in_turn(needs, lots), strict=True)
+        if not turn.served
+    ]
 
 
 def session_dashboard(today: date) -> SessionDashboard:

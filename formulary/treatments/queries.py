@@ -14,7 +14,7 @@ from formulary.patients.models import Patient
 from formulary.quantity import fmt_quantity
 from formulary.stock.fefo import usable_lots
 from formulary.stock.models import Lot
-from formulary.stock.queries import lot_stocks, product_by_gtin
+from formulary.stock.queries import draw_rule, lot_stocks, product_by_gtin
 from formulary.stock.scan import ScanError, parse_scan
 from formulary.treatments.models import SESSION_STATUSES, Override, SafetyCheck, SessionDraw, TreatmentSession
 
@@ -180,7 +180,7 @@ def lot_choices(session: TreatmentSession, on: date) -> list[tuple[int, str]]:
     choices = []
     for component in components:
         product = component.product
-        for lot in usable_lots(stocks.get(product.id, ()), on, product.expiry_margin_days):
+        for lot in usable_lots(stocks.get(product.id, ()), draw_rule(product, on)):
             choices.append((lot.lot_id, f"{product.name} — lot {lot.lot_number}, expires {lot.expiry:%Y-%m-%d}, "
                                         f"{fmt_quantity(lot.on_hand)} {product.unit} on hand"))
     return choices

@@ -11,10 +11,10 @@ from formulary.extensions import db
 from formulary.patients.models import Patient
 from formulary.patients.records import AllergyData, add_allergy
 from formulary.stock.errors import InsufficientStock, fmt_quantity
-from formulary.stock.fefo import LotStock, lot_unusable_reason, plan_draw
+from formulary.stock.fefo import lot_unusable_reason, plan_draw
 from formulary.stock.ledger import move
 from formulary.stock.models import Lot
-from formulary.stock.queries import lot_stocks
+from formulary.stock.queries import draw_rule, lot_stock, lot_stocks
 from formulary.treatments.checks import CheckRefused, covered_by_earlier, override, record_check
 from formulary.treatments.models import Reaction, SessionDraw, TreatmentSession
 
@@ -63,7 +63,7 @@ def _scanned_lots(session, scanned_lot_ids, on):
     for lot in db.session.scalars(select(Lot).where(Lot.id.in_(list(scanned_lot_ids)))):
         if lot.product_id not in products:
             raise SessionError(f"Lot {lot.lot_number} is {lot.product.name}, which is not in this cocktail.", "lots")
-        reason = lot_unusable_reason(_lot_stock(lot), on, lot.product.expiry_margin_days)
+        reason = lot_unusable_reason(lot_stock(lot), draw_rule(lot.product, on))
         if reason is not None:
             raise SessionError(f"Lot {lot.lot_number} of {lot.product.name} is {reason}: it cannot be used.", "lots")
         by_product.setdefault(lot.product_id, []).append(lot.id)
@@ -71,10 +71,6 @@ def _scanned_lots(session, scanned_lot_ids, on):
     if missing:
         raise SessionError(f"Unknown lot id(s): {', '.join(map(str, sorted(missing)))}.", "lots")
     return by_product
-
-
-def _lot_stock(lot: Lot) -> LotStock:
-    return LotStock(lot.id, lot.lot_number, lot.expiry, lot.received_on, lot.on_hand, lot.status)
 
 
 def administer(
@@ -113,8 +109,7 @@ def administer(
         candidates = lots.get(product.id, ())
         if product.id in scanned:
             candidates = tuple(lot for lot in candidates if lot.lot_id in scanned[product.id])
-        plan = plan_draw(candidates, component.amount, today, margin_days=product.expiry_margin_days,
-                         single_use=product.single_use, unit_size=product.unit_size if product.single_use else None)
+        plan = plan_draw(candidates, component.amount, draw_rule(product, today))
         if not plan.covered:
             raise InsufficientStock(product.name, component.amount, plan.administered, product.unit)
         for draw in plan.draws:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from formulary.extensions import db
-from formulary.stock.fefo import LotStock, plan_draw
+from formulary.stock.fefo import DrawRule, LotStock, plan_draw
 from formulary.stock.models import Lot
 from tests.cocktails.helpers import text
 
@@ -27,9 +27,9 @@ def fefo_sessions(components, days: list[date]) -> list[bool]:
         for product, amount in components:
             lots = [LotStock(lot.id, lot.lot_number, lot.expiry, lot.received_on, left, lot.status)
                     for lot, left in remaining.values() if lot.product_id == product.id]
-            plans.append(plan_draw(lots, Decimal(amount), day, margin_days=product.expiry_margin_days,
-                                   single_use=product.single_use,
-                                   unit_size=product.unit_size if product.single_use else None))
+            rule = DrawRule.for_product(day, margin_days=product.expiry_margin_days, single_use=product.single_use,
+                                        unit_size=product.unit_size)
+            plans.append(plan_draw(lots, Decimal(amount), rule))
         if not all(plan.covered for plan in plans):
             served.append(False)
             continue

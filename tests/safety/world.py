@@ -18,7 +18,7 @@ from formulary.safety.facts import (
     SubstanceFact,
     ToleranceFact,
 )
-from formulary.stock.fefo import LotStock, plan_draw
+from formulary.stock.fefo import DrawRule, LotStock, plan_draw
 
 LIBRARY = shipped_library()
 ON = date(2026, 12, 1)
@@ -128,7 +128,7 @@ def component(
         unit="mL",
         composition=tuple(IngredientFact(substance(name), role) for name, role in ingredients),
         contraindications=tuple(contraindications),
-        plan=plan_draw(lots, D(amount), ON, margin_days=margin_days),
+        plan=plan_draw(lots, D(amount), DrawRule(ON, margin_days)),
     )
 
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from formulary.stock.fefo import (
     Draw,
+    DrawRule,
     LotStock,
     SkippedLot,
     last_day_of_use,
@@ -18,6 +19,7 @@ from formulary.stock.fefo import (
 )
 
 ON = date(2026, 6, 15)
+RULE = DrawRule(ON)  # a multi-dose product with no margin
 
 
 def lot(lot_id, expiry, on_hand="10", *, received_on=date(2026, 1, 1), status="available"):
@@ -30,7 +32,7 @@ def test_takes_earliest_expiry_first():
         lot(2, date(2026, 9, 1), received_on=date(2026, 5, 1)),  # received last, expires first
         lot(3, date(2026, 12, 1), received_on=date(2026, 3, 1)),
     ]
-    plan = plan_draw(lots, D("15"), ON)
+    plan = plan_draw(lots, D("15"), RULE)
     assert plan.draws == (Draw(2, "L2", D("10"), D(0)), Draw(3, "L3", D("5"), D(0)))
     assert plan.covered and plan.shortage == 0 and plan.skipped == ()
 
@@ -42,12 +44,12 @@ def test_same_expiry_takes_earliest_receipt_then_lowest_id():
         lot(4, expiry, "1", received_on=date(2026, 2, 1)),
         lot(3, expiry, "1", received_on=date(2026, 3, 1)),
     ]
-    assert [d.lot_id for d in plan_draw(lots, D("3"), ON).draws] == [4, 3, 5]
-    assert [x.lot_id for x in usable_lots(lots, ON, 0)] == [4, 3, 5]
+    assert [d.lot_id for d in plan_draw(lots, D("3"), RULE).draws] == [4, 3, 5]
+    assert [x.lot_id for x in usable_lots(lots, RULE)] == [4, 3, 5]
 
 
 def test_multi_dose_takes_exactly_what_is_needed():
-    plan = plan_draw([lot(1, date(2027, 1, 1), "5")], D("0.75"), ON)
+    plan = plan_draw([lot(1, date(2027, 1, 1), "5")], D("0.75"), RULE)
     assert plan.draws == (Draw(1, "L1", D("0.75"), D(0)),)
     assert plan.administered == D("0.75") and plan.wasted == 0
 
@@ -65,7 +67,7 @@ def test_multi_dose_takes_exactly_what_is_needed():
 )
 def test_margin_is_honoured(expiry, margin, on, expired):
     assert (on > last_day_of_use(expiry, margin)) is expired
-    assert lot_unusable_reason(lot(1, expiry), on, margin) == ("expired" if expired else None)
+    assert lot_unusable_reason(lot(1, expiry), DrawRule(on, margin)) == ("expired" if expired else None)
 
 
 @pytest.mark.parametrize(
@@ -80,12 +82,12 @@ def test_margin_is_honoured(expiry, margin, on, expired):
     ],
 )
 def test_unusable_reason(status, expiry, reason):
-    assert lot_unusable_reason(lot(1, expiry, status=status), ON, 0) == reason
+    assert lot_unusable_reason(lot(1, expiry, status=status), RULE) == reason
 
 
 def test_unknown_status_is_refused():
     with pytest.raises(ValueError, match="unknown status"):
-        lot_unusable_reason(lot(1, date(2027, 1, 1), status="expired"), ON, 0)
+        lot_unusable_reason(lot(1, date(2027, 1, 1), status="expired"), RULE)
 
 
 def test_unusable_lots_are_skipped_and_reported_empty_ones_ignored():
@@ -97,14 +99,14 @@ def test_unusable_lots_are_skipped_and_reported_empty_ones_ignored():
         lot(5, date(2026, 6, 10), "0", status="recalled"),  # empty too
         lot(6, date(2026, 12, 1)),
     ]
-    plan = plan_draw(lots, D("2"), ON)
+    plan = plan_draw(lots, D("2"), RULE)
     assert plan.draws == (Draw(6, "L6", D("2"), D(0)),)
     assert plan.skipped == (
         SkippedLot(1, "L1", "expired"),
         SkippedLot(2, "L2", "quarantined"),
         SkippedLot(3, "L3", "recalled"),
     )
-    assert [x.lot_id for x in usable_lots(lots, ON, 0)] == [6]
+    assert [x.lot_id for x in usable_lots(lots, RULE)] == [6]
 
 
 def test_shortage_is_reported_with_partial_draws():
@@ -113,14 +115,14 @@ def test_shortage_is_reported_with_partial_draws():
         lot(2, date(2026, 9, 1), "0.5"),
         lot(3, ON, "9", status="recalled"),
     ]
-    plan = plan_draw(lots, D("3"), ON)
+    plan = plan_draw(lots, D("3"), RULE)
     assert [d.taken for d in plan.draws] == [D("1.5"), D("0.5")]
     assert plan.administered == D("2") and plan.shortage == D("1") and not plan.covered
     assert plan.skipped == (SkippedLot(3, "L3", "recalled"),)
 
 
 def test_nothing_usable_is_a_full_shortage():
-    plan = plan_draw([lot(1, date(2026, 1, 1))], D("2"), ON)
+    plan = plan_draw([lot(1, date(2026, 1, 1))], D("2"), RULE)
     assert plan.draws == () and plan.shortage == D("2")
     assert plan.skipped == (SkippedLot(1, "L1", "expired"),)
 
@@ -146,7 +148,7 @@ def test_single_use_takes_whole_units(needed, lots, expected):
     stock = [
         lot(i, date(2026, 7, 1) + timedelta(days=i), on_hand) for i, (on_hand,) in enumerate(lots)
     ]
-    plan = plan_draw(stock, D(needed), ON, single_use=True, unit_size=D("2"))
+    plan = plan_draw(stock, D(needed), DrawRule(ON, single_use=True, unit_size=D("2")))
     assert [(d.administered, d.wasted) for d in plan.draws] == [(D(a), D(w)) for a, w in expected]
 
 
@@ -162,12 +164,26 @@ def test_single_use_takes_whole_units(needed, lots, expected):
 )
 def test_bad_requests_raise(needed, kwargs):
     with pytest.raises(ValueError):
-        plan_draw([lot(1, date(2027, 1, 1))], needed, ON, **kwargs)
+        plan_draw([lot(1, date(2027, 1, 1))], needed, DrawRule(ON, **kwargs))
 
 
 def test_negative_margin_raises():
     with pytest.raises(ValueError, match="margin"):
         last_day_of_use(date(2027, 1, 1), -1)
+    with pytest.raises(ValueError, match="margin"):
+        DrawRule(ON, margin_days=-1)
+
+
+def test_unknown_usable_status_is_refused():
+    with pytest.raises(ValueError, match="Unknown lot status"):
+        DrawRule(ON, statuses=frozenset({"available", "expired"}))
+
+
+def test_a_product_rule_ignores_the_unit_size_of_a_multi_dose_product():
+    assert DrawRule.for_product(ON, margin_days=5, single_use=False, unit_size=D("10")) == DrawRule(ON, 5)
+    single = DrawRule.for_product(ON, margin_days=0, single_use=True, unit_size=D("2"))
+    assert single == DrawRule(ON, 0, True, D("2"))
+    assert single.on_day(date(2026, 7, 1)) == DrawRule(date(2026, 7, 1), 0, True, D("2"))
 
 
 # --- invariants over random stock ------------------------------------------------------
@@ -201,15 +217,14 @@ def stock(draw):
 )
 def test_fefo_invariants(lots, needed, on, margin, unit_size):
     single_use = unit_size is not None
-    plan = plan_draw(
-        lots, needed, on, margin_days=margin, single_use=single_use, unit_size=unit_size
-    )
+    rule = DrawRule(on, margin, single_use, unit_size)
+    plan = plan_draw(lots, needed, rule)
     by_id = {x.lot_id: x for x in lots}
-    usable = usable_lots(lots, on, margin)
+    usable = usable_lots(lots, rule)
 
     # Never a draw from an expired, quarantined, recalled or empty lot; never more than on hand.
     for d in plan.draws:
-        assert lot_unusable_reason(by_id[d.lot_id], on, margin) is None
+        assert lot_unusable_reason(by_id[d.lot_id], rule) is None
         assert D(0) < d.administered and D(0) <= d.wasted
         assert d.taken <= by_id[d.lot_id].on_hand
         assert d.wasted < unit_size if single_use else d.wasted == 0
@@ -239,7 +254,7 @@ def test_fefo_invariants(lots, needed, on, margin, unit_size):
 
     # Every unusable lot with stock is reported, with its reason.
     assert {(s.lot_id, s.reason) for s in plan.skipped} == {
-        (x.lot_id, lot_unusable_reason(x, on, margin))
+        (x.lot_id, lot_unusable_reason(x, rule))
         for x in lots
-        if x.on_hand > 0 and lot_unusable_reason(x, on, margin) is not None
+        if x.on_hand > 0 and lot_unusable_reason(x, rule) is not None
     }
