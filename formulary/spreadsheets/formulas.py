@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
@@ -26,19 +27,28 @@ class BadCell:
 
 def sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
     """The ZIP path of a sheet's XML, from xl/workbook.xml and its relationships."""
+    found = [part for part, name in sheet_parts(archive).items() if name == sheet_name]
+    return found[-1] if found else None
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Every sheet's ZIP path, with the sheet's name, from xl/workbook.xml and its relationships."""
     workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    rel_id = None
+    names = {}
     for element in workbook.iter():
-        if _local(element.tag) == "sheet" and element.get("name") == sheet_name:
+        if _local(element.tag) == "sheet":
             rel_id = next((value for key, value in element.attrib.items() if _local(key) == "id"), None)
-    if rel_id is None or "xl/_rels/workbook.xml.rels" not in archive.namelist():
-        return None
+            names[rel_id] = element.get("name", "")
+    if "xl/_rels/workbook.xml.rels" not in archive.namelist():
+        return {}
     relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    parts = {}
     for relation in relations.iter():
-        if _local(relation.tag) == "Relationship" and relation.get("Id") == rel_id:
+        if _local(relation.tag) == "Relationship" and relation.get("Id") in names:
             target = relation.get("Target", "")
-            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-    return None
+            part = posixpath.normpath(target.lstrip("/") if target.startswith("/") else f"xl/{target}")
+            parts[part] = names[relation.get("Id")]
+    return parts
 
 
 def find_bad_cells(

@@ -14,11 +14,14 @@ from io import BytesIO
 from typing import NamedTuple
 
 from formulary.spreadsheets.errors import WorkbookRefused
+from formulary.spreadsheets.extent import Extent, check_exactly
 from formulary.spreadsheets.format import HEADER_SEARCH_ROWS, field_for_header
+from formulary.spreadsheets.formulas import sheet_parts
 
 XLSX = "xlsx"
 CSV = "csv"
 
+MAX_ROWS = 100_000  # the import's row limit when none is given (FORMULARY_IMPORT_MAX_ROWS)
 MAX_MEMBERS = 1_000  # a real workbook has a few dozen parts
 MAX_TOTAL_SIZE = 200 * 1024 * 1024  # inflated, all parts together
 MAX_RATIO = 100  # inflated / compressed, for a part larger than RATIO_FLOOR
@@ -53,17 +56,18 @@ class Upload:
     row_elements: dict[str, int] = field(default_factory=dict)
 
 
-def guard_upload(data: bytes, filename: str = "") -> Upload:
+def guard_upload(data: bytes, filename: str = "", *, max_rows: int = MAX_ROWS) -> Upload:
     """Check an upload by its content, not its name; raise WorkbookRefused with one clear sentence.
 
-    The name only tells a renamed CSV (text named .xlsx), which is refused, from a real one.
+    The name only tells a renamed CSV (text named .xlsx), which is refused, from a real one;
+    `max_rows` bounds how far a worksheet's cells may reach.
     """
     if not data.strip():
         raise WorkbookRefused("The file is empty, not a workbook.")
     if data.startswith(_OLE2):
         raise WorkbookRefused(_ole2_message(data))
     if data.startswith(_ZIP):
-        formula_parts, row_elements = _check_xlsx(data)
+        formula_parts, row_elements = _check_xlsx(data, max_rows)
         return Upload(XLSX, data, formula_parts=formula_parts, row_elements=row_elements)
     if data.startswith(b"%PDF"):
         raise WorkbookRefused("This file is a PDF document, not a workbook; upload the .xlsx or .csv file.")
@@ -92,7 +96,7 @@ def _ole2_message(data: bytes) -> str:
     )
 
 
-def _check_xlsx(data: bytes) -> tuple[frozenset[str], dict[str, int]]:
+def _check_xlsx(data: bytes, max_rows: int) -> tuple[frozenset[str], dict[str, int]]:
     """An .xlsx: a ZIP with the workbook parts, no macros, honest sizes, XML without a DOCTYPE.
 
     Returns the worksheet parts that may hold formulas or error values, and how many row
@@ -116,9 +120,13 @@ def _check_xlsx(data: bytes) -> tuple[frozenset[str], dict[str, int]]:
     if any(name.endswith("vbaproject.bin") or name.startswith("xl/macrosheets/") for name in lowered):
         raise WorkbookRefused(_MACROS)
     _check_declared_sizes(members)
+    sheets = _sheet_names(archive)
     marked, rows = set(), {}
     for member in members:
-        formulas, row_elements = _check_member(data, member)
+        name = member.filename
+        is_sheet = name.startswith("xl/worksheets/") or name in sheets
+        extent = Extent(sheets.get(name) or name, max_rows) if is_sheet else None
+        formulas, row_elements = _check_member(data, member, extent)
         if formulas:
             marked.add(member.filename)
         if row_elements is not None:
@@ -128,6 +136,23 @@ def _check_xlsx(data: bytes) -> tuple[frozenset[str], dict[str, int]]:
     return frozenset(marked), rows
 
 
+def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Each sheet's part and name, wherever the workbook puts it; {} when its parts cannot be read yet.
+
+    A part the workbook reads as a sheet is checked as one even outside xl/worksheets/; a
+    workbook part that is too large, or not plain XML, is refused by the member checks.
+    """
+    small = all(archive.getinfo(name).file_size <= PROLOG_WINDOW * 16 for name in _WORKBOOK_PARTS
+                if name in archive.NameToInfo)
+    if not small:
+        return {}
+    try:
+        return sheet_parts(archive)
+    except (ValueError, SyntaxError, KeyError, zipfile.BadZipFile, zlib.error, EOFError):
+        return {}
+
+
+_WORKBOOK_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
 _MACROS = "This workbook contains macros, which are refused; save it as a plain .xlsx without macros."
 _BOMB = "This workbook inflates to far more data than it holds (a ZIP bomb), so it was refused unread."
 
@@ -146,16 +171,17 @@ def _check_declared_sizes(members: list[zipfile.ZipInfo]) -> None:
             raise WorkbookRefused(_BOMB)
 
 
-def _check_member(data: bytes, member: zipfile.ZipInfo) -> tuple[bool, int | None]:
+def _check_member(data: bytes, member: zipfile.ZipInfo, extent: Extent | None) -> tuple[bool, int | None]:
     """Inflate one part in chunks: as large as declared, an XML part without DOCTYPE.
 
     For a worksheet part, returns whether it may hold formulas or error values (which
     calamine shows as empty cells, so that only such a sheet is parsed again to find them),
     and how many row elements it opens (counted at the speed of a byte search, so that a
     sheet of a million rows is told before any parser builds them); (False, None) otherwise.
+    A worksheet's cells are checked to lie within what an import holds (extent.py).
     """
     is_xml = member.filename.lower().endswith(_XML_PARTS)
-    is_sheet = member.filename.startswith("xl/worksheets/")
+    is_sheet = extent is not None
     size = 0
     marked = False
     rows = 0
@@ -176,8 +202,11 @@ def _check_member(data: bytes, member: zipfile.ZipInfo) -> tuple[bool, int | Non
             # A tag cut between two chunks is counted from the bytes either side of the cut.
             rows += chunk.count(row_tag) + (tail[-len(row_tag) + 1 :] + chunk[: len(row_tag) - 1]).count(row_tag)
             tail = chunk[-max(8, len(row_tag)) :]
+            extent.feed(chunk)
     if size != member.file_size:
         raise WorkbookRefused("This workbook is damaged (a part of it is shorter than declared).")
+    if is_sheet and extent.close():
+        check_exactly(_inflate(data, member), extent.sheet, extent.max_rows)
     return marked, rows if is_sheet else None
 
 
@@ -348,7 +377,20 @@ def sniff_delimiter(text: str) -> str:
 
     def score(delimiter: str) -> tuple[int, int]:
         rows = csv.reader(lines, delimiter=delimiter)
-        known = max((sum(field_for_header(cell) is not None for cell in row) for row in rows), default=0)
+        try:
+            known = max((sum(field_for_header(cell) is not None for cell in row) for row in rows), default=0)
+        except csv.Error as exc:
+            raise csv_refused(exc) from exc
         return known, sum(line.count(delimiter) for line in lines)
 
     return max(_DELIMITERS, key=score)
+
+
+def csv_refused(error: csv.Error) -> WorkbookRefused:
+    """A CSV file Python's csv module will not read, refused in words (a value over its field limit)."""
+    if "field limit" in str(error):
+        return WorkbookRefused(
+            f"This CSV file has a value longer than {csv.field_size_limit():,} characters, far more than a "
+            "stock list's cell holds (a quotation mark left open, or not a stock list); it cannot be read."
+        )
+    return WorkbookRefused(f"This CSV file cannot be read ({error}).")
