@@ -113,16 +113,6 @@ class Extent:
         if self.exact:
             return
         patterns = self.patterns
-        numbers = patterns.row_number.findall(block)
-        if b"" in numbers or patterns.odd_prefix.search(block):
-            self.exact = True
-            return
-        if numbers:
-            rows = list(map(int, numbers))
-            if rows[0] <= self.last_row or rows != sorted(set(rows)):
-                self.exact = True  # repeated or out of order: which row is repeated is found exactly
-                return
-            self.last_row = rows[-1]
         start = 0
         while match := patterns.suspect.search(block, start):
             start = match.end()
@@ -138,6 +128,18 @@ class Extent:
                 return self.row_elements + len(patterns.row_number.findall(block, 0, at))
 
             _check_cell(self, reference, holds, rows_before)
+        numbers = patterns.row_number.findall(block)
+        if b"" in numbers or patterns.odd_prefix.search(block):
+            self.exact = True
+            self.row_elements += len(numbers)
+            return
+        if numbers:
+            # No number per row is built (a million rows stay a fraction of a second): repeated within
+            # the chunk, or not after the chunk before; which row is repeated is found exactly.
+            first, last = int(numbers[0]), int(numbers[-1])
+            if first <= self.last_row or last < first or len(set(numbers)) != len(numbers):
+                self.exact = True
+            self.last_row = max(self.last_row, last)
         self.row_elements += len(numbers)
 
     def close(self) -> bool:
