@@ -69,6 +69,7 @@ class _Patterns(NamedTuple):
 
     suspect: re.Pattern  # a cell that may hold a value and is not plainly within bounds
     row_number: re.Pattern  # a row element, with its number when written plainly
+    odd_row: re.Pattern  # a row element followed by other than a space
     odd_prefix: re.Pattern  # a cell or row element under another prefix than the root's
 
 
@@ -89,6 +90,7 @@ def _patterns(prefix: bytes, rows: int) -> _Patterns:
     return _Patterns(
         re.compile(tag + rb"c(?=[\s/>])(?! r=\"" + within + rb"\"" + plain + b")"),
         re.compile(tag + rb"row(?=[\s/>])(?: r=\"([1-9][0-9]{0,6})\"(?=[\s/>]))?"),
+        re.compile(tag + rb"row[\t\r\n/>]"),
         re.compile(odd),
     )
 
@@ -101,7 +103,7 @@ class Extent:
         self.patterns: _Patterns | None = None
         self.carry = b""
         self.row_elements = 0
-        self.last_row = 0
+        self.row_start = b"<row "
         self.exact = False  # a cell or row written oddly: the sheet is read again tag by tag
 
     def feed(self, chunk: bytes) -> None:
@@ -109,7 +111,8 @@ class Extent:
         block, self.carry = _whole_tags(self.carry + chunk, self.sheet)
         if self.patterns is None:
             root = _ROOT.search(block)
-            self.patterns = _patterns(root.group(1) + b":" if root and root.group(1) else b"", self.rows)
+            prefix = root.group(1) + b":" if root and root.group(1) else b""
+            self.patterns, self.row_start = _patterns(prefix, self.rows), b"<" + prefix + b"row "
         if self.exact:
             return
         patterns = self.patterns
@@ -125,26 +128,35 @@ class Extent:
             holds = not tag.group(3).rstrip().endswith(b"/") and _holds_value(block, tag.end())
 
             def rows_before(at: int = match.start()) -> int:
-                return self.row_elements + len(patterns.row_number.findall(block, 0, at))
+                return self.row_elements + block.count(self.row_start, 0, at)
 
             _check_cell(self, reference, holds, rows_before)
-        numbers = patterns.row_number.findall(block)
-        if b"" in numbers or patterns.odd_prefix.search(block):
+        # A row element written otherwise than <row r="N" …> (or under another prefix) leaves
+        # its cells' places to be worked out exactly. Counted, not collected: no object per row.
+        rows, plain = block.count(self.row_start), block.count(self.row_start + b'r="')
+        if rows != plain or patterns.odd_row.search(block) or patterns.odd_prefix.search(block):
             self.exact = True
-            self.row_elements += len(numbers)
-            return
-        if numbers:
-            # No number per row is built (a million rows stay a fraction of a second): repeated within
-            # the chunk, or not after the chunk before; which row is repeated is found exactly.
-            first, last = int(numbers[0]), int(numbers[-1])
-            if first <= self.last_row or last < first or len(set(numbers)) != len(numbers):
-                self.exact = True
-            self.last_row = max(self.last_row, last)
-        self.row_elements += len(numbers)
+        self.row_elements += rows
 
-    def close(self) -> bool:
-        """Whether the sheet needs the exact reading (its tags were not all written plainly)."""
-        return self.exact or bool(self.carry.strip())
+    def close(self, chunks: Iterable[bytes]) -> bool:
+        """Whether the sheet needs the exact reading: its tags were not all written plainly, or its
+        rows are not numbered in order (read again from `chunks`, the sheet once more).
+
+        Rows are checked only once the sheet's cells passed: a sheet refused for a far cell (a
+        million rows) never builds the list of its row numbers.
+        """
+        if self.exact or self.carry.strip():
+            return True
+        last, carry = 0, b""
+        for chunk in chunks:
+            block, carry = _whole_tags(carry + chunk, self.sheet)
+            numbers = self.patterns.row_number.findall(block) if self.patterns else []
+            if numbers:
+                rows = list(map(int, numbers))
+                if b"" in numbers or rows[0] <= last or rows != sorted(set(rows)):
+                    return True  # repeated or out of order: which row is repeated is found exactly
+                last = rows[-1]
+        return False
 
 
 def check_exactly(chunks: Iterable[bytes], sheet: str, max_rows: int) -> None:

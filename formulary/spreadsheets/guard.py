@@ -205,7 +205,7 @@ def _check_member(data: bytes, member: zipfile.ZipInfo, extent: Extent | None) -
             extent.feed(chunk)
     if size != member.file_size:
         raise WorkbookRefused("This workbook is damaged (a part of it is shorter than declared).")
-    if is_sheet and extent.close():
+    if is_sheet and extent.close(_inflate(data, member)):
         check_exactly(_inflate(data, member), extent.sheet, extent.max_rows)
     return marked, rows if is_sheet else None
 
