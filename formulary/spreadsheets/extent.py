@@ -99,6 +99,7 @@ class Extent:
     """One worksheet's reach, checked as its XML inflates; `close` says whether to look again exactly."""
 
     def __init__(self, sheet: str, max_rows: int) -> None:
+        """`sheet` names the part in a refusal: "Sheet 'Stock'", or "The part xl/x.xml"."""
         self.sheet, self.max_rows, self.rows = sheet, max_rows, row_bound(max_rows)
         self.patterns: _Patterns | None = None
         self.carry = b""
@@ -147,6 +148,8 @@ class Extent:
         """
         if self.exact or self.carry.strip():
             return True
+        if not self.row_elements:
+            return False
         last, carry = 0, b""
         for chunk in chunks:
             block, carry = _whole_tags(carry + chunk, self.sheet)
@@ -181,7 +184,7 @@ def check_exactly(chunks: Iterable[bytes], sheet: str, max_rows: int) -> None:
                 if row <= extent.rows:
                     if seen[row]:
                         raise WorkbookRefused(
-                            f"Sheet '{sheet}' has row {row:,} twice (two row elements numbered {row}), so one "
+                            f"{sheet} has row {row:,} twice (two row elements numbered {row}), so one "
                             "would hide the other; open the file in Excel or LibreOffice and save it again."
                         )
                     seen[row] = 1
@@ -195,20 +198,20 @@ def check_exactly(chunks: Iterable[bytes], sheet: str, max_rows: int) -> None:
             holds = not tag.group(3).rstrip().endswith(b"/") and _holds_value(block, tag.end())
             _check_cell(extent, reference, holds, lambda: extent.row_elements)
     if carry.strip():
-        raise WorkbookRefused(f"Sheet '{sheet}' ends inside a tag; the file is damaged.")
+        raise WorkbookRefused(f"{sheet} ends inside a tag; the file is damaged.")
 
 
 def _check_cell(extent: Extent, reference: bytes, holds_value: bool, rows_before: Callable[[], int]) -> None:
     """Refuse a reference that is no cell, and a cell holding a value beyond the bounds."""
     text = reference.decode("ascii", "replace")
     if reference == _TWICE:
-        raise WorkbookRefused(f"Sheet '{extent.sheet}' has a cell with two references; the file is damaged.")
+        raise WorkbookRefused(f"{extent.sheet} has a cell with two references; the file is damaged.")
     found = _REFERENCE.fullmatch(reference)
     column = _column_number(found.group(1)) if found else 0
     row = int(found.group(2)) if found else 0
     if not (0 < column <= EXCEL_COLUMNS and 0 < row <= EXCEL_ROWS):
         raise WorkbookRefused(
-            f"Sheet '{extent.sheet}' has a cell at {text[:40]}, which is no cell reference (a sheet ends at "
+            f"{extent.sheet} has a cell at {text[:40]}, which is no cell reference (a sheet ends at "
             f"column XFD and row {EXCEL_ROWS:,}); the file is damaged or was not written by a spreadsheet program."
         )
     if not holds_value or (column <= MAX_COLUMNS and row <= extent.rows):
@@ -218,7 +221,7 @@ def _check_cell(extent: Extent, reference: bytes, holds_value: bool, rows_before
     limits = [f"column {column_letter(MAX_COLUMNS - 1)}"] * (column > MAX_COLUMNS)
     beyond = " and ".join(limits + [f"row {extent.rows:,}"] * (row > extent.rows))
     raise WorkbookRefused(
-        f"Sheet '{extent.sheet}' has a cell at {text.upper()}, beyond {beyond}: an import holds at most "
+        f"{extent.sheet} has a cell at {text.upper()}, beyond {beyond}: an import holds at most "
         f"{extent.max_rows:,} rows (below a header in the first {HEADER_SEARCH_ROWS}) and {MAX_COLUMNS} columns "
         f"(A to {column_letter(MAX_COLUMNS - 1)}); delete what lies beyond, or split the sheet."
     )
@@ -230,7 +233,7 @@ def _whole_tags(block: bytes, sheet: str) -> tuple[bytes, bytes]:
     if last == -1 or block.find(b">", last) != -1:
         return block, b""
     if len(block) - last > MAX_TAG:
-        raise WorkbookRefused(f"Sheet '{sheet}' has a tag longer than a megabyte; the file is damaged.")
+        raise WorkbookRefused(f"{sheet} has a tag longer than a megabyte; the file is damaged.")
     return block[:last], block[last:]
 
 

@@ -32,7 +32,12 @@ def sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
 
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Every sheet's ZIP path, with the sheet's name, from xl/workbook.xml and its relationships."""
+    """Every sheet's ZIP path, with the sheet's name, from xl/workbook.xml and its relationships.
+
+    {} for a workbook kept elsewhere (a minimal package, "xl\\" names): its sheets go unnamed.
+    """
+    if "xl/workbook.xml" not in archive.namelist():
+        return {}
     workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
     names = {}
     for element in workbook.iter():

@@ -109,13 +109,15 @@ def _check_xlsx(data: bytes, max_rows: int) -> tuple[frozenset[str], dict[str, i
         raise WorkbookRefused("This file is damaged or not a workbook (its ZIP is unreadable).") from exc
     if len(members) > MAX_MEMBERS:
         raise WorkbookRefused(f"This workbook has {len(members):,} parts, far more than a workbook has.")
-    names = {member.filename for member in members}
+    # Some tools write "xl\\workbook.xml", or put the parts at the root (a minimal package): calamine
+    # reads both, so the checks below name the parts as it does.
+    names = {_part_name(member) for member in members}
     lowered = {name.lower() for name in names}
     if "content.xml" in lowered and "mimetype" in lowered:
         raise WorkbookRefused("This is an OpenDocument spreadsheet (.ods); save it as .xlsx and upload that.")
     if "xl/workbook.bin" in lowered:
         raise WorkbookRefused("This is a binary Excel workbook (.xlsb); save it as .xlsx and upload that.")
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+    if "[Content_Types].xml" not in names or not any(name.endswith("workbook.xml") for name in lowered):
         raise WorkbookRefused("This file is a ZIP archive but not an Excel workbook.")
     if any(name.endswith("vbaproject.bin") or name.startswith("xl/macrosheets/") for name in lowered):
         raise WorkbookRefused(_MACROS)
@@ -123,10 +125,13 @@ def _check_xlsx(data: bytes, max_rows: int) -> tuple[frozenset[str], dict[str, i
     sheets = _sheet_names(archive)
     marked, rows = set(), {}
     for member in members:
-        name = member.filename
-        is_sheet = name.startswith("xl/worksheets/") or name in sheets
-        extent = Extent(sheets.get(name) or name, max_rows) if is_sheet else None
-        formulas, row_elements = _check_member(data, member, extent)
+        name = _part_name(member)
+        is_sheet = "worksheets/" in name or name in sheets
+        # Every XML part is read for cells, a sheet or not: a part calamine reads as a sheet is
+        # found wherever the workbook puts it, and no other part holds cell or row elements.
+        label = f"Sheet '{sheets[name]}'" if name in sheets else f"The part {name}"
+        extent = Extent(label, max_rows) if name.lower().endswith(_XML_PARTS) else None
+        formulas, row_elements = _check_member(data, member, extent, is_sheet)
         if formulas:
             marked.add(member.filename)
         if row_elements is not None:
@@ -171,7 +176,14 @@ def _check_declared_sizes(members: list[zipfile.ZipInfo]) -> None:
             raise WorkbookRefused(_BOMB)
 
 
-def _check_member(data: bytes, member: zipfile.ZipInfo, extent: Extent | None) -> tuple[bool, int | None]:
+def _part_name(member: zipfile.ZipInfo) -> str:
+    """A part's name as calamine finds it: forward slashes, no leading one."""
+    return member.filename.replace("\\", "/").lstrip("/")
+
+
+def _check_member(
+    data: bytes, member: zipfile.ZipInfo, extent: Extent | None, is_sheet: bool
+) -> tuple[bool, int | None]:
     """Inflate one part in chunks: as large as declared, an XML part without DOCTYPE.
 
     For a worksheet part, returns whether it may hold formulas or error values (which
@@ -181,17 +193,17 @@ def _check_member(data: bytes, member: zipfile.ZipInfo, extent: Extent | None) -
     A worksheet's cells are checked to lie within what an import holds (extent.py).
     """
     is_xml = member.filename.lower().endswith(_XML_PARTS)
-    is_sheet = extent is not None
     size = 0
     marked = False
     rows = 0
     row_tag = b"<row"
     tail = b""
-    for chunk in _inflate(data, member):
+    chunks = _inflate(data, member)
+    for chunk in chunks:
         if size + len(chunk) > member.file_size:
-            raise WorkbookRefused(_BOMB)  # it lied about its size
+            raise WorkbookRefused(_larger_than_declared(member, size + len(chunk), chunks))
         if size == 0 and is_xml:
-            _check_prolog(chunk[:PROLOG_WINDOW], member.filename)
+            _check_prolog(chunk[:PROLOG_WINDOW], _part_name(member))
             if is_sheet and (root := _SHEET_ROOT.search(chunk, 0, PROLOG_WINDOW)) and root.group(1):
                 row_tag = b"<" + root.group(1) + b":row"  # <x:row> under <x:worksheet>
         size += len(chunk)
@@ -202,12 +214,26 @@ def _check_member(data: bytes, member: zipfile.ZipInfo, extent: Extent | None) -
             # A tag cut between two chunks is counted from the bytes either side of the cut.
             rows += chunk.count(row_tag) + (tail[-len(row_tag) + 1 :] + chunk[: len(row_tag) - 1]).count(row_tag)
             tail = chunk[-max(8, len(row_tag)) :]
+        if extent is not None:
             extent.feed(chunk)
     if size != member.file_size:
         raise WorkbookRefused("This workbook is damaged (a part of it is shorter than declared).")
-    if is_sheet and extent.close(_inflate(data, member)):
+    if extent is not None and extent.close(_inflate(data, member)):
         check_exactly(_inflate(data, member), extent.sheet, extent.max_rows)
     return marked, rows if is_sheet else None
+
+
+_SLACK = 1024 * 1024  # inflated past its declared size by less than this, a part is damaged, not a bomb
+
+
+def _larger_than_declared(member: zipfile.ZipInfo, size: int, rest: Iterator[bytes]) -> str:
+    """Why a part inflates past its declared size: a damaged file, or (much larger) a ZIP bomb."""
+    for chunk in rest:
+        size += len(chunk)
+        if size > member.file_size + _SLACK:
+            return _BOMB
+    return (f"This workbook is damaged: its part {_part_name(member)} holds more than its ZIP directory "
+            "says, so it cannot be read; open it in Excel and save it again.")
 
 
 def filled_rows_over(data: bytes, part: str, limit: int) -> bool:
@@ -327,8 +353,14 @@ def _data_offset(data: bytes, member: zipfile.ZipInfo) -> int:
 
 
 def _check_prolog(head: bytes, name: str) -> None:
-    """Refuse a DOCTYPE or ENTITY (the entity bomb), and a prolog too long or oddly encoded to check."""
+    """Refuse a DOCTYPE or ENTITY (the entity bomb), and a prolog too long or oddly encoded to check.
+
+    Parts outside xl/ that no parser here reads (Office's customXml/item1.xml, written in UTF-16
+    by SharePoint) are checked in their own encoding.
+    """
     head = head.removeprefix(b"\xef\xbb\xbf")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) and not name.startswith("xl/"):
+        head = head[: len(head) // 2 * 2].decode("utf-16", "replace").encode()
     upper = head.upper()
     if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
         raise WorkbookRefused("This workbook declares XML entities (an entity bomb risk), so it was refused.")
