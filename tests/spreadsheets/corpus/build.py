@@ -7,9 +7,11 @@ errors naming rows), or "refused" with a message naming the sheet, cell or row a
 from __future__ import annotations
 
 import re
+import zipfile
+import zlib
 from pathlib import Path
 
-from tests.spreadsheets.workbooks import edit_part, parts, rezip, xlsx
+from tests.spreadsheets.workbooks import edit_part, parts, raw_zip, rezip, stored, xlsx
 
 HERE = Path(__file__).resolve().parent
 SHEET = "xl/worksheets/sheet1.xml"
@@ -81,6 +83,39 @@ def sheet_outside_worksheets() -> bytes:
     return rezip(members)
 
 
+def utf16_custom_xml() -> bytes:
+    """SharePoint's custom XML part, in UTF-16 as Office writes it (found in calamine's pivots.xlsx)."""
+    members = parts(base())
+    members["customXml/item1.xml"] = '<?xml version="1.0" encoding="utf-16"?><b:Sources xmlns:b="urn:x"/>'.encode("utf-16")
+    return rezip(members)
+
+
+def backslash_names(extra: str = "") -> bytes:
+    """Part names written with backslashes, as some reporting tools do (calamine's issue_530.xlsx)."""
+    members = parts(with_rows(extra) if extra else base())
+    return rezip({name.replace("/", "\\"): content for name, content in members.items()})
+
+
+def minimal_package(extra: str = "") -> bytes:
+    """The workbook's parts at the root of the ZIP, no xl/ folder (calamine's minimal_package.xlsx)."""
+    members = parts(with_rows(extra) if extra else base())
+    moved = {name.removeprefix("xl/"): content for name, content in members.items()}
+    moved["[Content_Types].xml"] = moved["[Content_Types].xml"].replace(b'"/xl/', b'"/')
+    for rels in ("_rels/.rels", "_rels/workbook.xml.rels"):
+        moved[rels] = moved[rels].replace(b"/xl/", b"/").replace(b'"xl/', b'"')
+    return rezip(moved)
+
+
+def part_larger_than_declared() -> bytes:
+    """A part a few bytes longer than the ZIP directory says (calamine's issue252.xlsx): damaged, not a bomb."""
+    members = [stored(name, content) for name, content in parts(base()).items()]
+    at = next(index for index, member in enumerate(members) if member[0] == "xl/_rels/workbook.xml.rels")
+    name, _method, content, crc, size = members[at]
+    deflater = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    members[at] = (name, zipfile.ZIP_DEFLATED, deflater.compress(content) + deflater.flush(), crc, size - 10)
+    return raw_zip(members)
+
+
 BUILDERS = {
     "far-cell-xfd1048576.xlsx": lambda: with_rows('<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'),
     "far-cell-xfd6000.xlsx": lambda: with_rows('<row r="6000"><c r="XFD6000"><v>1</v></c></row>'),
@@ -97,6 +132,12 @@ BUILDERS = {
     "no-references.xlsx": no_references,
     "date-1904.xlsx": date_1904,
     "huge-shared-strings.xlsx": huge_shared_strings,
+    "utf16-custom-xml.xlsx": utf16_custom_xml,
+    "backslash-names.xlsx": backslash_names,
+    "backslash-names-far-cell.xlsx": lambda: backslash_names('<row r="9"><c r="XFD9"><v>1</v></c></row>'),
+    "minimal-package.xlsx": minimal_package,
+    "minimal-package-far-cell.xlsx": lambda: minimal_package('<row r="9"><c r="XFD9"><v>1</v></c></row>'),
+    "part-larger-than-declared.xlsx": part_larger_than_declared,
     "long-csv-field.csv": lambda: ("Product,Lot,Expiry,Qty\n\"" + "x" * 140_000 + "\",A-1,2031-03-31,4\n").encode(),
 }
 EXPECTED = {
@@ -115,6 +156,12 @@ EXPECTED = {
     "no-references.xlsx": ("read", ""),
     "date-1904.xlsx": ("read", ""),
     "huge-shared-strings.xlsx": ("read", ""),
+    "utf16-custom-xml.xlsx": ("read", ""),
+    "backslash-names.xlsx": ("read", ""),
+    "backslash-names-far-cell.xlsx": ("refused", "cell at XFD9"),
+    "minimal-package.xlsx": ("read", ""),
+    "minimal-package-far-cell.xlsx": ("refused", "cell at XFD9"),
+    "part-larger-than-declared.xlsx": ("refused", "holds more than its ZIP directory says"),
     "long-csv-field.csv": ("refused", "longer than 131,072 characters"),
 }
 
