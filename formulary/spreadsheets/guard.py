@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import csv
 import re
-import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from io import BytesIO
-from typing import NamedTuple
 
+from formulary.spreadsheets.csv_text import decode, sniff_delimiter
 from formulary.spreadsheets.errors import WorkbookRefused
 from formulary.spreadsheets.extent import Extent, check_exactly
-from formulary.spreadsheets.format import HEADER_SEARCH_ROWS, field_for_header
 from formulary.spreadsheets.formulas import sheet_parts
+from formulary.spreadsheets.zipstream import inflate
 
 XLSX = "xlsx"
 CSV = "csv"
@@ -27,7 +24,6 @@ MAX_TOTAL_SIZE = 200 * 1024 * 1024  # inflated, all parts together
 MAX_RATIO = 100  # inflated / compressed, for a part larger than RATIO_FLOOR
 RATIO_FLOOR = 10 * 1024 * 1024
 PROLOG_WINDOW = 64 * 1024  # an XML part must reach its root element within this
-_CHUNK = 256 * 1024
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06")
@@ -36,7 +32,6 @@ _XML_PARTS = (".xml", ".rels", ".vml")
 _HTML = re.compile(rb"\s*<(!doctype html|html|head|body|table|meta|!--)", re.IGNORECASE)
 _SPACE = re.compile(rb"\s*")
 _NAME_START = re.compile(rb"<[A-Za-z_]")
-_DELIMITERS = (",", ";", "\t")
 # The end of a formula element (</f>, </x:f>) or a cell of type "e" (an error value). Plain
 # substring searches: a regex over a 30 MB sheet would cost more than calamine's whole parse.
 _FORMULA_MARKERS = (b"f>", b't="e"')
@@ -76,7 +71,7 @@ def guard_upload(data: bytes, filename: str = "", *, max_rows: int = MAX_ROWS) -
         raise WorkbookRefused("This file is a web page (HTML), not a workbook; save it as .xlsx in Excel.")
     if head.lstrip().startswith(b"<?xml"):
         raise WorkbookRefused("This file is XML, not a workbook; open it in Excel and save it as .xlsx.")
-    text = _decode(data)
+    text = decode(data)
     name = filename.replace("\\", "/").rsplit("/", 1)[-1]
     if name.lower().endswith(_EXCEL_NAMES):
         raise WorkbookRefused(
@@ -198,7 +193,7 @@ def _check_member(
     rows = 0
     row_tag = b"<row"
     tail = b""
-    chunks = _inflate(data, member)
+    chunks = inflate(data, member)
     for chunk in chunks:
         if size + len(chunk) > member.file_size:
             raise WorkbookRefused(_larger_than_declared(member, size + len(chunk), chunks))
@@ -218,8 +213,8 @@ def _check_member(
             extent.feed(chunk)
     if size != member.file_size:
         raise WorkbookRefused("This workbook is damaged (a part of it is shorter than declared).")
-    if extent is not None and extent.close(_inflate(data, member)):
-        check_exactly(_inflate(data, member), extent.sheet, extent.max_rows)
+    if extent is not None and extent.close(inflate(data, member)):
+        check_exactly(inflate(data, member), extent.sheet, extent.max_rows)
     return marked, rows if is_sheet else None
 
 
@@ -234,122 +229,6 @@ def _larger_than_declared(member: zipfile.ZipInfo, size: int, rest: Iterator[byt
             return _BOMB
     return (f"This workbook is damaged: its part {_part_name(member)} holds more than its ZIP directory "
             "says, so it cannot be read; open it in Excel and save it again.")
-
-
-def filled_rows_over(data: bytes, part: str, limit: int) -> bool:
-    """Whether a worksheet holds more than `limit` rows with a value, read from its XML as it inflates.
-
-    A row counts when one of its cells surely reads as not blank: a number, a date, TRUE or
-    FALSE, or a formula's text result, starting with a visible character. Shared and inline
-    strings, error values, odd attributes and rows out of order are not counted, nor is
-    anything in a sheet holding comments, CDATA or processing instructions: the count never
-    exceeds what a parser finds, so a sheet refused here would be refused after parsing too,
-    only a second later and with all its rows in memory. (A cell written twice, which no
-    spreadsheet program does, is counted by its first value where a parser keeps the last.)
-    Memory stays bounded: a chunk and a partial cell at most.
-    """
-    with zipfile.ZipFile(BytesIO(data)) as archive:
-        try:
-            member = archive.getinfo(part)
-        except KeyError:
-            return False
-    tags = None
-    count = last_row = 0
-    carry = b""
-    started = False
-    for chunk in _inflate(data, member):
-        block = carry + chunk
-        if tags is None:
-            root = _SHEET_ROOT.search(block)
-            tags = _sheet_tags(root.group(1) + b":" if root and root.group(1) else b"")
-        if not started:
-            opening = block.find(tags.sheet_data)
-            if opening == -1:
-                carry = block[-64:]
-                continue
-            started, block = True, block[opening:]
-        if b"<!" in block or b"<?" in block:
-            return False  # a comment, CDATA or a processing instruction may hide or fake cells
-        end = block.find(tags.sheet_data_end)
-        cut = end if end != -1 else block.rfind(tags.cell_end)
-        if cut == -1:  # no whole cell yet: keep reading, within bounds
-            carry = block if len(block) <= _CARRY else b""
-            continue
-        if end == -1:
-            cut += len(tags.cell_end)
-        more, last_row = _count_filled(block, cut, tags, last_row)
-        count += more
-        if count > limit:
-            return True
-        if end != -1:
-            return False
-        carry = block[cut:]
-    return False
-
-
-class _SheetTags(NamedTuple):
-    """What filled_rows_over looks for in a worksheet, with its namespace prefix."""
-
-    sheet_data: bytes
-    sheet_data_end: bytes
-    cell_end: bytes
-    filled: re.Pattern
-
-
-_CARRY = 1024 * 1024  # a cell longer than this is not counted
-
-
-@lru_cache(maxsize=4)
-def _sheet_tags(prefix: bytes) -> _SheetTags:
-    """The tags of a worksheet whose elements carry this namespace prefix ("x:", or none)."""
-    # A cell with its row number first, a sure type and plainly quoted attributes, then at once its
-    # value (after its formula, if any) starting with a visible character: it cannot read as blank.
-    filled = re.compile(
-        rb'<%(p)sc\s+r="[A-Z]{1,3}([1-9][0-9]*)"(?:\s+(?:t="(?:n|d|b|str)"|(?:s|cm|vm|ph)="[^"<>]*"))*\s*>'
-        rb"(?:<%(p)sf\b[^<>]*/>|<%(p)sf\b[^<>]*>[^<]*</%(p)sf>)?<%(p)sv>[\x21-\x25\x27-\x3b\x3d-\x7e]"
-        % {b"p": re.escape(prefix)}
-    )
-    return _SheetTags(b"<%ssheetData" % prefix, b"</%ssheetData>" % prefix, b"</%sc>" % prefix, filled)
-
-
-def _count_filled(block: bytes, end: int, tags: _SheetTags, last_row: int) -> tuple[int, int]:
-    """How many more rows the whole cells of block[:end] fill, and the last of them, after `last_row`.
-
-    Rows are told by number (a parser places a cell by its reference), and only numbers past
-    `last_row` count: however a sheet repeats or reorders its rows, none is counted twice.
-    """
-    rows = set(map(int, tags.filled.findall(block, 0, end)))
-    if rows and min(rows) <= last_row:
-        rows = {row for row in rows if row > last_row}
-    return len(rows), max(rows, default=last_row)
-
-
-def _inflate(data: bytes, member: zipfile.ZipInfo) -> Iterator[bytes]:
-    """A member's content in chunks of at most _CHUNK bytes, never more in memory."""
-    start = _data_offset(data, member)
-    raw = memoryview(data)[start : start + member.compress_size]
-    if member.compress_type == zipfile.ZIP_STORED:
-        for offset in range(0, len(raw), _CHUNK):
-            yield bytes(raw[offset : offset + _CHUNK])
-        return
-    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-    pending: bytes | memoryview = raw
-    try:
-        while pending and not inflater.eof:
-            yield inflater.decompress(pending, _CHUNK)
-            pending = inflater.unconsumed_tail
-    except zlib.error as exc:
-        raise WorkbookRefused("This workbook is damaged (a part of it cannot be unpacked).") from exc
-
-
-def _data_offset(data: bytes, member: zipfile.ZipInfo) -> int:
-    """Where a member's compressed bytes start: after its local header, name and extra field."""
-    offset = member.header_offset
-    header = data[offset : offset + zipfile.sizeFileHeader]
-    if len(header) != zipfile.sizeFileHeader or header[:4] != b"PK\x03\x04":
-        raise WorkbookRefused("This workbook is damaged (its ZIP directory points at nothing).")
-    name_length, extra_length = struct.unpack("<HH", header[26:30])
-    return offset + zipfile.sizeFileHeader + name_length + extra_length
 
 
 def _check_prolog(head: bytes, name: str) -> None:
@@ -382,47 +261,3 @@ def _reaches_root(head: bytes) -> bool:
                 break
         else:
             return _NAME_START.match(head, pos) is not None
-
-
-def _decode(data: bytes) -> str:
-    """CSV text: UTF-16 or UTF-8 with their byte-order marks, else UTF-8, else Windows-1252."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise WorkbookRefused("This file is not a workbook or a CSV file we can read.") from exc
-    if b"\x00" in data[:4096]:
-        raise WorkbookRefused("This file is not a workbook or a CSV file (it holds binary data).")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise WorkbookRefused("This file is not a workbook or a CSV file we can read.") from exc
-
-
-def sniff_delimiter(text: str) -> str:
-    """The delimiter (comma, semicolon or tab) under which the first lines show the most known headers."""
-    lines = text.splitlines()[:HEADER_SEARCH_ROWS]
-
-    def score(delimiter: str) -> tuple[int, int]:
-        rows = csv.reader(lines, delimiter=delimiter)
-        try:
-            known = max((sum(field_for_header(cell) is not None for cell in row) for row in rows), default=0)
-        except csv.Error as exc:
-            raise csv_refused(exc) from exc
-        return known, sum(line.count(delimiter) for line in lines)
-
-    return max(_DELIMITERS, key=score)
-
-
-def csv_refused(error: csv.Error) -> WorkbookRefused:
-    """A CSV file Python's csv module will not read, refused in words (a value over its field limit)."""
-    if "field limit" in str(error):
-        return WorkbookRefused(
-            f"This CSV file has a value longer than {csv.field_size_limit():,} characters, far more than a "
-            "stock list's cell holds (a quotation mark left open, or not a stock list); it cannot be read."
-        )
-    return WorkbookRefused(f"This CSV file cannot be read ({error}).")

@@ -12,8 +12,10 @@ from operator import itemgetter
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from formulary.spreadsheets.collector import collector_paused
+from formulary.spreadsheets.csv_text import csv_refused
 from formulary.spreadsheets.errors import CellError, WorkbookRefused
 from formulary.spreadsheets.extent import row_bound, too_many_rows
+from formulary.spreadsheets.filled_rows import filled_rows_over
 from formulary.spreadsheets.format import (
     HEADER_OF,
     HEADER_SEARCH_ROWS,
@@ -25,7 +27,7 @@ from formulary.spreadsheets.format import (
     missing_columns,
 )
 from formulary.spreadsheets.formulas import BadCell, find_bad_cells, sheet_part
-from formulary.spreadsheets.guard import XLSX, Upload, csv_refused, filled_rows_over, guard_upload
+from formulary.spreadsheets.guard import XLSX, Upload, guard_upload
 from formulary.spreadsheets.values import shown
 
 

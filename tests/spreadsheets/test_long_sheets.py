@@ -15,7 +15,8 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from formulary.spreadsheets import reader
 from formulary.spreadsheets.errors import WorkbookRefused
-from formulary.spreadsheets.guard import filled_rows_over, guard_upload
+from formulary.spreadsheets.filled_rows import filled_rows_over
+from formulary.spreadsheets.guard import guard_upload
 from formulary.spreadsheets.reader import read_upload
 from tests.spreadsheets.workbooks import parts, rezip, xlsx
 
