@@ -69,7 +69,6 @@ class _Patterns(NamedTuple):
 
     suspect: re.Pattern  # a cell that may hold a value and is not plainly within bounds
     row_number: re.Pattern  # a row element, with its number when written plainly
-    odd_row: re.Pattern  # a row element followed by other than a space
     odd_prefix: re.Pattern  # a cell or row element under another prefix than the root's
 
 
@@ -90,7 +89,6 @@ def _patterns(prefix: bytes, rows: int) -> _Patterns:
     return _Patterns(
         re.compile(tag + rb"c(?=[\s/>])(?! r=\"" + within + rb"\"" + plain + b")"),
         re.compile(tag + rb"row(?=[\s/>])(?: r=\"([1-9][0-9]{0,6})\"(?=[\s/>]))?"),
-        re.compile(tag + rb"row[\t\r\n/>]"),
         re.compile(odd),
     )
 
@@ -104,7 +102,7 @@ class Extent:
         self.patterns: _Patterns | None = None
         self.carry = b""
         self.row_elements = 0
-        self.row_start = b"<row "
+        self.row_start = b"<row"
         self.exact = False  # a cell or row written oddly: the sheet is read again tag by tag
 
     def feed(self, chunk: bytes) -> None:
@@ -113,7 +111,7 @@ class Extent:
         if self.patterns is None:
             root = _ROOT.search(block)
             prefix = root.group(1) + b":" if root and root.group(1) else b""
-            self.patterns, self.row_start = _patterns(prefix, self.rows), b"<" + prefix + b"row "
+            self.patterns, self.row_start = _patterns(prefix, self.rows), b"<" + prefix + b"row"
         if self.exact:
             return
         patterns = self.patterns
@@ -132,12 +130,12 @@ class Extent:
                 return self.row_elements + block.count(self.row_start, 0, at)
 
             _check_cell(self, reference, holds, rows_before)
-        # A row element written otherwise than <row r="N" …> (or under another prefix) leaves
-        # its cells' places to be worked out exactly. Counted, not collected: no object per row.
-        rows, plain = block.count(self.row_start), block.count(self.row_start + b'r="')
-        if rows != plain or patterns.odd_row.search(block) or patterns.odd_prefix.search(block):
+        # A cell or row under another prefix than the root's is not seen above: look exactly.
+        # Rows are counted here, not collected (no object per row); their numbers are read once
+        # the whole sheet passed (close), where a row written oddly also sends it to the exact reading.
+        if patterns.odd_prefix.search(block):
             self.exact = True
-        self.row_elements += rows
+        self.row_elements += block.count(self.row_start)
 
     def close(self, chunks: Iterable[bytes]) -> bool:
         """Whether the sheet needs the exact reading: its tags were not all written plainly, or its
@@ -154,9 +152,11 @@ class Extent:
         for chunk in chunks:
             block, carry = _whole_tags(carry + chunk, self.sheet)
             numbers = self.patterns.row_number.findall(block) if self.patterns else []
+            if b"" in numbers:
+                return True  # a row written otherwise than <row r="N" …>
             if numbers:
                 rows = list(map(int, numbers))
-                if b"" in numbers or rows[0] <= last or rows != sorted(set(rows)):
+                if rows[0] <= last or rows != sorted(set(rows)):
                     return True  # repeated or out of order: which row is repeated is found exactly
                 last = rows[-1]
         return False

@@ -57,8 +57,9 @@ def test_the_bound_follows_the_row_limit():
         guard_upload(data, "stock.xlsx", max_rows=30)
 
 
-def test_a_repeated_row_number_is_refused_naming_the_row():
-    data = with_rows('<row r="2"><c r="C2" t="inlineStr"><is><t>B-9</t></is></c></row>')
+@pytest.mark.parametrize("row", ['<row r="2">', '<row\tr="2">', '<row spans="1:3" r="2">', "<row r='2'>"])
+def test_a_repeated_row_number_is_refused_naming_the_row(row):
+    data = with_rows(row + '<c r="C2" t="inlineStr"><is><t>B-9</t></is></c></row>')
     with pytest.raises(WorkbookRefused, match="has row 2 twice"):
         guard_upload(data, "stock.xlsx")
 
