@@ -78,8 +78,8 @@ def _patterns(prefix: bytes, rows: int) -> _Patterns:
 
     A cell written as every spreadsheet program writes it (the reference first, double-quoted,
     upper-case and within bounds, then plain attributes, none of them a second reference)
-    costs one regex step; anything else is a suspect, looked at in Python. A self-closing cell
-    holds no value (a style only), so a far one is let through there.
+    costs one regex step; a self-closing cell holds no value (a style only: calamine keeps no
+    such cell, wherever it is); anything else is a suspect, looked at in Python.
     """
     tag = re.escape(b"<" + prefix)
     within = _up_to(column_letter(MAX_COLUMNS - 1), "A", "A", "Z") + _up_to(str(rows), "1", "0", "9")
@@ -87,7 +87,8 @@ def _patterns(prefix: bytes, rows: int) -> _Patterns:
     other = rb"(?<!" + tag + rb")" if prefix else b""  # after the colon: the pattern starts with a literal
     odd = rb":" + other + rb"(?:c|row)[\s/>]" + (rb"|<(?:c|row)[\s/>]" if prefix else b"")
     return _Patterns(
-        re.compile(tag + rb"c(?=[\s/>])(?! r=\"" + within + rb"\"" + plain + b")"),
+        # Then, for the few cells that fail that, a self-closing one (a style only) is passed over.
+        re.compile(tag + rb"c(?=[\s/>])(?! r=\"" + within + rb"\"" + plain + b")(?!" + _TAG_BODY + b"/>)"),
         re.compile(tag + rb"row(?=[\s/>])(?: r=\"([1-9][0-9]{0,6})\"(?=[\s/>]))?"),
         re.compile(odd),
     )
