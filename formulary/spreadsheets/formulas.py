@@ -26,34 +26,60 @@ class BadCell:
 
 
 def sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
-    """The ZIP path of a sheet's XML, from xl/workbook.xml and its relationships."""
+    """The part holding a sheet's XML (see sheet_parts), or None."""
     found = [part for part, name in sheet_parts(archive).items() if name == sheet_name]
     return found[-1] if found else None
 
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Every sheet's ZIP path, with the sheet's name, from xl/workbook.xml and its relationships.
+    """Every sheet's part (its ZIP name with forward slashes) and the sheet's name, as calamine finds them.
 
-    {} for a workbook kept elsewhere (a minimal package, "xl\\" names): its sheets go unnamed.
+    The workbook part is the package's officeDocument: xl/workbook.xml as Excel writes it, or
+    elsewhere (a minimal package keeps it at the root); some tools write "xl\\" names.
     """
-    if "xl/workbook.xml" not in archive.namelist():
+    infos = {part_name(info): info for info in archive.infolist()}
+
+    def read(name: str) -> bytes | None:
+        info = infos.get(name)
+        return archive.read(info) if info is not None and info.file_size <= _SMALL else None
+
+    workbook_part = _office_document(read("_rels/.rels")) or "xl/workbook.xml"
+    folder, base = posixpath.split(workbook_part)
+    workbook, relations = read(workbook_part), read(posixpath.join(folder, "_rels", f"{base}.rels"))
+    if workbook is None or relations is None:
         return {}
-    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
     names = {}
-    for element in workbook.iter():
+    for element in ElementTree.fromstring(workbook).iter():
         if _local(element.tag) == "sheet":
             rel_id = next((value for key, value in element.attrib.items() if _local(key) == "id"), None)
             names[rel_id] = element.get("name", "")
-    if "xl/_rels/workbook.xml.rels" not in archive.namelist():
-        return {}
-    relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     parts = {}
-    for relation in relations.iter():
+    for relation in ElementTree.fromstring(relations).iter():
         if _local(relation.tag) == "Relationship" and relation.get("Id") in names:
-            target = relation.get("Target", "")
-            part = posixpath.normpath(target.lstrip("/") if target.startswith("/") else f"xl/{target}")
-            parts[part] = names[relation.get("Id")]
+            parts[_target(folder, relation.get("Target", ""))] = names[relation.get("Id")]
     return parts
+
+
+def part_name(member: zipfile.ZipInfo) -> str:
+    """A part's name as calamine finds it: forward slashes, no leading one."""
+    return member.filename.replace("\\", "/").lstrip("/")
+
+
+_SMALL = 4 * 1024 * 1024  # a workbook or relationships part larger than this is not read for names
+
+
+def _office_document(relations: bytes | None) -> str | None:
+    """The workbook part named by the package's relationships (_rels/.rels)."""
+    for relation in ElementTree.fromstring(relations).iter() if relations else ():
+        if _local(relation.tag) == "Relationship" and relation.get("Type", "").endswith("/officeDocument"):
+            return _target("", relation.get("Target", ""))
+    return None
+
+
+def _target(folder: str, target: str) -> str:
+    """A relationship's target as a part name: absolute, or relative to the folder of its source."""
+    target = target.replace("\\", "/")
+    return posixpath.normpath(target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target))
 
 
 def find_bad_cells(
@@ -70,7 +96,8 @@ def find_bad_cells(
         part = sheet_part(archive, sheet_name)
         if part not in candidates:
             return {}
-        with archive.open(part) as stream:
+        member = next(info for info in archive.infolist() if part_name(info) == part)
+        with archive.open(member) as stream:
             return _scan(stream)
 
 

@@ -12,7 +12,7 @@ from io import BytesIO
 from formulary.spreadsheets.csv_text import decode, sniff_delimiter
 from formulary.spreadsheets.errors import WorkbookRefused
 from formulary.spreadsheets.extent import Extent, check_exactly
-from formulary.spreadsheets.formulas import sheet_parts
+from formulary.spreadsheets.formulas import part_name, sheet_parts
 from formulary.spreadsheets.zipstream import inflate
 
 XLSX = "xlsx"
@@ -106,7 +106,7 @@ def _check_xlsx(data: bytes, max_rows: int) -> tuple[frozenset[str], dict[str, i
         raise WorkbookRefused(f"This workbook has {len(members):,} parts, far more than a workbook has.")
     # Some tools write "xl\\workbook.xml", or put the parts at the root (a minimal package): calamine
     # reads both, so the checks below name the parts as it does.
-    names = {_part_name(member) for member in members}
+    names = {part_name(member) for member in members}
     lowered = {name.lower() for name in names}
     if "content.xml" in lowered and "mimetype" in lowered:
         raise WorkbookRefused("This is an OpenDocument spreadsheet (.ods); save it as .xlsx and upload that.")
@@ -120,17 +120,17 @@ def _check_xlsx(data: bytes, max_rows: int) -> tuple[frozenset[str], dict[str, i
     sheets = _sheet_names(archive)
     marked, rows = set(), {}
     for member in members:
-        name = _part_name(member)
+        name = part_name(member)
         is_sheet = "worksheets/" in name or name in sheets
         # Every XML part is read for cells, a sheet or not: a part calamine reads as a sheet is
         # found wherever the workbook puts it, and no other part holds cell or row elements.
         label = f"Sheet '{sheets[name]}'" if name in sheets else f"The part {name}"
-        extent = Extent(label, max_rows) if name.lower().endswith(_XML_PARTS) else None
+        extent = Extent(label, max_rows) if name.lower().endswith(_XML_PARTS) or name in sheets else None
         formulas, row_elements = _check_member(data, member, extent, is_sheet)
         if formulas:
-            marked.add(member.filename)
+            marked.add(name)
         if row_elements is not None:
-            rows[member.filename] = row_elements
+            rows[name] = row_elements
     if b"macroenabled" in archive.read("[Content_Types].xml").lower():
         raise WorkbookRefused(_MACROS)
     return frozenset(marked), rows
@@ -139,20 +139,15 @@ def _check_xlsx(data: bytes, max_rows: int) -> tuple[frozenset[str], dict[str, i
 def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
     """Each sheet's part and name, wherever the workbook puts it; {} when its parts cannot be read yet.
 
-    A part the workbook reads as a sheet is checked as one even outside xl/worksheets/; a
-    workbook part that is too large, or not plain XML, is refused by the member checks.
+    A part the workbook reads as a sheet is checked as one, whatever its folder or extension;
+    a workbook part that is not plain XML is refused by the member checks.
     """
-    small = all(archive.getinfo(name).file_size <= PROLOG_WINDOW * 16 for name in _WORKBOOK_PARTS
-                if name in archive.NameToInfo)
-    if not small:
-        return {}
     try:
         return sheet_parts(archive)
-    except (ValueError, SyntaxError, KeyError, zipfile.BadZipFile, zlib.error, EOFError):
+    except (ValueError, SyntaxError, zipfile.BadZipFile, zlib.error, EOFError):
         return {}
 
 
-_WORKBOOK_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
 _MACROS = "This workbook contains macros, which are refused; save it as a plain .xlsx without macros."
 _BOMB = "This workbook inflates to far more data than it holds (a ZIP bomb), so it was refused unread."
 
@@ -171,11 +166,6 @@ def _check_declared_sizes(members: list[zipfile.ZipInfo]) -> None:
             raise WorkbookRefused(_BOMB)
 
 
-def _part_name(member: zipfile.ZipInfo) -> str:
-    """A part's name as calamine finds it: forward slashes, no leading one."""
-    return member.filename.replace("\\", "/").lstrip("/")
-
-
 def _check_member(
     data: bytes, member: zipfile.ZipInfo, extent: Extent | None, is_sheet: bool
 ) -> tuple[bool, int | None]:
@@ -187,7 +177,7 @@ def _check_member(
     sheet of a million rows is told before any parser builds them); (False, None) otherwise.
     A worksheet's cells are checked to lie within what an import holds (extent.py).
     """
-    is_xml = member.filename.lower().endswith(_XML_PARTS)
+    is_xml = member.filename.lower().endswith(_XML_PARTS) or is_sheet
     size = 0
     marked = False
     rows = 0
@@ -198,7 +188,7 @@ def _check_member(
         if size + len(chunk) > member.file_size:
             raise WorkbookRefused(_larger_than_declared(member, size + len(chunk), chunks))
         if size == 0 and is_xml:
-            _check_prolog(chunk[:PROLOG_WINDOW], _part_name(member))
+            _check_prolog(chunk[:PROLOG_WINDOW], part_name(member))
             if is_sheet and (root := _SHEET_ROOT.search(chunk, 0, PROLOG_WINDOW)) and root.group(1):
                 row_tag = b"<" + root.group(1) + b":row"  # <x:row> under <x:worksheet>
         size += len(chunk)
@@ -227,7 +217,7 @@ def _larger_than_declared(member: zipfile.ZipInfo, size: int, rest: Iterator[byt
         size += len(chunk)
         if size > member.file_size + _SLACK:
             return _BOMB
-    return (f"This workbook is damaged: its part {_part_name(member)} holds more than its ZIP directory "
+    return (f"This workbook is damaged: its part {part_name(member)} holds more than its ZIP directory "
             "says, so it cannot be read; open it in Excel and save it again.")
 
 

@@ -74,12 +74,12 @@ def huge_shared_strings() -> bytes:
     return xlsx([HEADER, ROW], extra_sheets=[("Notes", [[f"note {n}"] for n in range(30_000)])])
 
 
-def sheet_outside_worksheets() -> bytes:
-    """The sheet's XML moved out of xl/worksheets/, with a far cell: still checked as a sheet."""
+def sheet_outside_worksheets(part: str = "data/stock.xml") -> bytes:
+    """The sheet's XML moved out of xl/worksheets/ (under any extension), with a far cell: still checked."""
     members = parts(with_rows('<row r="9"><c r="XFD9"><v>1</v></c></row>'))
-    members["xl/data/stock.xml"] = members.pop(SHEET)
+    members[f"xl/{part}"] = members.pop(SHEET)
     for name in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
-        members[name] = members[name].replace(b"worksheets/sheet1.xml", b"data/stock.xml")
+        members[name] = members[name].replace(b"worksheets/sheet1.xml", part.encode())
     return rezip(members)
 
 
@@ -126,6 +126,7 @@ BUILDERS = {
     "lying-dimension.xlsx": lying_dimension,
     "duplicate-row-numbers.xlsx": lambda: with_rows('<row r="2"><c r="C2" t="inlineStr"><is><t>B-9</t></is></c></row>'),
     "sheet-outside-worksheets.xlsx": sheet_outside_worksheets,
+    "sheet-named-bin.xlsx": lambda: sheet_outside_worksheets("media/image1.bin"),
     "formatting-far-away.xlsx": formatting_far_away,
     "no-dimension.xlsx": no_dimension,
     "inline-strings.xlsx": inline_strings,
@@ -149,7 +150,8 @@ EXPECTED = {
     "far-inline-empty-string.xlsx": ("refused", "cell at ZZ9"),
     "lying-dimension.xlsx": ("refused", "cell at XFD50"),
     "duplicate-row-numbers.xlsx": ("refused", "row 2 twice"),
-    "sheet-outside-worksheets.xlsx": ("refused", "cell at XFD9"),
+    "sheet-outside-worksheets.xlsx": ("refused", "Sheet 'Stock' has a cell at XFD9"),
+    "sheet-named-bin.xlsx": ("refused", "Sheet 'Stock' has a cell at XFD9"),
     "formatting-far-away.xlsx": ("read", ""),
     "no-dimension.xlsx": ("read", ""),
     "inline-strings.xlsx": ("read", ""),
@@ -158,9 +160,9 @@ EXPECTED = {
     "huge-shared-strings.xlsx": ("read", ""),
     "utf16-custom-xml.xlsx": ("read", ""),
     "backslash-names.xlsx": ("read", ""),
-    "backslash-names-far-cell.xlsx": ("refused", "cell at XFD9"),
+    "backslash-names-far-cell.xlsx": ("refused", "Sheet 'Stock' has a cell at XFD9"),
     "minimal-package.xlsx": ("read", ""),
-    "minimal-package-far-cell.xlsx": ("refused", "cell at XFD9"),
+    "minimal-package-far-cell.xlsx": ("refused", "Sheet 'Stock' has a cell at XFD9"),
     "part-larger-than-declared.xlsx": ("refused", "holds more than its ZIP directory says"),
     "long-csv-field.csv": ("refused", "longer than 131,072 characters"),
 }
