@@ -31,7 +31,7 @@ _ATTRIBUTE = re.compile(rb"""([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _REFERENCE = re.compile(rb"([A-Za-z]{1,3})([0-9]{1,7})")
 _CELL_END = re.compile(rb"</" + _PREFIX + rb"c\s*>")
 # What makes calamine keep a cell: a value (not an empty one) or an inline string, even empty.
-_VALUE = re.compile(rb"<" + _PREFIX + rb"(?:is[\s/>]|v\s*>[^<])")
+_VALUE = re.compile(rb"<" + _PREFIX + rb"(?:is[\s/>]|v(?:\s" + _TAG_BODY + rb")?>[^<])")
 _TWICE = b"two references"
 _ROOT = re.compile(rb"<(?:([^\s<>/:=\"']+):)?worksheet[\s>]")
 

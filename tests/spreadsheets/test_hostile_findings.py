@@ -30,6 +30,12 @@ LONG_FIELD = ("Product,Lot,Expiry,Qty\n\"" + "x" * 140_000 + "\",A-1,2031-03-31,
     ('<row r="6000"><c r="XFD6000"><v>1</v></c></row>', "a cell at XFD6000, beyond column CV:"),
     ('<row r="5"><c r="A0"><v>1</v></c></row>', "A0, which is no cell reference"),
     ('<row r="5"><c r="XFE5"><v>1</v></c></row>', "XFE5, which is no cell reference"),
+    ('<row r="5"><c r="XFD5"><v xml:space="preserve">1</v></c></row>', "a cell at XFD5"),
+    ('<row r="5"><c r="XFD5" t="inlineStr"><is/></c></row>', "a cell at XFD5"),
+    ("<row r='5'><c r='xfd5'><v>1</v></c></row>", "a cell at XFD5"),
+    ('<row r="5"><c r="A5" foo=">" r="XFD5"><v>1</v></c></row>', "a cell with two references"),
+    ('<row r="5"><y:c xmlns:y="urn:y" r="XFD5"><y:v>1</y:v></y:c></row>', "a cell at XFD5"),
+    ('<row r="200000"><c><v>1</v></c></row>', "a cell at A200000"),
 ])
 def test_a_far_or_malformed_cell_is_refused_at_once_in_bounded_memory(cell, words):
     # The guard alone, which never calls calamine: a regression fails here instead of killing the
