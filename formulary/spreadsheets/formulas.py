@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
@@ -25,20 +26,60 @@ class BadCell:
 
 
 def sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
-    """The ZIP path of a sheet's XML, from xl/workbook.xml and its relationships."""
-    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    rel_id = None
-    for element in workbook.iter():
-        if _local(element.tag) == "sheet" and element.get("name") == sheet_name:
+    """The part holding a sheet's XML (see sheet_parts), or None."""
+    found = [part for part, name in sheet_parts(archive).items() if name == sheet_name]
+    return found[-1] if found else None
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Every sheet's part (its ZIP name with forward slashes) and the sheet's name, as calamine finds them.
+
+    The workbook part is the package's officeDocument: xl/workbook.xml as Excel writes it, or
+    elsewhere (a minimal package keeps it at the root); some tools write "xl\\" names.
+    """
+    infos = {part_name(info): info for info in archive.infolist()}
+
+    def read(name: str) -> bytes | None:
+        info = infos.get(name)
+        return archive.read(info) if info is not None and info.file_size <= _SMALL else None
+
+    workbook_part = _office_document(read("_rels/.rels")) or "xl/workbook.xml"
+    folder, base = posixpath.split(workbook_part)
+    workbook, relations = read(workbook_part), read(posixpath.join(folder, "_rels", f"{base}.rels"))
+    if workbook is None or relations is None:
+        return {}
+    names = {}
+    for element in ElementTree.fromstring(workbook).iter():
+        if _local(element.tag) == "sheet":
             rel_id = next((value for key, value in element.attrib.items() if _local(key) == "id"), None)
-    if rel_id is None or "xl/_rels/workbook.xml.rels" not in archive.namelist():
-        return None
-    relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    for relation in relations.iter():
-        if _local(relation.tag) == "Relationship" and relation.get("Id") == rel_id:
-            target = relation.get("Target", "")
-            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            names[rel_id] = element.get("name", "")
+    parts = {}
+    for relation in ElementTree.fromstring(relations).iter():
+        if _local(relation.tag) == "Relationship" and relation.get("Id") in names:
+            parts[_target(folder, relation.get("Target", ""))] = names[relation.get("Id")]
+    return parts
+
+
+def part_name(member: zipfile.ZipInfo) -> str:
+    """A part's name as calamine finds it: forward slashes, no leading one."""
+    return member.filename.replace("\\", "/").lstrip("/")
+
+
+_SMALL = 4 * 1024 * 1024  # a workbook or relationships part larger than this is not read for names
+
+
+def _office_document(relations: bytes | None) -> str | None:
+    """The workbook part named by the package's relationships (_rels/.rels)."""
+    for relation in ElementTree.fromstring(relations).iter() if relations else ():
+        if _local(relation.tag) == "Relationship" and relation.get("Type", "").endswith("/officeDocument"):
+            return _target("", relation.get("Target", ""))
     return None
+
+
+def _target(folder: str, target: str) -> str:
+    """A relationship's target as a part name: absolute, or relative to the folder of its source."""
+    target = target.replace("\\", "/")
+    return posixpath.normpath(target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target))
 
 
 def find_bad_cells(
@@ -55,7 +96,8 @@ def find_bad_cells(
         part = sheet_part(archive, sheet_name)
         if part not in candidates:
             return {}
-        with archive.open(part) as stream:
+        member = next(info for info in archive.infolist() if part_name(info) == part)
+        with archive.open(member) as stream:
             return _scan(stream)
 
 

@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-import csv
 import re
-import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from io import BytesIO
-from typing import NamedTuple
 
+from formulary.spreadsheets.csv_text import decode, sniff_delimiter
 from formulary.spreadsheets.errors import WorkbookRefused
-from formulary.spreadsheets.format import HEADER_SEARCH_ROWS, field_for_header
+from formulary.spreadsheets.extent import Extent, check_exactly
+from formulary.spreadsheets.formulas import part_name, sheet_parts
+from formulary.spreadsheets.zipstream import inflate
 
 XLSX = "xlsx"
 CSV = "csv"
 
+MAX_ROWS = 100_000  # the import's row limit when none is given (FORMULARY_IMPORT_MAX_ROWS)
 MAX_MEMBERS = 1_000  # a real workbook has a few dozen parts
 MAX_TOTAL_SIZE = 200 * 1024 * 1024  # inflated, all parts together
 MAX_RATIO = 100  # inflated / compressed, for a part larger than RATIO_FLOOR
 RATIO_FLOOR = 10 * 1024 * 1024
 PROLOG_WINDOW = 64 * 1024  # an XML part must reach its root element within this
-_CHUNK = 256 * 1024
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06")
@@ -33,7 +32,6 @@ _XML_PARTS = (".xml", ".rels", ".vml")
 _HTML = re.compile(rb"\s*<(!doctype html|html|head|body|table|meta|!--)", re.IGNORECASE)
 _SPACE = re.compile(rb"\s*")
 _NAME_START = re.compile(rb"<[A-Za-z_]")
-_DELIMITERS = (",", ";", "\t")
 # The end of a formula element (</f>, </x:f>) or a cell of type "e" (an error value). Plain
 # substring searches: a regex over a 30 MB sheet would cost more than calamine's whole parse.
 _FORMULA_MARKERS = (b"f>", b't="e"')
@@ -53,17 +51,18 @@ class Upload:
     row_elements: dict[str, int] = field(default_factory=dict)
 
 
-def guard_upload(data: bytes, filename: str = "") -> Upload:
+def guard_upload(data: bytes, filename: str = "", *, max_rows: int = MAX_ROWS) -> Upload:
     """Check an upload by its content, not its name; raise WorkbookRefused with one clear sentence.
 
-    The name only tells a renamed CSV (text named .xlsx), which is refused, from a real one.
+    The name only tells a renamed CSV (text named .xlsx), which is refused, from a real one;
+    `max_rows` bounds how far a worksheet's cells may reach.
     """
     if not data.strip():
         raise WorkbookRefused("The file is empty, not a workbook.")
     if data.startswith(_OLE2):
         raise WorkbookRefused(_ole2_message(data))
     if data.startswith(_ZIP):
-        formula_parts, row_elements = _check_xlsx(data)
+        formula_parts, row_elements = _check_xlsx(data, max_rows)
         return Upload(XLSX, data, formula_parts=formula_parts, row_elements=row_elements)
     if data.startswith(b"%PDF"):
         raise WorkbookRefused("This file is a PDF document, not a workbook; upload the .xlsx or .csv file.")
@@ -72,7 +71,7 @@ def guard_upload(data: bytes, filename: str = "") -> Upload:
         raise WorkbookRefused("This file is a web page (HTML), not a workbook; save it as .xlsx in Excel.")
     if head.lstrip().startswith(b"<?xml"):
         raise WorkbookRefused("This file is XML, not a workbook; open it in Excel and save it as .xlsx.")
-    text = _decode(data)
+    text = decode(data)
     name = filename.replace("\\", "/").rsplit("/", 1)[-1]
     if name.lower().endswith(_EXCEL_NAMES):
         raise WorkbookRefused(
@@ -92,7 +91,7 @@ def _ole2_message(data: bytes) -> str:
     )
 
 
-def _check_xlsx(data: bytes) -> tuple[frozenset[str], dict[str, int]]:
+def _check_xlsx(data: bytes, max_rows: int) -> tuple[frozenset[str], dict[str, int]]:
     """An .xlsx: a ZIP with the workbook parts, no macros, honest sizes, XML without a DOCTYPE.
 
     Returns the worksheet parts that may hold formulas or error values, and how many row
@@ -105,27 +104,48 @@ def _check_xlsx(data: bytes) -> tuple[frozenset[str], dict[str, int]]:
         raise WorkbookRefused("This file is damaged or not a workbook (its ZIP is unreadable).") from exc
     if len(members) > MAX_MEMBERS:
         raise WorkbookRefused(f"This workbook has {len(members):,} parts, far more than a workbook has.")
-    names = {member.filename for member in members}
+    # Some tools write "xl\\workbook.xml", or put the parts at the root (a minimal package): calamine
+    # reads both, so the checks below name the parts as it does.
+    names = {part_name(member) for member in members}
     lowered = {name.lower() for name in names}
     if "content.xml" in lowered and "mimetype" in lowered:
         raise WorkbookRefused("This is an OpenDocument spreadsheet (.ods); save it as .xlsx and upload that.")
     if "xl/workbook.bin" in lowered:
         raise WorkbookRefused("This is a binary Excel workbook (.xlsb); save it as .xlsx and upload that.")
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+    if "[Content_Types].xml" not in names or not any(name.endswith("workbook.xml") for name in lowered):
         raise WorkbookRefused("This file is a ZIP archive but not an Excel workbook.")
     if any(name.endswith("vbaproject.bin") or name.startswith("xl/macrosheets/") for name in lowered):
         raise WorkbookRefused(_MACROS)
     _check_declared_sizes(members)
+    sheets = _sheet_names(archive)
     marked, rows = set(), {}
     for member in members:
-        formulas, row_elements = _check_member(data, member)
+        name = part_name(member)
+        is_sheet = "worksheets/" in name or name in sheets
+        # Every XML part is read for cells, a sheet or not: a part calamine reads as a sheet is
+        # found wherever the workbook puts it, and no other part holds cell or row elements.
+        label = f"Sheet '{sheets[name]}'" if name in sheets else f"The part {name}"
+        extent = Extent(label, max_rows) if name.lower().endswith(_XML_PARTS) or name in sheets else None
+        formulas, row_elements = _check_member(data, member, extent, is_sheet)
         if formulas:
-            marked.add(member.filename)
+            marked.add(name)
         if row_elements is not None:
-            rows[member.filename] = row_elements
+            rows[name] = row_elements
     if b"macroenabled" in archive.read("[Content_Types].xml").lower():
         raise WorkbookRefused(_MACROS)
     return frozenset(marked), rows
+
+
+def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Each sheet's part and name, wherever the workbook puts it; {} when its parts cannot be read yet.
+
+    A part the workbook reads as a sheet is checked as one, whatever its folder or extension;
+    a workbook part that is not plain XML is refused by the member checks.
+    """
+    try:
+        return sheet_parts(archive)
+    except (ValueError, SyntaxError, zipfile.BadZipFile, zlib.error, EOFError):
+        return {}
 
 
 _MACROS = "This workbook contains macros, which are refused; save it as a plain .xlsx without macros."
@@ -146,26 +166,29 @@ def _check_declared_sizes(members: list[zipfile.ZipInfo]) -> None:
             raise WorkbookRefused(_BOMB)
 
 
-def _check_member(data: bytes, member: zipfile.ZipInfo) -> tuple[bool, int | None]:
+def _check_member(
+    data: bytes, member: zipfile.ZipInfo, extent: Extent | None, is_sheet: bool
+) -> tuple[bool, int | None]:
     """Inflate one part in chunks: as large as declared, an XML part without DOCTYPE.
 
     For a worksheet part, returns whether it may hold formulas or error values (which
     calamine shows as empty cells, so that only such a sheet is parsed again to find them),
     and how many row elements it opens (counted at the speed of a byte search, so that a
     sheet of a million rows is told before any parser builds them); (False, None) otherwise.
+    A worksheet's cells are checked to lie within what an import holds (extent.py).
     """
-    is_xml = member.filename.lower().endswith(_XML_PARTS)
-    is_sheet = member.filename.startswith("xl/worksheets/")
+    is_xml = member.filename.lower().endswith(_XML_PARTS) or is_sheet
     size = 0
     marked = False
     rows = 0
     row_tag = b"<row"
     tail = b""
-    for chunk in _inflate(data, member):
+    chunks = inflate(data, member)
+    for chunk in chunks:
         if size + len(chunk) > member.file_size:
-            raise WorkbookRefused(_BOMB)  # it lied about its size
+            raise WorkbookRefused(_larger_than_declared(member, size + len(chunk), chunks))
         if size == 0 and is_xml:
-            _check_prolog(chunk[:PROLOG_WINDOW], member.filename)
+            _check_prolog(chunk[:PROLOG_WINDOW], part_name(member))
             if is_sheet and (root := _SHEET_ROOT.search(chunk, 0, PROLOG_WINDOW)) and root.group(1):
                 row_tag = b"<" + root.group(1) + b":row"  # <x:row> under <x:worksheet>
         size += len(chunk)
@@ -176,130 +199,37 @@ def _check_member(data: bytes, member: zipfile.ZipInfo) -> tuple[bool, int | Non
             # A tag cut between two chunks is counted from the bytes either side of the cut.
             rows += chunk.count(row_tag) + (tail[-len(row_tag) + 1 :] + chunk[: len(row_tag) - 1]).count(row_tag)
             tail = chunk[-max(8, len(row_tag)) :]
+        if extent is not None:
+            extent.feed(chunk)
     if size != member.file_size:
         raise WorkbookRefused("This workbook is damaged (a part of it is shorter than declared).")
+    if extent is not None and extent.close(inflate(data, member)):
+        check_exactly(inflate(data, member), extent.sheet, extent.max_rows)
     return marked, rows if is_sheet else None
 
 
-def filled_rows_over(data: bytes, part: str, limit: int) -> bool:
-    """Whether a worksheet holds more than `limit` rows with a value, read from its XML as it inflates.
-
-    A row counts when one of its cells surely reads as not blank: a number, a date, TRUE or
-    FALSE, or a formula's text result, starting with a visible character. Shared and inline
-    strings, error values, odd attributes and rows out of order are not counted, nor is
-    anything in a sheet holding comments, CDATA or processing instructions: the count never
-    exceeds what a parser finds, so a sheet refused here would be refused after parsing too,
-    only a second later and with all its rows in memory. (A cell written twice, which no
-    spreadsheet program does, is counted by its first value where a parser keeps the last.)
-    Memory stays bounded: a chunk and a partial cell at most.
-    """
-    with zipfile.ZipFile(BytesIO(data)) as archive:
-        try:
-            member = archive.getinfo(part)
-        except KeyError:
-            return False
-    tags = None
-    count = last_row = 0
-    carry = b""
-    started = False
-    for chunk in _inflate(data, member):
-        block = carry + chunk
-        if tags is None:
-            root = _SHEET_ROOT.search(block)
-            tags = _sheet_tags(root.group(1) + b":" if root and root.group(1) else b"")
-        if not started:
-            opening = block.find(tags.sheet_data)
-            if opening == -1:
-                carry = block[-64:]
-                continue
-            started, block = True, block[opening:]
-        if b"<!" in block or b"<?" in block:
-            return False  # a comment, CDATA or a processing instruction may hide or fake cells
-        end = block.find(tags.sheet_data_end)
-        cut = end if end != -1 else block.rfind(tags.cell_end)
-        if cut == -1:  # no whole cell yet: keep reading, within bounds
-            carry = block if len(block) <= _CARRY else b""
-            continue
-        if end == -1:
-            cut += len(tags.cell_end)
-        more, last_row = _count_filled(block, cut, tags, last_row)
-        count += more
-        if count > limit:
-            return True
-        if end != -1:
-            return False
-        carry = block[cut:]
-    return False
+_SLACK = 1024 * 1024  # inflated past its declared size by less than this, a part is damaged, not a bomb
 
 
-class _SheetTags(NamedTuple):
-    """What filled_rows_over looks for in a worksheet, with its namespace prefix."""
-
-    sheet_data: bytes
-    sheet_data_end: bytes
-    cell_end: bytes
-    filled: re.Pattern
-
-
-_CARRY = 1024 * 1024  # a cell longer than this is not counted
-
-
-@lru_cache(maxsize=4)
-def _sheet_tags(prefix: bytes) -> _SheetTags:
-    """The tags of a worksheet whose elements carry this namespace prefix ("x:", or none)."""
-    # A cell with its row number first, a sure type and plainly quoted attributes, then at once its
-    # value (after its formula, if any) starting with a visible character: it cannot read as blank.
-    filled = re.compile(
-        rb'<%(p)sc\s+r="[A-Z]{1,3}([1-9][0-9]*)"(?:\s+(?:t="(?:n|d|b|str)"|(?:s|cm|vm|ph)="[^"<>]*"))*\s*>'
-        rb"(?:<%(p)sf\b[^<>]*/>|<%(p)sf\b[^<>]*>[^<]*</%(p)sf>)?<%(p)sv>[\x21-\x25\x27-\x3b\x3d-\x7e]"
-        % {b"p": re.escape(prefix)}
-    )
-    return _SheetTags(b"<%ssheetData" % prefix, b"</%ssheetData>" % prefix, b"</%sc>" % prefix, filled)
-
-
-def _count_filled(block: bytes, end: int, tags: _SheetTags, last_row: int) -> tuple[int, int]:
-    """How many more rows the whole cells of block[:end] fill, and the last of them, after `last_row`.
-
-    Rows are told by number (a parser places a cell by its reference), and only numbers past
-    `last_row` count: however a sheet repeats or reorders its rows, none is counted twice.
-    """
-    rows = set(map(int, tags.filled.findall(block, 0, end)))
-    if rows and min(rows) <= last_row:
-        rows = {row for row in rows if row > last_row}
-    return len(rows), max(rows, default=last_row)
-
-
-def _inflate(data: bytes, member: zipfile.ZipInfo) -> Iterator[bytes]:
-    """A member's content in chunks of at most _CHUNK bytes, never more in memory."""
-    start = _data_offset(data, member)
-    raw = memoryview(data)[start : start + member.compress_size]
-    if member.compress_type == zipfile.ZIP_STORED:
-        for offset in range(0, len(raw), _CHUNK):
-            yield bytes(raw[offset : offset + _CHUNK])
-        return
-    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-    pending: bytes | memoryview = raw
-    try:
-        while pending and not inflater.eof:
-            yield inflater.decompress(pending, _CHUNK)
-            pending = inflater.unconsumed_tail
-    except zlib.error as exc:
-        raise WorkbookRefused("This workbook is damaged (a part of it cannot be unpacked).") from exc
-
-
-def _data_offset(data: bytes, member: zipfile.ZipInfo) -> int:
-    """Where a member's compressed bytes start: after its local header, name and extra field."""
-    offset = member.header_offset
-    header = data[offset : offset + zipfile.sizeFileHeader]
-    if len(header) != zipfile.sizeFileHeader or header[:4] != b"PK\x03\x04":
-        raise WorkbookRefused("This workbook is damaged (its ZIP directory points at nothing).")
-    name_length, extra_length = struct.unpack("<HH", header[26:30])
-    return offset + zipfile.sizeFileHeader + name_length + extra_length
+def _larger_than_declared(member: zipfile.ZipInfo, size: int, rest: Iterator[bytes]) -> str:
+    """Why a part inflates past its declared size: a damaged file, or (much larger) a ZIP bomb."""
+    for chunk in rest:
+        size += len(chunk)
+        if size > member.file_size + _SLACK:
+            return _BOMB
+    return (f"This workbook is damaged: its part {part_name(member)} holds more than its ZIP directory "
+            "says, so it cannot be read; open it in Excel and save it again.")
 
 
 def _check_prolog(head: bytes, name: str) -> None:
-    """Refuse a DOCTYPE or ENTITY (the entity bomb), and a prolog too long or oddly encoded to check."""
+    """Refuse a DOCTYPE or ENTITY (the entity bomb), and a prolog too long or oddly encoded to check.
+
+    Parts outside xl/ that no parser here reads (Office's customXml/item1.xml, written in UTF-16
+    by SharePoint) are checked in their own encoding.
+    """
     head = head.removeprefix(b"\xef\xbb\xbf")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) and not name.startswith("xl/"):
+        head = head[: len(head) // 2 * 2].decode("utf-16", "replace").encode()
     upper = head.upper()
     if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
         raise WorkbookRefused("This workbook declares XML entities (an entity bomb risk), so it was refused.")
@@ -321,34 +251,3 @@ def _reaches_root(head: bytes) -> bool:
                 break
         else:
             return _NAME_START.match(head, pos) is not None
-
-
-def _decode(data: bytes) -> str:
-    """CSV text: UTF-16 or UTF-8 with their byte-order marks, else UTF-8, else Windows-1252."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise WorkbookRefused("This file is not a workbook or a CSV file we can read.") from exc
-    if b"\x00" in data[:4096]:
-        raise WorkbookRefused("This file is not a workbook or a CSV file (it holds binary data).")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise WorkbookRefused("This file is not a workbook or a CSV file we can read.") from exc
-
-
-def sniff_delimiter(text: str) -> str:
-    """The delimiter (comma, semicolon or tab) under which the first lines show the most known headers."""
-    lines = text.splitlines()[:HEADER_SEARCH_ROWS]
-
-    def score(delimiter: str) -> tuple[int, int]:
-        rows = csv.reader(lines, delimiter=delimiter)
-        known = max((sum(field_for_header(cell) is not None for cell in row) for row in rows), default=0)
-        return known, sum(line.count(delimiter) for line in lines)
-
-    return max(_DELIMITERS, key=score)

@@ -8,10 +8,8 @@ movement, on hand never goes below zero, and nothing is half-written.
 
 from __future__ import annotations
 
-import gc
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from operator import attrgetter, itemgetter
@@ -26,6 +24,7 @@ from formulary.catalogue.models import Product
 from formulary.db import utcnow
 from formulary.extensions import db
 from formulary.spreadsheets import bulk
+from formulary.spreadsheets.collector import collector_paused
 from formulary.spreadsheets.format import DELIVERY
 from formulary.spreadsheets.lines import Same, StockLine, column, stock_lines
 from formulary.spreadsheets.plan import NEW_LOT, Change, ImportPlan
@@ -93,22 +92,6 @@ def _prepare(data: bytes, file_name: str, mode: str, today: date, date_order: st
     if mode == DELIVERY and not plan.errors:
         prepared.previous = previous_import(plan.content_hash)
     return prepared
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while rows are built and checked.
-
-    Tens of thousands of new rows, lines and changes would make it rescan all of them again
-    and again (a third of a large import's time); none of them holds a reference cycle.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def prepare_from_config(data: bytes, file_name: str, mode: str) -> PreparedImport:

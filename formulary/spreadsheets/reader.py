@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import csv
-import gc
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from io import BytesIO, StringIO
@@ -14,7 +11,11 @@ from operator import itemgetter
 
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
+from formulary.spreadsheets.collector import collector_paused
+from formulary.spreadsheets.csv_text import csv_refused
 from formulary.spreadsheets.errors import CellError, WorkbookRefused
+from formulary.spreadsheets.extent import row_bound, too_many_rows
+from formulary.spreadsheets.filled_rows import filled_rows_over
 from formulary.spreadsheets.format import (
     HEADER_OF,
     HEADER_SEARCH_ROWS,
@@ -26,7 +27,7 @@ from formulary.spreadsheets.format import (
     missing_columns,
 )
 from formulary.spreadsheets.formulas import BadCell, find_bad_cells, sheet_part
-from formulary.spreadsheets.guard import XLSX, Upload, filled_rows_over, guard_upload
+from formulary.spreadsheets.guard import XLSX, Upload, guard_upload
 from formulary.spreadsheets.values import shown
 
 
@@ -71,7 +72,7 @@ def read_upload(data: bytes, filename: str, *, mode: str, max_rows: int = 100_00
     """Guard, then read an upload's stock rows; raise WorkbookRefused for a file that cannot be used."""
     if mode not in MODES:
         raise ValueError(f"mode is one of {MODES}, not {mode!r}")
-    upload = guard_upload(data, filename)
+    upload = guard_upload(data, filename, max_rows=max_rows)
     if upload.kind == XLSX:
         return _read_xlsx(upload, mode, max_rows)
     return _read_csv(upload, filename.replace("\\", "/").rsplit("/", 1)[-1] or "CSV", mode, max_rows)
@@ -104,12 +105,12 @@ def _read_xlsx(upload: Upload, mode: str, max_rows: int) -> ParsedSheet:
         if sheet.height - index - 1 > max_rows:
             above = sum(not _blank(row) for row in head[: index + 1])  # the header and any title
             _count_rows(sheet.iter_rows(), max_rows, above)
-        with _collector_paused():
-            grid = sheet.to_python()
+        with collector_paused():  # the guard bounded the sheet's cells: so is the grid asked for here
+            grid = sheet.to_python(nrows=row_bound(max_rows))
     except CalamineError as exc:
         raise WorkbookRefused("This workbook cannot be read; open it in Excel and save it again.") from exc
     bad_cells = find_bad_cells(upload.data, name, upload.formula_parts)
-    with _collector_paused():
+    with collector_paused():
         return _parse(name, grid, header, mode, first_row + 1, first_column, bad_cells)
 
 
@@ -129,27 +130,11 @@ def _read_csv(upload: Upload, sheet_name: str, mode: str, max_rows: int) -> Pars
             grid.extend(records)  # rows past the limit: count them, blank ones do not count
             _count_rows(grid[header[0] + 1 :], max_rows)
     except csv.Error as exc:
-        raise WorkbookRefused(f"This CSV file cannot be read ({exc}).") from exc
+        raise csv_refused(exc) from exc
     width = max(map(len, grid))
     grid = [row + [""] * (width - len(row)) if len(row) < width else row for row in grid]
-    with _collector_paused():
+    with collector_paused():
         return _parse(sheet_name, grid, header, mode, 1, 0, {})
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building rows.
-
-    Each batch of new lists and dicts would make it rescan every row built so far, which
-    doubles the reading time of a large sheet; rows hold no reference cycles to collect.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _find_header(head: list[list]) -> tuple[int, dict[int, str], dict[int, str]] | None:
@@ -185,11 +170,7 @@ def _refuse_a_long_sheet(upload: Upload, name: str, max_rows: int) -> None:
     except (ValueError, SyntaxError):  # XML calamine read but defusedxml will not: leave it to the count after parsing
         return
     if part is not None and upload.row_elements.get(part, 0) > limit and filled_rows_over(upload.data, part, limit):
-        raise WorkbookRefused(_too_many_rows(max_rows))
-
-
-def _too_many_rows(limit: int) -> str:
-    return f"This file has more than {limit:,} rows; split it into smaller files."
+        raise WorkbookRefused(too_many_rows(max_rows))
 
 
 def _count_rows(rows, limit: int, above: int = 0) -> None:
@@ -198,7 +179,7 @@ def _count_rows(rows, limit: int, above: int = 0) -> None:
     for row in rows:
         count += not _blank(row)
         if count > limit:
-            raise WorkbookRefused(_too_many_rows(limit))
+            raise WorkbookRefused(too_many_rows(limit))
 
 
 def _blank(values) -> bool:

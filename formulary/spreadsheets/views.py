@@ -39,6 +39,7 @@ from formulary.spreadsheets.importer import (
     apply_import,
     prepare_from_config,
 )
+from formulary.spreadsheets.writer import looks_like_formula
 
 bp = Blueprint("spreadsheets", __name__, url_prefix="/stock/spreadsheets")
 history.register(bp)  # the imports list and an import's page
@@ -178,7 +179,8 @@ def errors_csv(digest: str):
         if isinstance(error, WorkbookRefused):
             writer.writerow(["", "", "", "", error.message])
         else:
-            writer.writerow([error.sheet, error.row, error.column, _cell_text(error.value), error.message])
+            writer.writerow([_cell_text(error.sheet), error.row, error.column, _cell_text(error.value),
+                             _cell_text(error.message)])
     response = Response(text.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="errors-{digest[:12]}.csv"'
     response.headers["Cache-Control"] = "no-store"
@@ -218,4 +220,4 @@ def _file_name(name: str | None) -> str:
 
 def _cell_text(value: str) -> str:
     """A value for a CSV that a spreadsheet opens: never a formula there either."""
-    return f"'{value}" if value.startswith(("=", "+", "-", "@", "\t", "\r")) else value
+    return f"'{value}" if looks_like_formula(value) else value

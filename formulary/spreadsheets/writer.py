@@ -76,8 +76,7 @@ class _Sheet:
         """A text cell holding exactly the value: never a formula, whatever it starts with."""
         if not value:
             return
-        quoted = self.formats["quoted"] if value.startswith(FORMULA_TRIGGERS) else None
-        self.sheet.write_string(self.row, column, value, quoted)
+        write_text(self.sheet, self.row, column, value, self.formats["quoted"])
         if len(value) > self.widths[column]:
             self.widths[column] = len(value)
 
@@ -102,6 +101,19 @@ class _Sheet:
             self.sheet.autofilter(0, 0, self.row, len(self.widths) - 1)
         for column, width in enumerate(self.widths):
             self.sheet.set_column(column, column, min(width + 2, MAX_WIDTH), self.column_formats.get(column))
+
+
+def write_text(sheet, row: int, column: int, value: str, quoted, style=None) -> None:
+    """A text cell that stays text: one that a spreadsheet could take for a formula keeps a quote prefix.
+
+    `quoted` is the workbook's format with quote_prefix set (and `style`'s look, if any).
+    """
+    sheet.write_string(row, column, value, quoted if looks_like_formula(value) else style)
+
+
+def looks_like_formula(value: str) -> bool:
+    """Whether a spreadsheet would read this text as a formula (or strip its first character)."""
+    return value.startswith(FORMULA_TRIGGERS)
 
 
 def _formats(workbook) -> dict:

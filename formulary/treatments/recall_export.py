@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from formulary.auth.models import User
 from formulary.extensions import db
 from formulary.patients.models import Patient
+from formulary.spreadsheets.writer import write_text
 from formulary.stock.models import Lot
 from formulary.treatments.models import SessionDraw, TreatmentSession
 from formulary.treatments.recall import recipients
@@ -67,6 +68,7 @@ def workbook(lot: Lot, rows: list[RecallRow], *, generated: datetime) -> bytes:
     bold = book.add_format({"bold": True, "bg_color": "#E9ECEF", "border": 1})
     day = book.add_format({"num_format": "yyyy-mm-dd"})
     amount = book.add_format({"num_format": "0.###"})
+    quoted = book.add_format({"quote_prefix": True})  # text a spreadsheet could take for a formula
     sheet = book.add_worksheet("Recipients")
     for column, (header, width) in enumerate(zip(HEADERS, WIDTHS, strict=True)):
         sheet.write_string(0, column, header, bold)
@@ -74,17 +76,17 @@ def workbook(lot: Lot, rows: list[RecallRow], *, generated: datetime) -> bytes:
     unit = lot.product.unit
     for number, row in enumerate(rows, start=1):
         sheet.write_datetime(number, 0, datetime.combine(row.on, datetime.min.time()), day)
-        # write_string: a name such as "=HYPERLINK(…)" stays text, never a formula.
-        sheet.write_string(number, 1, row.patient_name)
-        sheet.write_string(number, 2, row.reference or "")
+        # A name such as "=HYPERLINK(…)" stays text, never a formula, even once edited in Excel.
+        write_text(sheet, number, 1, row.patient_name, quoted)
+        write_text(sheet, number, 2, row.reference or "", quoted)
         if row.date_of_birth:
             sheet.write_datetime(number, 3, datetime.combine(row.date_of_birth, datetime.min.time()), day)
         else:
             sheet.write_blank(number, 3, None)
         sheet.write_number(number, 4, float(row.administered), amount)
-        sheet.write_string(number, 5, unit)
+        write_text(sheet, number, 5, unit, quoted)
         sheet.write_number(number, 6, row.session_id)
-        sheet.write_string(number, 7, row.practitioner)
+        write_text(sheet, number, 7, row.practitioner, quoted)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(rows), 1), len(HEADERS) - 1)
 
@@ -101,6 +103,6 @@ def workbook(lot: Lot, rows: list[RecallRow], *, generated: datetime) -> bytes:
     about.write_datetime(0, 1, datetime.combine(lot.expiry, datetime.min.time()), day)
     for number, (label, value) in enumerate(facts, start=1):
         about.write_string(number, 0, label, bold)
-        about.write_string(number, 1, value)
+        write_text(about, number, 1, value, quoted)
     book.close()
     return buffer.getvalue()

@@ -7,8 +7,9 @@ import zlib
 import pytest
 
 from formulary.spreadsheets import guard
+from formulary.spreadsheets.csv_text import sniff_delimiter
 from formulary.spreadsheets.errors import WorkbookRefused
-from formulary.spreadsheets.guard import CSV, XLSX, guard_upload, sniff_delimiter
+from formulary.spreadsheets.guard import CSV, XLSX, guard_upload
 from tests.spreadsheets.workbooks import edit_part, parts, raw_zip, rezip, stored, xlsx, zeros_deflated
 
 GOOD = xlsx([["Product", "Lot", "Expiry", "Qty"], ["Hyaluronic acid", "L1", "2027-03-31", 2]])
