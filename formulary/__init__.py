@@ -60,7 +60,8 @@ def register_blueprints(app: Flask) -> None:
     from formulary.cocktails.views import bp as cocktails_bp
     from formulary.dashboard.views import bp as dashboard_bp
     from formulary.patients.views import bp as patients_bp
-    from formulary.spreadsheets.views import bp as spreadsheets_bp
+    from formulary.spreadsheets import history_views, views  # noqa: F401  (their routes, on spreadsheets_bp)
+    from formulary.spreadsheets.blueprint import bp as spreadsheets_bp
     from formulary.stock.views import bp as stock_bp
     from formulary.treatments.views import bp as treatments_bp
 
