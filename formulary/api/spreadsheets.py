@@ -166,7 +166,6 @@ class Imports(MethodView):
         try:
             prepared, stock_import = import_upload(upload.read(), name, body["mode"], actor=current_actor(),
                                                    force=body["force"], dry_run=body["dry_run"])
-            db.session.commit()
         except WorkbookRefused as refused:
             whole = {"sheet": None, "row": None, "column": None, "value": name, "message": refused.message}
             abort(422, message=f"{refused.message} Nothing was imported.", errors=[whole])
@@ -179,7 +178,10 @@ class Imports(MethodView):
         except ImportConflict as refused:
             db.session.rollback()
             abort(409, message=str(refused))
-        import_id = stock_import.id if stock_import is not None else None
+        import_id = None
+        if stock_import is not None:
+            db.session.commit()
+            import_id = stock_import.id
         summary = summary_json(prepared, dry_run=body["dry_run"], force=body["force"], import_id=import_id)
         return {"summary": summary, "changes": [change_json(change) for change in prepared.plan.changes]}
 

@@ -1,9 +1,11 @@
 """Stock imports: an upload read, checked against preloaded maps, applied in one transaction or not at all.
 
 Reading and validation take a fixed number of queries whatever the row count (the
-products, their lots, an earlier import of the same content); applying is bulk INSERTs and
-one executemany UPDATE, with the same rules as the ledger: every quantity change is a
-movement, on hand never goes below zero, and nothing is half-written.
+products, their lots, an earlier import of the same content); applying hands the changes to
+the ledger's bulk writes (stock/bulk.py), with the same rules as one movement at a time:
+every quantity change is a movement, on hand never goes below zero, and nothing is
+half-written. A delivery already imported is refused unless forced: refuse_if_imported,
+which the pages, the command line and the API all meet through check_upload.
 """
 
 from __future__ import annotations
@@ -121,9 +123,11 @@ def refuse_if_imported(prepared: PreparedImport, force: bool) -> None:
 
 def check_upload(data: bytes, file_name: str, mode: str, *, force: bool = False,
                  previewed: str | None = None) -> PreparedImport:
-    """An upload read and checked for applying, or why not: WorkbookRefused (the whole file),
-    ImportHasErrors (some cells), AlreadyImported (unless forced), PreviewOutdated (its changes
-    are no longer the `previewed` ones)."""
+    """An upload read and checked for applying, or the reason it cannot be applied.
+
+    WorkbookRefused (the whole file), ImportHasErrors (some cells), AlreadyImported (unless
+    forced), PreviewOutdated (its changes are no longer the `previewed` ones).
+    """
     prepared = prepare_from_config(data, file_name, mode)
     if prepared.plan.errors:
         raise ImportHasErrors(prepared)
