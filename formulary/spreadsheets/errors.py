@@ -26,4 +26,3 @@ class CellError:
     def __str__(self) -> str:
         shown = f" '{self.value}'" if self.value else ""
         return f"{self.sheet}, row {self.row}, column {self.column}{shown}: {self.message}"
-
