@@ -353,6 +353,9 @@ def main() -> None:
         print()
         if args.only:
             print("\n".join(f"{name}: {best(runs)}" for name, runs in results.items()))
+            step, bare = ("import", "bare_parse") if args.only == "import" else ("export", "bare_write")
+            print(f"{step}: {best(results[step])['cpu'] / best(results[bare])['cpu']:.2f}× the {bare} (least CPU "
+                  f"times), {paired(results, step, bare):.2f}× round by round (median)")
         else:
             print(report(results, args.rows, args.products))
     finally:

@@ -60,12 +60,13 @@ ROUTE_MODULES = (
     "formulary.patients.views",
     "formulary.treatments.views", "formulary.treatments.actions", "formulary.treatments.print_views",
     "formulary.treatments.patient_views",
+    "formulary.spreadsheets.views", "formulary.spreadsheets.history_views",
 )
 
 
 def register_blueprints(app: Flask) -> None:
     """Mount the browser pages: import every route module, then register each blueprint once."""
-    # auth, admin, audit and spreadsheets still define their blueprint in their one views module.
+    # auth, admin and audit each define their blueprint in their one views module.
     from formulary.auth.admin import bp as admin_bp
     from formulary.auth.audit_views import bp as audit_bp
     from formulary.auth.views import bp as auth_bp
@@ -73,7 +74,7 @@ def register_blueprints(app: Flask) -> None:
     from formulary.cocktails.blueprint import bp as cocktails_bp
     from formulary.dashboard.blueprint import bp as dashboard_bp
     from formulary.patients.blueprint import bp as patients_bp
-    from formulary.spreadsheets.views import bp as spreadsheets_bp
+    from formulary.spreadsheets.blueprint import bp as spreadsheets_bp
     from formulary.stock.blueprint import bp as stock_bp
     from formulary.treatments.blueprint import bp as treatments_bp
 

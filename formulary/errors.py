@@ -3,7 +3,7 @@
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge, ServiceUnavailable
 
 from formulary.auth.session import API_PREFIX
 from formulary.extensions import db, login_manager
@@ -25,6 +25,7 @@ TITLES = {
 def init_app(app: Flask) -> None:
     """Register the handlers."""
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(RequestEntityTooLarge, handle_too_large)
     app.register_error_handler(HTTPException, render_error)
     app.register_error_handler(Exception, handle_unexpected)
 
@@ -71,6 +72,16 @@ def handle_csrf_error(error: CSRFError):
     error.description = (
         "This form was open too long or was sent from another page, so nothing was saved. "
         "Go back, reload the page and try again."
+    )
+    return render_error(error)
+
+
+def handle_too_large(error: RequestEntityTooLarge):
+    """An upload over the limit (413): nothing was read; name the limit and how to go on."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    error.description = (
+        f"The file is larger than the upload limit of {limit / 1024 / 1024:g} MB, so nothing was read "
+        "or imported. Split it into smaller files (a workbook per delivery, or per part of the stocktake)."
     )
     return render_error(error)
 

@@ -1,9 +1,6 @@
 """API: stock workbooks, imported (multipart upload, preview or apply) and exported (.xlsx)."""
 
-from datetime import date
-
 import marshmallow as ma
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import abort
 from flask_smorest.fields import Upload
@@ -14,17 +11,12 @@ from formulary.api.schemas import Quantity
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.extensions import db
+from formulary.spreadsheets import uploads
+from formulary.spreadsheets.downloads import stock_workbook
 from formulary.spreadsheets.errors import WorkbookRefused
-from formulary.spreadsheets.exporter import export_file_name, export_stock
 from formulary.spreadsheets.format import MODES
-from formulary.spreadsheets.importer import (
-    AlreadyImported,
-    ImportConflict,
-    PreparedImport,
-    apply_import,
-    prepare_from_config,
-)
-from formulary.spreadsheets.views import record_export, xlsx_download
+from formulary.spreadsheets.importer import import_upload
+from formulary.spreadsheets.prepared import AlreadyImported, ImportConflict, ImportHasErrors, PreparedImport
 
 
 class MultipartParser(JsonParser):
@@ -170,31 +162,28 @@ class Imports(MethodView):
         every error is listed with its sheet, row, column and value.
         """
         upload = body["file"]
-        name = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"
+        name = uploads.file_name(upload.filename)
         try:
-            prepared = prepare_from_config(upload.read(), name, body["mode"])
+            prepared, stock_import = import_upload(upload.read(), name, body["mode"], actor=current_actor(),
+                                                   force=body["force"], dry_run=body["dry_run"])
         except WorkbookRefused as refused:
             whole = {"sheet": None, "row": None, "column": None, "value": name, "message": refused.message}
             abort(422, message=f"{refused.message} Nothing was imported.", errors=[whole])
-        plan = prepared.plan
-        if plan.errors:
-            count = len(plan.errors)
+        except ImportHasErrors as refused:
+            count = len(refused.prepared.plan.errors)
             abort(422, message=f"Nothing was imported: {count} error{'s' if count != 1 else ''} in the file.",
-                  errors=[error_json(error) for error in plan.errors])
-        import_id = None
-        try:
-            if prepared.previous is not None and not body["force"]:
-                raise AlreadyImported(prepared.previous)
-            if not body["dry_run"]:
-                import_id = apply_import(prepared, actor=current_actor(), force=body["force"]).id
-                db.session.commit()
+                  errors=[error_json(error) for error in refused.prepared.plan.errors])
         except AlreadyImported as refused:
             abort(409, message=f"{refused}: then send force=true.")
         except ImportConflict as refused:
             db.session.rollback()
             abort(409, message=str(refused))
+        import_id = None
+        if stock_import is not None:
+            db.session.commit()
+            import_id = stock_import.id
         summary = summary_json(prepared, dry_run=body["dry_run"], force=body["force"], import_id=import_id)
-        return {"summary": summary, "changes": [change_json(change) for change in plan.changes]}
+        return {"summary": summary, "changes": [change_json(change) for change in prepared.plan.changes]}
 
 
 XLSX = {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
@@ -210,7 +199,4 @@ class Export(MethodView):
                                 "content": XLSX}})
     def get(self):
         """The stock workbook: a Stock sheet with a row per lot holding stock, and a Products sheet."""
-        today = date.today()
-        days = current_app.config["EXPIRY_WARNING_DAYS"]
-        record_export()
-        return xlsx_download(lambda stream: export_stock(stream, today, days), export_file_name(today))
+        return stock_workbook(current_actor())

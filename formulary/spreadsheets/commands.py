@@ -43,47 +43,62 @@ def export_command(path: Path):
 def import_command(path: Path, mode: str, dry_run: bool, force: bool):
     """Check a delivery or stocktake workbook (.xlsx or .csv) and apply it in one transaction."""
     from formulary.extensions import db
-    from formulary.spreadsheets import importer
     from formulary.spreadsheets.errors import WorkbookRefused
+    from formulary.spreadsheets.importer import apply_import, check_upload
+    from formulary.spreadsheets.prepared import ImportConflict, ImportRefused
 
     try:
-        prepared = importer.prepare_from_config(path.read_bytes(), path.name, mode)
+        prepared = check_upload(path.read_bytes(), path.name, mode, force=force)
     except WorkbookRefused as refused:
         raise click.ClickException(f"{path.name}: {refused.message} Nothing was imported.") from None
-    plan = prepared.plan
-    for column in plan.ignored_columns:
-        click.echo(f"Column {column} is not one of ours: ignored.")
-    if plan.errors:
-        for error in plan.errors:
-            where = f"{error.sheet}!row {error.row}, column {error.column}"
-            click.echo(f'{where}, value "{error.value}": {error.message}', err=True)
-        count = len(plan.errors)
-        plural = "s" if count != 1 else ""
-        raise click.ClickException(f"{count:,} error{plural} in {path.name}; nothing was imported.")
+    except ImportRefused as refused:  # some rows cannot be used, or a delivery imported before
+        raise _refusal(refused, path.name) from None
     _print_preview(prepared)
-    if prepared.previous is not None and not force:
-        raise click.ClickException(f"{importer.AlreadyImported(prepared.previous)}: then add --force.")
-    if dry_run or not plan.changes:
+    changes = prepared.plan.changes
+    if dry_run or not changes:
         click.echo("Dry run: nothing was written." if dry_run else "Nothing to change.")
         return
     try:
-        if len(plan.changes) >= PROGRESS_FROM:
-            with click.progressbar(length=len(plan.changes), label="Importing", show_pos=True) as bar:
-                stock_import = importer.apply_import(prepared, actor=None, force=force, progress=bar.update)
+        if len(changes) >= PROGRESS_FROM:
+            with click.progressbar(length=len(changes), label="Importing", show_pos=True) as bar:
+                stock_import = apply_import(prepared, actor=None, force=force, progress=bar.update)
         else:
-            stock_import = importer.apply_import(prepared, actor=None, force=force)
+            stock_import = apply_import(prepared, actor=None, force=force)
         db.session.commit()
-    except importer.ImportConflict as conflict:
+    except ImportConflict as conflict:
         db.session.rollback()
         raise click.ClickException(str(conflict)) from None
     click.echo(f"Imported as import #{stock_import.id}.")
 
 
+def _refusal(refused, file_name: str) -> click.ClickException:
+    """Why nothing was imported: every cell error, or what a delivery imported before would do again."""
+    from formulary.spreadsheets.prepared import ImportHasErrors
+
+    plan = refused.prepared.plan
+    if not isinstance(refused, ImportHasErrors):
+        _print_preview(refused.prepared)
+        return click.ClickException(f"{refused}: then add --force.")
+    _print_ignored(plan)
+    for error in plan.errors:
+        where = f"{error.sheet}!row {error.row}, column {error.column}"
+        click.echo(f'{where}, value "{error.value}": {error.message}', err=True)
+    count = len(plan.errors)
+    return click.ClickException(f"{count:,} error{'s' if count != 1 else ''} in {file_name}; nothing was imported.")
+
+
+def _print_ignored(plan) -> None:
+    """The columns the file has that are not ours."""
+    for column in plan.ignored_columns:
+        click.echo(f"Column {column} is not one of ours: ignored.")
+
+
 def _print_preview(prepared) -> None:
-    """What the import does: totals, then the first changes."""
+    """What the import does: the columns ignored, the totals, then the first changes."""
     from formulary.stock.errors import fmt_quantity
 
     plan = prepared.plan
+    _print_ignored(plan)
     click.echo(f"{prepared.file_name} ({plan.mode}): {plan.rows:,} rows, {plan.lots_created:,} new lots, "
                f"{plan.lots_changed:,} lots changed, {plan.unchanged:,} unchanged.")
     for unit, (added, removed) in plan.by_unit().items():

@@ -1,13 +1,10 @@
-"""Past imports: the list, one import with the movements it made."""
+"""Past imports: the latest, all of them, and the movements one made."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
-from formulary.auth.access import permission_required
-from formulary.auth.permissions import Permission
 from formulary.extensions import db
 from formulary.stock.models import Lot, StockImport, StockMovement
 
@@ -32,24 +29,3 @@ def import_movements(import_id: int) -> Select:
         .order_by(StockMovement.id)
     )
 
-
-def register(bp) -> None:
-    """The imports list and an import's page, on the spreadsheets blueprint."""
-
-    @bp.route("/imports")
-    @permission_required(Permission.VIEW_STOCK)
-    def imports():
-        """Every import: who, when, which file, what it did."""
-        page = db.paginate(imports_query(), per_page=current_app.config["PER_PAGE"], error_out=False)
-        return render_template("spreadsheets/imports.html", page=page)
-
-    @bp.route("/imports/<int:import_id>")
-    @permission_required(Permission.VIEW_STOCK)
-    def import_detail(import_id: int):
-        """One import and the movements it made, a page at a time."""
-        stock_import = db.session.scalar(imports_query().where(StockImport.id == import_id))
-        if stock_import is None:
-            abort(404)
-        page = db.paginate(import_movements(import_id), per_page=current_app.config["PER_PAGE"],
-                           error_out=False)
-        return render_template("spreadsheets/import.html", stock_import=stock_import, page=page)

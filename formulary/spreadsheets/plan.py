@@ -14,10 +14,17 @@ from formulary.spreadsheets.lines import StockLine, column
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from formulary.spreadsheets.validation import ProductRef
-
 ZERO = Decimal(0)
 NEW_LOT, RECEIVE, ADJUST = "new-lot", "receive", "adjust"
+
+
+class ProductRef(NamedTuple):
+    """What a change and its checks need of a product."""
+
+    id: int
+    name: str
+    unit: str
+    retired: bool
 
 
 class Change(NamedTuple):

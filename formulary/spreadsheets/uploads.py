@@ -20,6 +20,11 @@ KEEP_SECONDS = 24 * 3600  # an upload never confirmed is removed after a day
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
+def file_name(name: str | None) -> str:
+    """The name the user's file had, without any folder a browser sent along."""
+    return (name or "").replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"
+
+
 def upload_folder() -> Path:
     """Where uploads wait: IMPORT_UPLOAD_FOLDER, or uploads/ in the instance folder."""
     configured = current_app.config.get("IMPORT_UPLOAD_FOLDER")

@@ -13,22 +13,13 @@ from formulary.reference.names import normalize_name
 from formulary.spreadsheets.errors import CellError
 from formulary.spreadsheets.format import DELIVERY, MODES
 from formulary.spreadsheets.lines import NAME_LENGTH, Rows, Same, StockLine, column
-from formulary.spreadsheets.plan import ADJUST, NEW_LOT, RECEIVE, ZERO, Change, ImportPlan, content_hash
+from formulary.spreadsheets.plan import ADJUST, NEW_LOT, RECEIVE, ZERO, Change, ImportPlan, ProductRef, content_hash
 from formulary.spreadsheets.reader import ParsedSheet
 from formulary.spreadsheets.values import CellProblem, shown, to_gtin, to_text
 
 _ID, _PRODUCT = attrgetter("id"), itemgetter(0)
 MAX_ON_HAND = Decimal("1000000000")  # the ledger's limit for a lot's quantity
 RETIRED = "{} is retired; stock cannot be received for it."
-
-
-class ProductRef(NamedTuple):
-    """What validation needs of a product."""
-
-    id: int
-    name: str
-    unit: str
-    retired: bool
 
 
 class LotRef(NamedTuple):

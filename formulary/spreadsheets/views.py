@@ -6,67 +6,33 @@ import csv
 import io
 from datetime import date
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
-from werkzeug.exceptions import RequestEntityTooLarge
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 
-from formulary import errors
-from formulary.audit.log import record
 from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.db import writes_on_get
 from formulary.extensions import db
-from formulary.spreadsheets import history, uploads
+from formulary.spreadsheets import uploads
+from formulary.spreadsheets.blueprint import bp
+from formulary.spreadsheets.downloads import stock_workbook, xlsx_download
 from formulary.spreadsheets.errors import WorkbookRefused
-from formulary.spreadsheets.exporter import export_file_name, export_stock, export_template
+from formulary.spreadsheets.exporter import export_file_name, export_template
 from formulary.spreadsheets.format import MODES
 from formulary.spreadsheets.forms import ConfirmForm, UploadForm
 from formulary.spreadsheets.history import recent_imports
-from formulary.spreadsheets.importer import (
+from formulary.spreadsheets.importer import check_upload, import_upload, prepare_from_config
+from formulary.spreadsheets.prepared import (
+    AlreadyImported,
     ImportConflict,
+    ImportHasErrors,
     PreparedImport,
-    apply_import,
-    prepare_from_config,
+    PreviewOutdated,
 )
 from formulary.spreadsheets.writer import looks_like_formula
 
-bp = Blueprint("spreadsheets", __name__, url_prefix="/stock/spreadsheets")
-history.register(bp)  # the imports list and an import's page
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_ROWS = 200  # changes listed on the preview page; the totals count them all
 ERRORS_SHOWN = 1_000  # errors listed on the page; all of them are in the CSV download
-
-
-@bp.app_errorhandler(RequestEntityTooLarge)
-def too_large(error: RequestEntityTooLarge):
-    """The 413 page (or JSON answer), naming the limit."""
-    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-    error.description = (
-        f"The file is larger than the upload limit of {limit / 1024 / 1024:g} MB, so nothing was read "
-        "or imported. Split it into smaller files (a workbook per delivery, or per part of the stocktake)."
-    )
-    return errors.render_error(error)
-
-
-def xlsx_download(write, file_name: str) -> Response:
-    """A workbook written into memory, sent as an attachment that no cache keeps."""
-    buffer = io.BytesIO()
-    write(buffer)
-    buffer.seek(0)
-    response = send_file(buffer, mimetype=XLSX_TYPE, as_attachment=True, download_name=file_name)
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.route("/")
@@ -82,16 +48,7 @@ def index():
 @permission_required(Permission.VIEW_STOCK)
 def export():
     """The stock workbook: a Stock sheet (a row per lot holding stock) and a Products sheet."""
-    today = date.today()
-    days = current_app.config["EXPIRY_WARNING_DAYS"]
-    record_export()
-    return xlsx_download(lambda stream: export_stock(stream, today, days), export_file_name(today))
-
-
-def record_export() -> None:
-    """Who took the stock out of the building, and when, stays in the audit trail."""
-    record("stock.export", actor=current_actor(), detail="stock workbook")
-    db.session.commit()
+    return stock_workbook(current_actor())
 
 
 @bp.route("/template")
@@ -110,16 +67,18 @@ def upload():
     if not form.validate_on_submit():
         return render_template("spreadsheets/index.html", form=form, imports=recent_imports(5),
                                export_name=export_file_name(date.today()))
-    data, name = form.file.data.read(), _file_name(form.file.data.filename)
+    data, name = form.file.data.read(), uploads.file_name(form.file.data.filename)
     mode, force = form.mode.data, form.force.data
     digest = uploads.keep(data)
     try:
-        prepared = prepare_from_config(data, name, mode)
+        return _preview(check_upload(data, name, mode, force=force), mode, force)
     except WorkbookRefused as refused:
         uploads.discard(digest)
-        return render_template("spreadsheets/errors.html", refusal=refused.message, file_name=name,
-                               mode=mode)
-    return _preview_or_errors(prepared, mode, force)
+        return _refusal(refused, name, mode)
+    except ImportHasErrors as refused:
+        return _errors(refused.prepared, mode)
+    except AlreadyImported as refused:
+        return _preview(refused.prepared, mode, force, refused=True)
 
 
 @bp.route("/confirm", methods=["POST"])
@@ -140,16 +99,15 @@ def confirm():
         abort(409, description="This preview is no longer available: it was imported already, or it expired. "
                                "Nothing was imported now; see the imports list, or upload the file again.")
     try:
-        prepared = prepare_from_config(data, name, mode)
+        _prepared, stock_import = import_upload(data, name, mode, actor=actor, force=force, previewed=previewed)
     except WorkbookRefused as refused:  # the rules changed since the preview (a smaller row limit …)
-        return render_template("spreadsheets/errors.html", refusal=refused.message, file_name=name,
-                               mode=mode)
-    if prepared.plan.errors or (prepared.previous is not None and not force):
-        return _preview_or_errors(prepared, mode, force)  # the stock changed since the preview
-    if prepared.plan.changes_digest() != previewed:
-        return _preview_or_errors(prepared, mode, force, changed=True)
-    try:
-        stock_import = apply_import(prepared, actor=actor, force=force)
+        return _refusal(refused, name, mode)
+    except ImportHasErrors as refused:  # the stock changed since the preview
+        return _errors(refused.prepared, mode)
+    except AlreadyImported as refused:
+        return _preview(refused.prepared, mode, force, refused=True)
+    except PreviewOutdated as outdated:
+        return _preview(outdated.prepared, mode, force, changed=True)
     except ImportConflict as conflict:
         db.session.rollback()
         abort(409, description=str(conflict))
@@ -164,7 +122,7 @@ def confirm():
 @permission_required(Permission.EDIT_STOCK)
 def errors_csv(digest: str):
     """Every error of an upload (the page lists the first thousand), as CSV."""
-    mode, name = request.args.get("mode", ""), _file_name(request.args.get("name", ""))
+    mode, name = request.args.get("mode", ""), uploads.file_name(request.args.get("name", ""))
     data = uploads.fetch(digest)
     if data is None or mode not in MODES:
         abort(404, description="This upload is no longer kept; upload the file again to see its errors.")
@@ -187,17 +145,25 @@ def errors_csv(digest: str):
     return response
 
 
-def _preview_or_errors(prepared: PreparedImport, mode: str, force: bool, changed: bool = False) -> str:
-    """The errors page, or the preview (a delivery imported before: a preview without Confirm)."""
+def _refusal(refused: WorkbookRefused, name: str, mode: str) -> str:
+    """The errors page for a file refused as a whole."""
+    return render_template("spreadsheets/errors.html", refusal=refused.message, file_name=name, mode=mode)
+
+
+def _errors(prepared: PreparedImport, mode: str) -> str:
+    """The errors page: the first thousand on the page, every one in the CSV."""
     plan = prepared.plan
-    if plan.errors:
-        return render_template(
-            "spreadsheets/errors.html", plan=plan, file_name=prepared.file_name, mode=mode,
-            errors=plan.errors[:ERRORS_SHOWN], rows_with_errors=len({error.row for error in plan.errors}),
-            csv_url=url_for("spreadsheets.errors_csv", digest=prepared.file_sha256, mode=mode,
-                            name=prepared.file_name),
-        )
-    refused = prepared.previous is not None and not force
+    return render_template(
+        "spreadsheets/errors.html", plan=plan, file_name=prepared.file_name, mode=mode,
+        errors=plan.errors[:ERRORS_SHOWN], rows_with_errors=len({error.row for error in plan.errors}),
+        csv_url=url_for("spreadsheets.errors_csv", digest=prepared.file_sha256, mode=mode, name=prepared.file_name),
+    )
+
+
+def _preview(prepared: PreparedImport, mode: str, force: bool, *, refused: bool = False,
+             changed: bool = False) -> str:
+    """The preview of every change, with a signed Confirm button (none for a delivery imported before)."""
+    plan = prepared.plan
     digest, name, previewed = prepared.file_sha256, prepared.file_name, plan.changes_digest()
     confirm = ConfirmForm(
         formdata=None, sha256=digest, mode=mode, force="1" if force else "0", file_name=name,
@@ -211,11 +177,6 @@ def _preview_or_errors(prepared: PreparedImport, mode: str, force: bool, changed
 
 def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
-
-
-def _file_name(name: str | None) -> str:
-    """The name the user's file had, without any folder a browser sent along."""
-    return (name or "").replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"
 
 
 def _cell_text(value: str) -> str:

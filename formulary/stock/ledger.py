@@ -1,4 +1,5 @@
-"""The ledger: every change of a lot's quantity or status is a movement, made here and only here."""
+"""The ledger: every change of a lot's quantity or status is a movement, made here (one at a time) or in
+stock/bulk.py (an import's many at once), and nowhere else."""
 
 from datetime import date
 from decimal import Decimal

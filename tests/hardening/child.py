@@ -65,15 +65,16 @@ def administer_and_pause(app, session_id: int, username: str, today: str) -> Non
 def import_and_pause(app, path: str, username: str, today: str) -> None:
     """Apply a delivery, pausing inside the transaction once its new lots and changes are written."""
     from formulary.spreadsheets import importer
+    from formulary.stock import bulk
     from tests.hardening.clinic import user
 
-    real_write = importer._write_changes
+    real_write = bulk.change_lots
 
-    def write_then_pause(changes, common, progress):
-        real_write(changes, common, progress)
-        pause(f"after writing {len(changes)} changed lots of import #{common['import_id']}")
+    def write_then_pause(changes, stock_import, reason, progress=None):
+        real_write(changes, stock_import, reason, progress)
+        pause(f"after writing {len(changes)} changed lots of import #{stock_import.id}")
 
-    importer._write_changes = write_then_pause
+    bulk.change_lots = write_then_pause
     with open(path, "rb") as file:
         data = file.read()
     with app.app_context():

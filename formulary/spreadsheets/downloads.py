@@ -1,0 +1,35 @@
+"""Workbooks sent to the browser or an API client: written into memory, never cached, the stock export audited."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import date
+from typing import IO
+
+from flask import Response, current_app, send_file
+
+from formulary.audit.log import record
+from formulary.extensions import db
+from formulary.spreadsheets.exporter import export_file_name, export_stock
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_download(write: Callable[[IO[bytes]], object], file_name: str) -> Response:
+    """A workbook written into memory, sent as an attachment that no cache keeps."""
+    buffer = io.BytesIO()
+    write(buffer)
+    buffer.seek(0)
+    response = send_file(buffer, mimetype=XLSX_TYPE, as_attachment=True, download_name=file_name)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def stock_workbook(actor) -> Response:
+    """Today's stock workbook (Stock and Products sheets) as a download; who took it stays in the audit trail."""
+    today = date.today()
+    days = current_app.config["EXPIRY_WARNING_DAYS"]
+    record("stock.export", actor=actor, detail="stock workbook")
+    db.session.commit()
+    return xlsx_download(lambda stream: export_stock(stream, today, days), export_file_name(today))
