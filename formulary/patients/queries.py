@@ -88,7 +88,8 @@ class PatientPage(Pagination):
     def _query_count(self) -> int:
         if self._matches is not None:
             return self._matches
-        return db.session.scalar(select(func.count()).select_from(self._query_args["query"].order_by(None).subquery()))
+        matches = self._query_args["query"].order_by(None).subquery()
+        return db.session.execute(select(func.count()).select_from(matches)).scalar_one()
 
 
 def _contains(column, word: str):

@@ -235,8 +235,8 @@ def _parse(
     beyond = [row for row in flagged if row >= start + len(data)]
     if beyond:
         numbers.extend(beyond)
-        for column in values.values():
-            column.extend([""] * len(beyond))
+        for cells in values.values():
+            cells.extend([""] * len(beyond))
     sheet = ParsedSheet(
         sheet_name,
         header_row,

@@ -11,12 +11,17 @@ from formulary.audit.log import record
 from formulary.catalogue.models import Product
 from formulary.extensions import db
 from formulary.stock.errors import DuplicateLot, InsufficientStock, InvalidStockInput
-from formulary.stock.models import LOT_STATUSES, Lot, StockMovement
+from formulary.stock.models import Lot, StockMovement
+from formulary.vocabulary import LotStatus, MovementKind
 
 ZERO = Decimal(0)
 # Quantities are stored as NUMERIC(14, 3): refuse what would not fit rather than round it.
 MAX_QUANTITY = Decimal("1000000000")
-STATUS_MOVEMENT = {"quarantined": "quarantine", "available": "release", "recalled": "recall"}
+STATUS_MOVEMENT = {
+    LotStatus.QUARANTINED: MovementKind.QUARANTINE,
+    LotStatus.AVAILABLE: MovementKind.RELEASE,
+    LotStatus.RECALLED: MovementKind.RECALL,
+}
 
 
 def _positive(quantity, field: str = "quantity") -> Decimal:
@@ -64,7 +69,7 @@ def move(
     )
     on_hand = db.session.execute(statement).scalar_one_or_none()
     if on_hand is None:
-        available = db.session.scalar(select(Lot.on_hand).where(Lot.id == lot.id))
+        available = db.session.execute(select(Lot.on_hand).where(Lot.id == lot.id)).scalar_one()
         raise InsufficientStock(lot.product.name, -delta, available, lot.product.unit, lot.lot_number)
     set_committed_value(lot, "on_hand", on_hand)
     movement = StockMovement(
@@ -120,17 +125,17 @@ def receive(
     )
     db.session.add(lot)
     db.session.flush()
-    move(lot, "receive", quantity, actor=actor, reason=_reason(reason, False) or "received")
+    move(lot, MovementKind.RECEIVE, quantity, actor=actor, reason=_reason(reason, False) or "received")
     record("lot.receive", actor=actor, target=lot, detail=f"{product.name} lot {lot_number}: +{quantity}")
     return lot
 
 
 def receive_more(lot: Lot, quantity, *, actor, reason: str = "") -> StockMovement:
     """More of an existing lot arrived."""
-    if lot.status == "recalled":
+    if lot.status == LotStatus.RECALLED:
         raise InvalidStockInput(f"Lot {lot.lot_number} is recalled; no stock can be added to it.", "status")
     quantity = _positive(quantity)
-    movement = move(lot, "receive", quantity, actor=actor, reason=_reason(reason, False) or "received")
+    movement = move(lot, MovementKind.RECEIVE, quantity, actor=actor, reason=_reason(reason, False) or "received")
     record("lot.receive", actor=actor, target=lot, detail=f"lot {lot.lot_number}: +{quantity}")
     return movement
 
@@ -138,7 +143,7 @@ def receive_more(lot: Lot, quantity, *, actor, reason: str = "") -> StockMovemen
 def waste(lot: Lot, quantity, *, actor, reason: str) -> StockMovement:
     """Throw stock away (broken vial, opened too long …); more than on hand is refused."""
     quantity = _positive(quantity)
-    movement = move(lot, "waste", -quantity, actor=actor, reason=_reason(reason, True))
+    movement = move(lot, MovementKind.WASTE, -quantity, actor=actor, reason=_reason(reason, True))
     record("lot.waste", actor=actor, target=lot, detail=f"lot {lot.lot_number}: -{quantity}")
     return movement
 
@@ -146,7 +151,7 @@ def waste(lot: Lot, quantity, *, actor, reason: str) -> StockMovement:
 def return_to_supplier(lot: Lot, quantity, *, actor, reason: str) -> StockMovement:
     """Send stock back to the supplier."""
     quantity = _positive(quantity)
-    movement = move(lot, "return", -quantity, actor=actor, reason=_reason(reason, True))
+    movement = move(lot, MovementKind.RETURN, -quantity, actor=actor, reason=_reason(reason, True))
     record("lot.return", actor=actor, target=lot, detail=f"lot {lot.lot_number}: -{quantity}")
     return movement
 
@@ -166,26 +171,26 @@ def adjust(lot: Lot, counted, *, actor, reason: str) -> StockMovement | None:
     delta = counted - current
     if delta == 0:
         return None
-    movement = move(lot, "adjust", delta, actor=actor, reason=reason)
+    movement = move(lot, MovementKind.ADJUST, delta, actor=actor, reason=reason)
     record("lot.adjust", actor=actor, target=lot, detail=f"lot {lot.lot_number}: counted {counted}")
     return movement
 
 
 def set_status(lot: Lot, status: str, *, actor, reason: str) -> StockMovement | None:
     """Quarantine, release or recall a lot; recorded in its history like any movement."""
-    if status not in LOT_STATUSES:
-        raise InvalidStockInput(f"Unknown status {status!r}: use {', '.join(LOT_STATUSES)}.", "status")
+    if status not in tuple(LotStatus):
+        raise InvalidStockInput(f"Unknown status {status!r}: use {', '.join(LotStatus)}.", "status")
     reason = _reason(reason, True)
     if status == lot.status:
         return None
-    if lot.status == "recalled":
+    if lot.status == LotStatus.RECALLED:
         raise InvalidStockInput(f"Lot {lot.lot_number} is recalled; a recall cannot be undone.", "status")
     lot.status = status
     movement = StockMovement(
-        lot=lot, kind=STATUS_MOVEMENT[status], quantity=ZERO, on_hand_after=lot.on_hand,
+        lot=lot, kind=STATUS_MOVEMENT[LotStatus(status)], quantity=ZERO, on_hand_after=lot.on_hand,
         reason=reason, user_id=actor.id if actor is not None else None,
     )
     db.session.add(movement)
     db.session.flush()
-    record(f"lot.{STATUS_MOVEMENT[status]}", actor=actor, target=lot, detail=f"lot {lot.lot_number}")
+    record(f"lot.{STATUS_MOVEMENT[LotStatus(status)]}", actor=actor, target=lot, detail=f"lot {lot.lot_number}")
     return movement
