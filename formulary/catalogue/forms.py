@@ -1,5 +1,7 @@
 """Forms of the catalogue pages: a substance, an allergen group, a product with its composition."""
 
+from collections.abc import Sequence
+
 from flask_wtf import FlaskForm
 from wtforms import (
     FieldList,
@@ -115,7 +117,7 @@ class ProductForm(FlaskForm):
     add_conditions = SubmitField("Add more conditions")
     submit = SubmitField("Save product")
 
-    def set_condition_choices(self, names: list[str]) -> None:
+    def set_condition_choices(self, names: Sequence[str]) -> None:
         """Offer the catalogue's conditions in every contraindication row."""
         choices = [SelectChoice("", "—")] + [SelectChoice(name) for name in names]
         for entry in self.contraindications:

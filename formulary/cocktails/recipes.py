@@ -90,7 +90,7 @@ def _validate(data: RecipeData, cocktail: Cocktail | None) -> _Recipe:
         if line not in lines:
             continue
         label = f"components.{index}"
-        product = products.get(line.product_id)
+        product = products.get(line.product_id) if line.product_id is not None else None
         amount = _amount(line.amount)
         if product is None:
             errors.append((f"{label}.product", f"Component {index + 1}: unknown product {line.product_id!r}."))

@@ -60,7 +60,7 @@ def patient_facts(patient_id: int, tolerated: Iterable[ToleranceFact] = ()) -> P
 
     Plain column queries (no ORM objects): the check runs on every request that asks for it.
     """
-    allergy_status = db.session.scalar(select(Patient.allergy_status).where(Patient.id == patient_id))
+    allergy_status = db.session.execute(select(Patient.allergy_status).where(Patient.id == patient_id)).scalar_one()
     rows = db.session.execute(
         select(Allergy.id, Allergy.substance_id, Allergy.group_id, Allergy.text, Allergy.criticality,
                Allergy.status, Allergy.recorded_at, Allergy.reaction, Substance.name, AllergenGroup.name)
