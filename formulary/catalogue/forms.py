@@ -30,8 +30,12 @@ USE_CHOICES = [SelectChoice("single", "Single-use"), SelectChoice("multi", "Mult
 COMPONENT_ROWS, CONDITION_ROWS = 3, 2
 
 
-class DaysField(IntegerField):
-    """A whole number of days, blank allowed, with a message that names what was typed."""
+class WholeNumberField(IntegerField):
+    """A whole number, blank allowed, with a message that names what was typed."""
+
+    def refusal(self, text: str) -> str:
+        """What to say of a text that is not a whole number."""
+        return f"Enter a whole number (got {text!r})."
 
     def process_formdata(self, valuelist):
         text = valuelist[0].strip() if valuelist else ""
@@ -40,7 +44,15 @@ class DaysField(IntegerField):
             try:
                 self.data = int(text)
             except ValueError:
-                raise ValueError(f"Enter a whole number of days (got {text!r}).") from None
+                raise ValueError(self.refusal(text)) from None
+
+
+class DaysField(WholeNumberField):
+    """A whole number of days, blank allowed."""
+
+    def refusal(self, text: str) -> str:
+        """What to say of a text that is not a whole number of days."""
+        return f"Enter a whole number of days (got {text!r})."
 
 
 class CheckboxListField(SelectMultipleField):

@@ -9,15 +9,12 @@ from formulary.audit.log import record
 from formulary.catalogue.lookup import find_goal
 from formulary.catalogue.models import Product
 from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion
+from formulary.errors import FieldErrors
 from formulary.extensions import db
 
 
-class CocktailError(ValueError):
+class CocktailError(FieldErrors):
     """Refused recipe values; `errors` is a list of (field, message)."""
-
-    def __init__(self, errors: list[tuple[str, str]]):
-        super().__init__("; ".join(message for _field, message in errors))
-        self.errors = errors
 
 
 @dataclass

@@ -24,14 +24,21 @@ STATUS_MOVEMENT = {
 }
 
 
-def _positive(quantity, field: str = "quantity") -> Decimal:
+def _number(value, field: str, noun: str, *, zero_allowed: bool) -> Decimal:
+    """A finite number above zero (or zero too), from what was typed or sent; refused, naming the field, otherwise."""
     try:
-        quantity = Decimal(str(quantity))
+        number = Decimal(str(value))
     except ArithmeticError:
-        raise InvalidStockInput(f"The quantity must be a number (got {quantity!r}).", field) from None
-    if not quantity.is_finite() or quantity <= 0:
-        raise InvalidStockInput(f"The quantity must be more than zero (got {quantity}).", field)
-    return _storable(quantity, field, "quantity")
+        raise InvalidStockInput(f"The {noun} must be a number (got {value!r}).", field) from None
+    if number.is_finite() and (number >= 0 if zero_allowed else number > 0):
+        return number
+    if zero_allowed:
+        raise InvalidStockInput(f"The {noun} cannot be negative (got {number}).", field)
+    raise InvalidStockInput(f"The {noun} must be more than zero (got {number}).", field)
+
+
+def _positive(quantity, field: str = "quantity") -> Decimal:
+    return _storable(_number(quantity, field, "quantity", zero_allowed=False), field, "quantity")
 
 
 def _storable(quantity: Decimal, field: str, label: str) -> Decimal:
@@ -105,15 +112,7 @@ def receive(
         raise InvalidStockInput(
             f"Expiry {expiry:%Y-%m-%d} is before the receipt date {received_on:%Y-%m-%d}.", "expiry"
         )
-    if unit_cost in (None, ""):
-        unit_cost = None
-    else:
-        try:
-            unit_cost = Decimal(str(unit_cost))
-        except ArithmeticError:
-            raise InvalidStockInput(f"The unit cost must be a number (got {unit_cost!r}).", "unit_cost") from None
-        if not unit_cost.is_finite() or unit_cost < 0:
-            raise InvalidStockInput(f"The unit cost cannot be negative (got {unit_cost}).", "unit_cost")
+    unit_cost = None if unit_cost in (None, "") else _number(unit_cost, "unit_cost", "unit cost", zero_allowed=True)
     existing = db.session.scalar(
         select(Lot).where(Lot.product_id == product.id, Lot.lot_number == lot_number)
     )
@@ -158,12 +157,7 @@ def return_to_supplier(lot: Lot, quantity, *, actor, reason: str) -> StockMoveme
 
 def adjust(lot: Lot, counted, *, actor, reason: str) -> StockMovement | None:
     """Stocktake: state the counted quantity; the difference becomes an adjust movement."""
-    try:
-        counted = Decimal(str(counted))
-    except ArithmeticError:
-        raise InvalidStockInput(f"The counted quantity must be a number (got {counted!r}).", "quantity") from None
-    if not counted.is_finite() or counted < 0:
-        raise InvalidStockInput(f"The counted quantity cannot be negative (got {counted}).", "quantity")
+    counted = _number(counted, "quantity", "counted quantity", zero_allowed=True)
     counted = _storable(counted, "quantity", "counted quantity")
     reason = _reason(reason, True)
     # Read under the same guard as every move, so a concurrent draw is not counted twice.
