@@ -1,5 +1,6 @@
 """Finding substances, groups and conditions by any of their names."""
 
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from sqlalchemy import or_, select
@@ -55,3 +56,20 @@ def name_taken(key: str) -> bool:
         db.session.scalar(select(Substance.id).where(Substance.key == key))
         or db.session.scalar(select(SubstanceSynonym.id).where(SubstanceSynonym.key == key))
     )
+
+
+Found = TypeVar("Found")
+
+
+def resolve_names(
+    names: Iterable[str], find: Callable[[str], Found | None], field: str, what: str, errors: list[tuple[str, str]]
+) -> list[Found]:
+    """Each name's row by `find`, in order and once each; an unknown name adds (field, message) to errors."""
+    found: list[Found] = []
+    for name in names:
+        row = find(name)
+        if row is None:
+            errors.append((field, f"Unknown {what} {name!r}."))
+        elif row not in found:
+            found.append(row)
+    return found

@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import select
 
 from formulary.audit.log import record, record_after_reading
-from formulary.catalogue.lookup import find_condition, find_group, find_substance
+from formulary.catalogue.lookup import find_condition, find_group, find_substance, resolve_names
 from formulary.errors import FieldErrors
 from formulary.extensions import db
 from formulary.patients.models import (
@@ -73,13 +73,7 @@ def _validate_patient(data: PatientData, patient: Patient | None, today: date) -
         errors.append(("skin_type", f"Skin type must be one of {', '.join(SKIN_TYPES)} (got {data.skin_type!r})."))
     if data.allergy_status not in ALLERGY_STATUSES:
         errors.append(("allergy_status", f"Allergy status must be one of {', '.join(ALLERGY_STATUSES)}."))
-    conditions = []
-    for name_ in data.conditions:
-        condition = find_condition(name_)
-        if condition is None:
-            errors.append(("conditions", f"Unknown condition {name_!r}."))
-        elif condition not in conditions:
-            conditions.append(condition)
+    conditions = resolve_names(data.conditions, find_condition, "conditions", "condition", errors)
     if errors:
         raise PatientError(errors)
     values = dict(name=name, date_of_birth=data.date_of_birth, reference=reference,
