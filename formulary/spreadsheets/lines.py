@@ -108,7 +108,7 @@ def column(rows: Sequence, name: str) -> Sequence:
 def stock_lines(sheet: ParsedSheet, mode: str, date_order: str) -> tuple[Sequence[StockLine], list[CellError]]:
     """Every row typed, or the reasons it cannot be: all rows are checked, none is skipped on error."""
     if mode not in tuple(ImportMode):
-        raise ValueError(f"mode is one of {tuple(ImportMode)}, not {mode!r}")
+        raise ValueError(f"mode is one of {', '.join(ImportMode)}, not {mode!r}")
     converters: dict[str, Callable[[object], object]] = {
         "lot": partial(to_text, max_length=LOT_LENGTH),
         "quantity": partial(to_quantity, allow_zero=mode != ImportMode.DELIVERY),

@@ -71,7 +71,7 @@ class ParsedSheet:
 def read_upload(data: bytes, filename: str, *, mode: str, max_rows: int = 100_000) -> ParsedSheet:
     """Guard, then read an upload's stock rows; raise WorkbookRefused for a file that cannot be used."""
     if mode not in tuple(ImportMode):
-        raise ValueError(f"mode is one of {tuple(ImportMode)}, not {mode!r}")
+        raise ValueError(f"mode is one of {', '.join(ImportMode)}, not {mode!r}")
     upload = guard_upload(data, filename, max_rows=max_rows)
     if upload.kind == XLSX:
         return _read_xlsx(upload, mode, max_rows)

@@ -109,7 +109,7 @@ def validate(
 ) -> ImportPlan:
     """Every line checked against the catalogue and the lots; the errors of the cells come first."""
     if mode not in tuple(ImportMode):
-        raise ValueError(f"mode is one of {tuple(ImportMode)}, not {mode!r}")
+        raise ValueError(f"mode is one of {', '.join(ImportMode)}, not {mode!r}")
     delivery = mode == ImportMode.DELIVERY
     problems: list[tuple[int, str, str]] = []  # row, field, message
     resolved = catalogue.products(lines)
