@@ -58,7 +58,7 @@ def user_unlock(username: str | None, address: str | None):
         lifted = lift_address_lock(address, actor=None)
         what = f"the address {address}"
     else:
-        account = find_user(username)
+        account = find_user(username or "")
         if account is None:
             raise click.ClickException(f"No user named {username!r}.")
         lifted = lift_locks(account, actor=None)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, DateTime, MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -169,3 +169,9 @@ def _begin_immediate(conn) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     finally:
         dbapi_connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+def rowcount(result: Result) -> int:
+    """How many rows an INSERT, UPDATE or DELETE touched (Session.execute types its result without the count)."""
+    assert isinstance(result, CursorResult)  # what a DML statement gives
+    return result.rowcount

@@ -8,6 +8,15 @@ from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntit
 from formulary.auth.session import API_PREFIX
 from formulary.extensions import db, login_manager
 
+
+class FieldErrors(ValueError):
+    """Refused values; `errors` is a list of (field, message), and str() joins the messages."""
+
+    def __init__(self, errors: list[tuple[str, str]]):
+        super().__init__("; ".join(message for _field, message in errors))
+        self.errors = errors
+
+
 TITLES = {
     400: "This request could not be handled",
     401: "Please log in",

@@ -18,10 +18,9 @@ def ensure_first_admin() -> list[str]:
     """Create the admin user when there is none; say its password only when it was generated."""
     if db.session.scalar(select(func.count()).select_from(User).where(User.role == Role.ADMIN)):
         return ["An admin already exists; users unchanged."]
-    password = os.environ.get("FORMULARY_ADMIN_PASSWORD")
-    generated = not password
-    if generated:
-        password = secrets.token_urlsafe(12)
+    given = os.environ.get("FORMULARY_ADMIN_PASSWORD")
+    generated = not given
+    password = given or secrets.token_urlsafe(12)
     create_user(FIRST_ADMIN, password, Role.ADMIN, full_name="Administrator")
     if generated:
         return [

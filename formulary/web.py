@@ -7,6 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from formulary.auth.permissions import Permission
 from formulary.quantity import fmt_quantity
 from formulary.stock.queries import DISPLAY_STATUSES
+from formulary.vocabulary import LotDisplayStatus
 
 # (label, endpoint, permission): an entry shows once its endpoint exists and the user may use it.
 NAVIGATION = [
@@ -33,10 +34,14 @@ def format_datetime(value) -> str:
 
 def lot_badge_class(status: str) -> str:
     """The Bootstrap badge colour of a lot's display status."""
-    return {
-        "available": "text-bg-success", "expiring": "text-bg-warning", "expired": "text-bg-danger",
-        "quarantined": "text-bg-secondary", "recalled": "text-bg-dark",
-    }.get(status, "text-bg-light")
+    badges: dict[str, str] = {
+        LotDisplayStatus.AVAILABLE: "text-bg-success",
+        LotDisplayStatus.EXPIRING: "text-bg-warning",
+        LotDisplayStatus.EXPIRED: "text-bg-danger",
+        LotDisplayStatus.QUARANTINED: "text-bg-secondary",
+        LotDisplayStatus.RECALLED: "text-bg-dark",
+    }
+    return badges.get(status, "text-bg-light")
 
 
 def lot_status_label(status: str) -> str:
@@ -46,8 +51,10 @@ def lot_status_label(status: str) -> str:
 
 def page_url(number: int) -> str:
     """This page's URL with its filters kept and another page number."""
-    args = {**request.view_args, **request.args.to_dict(), "page": number}
-    return url_for(request.endpoint, **args)
+    endpoint = request.endpoint
+    assert endpoint is not None  # only a routed page has pages
+    args = {**(request.view_args or {}), **request.args.to_dict(), "page": number}
+    return url_for(endpoint, **args)
 
 
 def _is_static() -> bool:
@@ -59,7 +66,8 @@ def _is_static() -> bool:
 def init_app(app: Flask) -> None:
     """Register the template context and the headers every response carries."""
     if proxies := app.config.get("TRUSTED_PROXIES"):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+        # Flask's documented way to wrap its WSGI app, which its types declare as a method.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(fmt_quantity, "quantity")

@@ -14,9 +14,9 @@ from formulary.extensions import db
 from formulary.spreadsheets import uploads
 from formulary.spreadsheets.downloads import stock_workbook
 from formulary.spreadsheets.errors import WorkbookRefused
-from formulary.spreadsheets.format import MODES
 from formulary.spreadsheets.importer import import_upload
 from formulary.spreadsheets.prepared import AlreadyImported, ImportConflict, ImportHasErrors, PreparedImport
+from formulary.vocabulary import ImportMode
 
 
 class MultipartParser(JsonParser):
@@ -35,7 +35,7 @@ blp = MultipartBlueprint("api_spreadsheets", __name__, description="Stock workbo
 
 class ImportIn(ma.Schema):
     file = Upload(required=True, metadata={"description": "The workbook: .xlsx, or .csv"})
-    mode = ma.fields.String(required=True, validate=ma.validate.OneOf(MODES), metadata={
+    mode = ma.fields.String(required=True, validate=ma.validate.OneOf([mode.value for mode in ImportMode]), metadata={
         "description": "delivery: stock received (new lots, or more of a lot); stocktake: quantities counted",
     })
     dry_run = ma.fields.Boolean(load_default=False, metadata={

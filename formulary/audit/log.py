@@ -22,7 +22,9 @@ class Actor(Protocol):
 class Record(Protocol):
     """What it was done to: any model instance with an `id`."""
 
-    id: int | None
+    # Read-only, so that a model whose id is `int` fits as well as one whose id may be None.
+    @property
+    def id(self) -> int | None: ...
 
 
 def request_address() -> str:

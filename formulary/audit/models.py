@@ -6,10 +6,10 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from formulary.db import utcnow
-from formulary.extensions import db
+from formulary.extensions import Model
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who did what to which record, when (UTC) and from where."""
 
     __tablename__ = "audit_event"
@@ -30,7 +30,7 @@ class AuditEvent(db.Model):
     address: Mapped[str] = mapped_column(String(64), default="")
 
 
-class AuditTally(db.Model):
+class AuditTally(Model):
     """How often one repeated event came from one address in one window (the trail holds one row for it).
 
     The audit trail is append-only, so a flood of the same event is counted here instead of

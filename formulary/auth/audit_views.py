@@ -24,21 +24,22 @@ def _parse_day(text: str | None) -> date | None:
 @permission_required(Permission.VIEW_AUDIT)
 def index():
     """Newest first; filter by user, action and day range."""
+    start, last = _parse_day(request.args.get("from")), _parse_day(request.args.get("to"))
     filters = {
         "user": (request.args.get("user") or "").strip().lower(),
         "action": (request.args.get("action") or "").strip(),
-        "from": _parse_day(request.args.get("from")),
-        "to": _parse_day(request.args.get("to")),
+        "from": start,
+        "to": last,
     }
     query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if filters["user"]:
         query = query.where(AuditEvent.username == filters["user"])
     if filters["action"]:
         query = query.where(AuditEvent.action.startswith(filters["action"]))
-    if filters["from"]:
-        query = query.where(AuditEvent.at >= datetime.combine(filters["from"], time(), UTC))
-    if filters["to"]:
-        end = datetime.combine(filters["to"] + timedelta(days=1), time(), UTC)
+    if start:
+        query = query.where(AuditEvent.at >= datetime.combine(start, time(), UTC))
+    if last:
+        end = datetime.combine(last + timedelta(days=1), time(), UTC)
         query = query.where(AuditEvent.at < end)
     page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
     actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))

@@ -11,7 +11,7 @@ from sqlalchemy import case, delete, literal, select
 from formulary.audit.log import Actor, record
 from formulary.auth.models import LoginThrottle, User
 from formulary.auth.throttle import Failures, Policy, Refusal, first_refusal, is_stale, refusal
-from formulary.db import UTCDateTime, insert_for
+from formulary.db import UTCDateTime, insert_for, rowcount
 from formulary.extensions import db
 from formulary.vocabulary import ThrottleScope
 
@@ -146,9 +146,9 @@ def forget_failures(username: str, user: User, address: str) -> None:
 
 def lift_locks(user: User, *, actor: Actor | None) -> int:
     """Lift every lock on the account, from every address; audited when there was one. Returns how many."""
-    lifted = db.session.execute(
+    lifted = rowcount(db.session.execute(
         delete(LoginThrottle).where(LoginThrottle.user_id == user.id)
-    ).rowcount
+    ))
     if lifted:
         record("login.unlock", actor=actor, target=user, detail=f"login locks on {user.username} lifted")
     return lifted
@@ -156,9 +156,9 @@ def lift_locks(user: User, *, actor: Actor | None) -> int:
 
 def lift_address_lock(address: str, *, actor: Actor | None) -> int:
     """Lift the lock on an address that tried many accounts; audited when there was one."""
-    lifted = db.session.execute(
+    lifted = rowcount(db.session.execute(
         delete(LoginThrottle).where(LoginThrottle.scope == ThrottleScope.ADDRESS, LoginThrottle.address == address)
-    ).rowcount
+    ))
     if lifted:
         record("login.unlock", actor=actor, detail=f"login lock on the address {address} lifted")
     return lifted
@@ -193,6 +193,7 @@ def attacks(now: datetime) -> tuple[list[Attack], list[LoginThrottle]]:
         pairs = [r for r in rows if r.scope == ThrottleScope.ACCOUNT_FROM_ADDRESS and r.user_id == account.user_id]
         locks = [r for r in pairs if locked(r)]
         if locks or account.failures >= rules[ThrottleScope.ACCOUNT].max_failures:
+            assert account.user is not None  # an account's counter always names its user
             until = max((r.last_failure_at + pair_window for r in locks), default=None)
             found.append(Attack(account.user, account.failures, account.first_failure_at,
                                 sorted(r.address for r in locks), until))

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from formulary.auth.permissions import Permission, Role, role_may
 from formulary.db import one_of, utcnow
-from formulary.extensions import db
+from formulary.extensions import Model
 from formulary.vocabulary import ThrottleScope
 
 
@@ -18,7 +18,7 @@ def new_session_token() -> str:
     return secrets.token_hex(16)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """Someone who logs in: an admin, a manager or a practitioner."""
 
     __tablename__ = "user"
@@ -59,7 +59,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.username} ({self.role})>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the JSON API; only its SHA-256 hash is stored."""
 
     __tablename__ = "api_token"
@@ -77,7 +77,7 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship(back_populates="tokens")
 
 
-class LoginThrottle(db.Model):
+class LoginThrottle(Model):
     """One counter of recent failed logins, shared by every app server through the database.
 
     `key` names the counter; a typed username that is no user's appears in it only as a keyed hash.

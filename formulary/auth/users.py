@@ -66,9 +66,9 @@ def create_user(username: str, password: str, role: str, *, actor=None, full_nam
 
 
 def _active_admins() -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active)
-    )
+    ).scalar_one()
 
 
 def _guard_last_admin(user: User) -> None:

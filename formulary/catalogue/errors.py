@@ -1,9 +1,8 @@
 """Catalogue errors: each names the field and value it refuses."""
 
 
-class CatalogueError(ValueError):
-    """One or more refused values; `errors` is a list of (field, message)."""
+from formulary.errors import FieldErrors
 
-    def __init__(self, errors: list[tuple[str, str]]):
-        super().__init__("; ".join(message for _field, message in errors))
-        self.errors = errors
+
+class CatalogueError(FieldErrors):
+    """One or more refused catalogue values; `errors` is a list of (field, message)."""

@@ -1,5 +1,7 @@
 """Forms of the catalogue pages: a substance, an allergen group, a product with its composition."""
 
+from collections.abc import Sequence
+
 from flask_wtf import FlaskForm
 from wtforms import (
     FieldList,
@@ -28,8 +30,12 @@ USE_CHOICES = [SelectChoice("single", "Single-use"), SelectChoice("multi", "Mult
 COMPONENT_ROWS, CONDITION_ROWS = 3, 2
 
 
-class DaysField(IntegerField):
-    """A whole number of days, blank allowed, with a message that names what was typed."""
+class WholeNumberField(IntegerField):
+    """A whole number, blank allowed, with a message that names what was typed."""
+
+    def refusal(self, text: str) -> str:
+        """What to say of a text that is not a whole number."""
+        return f"Enter a whole number (got {text!r})."
 
     def process_formdata(self, valuelist):
         text = valuelist[0].strip() if valuelist else ""
@@ -38,7 +44,15 @@ class DaysField(IntegerField):
             try:
                 self.data = int(text)
             except ValueError:
-                raise ValueError(f"Enter a whole number of days (got {text!r}).") from None
+                raise ValueError(self.refusal(text)) from None
+
+
+class DaysField(WholeNumberField):
+    """A whole number of days, blank allowed."""
+
+    def refusal(self, text: str) -> str:
+        """What to say of a text that is not a whole number of days."""
+        return f"Enter a whole number of days (got {text!r})."
 
 
 class CheckboxListField(SelectMultipleField):
@@ -115,7 +129,7 @@ class ProductForm(FlaskForm):
     add_conditions = SubmitField("Add more conditions")
     submit = SubmitField("Save product")
 
-    def set_condition_choices(self, names: list[str]) -> None:
+    def set_condition_choices(self, names: Sequence[str]) -> None:
         """Offer the catalogue's conditions in every contraindication row."""
         choices = [SelectChoice("", "—")] + [SelectChoice(name) for name in names]
         for entry in self.contraindications:

@@ -38,6 +38,22 @@ class _Tally:
                 changed = True
         self.updated += changed and row.id is not None
 
+    def add(self, row) -> None:
+        """Add a new reference row to the session, counting it as added."""
+        db.session.add(row)
+        self.added += 1
+
+    def adopted(self, rows: dict, model, key: str, name: str, what: str):
+        """The reference row of a key, made and added when missing; None (skipped, reported) when the clinic's own."""
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = model(key=key, origin=Origin.REFERENCE, name=name)
+            self.add(row)
+        elif row.origin == Origin.CLINIC:
+            self.skipped.append(f"{what} {name!r} (the clinic's own)")
+            return None
+        return row
+
 
 def _by_key(model) -> dict:
     return {row.key: row for row in db.session.scalars(select(model))}
@@ -51,12 +67,8 @@ def _sync_substances(library: ReferenceLibrary, tally: _Tally) -> dict[str, Subs
         if row is None and key in synonyms:
             tally.skipped.append(f"substance {ref.name!r} (already a synonym of {synonyms[key].substance.name})")
             continue
+        row = tally.adopted(substances, Substance, key, ref.name, "substance")
         if row is None:
-            row = substances[key] = Substance(key=key, origin=Origin.REFERENCE, name=ref.name)
-            db.session.add(row)
-            tally.added += 1
-        elif row.origin == Origin.CLINIC:
-            tally.skipped.append(f"substance {ref.name!r} (the clinic's own)")
             continue
         tally.set(row, name=ref.name, category=str(ref.category), unii=ref.unii, note=ref.note or "")
         for synonym in ref.synonyms:
@@ -75,13 +87,8 @@ def _sync_groups(library: ReferenceLibrary, substances: dict, tally: _Tally) -> 
     groups, synonyms = _by_key(AllergenGroup), _by_key(GroupSynonym)
     for ref in library.groups:
         key = normalize_name(ref.name)
-        row = groups.get(key)
+        row = tally.adopted(groups, AllergenGroup, key, ref.name, "group")
         if row is None:
-            row = groups[key] = AllergenGroup(key=key, origin=Origin.REFERENCE, name=ref.name)
-            db.session.add(row)
-            tally.added += 1
-        elif row.origin == Origin.CLINIC:
-            tally.skipped.append(f"group {ref.name!r} (the clinic's own)")
             continue
         tally.set(row, name=ref.name, description=ref.description, note=ref.note or "")
         # The library's members, plus any substance the clinic itself put in the group.
@@ -119,8 +126,7 @@ def _sync_cross_reactions(library, substances, groups, tally: _Tally) -> None:
             cross = CrossReaction(origin=Origin.REFERENCE)
             setattr(cross, f"source_{source[0]}", source[1])
             setattr(cross, f"target_{target[0]}", target[1])
-            db.session.add(cross)
-            tally.added += 1
+            tally.add(cross)
         tally.set(cross, strength=str(ref.strength), note=ref.note or "")
 
 
@@ -130,8 +136,7 @@ def _sync_named(model, refs, tally: _Tally) -> None:
         key = normalize_name(ref.name)
         row = rows.get(key)
         if row is None:
-            db.session.add(model(key=key, origin=Origin.REFERENCE, name=ref.name, description=ref.description))
-            tally.added += 1
+            tally.add(model(key=key, origin=Origin.REFERENCE, name=ref.name, description=ref.description))
         elif row.origin == Origin.REFERENCE:
             tally.set(row, name=ref.name, description=ref.description)
 

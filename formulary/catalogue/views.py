@@ -101,8 +101,9 @@ def groups():
     reactions = queries.cross_reactions(group_ids=[g.id for g in rows])
     by_group: dict[int, list] = {g.id: [] for g in rows}
     for reaction in reactions:
-        for group_id in {reaction.source_group_id, reaction.target_group_id} - {None}:
-            by_group.setdefault(group_id, []).append(reaction)
+        for group_id in {reaction.source_group_id, reaction.target_group_id}:
+            if group_id is not None:
+                by_group.setdefault(group_id, []).append(reaction)
     return render_template("catalogue/groups.html", groups=rows, reactions=by_group)
 
 

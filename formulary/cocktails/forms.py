@@ -7,7 +7,6 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    IntegerField,
     SelectField,
     StringField,
     SubmitField,
@@ -15,7 +14,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 
-from formulary.catalogue.forms import CheckboxListField
+from formulary.catalogue.forms import CheckboxListField, WholeNumberField
 from formulary.cocktails.recipes import ComponentLine, RecipeData
 from formulary.quantity import fmt_quantity
 
@@ -28,21 +27,16 @@ def _product_id(value) -> int | None:
     return int(text) if text else None
 
 
-class CountField(IntegerField):
-    """A whole number, blank allowed, with a message that says what was typed."""
+class CountField(WholeNumberField):
+    """A whole number, blank allowed, with a message that says what it counts and what was typed."""
 
     def __init__(self, label, what: str, **kwargs):
         super().__init__(label, **kwargs)
         self.what = what
 
-    def process_formdata(self, valuelist):
-        text = valuelist[0].strip() if valuelist else ""
-        self.data = None
-        if text:
-            try:
-                self.data = int(text)
-            except ValueError:
-                raise ValueError(f"{self.what}: enter a whole number (got {text!r}).") from None
+    def refusal(self, text: str) -> str:
+        """What to say of a text that is not a whole number: what it counts, too."""
+        return f"{self.what}: enter a whole number (got {text!r})."
 
 
 class ComponentRow(Form):

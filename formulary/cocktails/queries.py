@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from formulary.catalogue.models import Product, ProductComponent, Substance, TreatmentGoal
@@ -73,7 +73,7 @@ def current_versions(cocktail_ids) -> dict[int, CocktailVersion]:
 
 def goal_counts() -> list[tuple[TreatmentGoal, int]]:
     """Every treatment goal with how many cocktails' current versions aim at it."""
-    counts = dict(db.session.execute(
+    counts: dict[int, int] = dict(db.session.execute(
         select(version_goal.c.goal_id, func.count())
         .where(version_goal.c.version_id.in_(current_version_ids()))
         .group_by(version_goal.c.goal_id)
@@ -105,7 +105,7 @@ def versions_of(cocktail: Cocktail) -> list[CocktailVersion]:
 def product_choices(include_ids=()) -> list[Product]:
     """Products a component may name: those in use, plus any retired ones already in the recipe."""
     include_ids = [pid for pid in include_ids if pid]
-    usable = Product.retired.is_(False)
+    usable: ColumnElement[bool] = Product.retired.is_(False)
     if include_ids:
         usable = usable | Product.id.in_(include_ids)
     query = select(Product).where(usable).order_by(Product.category, func.lower(Product.name))
@@ -124,7 +124,7 @@ def recipe_lines(version_ids) -> dict[int, tuple[RecipeLine, ...]]:
         .where(CocktailComponent.version_id.in_(ids))
         .order_by(CocktailComponent.version_id, CocktailComponent.position, CocktailComponent.id)
     )
-    lines = defaultdict(list)
-    for version_id, *line in rows:
-        lines[version_id].append(RecipeLine(*line))
+    lines: defaultdict[int, list[RecipeLine]] = defaultdict(list)
+    for row in rows:
+        lines[row[0]].append(RecipeLine(*row[1:]))
     return {version_id: tuple(items) for version_id, items in lines.items()}

@@ -6,18 +6,15 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, select
 
 from formulary.audit.log import record
-from formulary.catalogue.lookup import find_goal
+from formulary.catalogue.lookup import find_goal, resolve_names
 from formulary.catalogue.models import Product
 from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion
+from formulary.errors import FieldErrors
 from formulary.extensions import db
 
 
-class CocktailError(ValueError):
+class CocktailError(FieldErrors):
     """Refused recipe values; `errors` is a list of (field, message)."""
-
-    def __init__(self, errors: list[tuple[str, str]]):
-        super().__init__("; ".join(message for _field, message in errors))
-        self.errors = errors
 
 
 @dataclass
@@ -69,13 +66,7 @@ def _validate(data: RecipeData, cocktail: Cocktail | None) -> _Recipe:
         clash = db.session.scalar(select(Cocktail).where(func.lower(Cocktail.name) == name.lower()))
         if clash is not None and clash is not cocktail:
             errors.append(("name", f"A cocktail named {name!r} already exists."))
-    goals = []
-    for goal_name in data.goals:
-        goal = find_goal(goal_name)
-        if goal is None:
-            errors.append(("goals", f"Unknown treatment goal {goal_name!r}."))
-        elif goal not in goals:
-            goals.append(goal)
+    goals = resolve_names(data.goals, find_goal, "goals", "treatment goal", errors)
     if not goals and not any(f == "goals" for f, _ in errors):
         errors.append(("goals", "Choose at least one treatment goal."))
 
@@ -90,7 +81,7 @@ def _validate(data: RecipeData, cocktail: Cocktail | None) -> _Recipe:
         if line not in lines:
             continue
         label = f"components.{index}"
-        product = products.get(line.product_id)
+        product = products.get(line.product_id) if line.product_id is not None else None
         amount = _amount(line.amount)
         if product is None:
             errors.append((f"{label}.product", f"Component {index + 1}: unknown product {line.product_id!r}."))

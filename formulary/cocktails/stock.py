@@ -33,16 +33,18 @@ class ComponentCost:
 def session_cost(stock: RecipeStock, on: date) -> tuple[Decimal | None, list[ComponentCost]]:
     """Cost per session: the FEFO draw's taken amount (waste included) × each lot's unit cost."""
     lot_ids = [lot.lot_id for line in stock.lines for lot in stock.lots_of(line)]
-    costs = {}
+    costs: dict[int, Decimal] = {}  # the priced lots only
     if lot_ids:
-        costs = dict(db.session.execute(select(Lot.id, Lot.unit_cost).where(Lot.id.in_(lot_ids))).all())
+        rows = db.session.execute(select(Lot.id, Lot.unit_cost).where(Lot.id.in_(lot_ids)))
+        costs = {lot_id: cost for lot_id, cost in rows if cost is not None}
     parts = []
     for line in stock.lines:
         plan = plan_draw(stock.lots_of(line), line.amount, line.rule(on))
-        priced = plan.covered and all(costs.get(d.lot_id) is not None for d in plan.draws)
+        priced = plan.covered and all(d.lot_id in costs for d in plan.draws)
         cost = sum((d.taken * costs[d.lot_id] for d in plan.draws), Decimal(0)) if priced else None
         parts.append(ComponentCost(line.product_id, cost.quantize(Decimal("0.01")) if cost is not None else None))
-    total = None if any(p.cost is None for p in parts) else sum((p.cost for p in parts), Decimal(0))
+    known = [p.cost for p in parts if p.cost is not None]
+    total = sum(known, Decimal(0)) if len(known) == len(parts) else None
     return total, parts
 
 

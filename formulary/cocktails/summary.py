@@ -17,6 +17,7 @@ from formulary.extensions import db
 from formulary.quantity import fmt_quantity
 from formulary.stock.fefo import FefoLots, fefo_lots, plan_draw
 from formulary.stock.queries import lot_stocks
+from formulary.vocabulary import ComponentRole, LotDisplayStatus, LotStatus
 
 ZERO = Decimal(0)
 
@@ -36,7 +37,7 @@ class SubstanceUse:
 
     substance_id: int
     name: str
-    role: str  # "active" when it is active in any product, else "excipient"
+    role: str  # ComponentRole.ACTIVE when it is active in any product, else EXCIPIENT
     sources: tuple[Source, ...]
 
 
@@ -99,20 +100,19 @@ def _substances(products: list[Product]) -> list[SubstanceUse]:
         for part in product.composition:
             name, sources = found.setdefault(part.substance_id, (part.substance.name, []))
             sources.append(Source(product.name, part.role, part.strength))
+    active, excipient = ComponentRole.ACTIVE, ComponentRole.EXCIPIENT
     uses = [
-        SubstanceUse(sid, name, "active" if any(s.role == "active" for s in sources) else "excipient",
-                     tuple(sources))
+        SubstanceUse(sid, name, active if any(s.role == active for s in sources) else excipient, tuple(sources))
         for sid, (name, sources) in found.items()
     ]
-    return sorted(uses, key=lambda use: (use.role != "active", use.name.lower()))
+    return sorted(uses, key=lambda use: (use.role != ComponentRole.ACTIVE, use.name.lower()))
 
 
 def _stock_warning(line: RecipeLine, lots: FefoLots, on: date) -> str | None:
     if not lots.usable:
         reasons = [lot.reason for lot in lots.skipped]
-        why = ", ".join(
-            f"{reasons.count(r)} {r}" for r in ("expired", "quarantined", "recalled") if r in reasons
-        )
+        shown = (LotDisplayStatus.EXPIRED, LotStatus.QUARANTINED, LotStatus.RECALLED)
+        why = ", ".join(f"{reasons.count(r)} {r}" for r in shown if r in reasons)
         detail = f" (lots on the shelf: {why})" if why else ""
         return f"{line.product_name} is out of stock: no usable lot on {on:%Y-%m-%d}{detail}."
     if not plan_draw(lots.usable, line.amount, line.rule(on)).covered:

@@ -5,14 +5,13 @@ from wtforms import (
     DateField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from formulary.catalogue.forms import CheckboxListField
 from formulary.patients.records import AllergyData, PatientData
 from formulary.vocabulary import AllergyHistory, ClinicalStatus, Criticality, SkinType
 
@@ -55,13 +54,6 @@ class BirthDateField(DateField):
                 super().process_formdata([text])
             except ValueError:
                 raise ValueError(f"Write the date of birth as YYYY-MM-DD (got {text!r}).") from None
-
-
-class CheckboxListField(SelectMultipleField):
-    """A multiple choice shown as checkboxes."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class PatientForm(FlaskForm):

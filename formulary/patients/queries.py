@@ -13,6 +13,7 @@ from formulary.catalogue.models import AllergenGroup, Condition, GroupSynonym, S
 from formulary.extensions import db
 from formulary.patients.models import Allergy, Patient, PatientCondition
 from formulary.reference.names import normalize_name
+from formulary.vocabulary import AllergyKind, ClinicalStatus
 
 _ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _NUMERIC_DAY = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})")
@@ -88,7 +89,8 @@ class PatientPage(Pagination):
     def _query_count(self) -> int:
         if self._matches is not None:
             return self._matches
-        return db.session.scalar(select(func.count()).select_from(self._query_args["query"].order_by(None).subquery()))
+        matches = self._query_args["query"].order_by(None).subquery()
+        return db.session.execute(select(func.count()).select_from(matches)).scalar_one()
 
 
 def _contains(column, word: str):
@@ -108,7 +110,7 @@ def active_allergy_counts(patient_ids) -> dict[int, int]:
         return {}
     query = (
         select(Allergy.patient_id, func.count(Allergy.id))
-        .where(Allergy.patient_id.in_(patient_ids), Allergy.status == "active")
+        .where(Allergy.patient_id.in_(patient_ids), Allergy.status == ClinicalStatus.ACTIVE)
         .group_by(Allergy.patient_id)
     )
     return dict(db.session.execute(query).all())
@@ -139,7 +141,7 @@ class Suggestion:
     """One allergen the type-ahead offers: the name matched and the substance or group it codes to."""
 
     name: str
-    kind: str  # "substance" or "group"
+    kind: str  # AllergyKind.SUBSTANCE or AllergyKind.GROUP
     target_id: int
     resolves_to: str
     synonym: bool
@@ -179,13 +181,13 @@ def allergen_suggestions(text: str, limit: int = SUGGESTIONS) -> list[Suggestion
         return []
     sources = [
         (select(Substance.name, Substance.key, Substance.id, Substance.name.label("target")),
-         "substance", False),
+         AllergyKind.SUBSTANCE, False),
         (select(SubstanceSynonym.name, SubstanceSynonym.key, Substance.id, Substance.name)
-         .join(Substance, Substance.id == SubstanceSynonym.substance_id), "substance", True),
+         .join(Substance, Substance.id == SubstanceSynonym.substance_id), AllergyKind.SUBSTANCE, True),
         (select(AllergenGroup.name, AllergenGroup.key, AllergenGroup.id, AllergenGroup.name.label("target")),
-         "group", False),
+         AllergyKind.GROUP, False),
         (select(GroupSynonym.name, GroupSynonym.key, AllergenGroup.id, AllergenGroup.name)
-         .join(AllergenGroup, AllergenGroup.id == GroupSynonym.group_id), "group", True),
+         .join(AllergenGroup, AllergenGroup.id == GroupSynonym.group_id), AllergyKind.GROUP, True),
     ]
     best: dict[tuple[str, int], tuple[tuple, Suggestion]] = {}
     for query, kind, synonym in sources:

@@ -6,7 +6,8 @@ from datetime import date
 from sqlalchemy import select
 
 from formulary.audit.log import record, record_after_reading
-from formulary.catalogue.lookup import find_condition, find_group, find_substance
+from formulary.catalogue.lookup import find_condition, find_group, find_substance, resolve_names
+from formulary.errors import FieldErrors
 from formulary.extensions import db
 from formulary.patients.models import (
     ALLERGY_STATUSES,
@@ -17,14 +18,11 @@ from formulary.patients.models import (
     Patient,
     PatientCondition,
 )
+from formulary.vocabulary import AllergyHistory, AllergyKind, ClinicalStatus, Criticality
 
 
-class PatientError(ValueError):
+class PatientError(FieldErrors):
     """Refused patient values; `errors` is a list of (field, message)."""
-
-    def __init__(self, errors: list[tuple[str, str]]):
-        super().__init__("; ".join(message for _field, message in errors))
-        self.errors = errors
 
 
 @dataclass
@@ -32,13 +30,13 @@ class AllergyData:
     """An allergy as entered: a substance or group name (any synonym), or free text.
 
     `kind` None codes the allergen to whatever substance or group it names, else keeps it as text;
-    "substance" or "group" says which it must be, and an allergen the catalogue does not know is refused.
+    AllergyKind.SUBSTANCE or GROUP says which it must be, and an allergen the catalogue does not know is refused.
     """
 
     allergen: str
-    criticality: str = "unable-to-assess"
+    criticality: str = Criticality.UNABLE_TO_ASSESS
     reaction: str = ""
-    status: str = "active"
+    status: str = ClinicalStatus.ACTIVE
     kind: str | None = None
 
 
@@ -51,7 +49,7 @@ class PatientData:
     reference: str | None = None
     skin_type: str = ""
     notes: str = ""
-    allergy_status: str = "unknown"
+    allergy_status: str = AllergyHistory.UNKNOWN
     conditions: list[str] = field(default_factory=list)
 
 
@@ -75,13 +73,7 @@ def _validate_patient(data: PatientData, patient: Patient | None, today: date) -
         errors.append(("skin_type", f"Skin type must be one of {', '.join(SKIN_TYPES)} (got {data.skin_type!r})."))
     if data.allergy_status not in ALLERGY_STATUSES:
         errors.append(("allergy_status", f"Allergy status must be one of {', '.join(ALLERGY_STATUSES)}."))
-    conditions = []
-    for name_ in data.conditions:
-        condition = find_condition(name_)
-        if condition is None:
-            errors.append(("conditions", f"Unknown condition {name_!r}."))
-        elif condition not in conditions:
-            conditions.append(condition)
+    conditions = resolve_names(data.conditions, find_condition, "conditions", "condition", errors)
     if errors:
         raise PatientError(errors)
     values = dict(name=name, date_of_birth=data.date_of_birth, reference=reference,
@@ -111,7 +103,9 @@ def create_patient(data: PatientData, *, actor, today: date | None = None) -> Pa
 def update_patient(patient: Patient, data: PatientData, *, actor, today: date | None = None) -> Patient:
     """Change a patient's identity, allergy status or conditions."""
     values, conditions = _validate_patient(data, patient, today or date.today())
-    if values["allergy_status"] == "none-known" and any(a.status == "active" for a in patient.allergies):
+    if values["allergy_status"] == AllergyHistory.NONE_KNOWN and any(
+        a.status == ClinicalStatus.ACTIVE for a in patient.allergies
+    ):
         raise PatientError([("allergy_status", "The patient has active allergies: set them inactive or "
                                                "resolved before recording “no known allergies”.")])
     for key, value in values.items():
@@ -144,8 +138,8 @@ def add_allergy(patient: Patient, data: AllergyData, *, actor) -> Allergy:
         recorded_by_id=actor.id if actor is not None else None,
     )
     db.session.add(allergy)
-    if data.status == "active":
-        patient.allergy_status = "recorded"
+    if data.status == ClinicalStatus.ACTIVE:
+        patient.allergy_status = AllergyHistory.RECORDED
     db.session.flush()
     # The audit row says that an allergy was recorded, never what it is.
     record("allergy.record", actor=actor, target=patient, detail=f"allergy #{allergy.id}")
@@ -154,16 +148,16 @@ def add_allergy(patient: Patient, data: AllergyData, *, actor) -> Allergy:
 
 def _coded(text: str, kind: str | None) -> tuple:
     """The substance or group an allergen names (by name or synonym); (None, None) for free text."""
-    if kind == "group":
+    if kind == AllergyKind.GROUP:
         group = find_group(text)
         missing = group is None
         substance = None
     else:
         substance = find_substance(text)
-        group = None if substance or kind == "substance" else find_group(text)
-        missing = kind == "substance" and substance is None
+        group = None if substance or kind == AllergyKind.SUBSTANCE else find_group(text)
+        missing = kind == AllergyKind.SUBSTANCE and substance is None
     if missing:
-        raise PatientError([("allergen", f"Unknown {'allergen group' if kind == 'group' else 'substance'} "
+        raise PatientError([("allergen", f"Unknown {'allergen group' if kind == AllergyKind.GROUP else 'substance'} "
                                          f"{text!r}: use a name or synonym from the catalogue, or send it as text.")])
     return substance, group
 
@@ -179,7 +173,9 @@ def allergen_problem(data: AllergyData) -> str | None:
 
 def contradictions(allergy_status: str | None, allergies: list[AllergyData]) -> list[tuple[str, str]]:
     """“none-known” sent with active allergies: the history and the allergies cannot both be true."""
-    if allergy_status == "none-known" and any(allergy.status == "active" for allergy in allergies):
+    if allergy_status == AllergyHistory.NONE_KNOWN and any(
+        allergy.status == ClinicalStatus.ACTIVE for allergy in allergies
+    ):
         return [("allergy_status", "“none-known” contradicts the active allergies sent with it: use “recorded”.")]
     return []
 
@@ -190,8 +186,8 @@ def set_allergy_status(allergy: Allergy, status: str, *, actor) -> None:
         raise PatientError([("status", f"Status must be one of {', '.join(CLINICAL_STATUSES)}.")])
     if allergy.status != status:
         allergy.status = status
-        if status == "active":
-            allergy.patient.allergy_status = "recorded"
+        if status == ClinicalStatus.ACTIVE:
+            allergy.patient.allergy_status = AllergyHistory.RECORDED
         db.session.flush()
         record("allergy.status", actor=actor, target=allergy.patient, detail=f"allergy #{allergy.id}: {status}")
 

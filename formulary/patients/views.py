@@ -27,6 +27,7 @@ from formulary.patients.records import (
     update_patient,
 )
 from formulary.reference.names import normalize_name
+from formulary.vocabulary import AllergyHistory
 
 
 @bp.before_request
@@ -109,7 +110,7 @@ def new():
             problems = show_errors(form, error)
         else:
             db.session.commit()
-            if patient.allergy_status == "recorded":
+            if patient.allergy_status == AllergyHistory.RECORDED:
                 flash(f"Patient {patient.name} added. Now record their allergies.", "success")
                 return redirect(url_for("patients.new_allergy", patient_id=patient.id))
             flash(f"Patient {patient.name} added.", "success")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from formulary.reference.library import (
     Condition,
@@ -21,6 +23,12 @@ from formulary.reference.library import (
     TreatmentGoal,
 )
 from formulary.reference.names import display_name, normalize_name
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+E = TypeVar("E", bound=StrEnum)
+D = TypeVar("D", bound="DataclassInstance")
 
 DATA_DIR = Path(__file__).with_name("data")
 _UNII = re.compile(r"[0-9A-Z]{10}")
@@ -103,7 +111,7 @@ def _rows(
             yield line, row
 
 
-def _enum(enum: type, file: str, line: int, value: str):
+def _enum(enum: type[E], file: str, line: int, value: str) -> E:
     """Turn a cell into a member of enum, or refuse it listing the allowed values."""
     try:
         return enum(value)
@@ -113,13 +121,15 @@ def _enum(enum: type, file: str, line: int, value: str):
 
 
 def _read_substances(directory: Path, keys: _Keys) -> dict[str, dict]:
-    file, entries, uniis = "substances.csv", {}, {}
+    file = "substances.csv"
+    entries: dict[str, dict[str, Any]] = {}
+    uniis: dict[str, str] = {}
     for line, row in _rows(directory, file, ("name", "category", "unii", "note"), ("name", "category")):
         keys.claim(file, line, row["name"], ("substance", row["name"]))
         unii = row["unii"] or None
         if unii and not _UNII.fullmatch(unii):
             raise ReferenceDataError(file, line, unii, "a UNII is 10 capital letters and digits")
-        if unii in uniis:
+        if unii and unii in uniis:
             raise ReferenceDataError(file, line, unii, f"UNII already given to {uniis[unii]!r}")
         if unii:
             uniis[unii] = row["name"]
@@ -134,7 +144,8 @@ def _read_substances(directory: Path, keys: _Keys) -> dict[str, dict]:
 
 
 def _read_groups(directory: Path, keys: _Keys) -> dict[str, dict]:
-    file, entries = "groups.csv", {}
+    file = "groups.csv"
+    entries: dict[str, dict[str, Any]] = {}
     for line, row in _rows(directory, file, ("name", "description", "note"), ("name", "description")):
         keys.claim(file, line, row["name"], ("group", row["name"]))
         entries[normalize_name(row["name"])] = {
@@ -176,7 +187,9 @@ def _read_members(directory: Path, substances: dict, groups: dict) -> None:
 
 
 def _read_cross_reactions(directory: Path, substances: dict, groups: dict) -> tuple:
-    file, rows, seen = "cross_reactions.csv", [], {}
+    file = "cross_reactions.csv"
+    rows: list[CrossReaction] = []
+    seen: dict[frozenset[tuple[EntryKind, str]], int] = {}
     columns = ("source", "source_kind", "target", "target_kind", "strength", "note")
     for line, row in _rows(directory, file, columns, columns):
         sides = []
@@ -208,7 +221,7 @@ def _read_named(directory: Path, file: str, cls: type) -> tuple:
     return tuple(items)
 
 
-def _build(cls: type, entry: dict):
+def _build(cls: type[D], entry: dict) -> D:
     """Make a frozen dataclass from a collected entry, lists turned into tuples."""
     fields = cls.__dataclass_fields__
     return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in entry.items() if k in fields})

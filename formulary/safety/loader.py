@@ -37,6 +37,7 @@ from formulary.safety.facts import (
 )
 from formulary.stock.fefo import DrawRule, plan_draw
 from formulary.stock.queries import lot_stocks
+from formulary.vocabulary import AllergyKind, EntryKind
 
 
 def _memberships(substance_ids, group_ids) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
@@ -60,7 +61,7 @@ def patient_facts(patient_id: int, tolerated: Iterable[ToleranceFact] = ()) -> P
 
     Plain column queries (no ORM objects): the check runs on every request that asks for it.
     """
-    allergy_status = db.session.scalar(select(Patient.allergy_status).where(Patient.id == patient_id))
+    allergy_status = db.session.execute(select(Patient.allergy_status).where(Patient.id == patient_id)).scalar_one()
     rows = db.session.execute(
         select(Allergy.id, Allergy.substance_id, Allergy.group_id, Allergy.text, Allergy.criticality,
                Allergy.status, Allergy.recorded_at, Allergy.reaction, Substance.name, AllergenGroup.name)
@@ -72,7 +73,8 @@ def patient_facts(patient_id: int, tolerated: Iterable[ToleranceFact] = ()) -> P
     groups_of, members_of = _memberships((r[1] for r in rows if r[1]), (r[2] for r in rows if r[2]))
     allergies = tuple(
         AllergyFact(
-            id=id_, kind="substance" if substance_id else "group" if group_id else "text",
+            id=id_,
+            kind=AllergyKind.SUBSTANCE if substance_id else AllergyKind.GROUP if group_id else AllergyKind.TEXT,
             ref_id=substance_id or group_id, name=substance_name or group_name or text or "",
             criticality=criticality, status=status, recorded_on=recorded_at.date(), reaction=reaction,
             group_ids=frozenset(groups_of[substance_id]) if substance_id else frozenset(),
@@ -159,7 +161,8 @@ def cross_reaction_facts() -> list[CrossReactionFact]:
     """Every cross-reaction row, clinic and reference alike, with the names of both ends (one query)."""
     rows = db.session.execute(_cross_reactions_statement())
     return [
-        CrossReactionFact("group" if sg else "substance", sg or ss, sg_name if sg else ss_name,
-                          "group" if tg else "substance", tg or ts, tg_name if tg else ts_name, strength)
+        CrossReactionFact(EntryKind.GROUP if sg else EntryKind.SUBSTANCE, sg or ss, sg_name if sg else ss_name,
+                          EntryKind.GROUP if tg else EntryKind.SUBSTANCE, tg or ts, tg_name if tg else ts_name,
+                          strength)
         for sg, ss, sg_name, ss_name, tg, ts, tg_name, ts_name, strength in rows
     ]

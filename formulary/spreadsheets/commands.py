@@ -9,7 +9,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from formulary.spreadsheets.format import MODES
+from formulary.spreadsheets.plan import NEW_LOT
+from formulary.vocabulary import ImportMode, MovementKind
 
 PROGRESS_FROM = 1_000  # changes: below this, applying takes no visible time
 SHOWN_CHANGES = 50  # changes printed; the totals count them all
@@ -35,7 +36,7 @@ def export_command(path: Path):
 
 @stock.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--mode", required=True, type=click.Choice(MODES),
+@click.option("--mode", required=True, type=click.Choice([mode.value for mode in ImportMode]),
               help="delivery: stock received; stocktake: quantities counted.")
 @click.option("--dry-run", is_flag=True, help="Check and show what would change; write nothing.")
 @click.option("--force", is_flag=True, help="Import a delivery even if its content was imported before.")
@@ -106,7 +107,7 @@ def _print_preview(prepared) -> None:
         click.echo(f"  {unit}: {' / '.join(side for side in sides if side)}")
     for change in plan.changes[:SHOWN_CHANGES]:
         unit = change.product.unit
-        what = {"new-lot": "new lot", "receive": "received", "adjust": "counted"}[change.kind]
+        what = {NEW_LOT: "new lot", MovementKind.RECEIVE: "received", MovementKind.ADJUST: "counted"}[change.kind]
         before, after = fmt_quantity(change.on_hand), fmt_quantity(change.after)
         click.echo(f"  row {change.row}: {change.product.name}, lot {change.lot} (expires {change.expiry}): "
                    f"{what}, {before} → {after} {unit}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from datetime import date
-from typing import IO
+from typing import BinaryIO
 
 from flask import Response, current_app, send_file
 
@@ -16,7 +16,7 @@ from formulary.spreadsheets.exporter import export_file_name, export_stock
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def xlsx_download(write: Callable[[IO[bytes]], object], file_name: str) -> Response:
+def xlsx_download(write: Callable[[BinaryIO], object], file_name: str) -> Response:
     """A workbook written into memory, sent as an attachment that no cache keeps."""
     buffer = io.BytesIO()
     write(buffer)

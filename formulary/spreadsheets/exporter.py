@@ -15,6 +15,7 @@ from formulary.extensions import db
 from formulary.spreadsheets.writer import ProductRow, StockRow, write_delivery_template, write_stock_workbook
 from formulary.stock.models import QUANTITY, Lot
 from formulary.stock.queries import DISPLAY_STATUSES, display_status
+from formulary.vocabulary import LotStatus
 
 CENT = Decimal("0.01")
 BATCH = 2_000  # rows fetched at a time: 50,000 lots never sit in memory as objects
@@ -65,7 +66,7 @@ class _Lot(NamedTuple):
 
 def product_rows(today: date, counter: list[int] | None = None) -> Iterator[ProductRow]:
     """Each product in use with its total on hand; below reorder on usable stock, as the dashboard says."""
-    usable = case((and_(Lot.status == "available", Lot.expiry >= today), Lot.on_hand), else_=0)
+    usable = case((and_(Lot.status == LotStatus.AVAILABLE, Lot.expiry >= today), Lot.on_hand), else_=0)
     on_hand = type_coerce(func.coalesce(func.sum(Lot.on_hand), 0), QUANTITY)
     usable_total = type_coerce(func.coalesce(func.sum(usable), 0), QUANTITY)
     query = (

@@ -5,9 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-DELIVERY = "delivery"
-STOCKTAKE = "stocktake"
-MODES = (DELIVERY, STOCKTAKE)
+from formulary.vocabulary import ImportMode
 
 STOCK_SHEET = "Stock"
 PRODUCTS_SHEET = "Products"
@@ -59,9 +57,9 @@ PRODUCT_HEADERS = tuple(column.header for column in PRODUCT_COLUMNS)
 HEADER_OF = {column.field: column.header for column in STOCK_COLUMNS}
 
 # Per mode: groups of fields, each group satisfied by any one of its fields.
-REQUIRED = {
-    DELIVERY: (("product", "gtin"), ("lot",), ("expiry",), ("quantity",)),
-    STOCKTAKE: (("product", "gtin"), ("lot",), ("quantity",)),
+REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
+    ImportMode.DELIVERY: (("product", "gtin"), ("lot",), ("expiry",), ("quantity",)),
+    ImportMode.STOCKTAKE: (("product", "gtin"), ("lot",), ("quantity",)),
 }
 
 

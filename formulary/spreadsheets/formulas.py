@@ -147,8 +147,8 @@ def _scan_block(block: bytes, needles: tuple[bytes, ...], found: dict[tuple[int,
 
 def _bad_cell(cell: bytes, head: bytes, formula: bytes, value: bytes) -> BadCell | None:
     """One <c> element: an error value, or a formula with no (or an empty) saved result."""
-    kind = _TYPE.search(head)
-    kind = kind.group(1) if kind else b"n"
+    typed = _TYPE.search(head)
+    kind = typed.group(1) if typed else b"n"
     text = _text(cell, formula)
     # A shared formula's other cells hold only <f t="shared" si="0"/>: a formula without its text.
     shown = f"={text}" if text else ("(formula)" if cell.find(formula) != -1 else "")

@@ -241,7 +241,9 @@ def _reaches_root(head: bytes) -> bool:
     """Whether the XML declaration, comments and processing instructions end in a root element."""
     pos = 0
     while True:
-        pos = _SPACE.match(head, pos).end()
+        space = _SPACE.match(head, pos)
+        assert space is not None  # \s* matches anywhere
+        pos = space.end()
         for opening, closing in ((b"<?", b"?>"), (b"<!--", b"-->")):
             if head.startswith(opening, pos):
                 end = head.find(closing, pos + len(opening))

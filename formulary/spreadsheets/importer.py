@@ -24,7 +24,6 @@ from formulary.catalogue.models import Product
 from formulary.db import utcnow
 from formulary.extensions import db
 from formulary.spreadsheets.collector import collector_paused
-from formulary.spreadsheets.format import DELIVERY
 from formulary.spreadsheets.lines import StockLine, column, stock_lines
 from formulary.spreadsheets.plan import NEW_LOT, Change
 from formulary.spreadsheets.prepared import (
@@ -41,6 +40,7 @@ from formulary.stock import bulk as stock_bulk
 from formulary.stock.bulk import LotChange
 from formulary.stock.errors import fmt_quantity
 from formulary.stock.models import Lot, StockImport
+from formulary.vocabulary import ImportMode
 
 _ID = attrgetter("id")
 LOT_FILTER_LIMIT = 1_000  # above this many products, read every lot rather than a long IN list
@@ -61,7 +61,7 @@ def _prepare(data: bytes, file_name: str, mode: str, today: date, date_order: st
     lines, line_errors = stock_lines(sheet, mode, date_order)
     plan = validate(sheet, lines, line_errors, mode, load_catalogue(lines), today)
     prepared = PreparedImport(file_name, hashlib.sha256(data).hexdigest(), plan)
-    if mode == DELIVERY and not plan.errors:
+    if mode == ImportMode.DELIVERY and not plan.errors:
         prepared.previous = previous_import(plan.content_hash)
     return prepared
 
@@ -91,7 +91,7 @@ def previous_import(content_hash: str) -> PreviousImport | None:
     row = db.session.execute(
         select(StockImport.id, StockImport.at, User.username, StockImport.file_name)
         .outerjoin(User, User.id == StockImport.user_id)
-        .where(StockImport.sha256 == content_hash, StockImport.mode == DELIVERY)
+        .where(StockImport.sha256 == content_hash, StockImport.mode == ImportMode.DELIVERY)
         .order_by(StockImport.id.desc())
         .limit(1)
     ).first()

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import partial
 from itertools import islice, repeat
 from operator import attrgetter, is_
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from formulary.spreadsheets.errors import CellError
-from formulary.spreadsheets.format import DELIVERY, MODES
 from formulary.spreadsheets.reader import ParsedSheet
 from formulary.spreadsheets.values import (
     CellProblem,
@@ -23,6 +22,7 @@ from formulary.spreadsheets.values import (
     to_quantity,
     to_text,
 )
+from formulary.vocabulary import ImportMode
 
 LOT_LENGTH = 40  # Lot.lot_number
 NAME_LENGTH = 200  # Product.name, Lot.supplier
@@ -61,7 +61,8 @@ class Rows(Sequence):
     the columns an import reads and writes them by: `column` gives those.
     """
 
-    def __init__(self, kind: type, length: int, columns: dict[str, Sequence | Same]) -> None:
+    # kind is a NamedTuple class: typeshed has no type for "any NamedTuple class" with its _fields.
+    def __init__(self, kind: Any, length: int, columns: dict[str, Sequence | Same]) -> None:
         self.kind, self._length = kind, length
         self._make = partial(tuple.__new__, kind)
         defaults = kind._field_defaults
@@ -106,11 +107,11 @@ def column(rows: Sequence, name: str) -> Sequence:
 
 def stock_lines(sheet: ParsedSheet, mode: str, date_order: str) -> tuple[Sequence[StockLine], list[CellError]]:
     """Every row typed, or the reasons it cannot be: all rows are checked, none is skipped on error."""
-    if mode not in MODES:
-        raise ValueError(f"mode is one of {MODES}, not {mode!r}")
+    if mode not in tuple(ImportMode):
+        raise ValueError(f"mode is one of {', '.join(ImportMode)}, not {mode!r}")
     converters: dict[str, Callable[[object], object]] = {
         "lot": partial(to_text, max_length=LOT_LENGTH),
-        "quantity": partial(to_quantity, allow_zero=mode != DELIVERY),
+        "quantity": partial(to_quantity, allow_zero=mode != ImportMode.DELIVERY),
         "product": partial(to_text, max_length=NAME_LENGTH),
         "gtin": to_gtin,
         "expiry": partial(to_date, date_order=date_order, month_end=True),
@@ -130,19 +131,19 @@ def stock_lines(sheet: ParsedSheet, mode: str, date_order: str) -> tuple[Sequenc
             continue
         values = sheet.values[name]
         texts = _text_column(values, _TEXT[name]) if name in _TEXT else None
-        column, failed, blank = texts if texts is not None else _convert_column(values, convert)
-        typed[name] = column
+        cells, failed, blank = texts if texts is not None else _convert_column(values, convert)
+        typed[name] = cells
         if blank:
             empty.add(name)
         if failed:
-            bad.update(index for index, value in enumerate(column) if value.__class__ is CellProblem)
-    required = ("lot", "quantity", "expiry") if mode == DELIVERY else ("lot", "quantity")
+            bad.update(index for index, value in enumerate(cells) if value.__class__ is CellProblem)
+    required = ("lot", "quantity", "expiry") if mode == ImportMode.DELIVERY else ("lot", "quantity")
     for name in empty.intersection(required):
-        bad.update(index for index, value in enumerate(typed[name]) if value is None)
+        bad.update(index for index, value in enumerate(typed[name] or ()) if value is None)  # a blank cell: a column
     identity = [name for name in ("product", "gtin") if typed[name] is not None]
     if empty.issuperset(identity):  # else every row names its product one way or the other
-        columns = [typed[name] for name in identity]
-        bad.update(index for index, values in enumerate(zip(*columns, strict=True)) if not any(values))
+        names = [typed[name] for name in identity]
+        bad.update(index for index, either in enumerate(zip(*names, strict=True)) if not any(either))
     # The reader's errors (formulas with no result), in the columns a line is made of.
     used = {sheet.column_label(name) for name in converters if name in sheet.columns}
     reader_errors = [error for error in sheet.errors if error.column in used]
@@ -153,12 +154,12 @@ def stock_lines(sheet: ParsedSheet, mode: str, date_order: str) -> tuple[Sequenc
     if not bad and not reader_errors:
         kept = {name: column for name, column in typed.items() if column is not None}
         return Rows(StockLine, len(numbers), {"row_number": numbers, **kept}), []
-    columns = [column if column is not None else repeat(None) for column in typed.values()]
+    columns: list[Iterable[object]] = [column if column is not None else repeat(None) for column in typed.values()]
     lines = list(map(_LINE, zip(numbers, *columns, strict=False)))  # repeat() is endless
     errors = reader_errors
     for index in sorted(bad):
-        values = {name: column[index] for name, column in typed.items() if column is not None}
-        errors.extend(_row_errors(sheet, index, values, required))
+        cells_of_row = {name: column[index] for name, column in typed.items() if column is not None}
+        errors.extend(_row_errors(sheet, index, cells_of_row, required))
     errors.sort(key=lambda error: (error.row, *_column_order(error.column.split(" ", 1)[0])))
     return [line for index, line in enumerate(lines) if index not in bad], errors
 

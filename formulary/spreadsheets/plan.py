@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 ZERO = Decimal(0)
-NEW_LOT, RECEIVE, ADJUST = "new-lot", "receive", "adjust"
+NEW_LOT = "new-lot"  # a change that makes a lot; more of a lot, or a count, is a MovementKind
 
 
 class ProductRef(NamedTuple):
@@ -31,7 +31,7 @@ class Change(NamedTuple):
     """What one row does to one lot: a new lot, more of a lot, or a stocktake difference."""
 
     row: int
-    kind: str  # NEW_LOT, RECEIVE or ADJUST
+    kind: str  # NEW_LOT, MovementKind.RECEIVE or MovementKind.ADJUST
     product: ProductRef
     lot: str
     expiry: date

@@ -46,6 +46,7 @@ class AlreadyImported(ImportRefused):
 
     def __init__(self, prepared: PreparedImport) -> None:
         previous = self.previous = prepared.previous
+        assert previous is not None  # raised only when the content was imported before
         who = f" by {previous.username}" if previous.username else ""
         super().__init__(
             prepared,

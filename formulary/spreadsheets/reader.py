@@ -19,7 +19,6 @@ from formulary.spreadsheets.filled_rows import filled_rows_over
 from formulary.spreadsheets.format import (
     HEADER_OF,
     HEADER_SEARCH_ROWS,
-    MODES,
     STOCK_SHEET,
     column_letter,
     expected_headers,
@@ -29,6 +28,7 @@ from formulary.spreadsheets.format import (
 from formulary.spreadsheets.formulas import BadCell, find_bad_cells, sheet_part
 from formulary.spreadsheets.guard import XLSX, Upload, guard_upload
 from formulary.spreadsheets.values import shown
+from formulary.vocabulary import ImportMode
 
 
 @dataclass(slots=True)
@@ -70,8 +70,8 @@ class ParsedSheet:
 
 def read_upload(data: bytes, filename: str, *, mode: str, max_rows: int = 100_000) -> ParsedSheet:
     """Guard, then read an upload's stock rows; raise WorkbookRefused for a file that cannot be used."""
-    if mode not in MODES:
-        raise ValueError(f"mode is one of {MODES}, not {mode!r}")
+    if mode not in tuple(ImportMode):
+        raise ValueError(f"mode is one of {', '.join(ImportMode)}, not {mode!r}")
     upload = guard_upload(data, filename, max_rows=max_rows)
     if upload.kind == XLSX:
         return _read_xlsx(upload, mode, max_rows)
@@ -235,8 +235,8 @@ def _parse(
     beyond = [row for row in flagged if row >= start + len(data)]
     if beyond:
         numbers.extend(beyond)
-        for column in values.values():
-            column.extend([""] * len(beyond))
+        for cells in values.values():
+            cells.extend([""] * len(beyond))
     sheet = ParsedSheet(
         sheet_name,
         header_row,

@@ -11,11 +11,11 @@ from typing import NamedTuple
 
 from formulary.reference.names import normalize_name
 from formulary.spreadsheets.errors import CellError
-from formulary.spreadsheets.format import DELIVERY, MODES
 from formulary.spreadsheets.lines import NAME_LENGTH, Rows, Same, StockLine, column
-from formulary.spreadsheets.plan import ADJUST, NEW_LOT, RECEIVE, ZERO, Change, ImportPlan, ProductRef, content_hash
+from formulary.spreadsheets.plan import NEW_LOT, ZERO, Change, ImportPlan, ProductRef, content_hash
 from formulary.spreadsheets.reader import ParsedSheet
 from formulary.spreadsheets.values import CellProblem, shown, to_gtin, to_text
+from formulary.vocabulary import ImportMode, LotStatus, MovementKind
 
 _ID, _PRODUCT = attrgetter("id"), itemgetter(0)
 MAX_ON_HAND = Decimal("1000000000")  # the ledger's limit for a lot's quantity
@@ -108,12 +108,13 @@ def validate(
     today: date,
 ) -> ImportPlan:
     """Every line checked against the catalogue and the lots; the errors of the cells come first."""
-    if mode not in MODES:
-        raise ValueError(f"mode is one of {MODES}, not {mode!r}")
-    delivery = mode == DELIVERY
+    if mode not in tuple(ImportMode):
+        raise ValueError(f"mode is one of {', '.join(ImportMode)}, not {mode!r}")
+    delivery = mode == ImportMode.DELIVERY
     problems: list[tuple[int, str, str]] = []  # row, field, message
     resolved = catalogue.products(lines)
     quick = _new_lots(lines, resolved, catalogue, today) if delivery and lines else None
+    changes: Sequence[Change]
     if quick is not None:
         changes, product_ids = quick
         unchanged = 0
@@ -188,6 +189,7 @@ def _line_by_line(
         if problem is not None:
             problems.append((row, *problem))
             continue
+        assert product is not None  # resolved: a product or a problem
         if delivery and product.retired:
             problems.append((row, "gtin" if line.gtin else "product", RETIRED.format(product.name)))
             continue
@@ -200,6 +202,7 @@ def _line_by_line(
         lot = lots.get(key)
         if lot is None and delivery:  # a new lot, as most rows of a delivery: checked here, for speed
             received = line.received or today
+            assert line.expiry is not None  # a delivery's lines all have one
             if line.expiry >= received and line.quantity < MAX_ON_HAND:
                 changes.append(Change(row, NEW_LOT, product, line.lot, line.expiry, ZERO, line.quantity, None,
                                       received, line.supplier or "", line.unit_cost))
@@ -216,6 +219,7 @@ def _line_by_line(
 
 def _delivery_change(line: StockLine, product: ProductRef, lot: LotRef | None, today: date):
     """A new lot or more of one; a (field, message) pair when the row cannot be received."""
+    assert line.expiry is not None  # a delivery's lines all have one
     if lot is None:
         received = line.received or today
         if line.expiry < received:
@@ -227,12 +231,12 @@ def _delivery_change(line: StockLine, product: ProductRef, lot: LotRef | None, t
     if lot.expiry != line.expiry:
         return "expiry", (f"Lot {lot.lot_number} of {product.name} is already in stock with expiry "
                           f"{lot.expiry.isoformat()}, not {line.expiry.isoformat()}.")
-    if lot.status == "recalled":
+    if lot.status == LotStatus.RECALLED:
         return "lot", f"Lot {lot.lot_number} of {product.name} is recalled; no stock can be added to it."
     if lot.on_hand + line.quantity >= MAX_ON_HAND:
         return "quantity", "Too large: the lot would hold more than one lot can."
-    return Change(line.row_number, RECEIVE, product, lot.lot_number, lot.expiry, lot.on_hand, line.quantity,
-                  lot.id)
+    return Change(line.row_number, MovementKind.RECEIVE, product, lot.lot_number, lot.expiry, lot.on_hand,
+                  line.quantity, lot.id)
 
 
 def _count_change(line: StockLine, product: ProductRef, lot: LotRef | None, _today: date):
@@ -247,7 +251,7 @@ def _count_change(line: StockLine, product: ProductRef, lot: LotRef | None, _tod
         return "quantity", "Too large for one lot."
     if line.quantity == lot.on_hand:
         return None
-    return Change(line.row_number, ADJUST, product, lot.lot_number, lot.expiry, lot.on_hand,
+    return Change(line.row_number, MovementKind.ADJUST, product, lot.lot_number, lot.expiry, lot.on_hand,
                   line.quantity - lot.on_hand, lot.id)
 
 
@@ -268,7 +272,7 @@ def _product_problems(sheet: ParsedSheet, line_errors: list[CellError], catalogu
             product, problem = catalogue.resolve(gtin, name)
             if problem is not None:
                 yield row, *problem
-            elif delivery and product.retired:
+            elif delivery and product is not None and product.retired:
                 yield row, "gtin" if gtin else "product", RETIRED.format(product.name)
 
 

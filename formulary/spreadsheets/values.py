@@ -214,9 +214,9 @@ def to_money(value: object) -> Decimal | None:
         text = format(value, ".15g")
         # .15g writes no trailing zeros: without an exponent, the number is as _decimal would give it.
         if "e" not in text and ("." not in text or len(text) - text.index(".") <= 5):
-            number = Decimal(text)
-            if number < _MONEY_LIMIT:  # 15 digits may round up to it
-                return number
+            short = Decimal(text)
+            if short < _MONEY_LIMIT:  # 15 digits may round up to it
+                return short
     if isinstance(value, str):
         value = _CURRENCY.sub("", value.strip())
     number = _decimal(value)
@@ -228,7 +228,8 @@ def to_money(value: object) -> Decimal | None:
 
 
 def _bounded(number: Decimal, *, places: int, limit: int) -> Decimal:
-    if number.as_tuple().exponent < -places:  # normalized, so 2.500 counts as 1 decimal
+    exponent = number.as_tuple().exponent  # an int: the number is finite
+    if isinstance(exponent, int) and exponent < -places:  # normalized, so 2.500 counts as 1 decimal
         raise CellProblem(f"Has more than {places} decimals.")
     if number >= limit:
         raise CellProblem("Too large.")
@@ -274,4 +275,5 @@ def _normalized(number: Decimal) -> Decimal:
         raise CellProblem("Too large.")
     normal = number.normalize()
     # normalize() writes 100 as 1E+2; keep whole numbers with exponent 0.
-    return normal.quantize(Decimal(1)) if normal.as_tuple().exponent > 0 else normal
+    exponent = normal.as_tuple().exponent
+    return normal.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else normal

@@ -18,7 +18,6 @@ from formulary.spreadsheets.blueprint import bp
 from formulary.spreadsheets.downloads import stock_workbook, xlsx_download
 from formulary.spreadsheets.errors import WorkbookRefused
 from formulary.spreadsheets.exporter import export_file_name, export_template
-from formulary.spreadsheets.format import MODES
 from formulary.spreadsheets.forms import ConfirmForm, UploadForm
 from formulary.spreadsheets.history import recent_imports
 from formulary.spreadsheets.importer import check_upload, import_upload, prepare_from_config
@@ -30,6 +29,7 @@ from formulary.spreadsheets.prepared import (
     PreviewOutdated,
 )
 from formulary.spreadsheets.writer import looks_like_formula
+from formulary.vocabulary import ImportMode
 
 PREVIEW_ROWS = 200  # changes listed on the preview page; the totals count them all
 ERRORS_SHOWN = 1_000  # errors listed on the page; all of them are in the CSV download
@@ -124,7 +124,7 @@ def errors_csv(digest: str):
     """Every error of an upload (the page lists the first thousand), as CSV."""
     mode, name = request.args.get("mode", ""), uploads.file_name(request.args.get("name", ""))
     data = uploads.fetch(digest)
-    if data is None or mode not in MODES:
+    if data is None or mode not in tuple(ImportMode):
         abort(404, description="This upload is no longer kept; upload the file again to see its errors.")
     try:
         found = prepare_from_config(data, name, mode).plan.errors

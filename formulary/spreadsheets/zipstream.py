@@ -30,11 +30,15 @@ def inflate(data: bytes, member: zipfile.ZipInfo) -> Iterator[bytes]:
         raise WorkbookRefused("This workbook is damaged (a part of it cannot be unpacked).") from exc
 
 
+# The fixed part of a ZIP local file header (APPNOTE 4.3.7); zipfile has it only as an untyped private.
+_LOCAL_HEADER = struct.calcsize("<4s2B4HL2L2H")
+
+
 def _data_offset(data: bytes, member: zipfile.ZipInfo) -> int:
     """Where a member's compressed bytes start: after its local header, name and extra field."""
     offset = member.header_offset
-    header = data[offset : offset + zipfile.sizeFileHeader]
-    if len(header) != zipfile.sizeFileHeader or header[:4] != b"PK\x03\x04":
+    header = data[offset : offset + _LOCAL_HEADER]
+    if len(header) != _LOCAL_HEADER or header[:4] != b"PK\x03\x04":
         raise WorkbookRefused("This workbook is damaged (its ZIP directory points at nothing).")
     name_length, extra_length = struct.unpack("<HH", header[26:30])
-    return offset + zipfile.sizeFileHeader + name_length + extra_length
+    return offset + _LOCAL_HEADER + name_length + extra_length

@@ -36,10 +36,20 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 
-from formulary.extensions import db
+from formulary.db import rowcount
+from formulary.extensions import Model, db
 from formulary.stock.models import Lot, StockImport, StockMovement
+from formulary.vocabulary import LotStatus, MovementKind
 
-LOT, MOVEMENT, IMPORT = Lot.__table__, StockMovement.__table__, StockImport.__table__
+
+def _table(model: type[Model]) -> Table:
+    """A model's table (SQLAlchemy types __table__ as any FROM clause; a declarative model's is a Table)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+LOT, MOVEMENT, IMPORT = _table(Lot), _table(StockMovement), _table(StockImport)
 CHUNK = 10_000  # rows per statement: a progress bar moves, memory stays flat
 LARGE_CACHE_KIB = 64 * 1024
 # "On hand as read", within a hair: SQLite sums NUMERIC in floating point (0.1 + 0.2 = 0.30000000000000004).
@@ -63,7 +73,7 @@ class LotChange(NamedTuple):
     """More of an existing lot, or a stocktake difference: its movement kind, on hand as read, the delta."""
 
     lot_id: int
-    kind: str  # "receive" or "adjust"
+    kind: str  # MovementKind.RECEIVE or MovementKind.ADJUST
     on_hand: Decimal
     quantity: Decimal
 
@@ -86,11 +96,13 @@ def receive_lots(
     rows = list(zip(*(_as_text(lots[name]) for name in NEW_LOT_COLUMNS), strict=True))
     if count > 1:  # itemgetter of one index gives the row, not a tuple of rows
         rows = list(itemgetter(*order)(rows))
-    after_id = db.session.scalar(select(func.coalesce(func.max(LOT.c.id), 0)))
+    after_id = db.session.execute(select(func.coalesce(func.max(LOT.c.id), 0))).scalar_one()
     with _large_page_cache():
         for start in range(0, count, CHUNK):
             chunk = rows[start : start + CHUNK]
-            source = _json_rows(LOT, NEW_LOT_COLUMNS, chunk, stock_import, literal("available"), IMPORT.c.at)
+            source = _json_rows(
+                LOT, NEW_LOT_COLUMNS, chunk, stock_import, literal(LotStatus.AVAILABLE.value), IMPORT.c.at
+            )
             try:
                 db.session.execute(insert(LOT).from_select([*NEW_LOT_COLUMNS, "status", "created_at"], source))
             except IntegrityError as error:
@@ -107,14 +119,15 @@ def _receive_movements(after_id: int, stock_import: StockImport, reason: str, ex
     writer made one at that instant, and the import is refused rather than guessed.
     """
     source = (
-        select(LOT.c.id, literal("receive"), LOT.c.on_hand, LOT.c.on_hand, literal(reason), IMPORT.c.user_id,
+        select(LOT.c.id, literal(MovementKind.RECEIVE.value), LOT.c.on_hand, LOT.c.on_hand, literal(reason),
+               IMPORT.c.user_id,
                IMPORT.c.at, null(), IMPORT.c.id)
         .join(IMPORT, IMPORT.c.at == LOT.c.created_at)
         .where(IMPORT.c.id == stock_import.id, LOT.c.id > after_id)
     )
     columns = ["lot_id", "kind", "quantity", "on_hand_after", "reason", "user_id", "at", "session_id", "import_id"]
     statement = insert(MOVEMENT).from_select(columns, source).execution_options(preserve_rowcount=True)
-    if db.session.execute(statement).rowcount != expected:
+    if rowcount(db.session.execute(statement)) != expected:
         raise LotTaken
 
 
@@ -155,7 +168,7 @@ def _change_on_hand(changes: Sequence[LotChange]) -> None:
          "delta": change.quantity, "after": change.on_hand + change.quantity}
         for change in changes
     ]
-    if db.session.execute(statement, params).rowcount != len(params):
+    if rowcount(db.session.execute(statement, params)) != len(params):
         raise _which_changed(changes)
 
 
@@ -212,7 +225,7 @@ def _large_page_cache() -> Iterator[None]:
     if connection.dialect.name != "sqlite":
         yield
         return
-    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
     connection.exec_driver_sql(f"PRAGMA cache_size = -{LARGE_CACHE_KIB}")
     try:
         yield

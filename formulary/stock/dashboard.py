@@ -15,8 +15,9 @@ from sqlalchemy import ColumnElement, Float, case, cast, func, literal, select, 
 
 from formulary.catalogue.models import Product
 from formulary.extensions import db
-from formulary.stock.models import LOT_STATUSES, QUANTITY, Lot
+from formulary.stock.models import QUANTITY, Lot
 from formulary.stock.queries import IN_STOCK, status_condition
+from formulary.vocabulary import LotDisplayStatus, LotStatus
 
 ZERO = Decimal(0)
 CENTS = Decimal("0.01")
@@ -112,21 +113,23 @@ def lot_panels(conditions: dict[str, ColumnElement[bool]], limit: int = TOP) -> 
 
 def _alert_conditions(today: date, warning_days: int) -> dict[str, ColumnElement[bool]]:
     return {
-        "expired": status_condition("expired", today, 0),
-        "expiring": status_condition("expiring", today, warning_days),
-        "quarantined": Lot.status == "quarantined",
-        "recalled": Lot.status == "recalled",
+        LotDisplayStatus.EXPIRED: status_condition(LotDisplayStatus.EXPIRED, today, 0),
+        LotDisplayStatus.EXPIRING: status_condition(LotDisplayStatus.EXPIRING, today, warning_days),
+        LotDisplayStatus.QUARANTINED: Lot.status == LotStatus.QUARANTINED,
+        LotDisplayStatus.RECALLED: Lot.status == LotStatus.RECALLED,
     }
 
 
 def expired_lots(today: date, limit: int = TOP) -> Panel:
     """Available lots past their expiry that still hold stock: to be wasted or returned."""
-    return lot_panels({"expired": status_condition("expired", today, 0)}, limit)["expired"]
+    expired = LotDisplayStatus.EXPIRED
+    return lot_panels({expired: status_condition(expired, today, 0)}, limit)[expired]
 
 
 def expiring_lots(today: date, warning_days: int, limit: int = TOP) -> Panel:
     """Available lots expiring today or within the warning window: to be used first."""
-    return lot_panels({"expiring": status_condition("expiring", today, warning_days)}, limit)["expiring"]
+    expiring = LotDisplayStatus.EXPIRING
+    return lot_panels({expiring: status_condition(expiring, today, warning_days)}, limit)[expiring]
 
 
 def held_lots(status: str, limit: int = TOP) -> Panel:
@@ -142,7 +145,7 @@ def below_reorder(today: date, limit: int = TOP) -> Panel:
     """
     usable = (
         select(Lot.product_id, func.sum(Lot.on_hand).label("usable"))
-        .where(Lot.status == "available", Lot.expiry >= today, IN_STOCK)
+        .where(Lot.status == LotStatus.AVAILABLE, Lot.expiry >= today, IN_STOCK)
         .group_by(Lot.product_id)
         .subquery()
     )
@@ -174,7 +177,7 @@ def value_by_category() -> list[CategoryValue]:
             func.sum(case((Lot.unit_cost.is_(None), 1), else_=0)).label("without_cost"),
         )
         # Every status (the CHECK allows no other): naming them lets SQLite read the in-stock status index.
-        .where(IN_STOCK, Lot.status.in_(LOT_STATUSES))
+        .where(IN_STOCK, Lot.status.in_(list(LotStatus)))
         .group_by(Lot.product_id)
         .subquery()
     )
@@ -213,7 +216,8 @@ def expiry_by_month(today: date, months: int = 12) -> list[MonthExpiry]:
         select(Lot.expiry, units.label("units"), func.sum(Lot.on_hand * Lot.unit_cost).label("value"))
         .join(Lot.product)
         # Not recalled, named as the other two statuses so that the in-stock status index serves it.
-        .where(IN_STOCK, Lot.status.in_(("available", "quarantined")), Lot.expiry >= today, Lot.expiry < end)
+        .where(IN_STOCK, Lot.status.in_((LotStatus.AVAILABLE, LotStatus.QUARANTINED)),
+               Lot.expiry >= today, Lot.expiry < end)
         .group_by(Lot.expiry)
     ).all()
     buckets = {_month_start(today, i): [ZERO, ZERO] for i in range(months)}
@@ -253,11 +257,11 @@ def stock_dashboard(today: date, warning_days: int) -> StockDashboard:
     return StockDashboard(
         today=today,
         warning_days=warning_days,
-        expired=panels["expired"],
-        expiring=panels["expiring"],
+        expired=panels[LotDisplayStatus.EXPIRED],
+        expiring=panels[LotDisplayStatus.EXPIRING],
         below_reorder=below_reorder(today),
-        quarantined=panels["quarantined"],
-        recalled=panels["recalled"],
+        quarantined=panels[LotDisplayStatus.QUARANTINED],
+        recalled=panels[LotDisplayStatus.RECALLED],
         values=value_by_category(),
         months=expiry_by_month(today),
     )

@@ -14,10 +14,11 @@ from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 from functools import cached_property
 
+from formulary.vocabulary import LotDisplayStatus, LotStatus
+
 ZERO = Decimal(0)
-STATUSES = ("available", "quarantined", "recalled")
-KNOWN_STATUSES = frozenset(STATUSES)
-USABLE_STATUSES = frozenset({"available"})
+KNOWN_STATUSES: frozenset[str] = frozenset(LotStatus)
+USABLE_STATUSES: frozenset[str] = frozenset({LotStatus.AVAILABLE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +30,7 @@ class LotStock:
     expiry: date
     received_on: date
     on_hand: Decimal
-    status: str  # "available" | "quarantined" | "recalled"; expired follows from the date
+    status: str  # a LotStatus; expired follows from the date
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,13 +135,13 @@ def last_day_of_use(expiry: date, margin_days: int) -> date:
 
 def lot_unusable_reason(lot: LotStock, rule: DrawRule) -> str | None:
     """Why the rule keeps a lot out of use ("recalled", "quarantined", "expired"), or None."""
-    if lot.status not in STATUSES:
+    if lot.status not in KNOWN_STATUSES:
         # An unknown status must never let a lot through.
         raise ValueError(f"Lot {lot.lot_number} has an unknown status {lot.status!r}")
     if lot.status not in rule.statuses:
         return lot.status  # recalled or quarantined: out of use whatever the date
     if lot.expiry < rule.earliest_expiry:
-        return "expired"
+        return LotDisplayStatus.EXPIRED
     return None
 
 

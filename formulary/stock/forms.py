@@ -12,6 +12,7 @@ from wtforms.widgets import TextInput
 
 from formulary.quantity import fmt_quantity
 from formulary.stock.scan import ScanError, parse_scan
+from formulary.vocabulary import MovementKind
 
 MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 
@@ -201,12 +202,12 @@ class RecallForm(FlaskForm):
 
 
 # The lot page's actions: URL segment → form class (the prefix is the segment too).
-ACTION_FORMS = {
+ACTION_FORMS: dict[str, type[FlaskForm]] = {
     "receive-more": ReceiveMoreForm,
-    "waste": WasteForm,
-    "adjust": AdjustForm,
-    "return": ReturnForm,
-    "quarantine": QuarantineForm,
-    "release": ReleaseForm,
-    "recall": RecallForm,
+    MovementKind.WASTE: WasteForm,
+    MovementKind.ADJUST: AdjustForm,
+    MovementKind.RETURN: ReturnForm,
+    MovementKind.QUARANTINE: QuarantineForm,
+    MovementKind.RELEASE: ReleaseForm,
+    MovementKind.RECALL: RecallForm,
 }

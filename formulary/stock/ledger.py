@@ -11,22 +11,34 @@ from formulary.audit.log import record
 from formulary.catalogue.models import Product
 from formulary.extensions import db
 from formulary.stock.errors import DuplicateLot, InsufficientStock, InvalidStockInput
-from formulary.stock.models import LOT_STATUSES, Lot, StockMovement
+from formulary.stock.models import Lot, StockMovement
+from formulary.vocabulary import LotStatus, MovementKind
 
 ZERO = Decimal(0)
 # Quantities are stored as NUMERIC(14, 3): refuse what would not fit rather than round it.
 MAX_QUANTITY = Decimal("1000000000")
-STATUS_MOVEMENT = {"quarantined": "quarantine", "available": "release", "recalled": "recall"}
+STATUS_MOVEMENT = {
+    LotStatus.QUARANTINED: MovementKind.QUARANTINE,
+    LotStatus.AVAILABLE: MovementKind.RELEASE,
+    LotStatus.RECALLED: MovementKind.RECALL,
+}
+
+
+def _number(value, field: str, noun: str, *, zero_allowed: bool) -> Decimal:
+    """A finite number above zero (or zero too), from what was typed or sent; refused, naming the field, otherwise."""
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        raise InvalidStockInput(f"The {noun} must be a number (got {value!r}).", field) from None
+    if number.is_finite() and (number >= 0 if zero_allowed else number > 0):
+        return number
+    if zero_allowed:
+        raise InvalidStockInput(f"The {noun} cannot be negative (got {number}).", field)
+    raise InvalidStockInput(f"The {noun} must be more than zero (got {number}).", field)
 
 
 def _positive(quantity, field: str = "quantity") -> Decimal:
-    try:
-        quantity = Decimal(str(quantity))
-    except ArithmeticError:
-        raise InvalidStockInput(f"The quantity must be a number (got {quantity!r}).", field) from None
-    if not quantity.is_finite() or quantity <= 0:
-        raise InvalidStockInput(f"The quantity must be more than zero (got {quantity}).", field)
-    return _storable(quantity, field, "quantity")
+    return _storable(_number(quantity, field, "quantity", zero_allowed=False), field, "quantity")
 
 
 def _storable(quantity: Decimal, field: str, label: str) -> Decimal:
@@ -64,7 +76,7 @@ def move(
     )
     on_hand = db.session.execute(statement).scalar_one_or_none()
     if on_hand is None:
-        available = db.session.scalar(select(Lot.on_hand).where(Lot.id == lot.id))
+        available = db.session.execute(select(Lot.on_hand).where(Lot.id == lot.id)).scalar_one()
         raise InsufficientStock(lot.product.name, -delta, available, lot.product.unit, lot.lot_number)
     set_committed_value(lot, "on_hand", on_hand)
     movement = StockMovement(
@@ -100,15 +112,7 @@ def receive(
         raise InvalidStockInput(
             f"Expiry {expiry:%Y-%m-%d} is before the receipt date {received_on:%Y-%m-%d}.", "expiry"
         )
-    if unit_cost in (None, ""):
-        unit_cost = None
-    else:
-        try:
-            unit_cost = Decimal(str(unit_cost))
-        except ArithmeticError:
-            raise InvalidStockInput(f"The unit cost must be a number (got {unit_cost!r}).", "unit_cost") from None
-        if not unit_cost.is_finite() or unit_cost < 0:
-            raise InvalidStockInput(f"The unit cost cannot be negative (got {unit_cost}).", "unit_cost")
+    unit_cost = None if unit_cost in (None, "") else _number(unit_cost, "unit_cost", "unit cost", zero_allowed=True)
     existing = db.session.scalar(
         select(Lot).where(Lot.product_id == product.id, Lot.lot_number == lot_number)
     )
@@ -120,17 +124,17 @@ def receive(
     )
     db.session.add(lot)
     db.session.flush()
-    move(lot, "receive", quantity, actor=actor, reason=_reason(reason, False) or "received")
+    move(lot, MovementKind.RECEIVE, quantity, actor=actor, reason=_reason(reason, False) or "received")
     record("lot.receive", actor=actor, target=lot, detail=f"{product.name} lot {lot_number}: +{quantity}")
     return lot
 
 
 def receive_more(lot: Lot, quantity, *, actor, reason: str = "") -> StockMovement:
     """More of an existing lot arrived."""
-    if lot.status == "recalled":
+    if lot.status == LotStatus.RECALLED:
         raise InvalidStockInput(f"Lot {lot.lot_number} is recalled; no stock can be added to it.", "status")
     quantity = _positive(quantity)
-    movement = move(lot, "receive", quantity, actor=actor, reason=_reason(reason, False) or "received")
+    movement = move(lot, MovementKind.RECEIVE, quantity, actor=actor, reason=_reason(reason, False) or "received")
     record("lot.receive", actor=actor, target=lot, detail=f"lot {lot.lot_number}: +{quantity}")
     return movement
 
@@ -138,7 +142,7 @@ def receive_more(lot: Lot, quantity, *, actor, reason: str = "") -> StockMovemen
 def waste(lot: Lot, quantity, *, actor, reason: str) -> StockMovement:
     """Throw stock away (broken vial, opened too long …); more than on hand is refused."""
     quantity = _positive(quantity)
-    movement = move(lot, "waste", -quantity, actor=actor, reason=_reason(reason, True))
+    movement = move(lot, MovementKind.WASTE, -quantity, actor=actor, reason=_reason(reason, True))
     record("lot.waste", actor=actor, target=lot, detail=f"lot {lot.lot_number}: -{quantity}")
     return movement
 
@@ -146,19 +150,14 @@ def waste(lot: Lot, quantity, *, actor, reason: str) -> StockMovement:
 def return_to_supplier(lot: Lot, quantity, *, actor, reason: str) -> StockMovement:
     """Send stock back to the supplier."""
     quantity = _positive(quantity)
-    movement = move(lot, "return", -quantity, actor=actor, reason=_reason(reason, True))
+    movement = move(lot, MovementKind.RETURN, -quantity, actor=actor, reason=_reason(reason, True))
     record("lot.return", actor=actor, target=lot, detail=f"lot {lot.lot_number}: -{quantity}")
     return movement
 
 
 def adjust(lot: Lot, counted, *, actor, reason: str) -> StockMovement | None:
     """Stocktake: state the counted quantity; the difference becomes an adjust movement."""
-    try:
-        counted = Decimal(str(counted))
-    except ArithmeticError:
-        raise InvalidStockInput(f"The counted quantity must be a number (got {counted!r}).", "quantity") from None
-    if not counted.is_finite() or counted < 0:
-        raise InvalidStockInput(f"The counted quantity cannot be negative (got {counted}).", "quantity")
+    counted = _number(counted, "quantity", "counted quantity", zero_allowed=True)
     counted = _storable(counted, "quantity", "counted quantity")
     reason = _reason(reason, True)
     # Read under the same guard as every move, so a concurrent draw is not counted twice.
@@ -166,26 +165,26 @@ def adjust(lot: Lot, counted, *, actor, reason: str) -> StockMovement | None:
     delta = counted - current
     if delta == 0:
         return None
-    movement = move(lot, "adjust", delta, actor=actor, reason=reason)
+    movement = move(lot, MovementKind.ADJUST, delta, actor=actor, reason=reason)
     record("lot.adjust", actor=actor, target=lot, detail=f"lot {lot.lot_number}: counted {counted}")
     return movement
 
 
 def set_status(lot: Lot, status: str, *, actor, reason: str) -> StockMovement | None:
     """Quarantine, release or recall a lot; recorded in its history like any movement."""
-    if status not in LOT_STATUSES:
-        raise InvalidStockInput(f"Unknown status {status!r}: use {', '.join(LOT_STATUSES)}.", "status")
+    if status not in tuple(LotStatus):
+        raise InvalidStockInput(f"Unknown status {status!r}: use {', '.join(LotStatus)}.", "status")
     reason = _reason(reason, True)
     if status == lot.status:
         return None
-    if lot.status == "recalled":
+    if lot.status == LotStatus.RECALLED:
         raise InvalidStockInput(f"Lot {lot.lot_number} is recalled; a recall cannot be undone.", "status")
     lot.status = status
     movement = StockMovement(
-        lot=lot, kind=STATUS_MOVEMENT[status], quantity=ZERO, on_hand_after=lot.on_hand,
+        lot=lot, kind=STATUS_MOVEMENT[LotStatus(status)], quantity=ZERO, on_hand_after=lot.on_hand,
         reason=reason, user_id=actor.id if actor is not None else None,
     )
     db.session.add(movement)
     db.session.flush()
-    record(f"lot.{STATUS_MOVEMENT[status]}", actor=actor, target=lot, detail=f"lot {lot.lot_number}")
+    record(f"lot.{STATUS_MOVEMENT[LotStatus(status)]}", actor=actor, target=lot, detail=f"lot {lot.lot_number}")
     return movement

@@ -3,6 +3,7 @@
 from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
 
 from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
@@ -16,6 +17,7 @@ from formulary.stock.fefo import last_day_of_use
 from formulary.stock.forms import ACTION_FORMS
 from formulary.stock.models import Lot
 from formulary.stock.queries import display_status, fefo_offer, lot_with_history
+from formulary.vocabulary import LotStatus, MovementKind
 
 
 def _lot_or_404(lot_id: int) -> Lot:
@@ -37,11 +39,11 @@ def _fefo_position(lot: Lot, today: date) -> dict:
     }
 
 
-def render_lot(lot: Lot, failed_form=None, failed_action: str | None = None):
+def render_lot(lot: Lot, failed_form: FlaskForm | None = None, failed_action: str | None = None):
     """The lot page; after a refused action, that action's form keeps its values and errors."""
     today = date.today()
     forms = {action: form_class(prefix=action, formdata=None) for action, form_class in ACTION_FORMS.items()}
-    if failed_form is not None:
+    if failed_form is not None and failed_action is not None:
         forms[failed_action] = failed_form
     product_page = None
     if "catalogue.product" in current_app.view_functions:
@@ -93,13 +95,13 @@ def _apply(action: str, lot: Lot, form) -> tuple[str, str]:
     if action == "receive-more":
         ledger.receive_more(lot, form.quantity.data, actor=actor, reason=reason)
         return f"Received {fmt_quantity(form.quantity.data)} {unit} more of {name}.", "success"
-    if action == "waste":
+    if action == MovementKind.WASTE:
         ledger.waste(lot, form.quantity.data, actor=actor, reason=reason)
         return f"Recorded {fmt_quantity(form.quantity.data)} {unit} of {name} as waste.", "success"
-    if action == "return":
+    if action == MovementKind.RETURN:
         ledger.return_to_supplier(lot, form.quantity.data, actor=actor, reason=reason)
         return f"Recorded {fmt_quantity(form.quantity.data)} {unit} of {name} as returned.", "success"
-    if action == "adjust":
+    if action == MovementKind.ADJUST:
         before = lot.on_hand
         movement = ledger.adjust(lot, form.quantity.data, actor=actor, reason=reason)
         if movement is None:
@@ -108,11 +110,15 @@ def _apply(action: str, lot: Lot, form) -> tuple[str, str]:
         sign = "+" if movement.quantity > 0 else "−"
         return (f"Stocktake of {name}: counted {fmt_quantity(form.quantity.data)} {unit} "
                 f"({sign}{fmt_quantity(abs(movement.quantity))} {unit}).", "success")
-    status = {"quarantine": "quarantined", "release": "available", "recall": "recalled"}[action]
+    status = {
+        MovementKind.QUARANTINE: LotStatus.QUARANTINED,
+        MovementKind.RELEASE: LotStatus.AVAILABLE,
+        MovementKind.RECALL: LotStatus.RECALLED,
+    }[MovementKind(action)]
     if ledger.set_status(lot, status, actor=actor, reason=reason) is None:
         return f"Lot {lot.lot_number} is already {status}; nothing changed.", "info"
     return {
-        "quarantined": f"Lot {lot.lot_number} is quarantined: FEFO skips it until it is released.",
-        "available": f"Lot {lot.lot_number} is released: it is available again.",
-        "recalled": f"Lot {lot.lot_number} is recalled: it is out of use for good.",
+        LotStatus.QUARANTINED: f"Lot {lot.lot_number} is quarantined: FEFO skips it until it is released.",
+        LotStatus.AVAILABLE: f"Lot {lot.lot_number} is released: it is available again.",
+        LotStatus.RECALLED: f"Lot {lot.lot_number} is recalled: it is out of use for good.",
     }[status], "success"

@@ -13,7 +13,6 @@ from formulary.vocabulary import ImportMode, LotStatus, MovementKind
 
 # The allowed values as lists, for the validators that still import them from here.
 LOT_STATUSES: list[str] = list(LotStatus)
-MOVEMENT_KINDS: list[str] = list(MovementKind)
 
 QUANTITY = Numeric(14, 3)
 

@@ -10,6 +10,7 @@ from formulary.extensions import db
 from formulary.stock.fefo import lot_unusable_reason
 from formulary.stock.models import Lot
 from formulary.stock.queries import draw_rule, lot_stock
+from formulary.vocabulary import LotDisplayStatus, LotStatus
 
 ZERO = Decimal(0)
 # The states whose lots FEFO may still draw.
@@ -39,13 +40,13 @@ def product_lots(product: Product) -> list[Lot]:
 def lot_state(lot: Lot, product: Product, today: date, warning_days: int) -> tuple[str, str]:
     """A lot's state as a badge (label, Bootstrap colour): status first, then its dates."""
     reason = lot_unusable_reason(lot_stock(lot), draw_rule(product, today))
-    if reason in ("recalled", "quarantined"):
-        return reason.capitalize(), "danger" if reason == "recalled" else "warning"
+    if reason in (LotStatus.RECALLED, LotStatus.QUARANTINED):
+        return reason.capitalize(), "danger" if reason == LotStatus.RECALLED else "warning"
     if lot.on_hand <= 0:
         return "Used up", "light"
     if lot.expiry < today:
         return "Expired", "danger"
-    if reason == "expired":
+    if reason == LotDisplayStatus.EXPIRED:
         return "Within expiry margin", "danger"
     if lot.expiry <= today + timedelta(days=warning_days):
         return "Expires soon", "warning"

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, func, literal_column, select
@@ -16,14 +16,15 @@ from formulary.catalogue.models import PRODUCT_CATEGORIES, Product
 from formulary.extensions import db
 from formulary.stock.fefo import Draw, DrawPlan, DrawRule, LotStock, SkippedLot, fefo_lots, plan_draw
 from formulary.stock.models import Lot, StockMovement
+from formulary.vocabulary import LotDisplayStatus, LotStatus
 
 # The status a lot shows, most urgent first: each lot has exactly one, so filters partition stock.
-DISPLAY_STATUSES = {
-    "available": "Available",
-    "expiring": "Expires soon",
-    "expired": "Expired",
-    "quarantined": "Quarantined",
-    "recalled": "Recalled",
+DISPLAY_STATUSES: dict[str, str] = {
+    LotDisplayStatus.AVAILABLE: "Available",
+    LotDisplayStatus.EXPIRING: "Expires soon",
+    LotDisplayStatus.EXPIRED: "Expired",
+    LotDisplayStatus.QUARANTINED: "Quarantined",
+    LotDisplayStatus.RECALLED: "Recalled",
 }
 SORTS = {
     "expiry": (Lot.expiry,),
@@ -33,15 +34,25 @@ SORTS = {
 }
 
 
-def display_status(lot: Lot, today: date, warning_days: int) -> str:
+class DatedLot(Protocol):
+    """What display_status reads of a lot: a Lot, or any row with its status and expiry."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def expiry(self) -> date: ...
+
+
+def display_status(lot: DatedLot, today: date, warning_days: int) -> str:
     """The one status a lot shows: recalled, quarantined, expired, expiring or available."""
-    if lot.status != "available":
+    if lot.status != LotStatus.AVAILABLE:
         return lot.status
     if lot.expiry < today:
-        return "expired"
+        return LotDisplayStatus.EXPIRED
     if lot.expiry <= today + timedelta(days=warning_days):
-        return "expiring"
-    return "available"
+        return LotDisplayStatus.EXPIRING
+    return LotDisplayStatus.AVAILABLE
 
 
 @dataclass
@@ -143,12 +154,12 @@ def product_suggestions(text: str, limit: int = 15) -> list[tuple[int, str]]:
 
 def status_condition(status: str, today: date, within_days: int):
     """The SQL condition for one display status (matching display_status)."""
-    available = Lot.status == "available"
-    if status == "available":
+    available = Lot.status == LotStatus.AVAILABLE
+    if status == LotDisplayStatus.AVAILABLE:
         return and_(available, Lot.expiry > today + timedelta(days=within_days))
-    if status == "expiring":
+    if status == LotDisplayStatus.EXPIRING:
         return and_(available, Lot.expiry >= today, Lot.expiry <= today + timedelta(days=within_days))
-    if status == "expired":
+    if status == LotDisplayStatus.EXPIRED:
         return and_(available, Lot.expiry < today)
     return Lot.status == status
 
@@ -221,7 +232,8 @@ class LotPage(Pagination):
         return [by_id[lot_id] for lot_id in ids]
 
     def _query_count(self) -> int:
-        return db.session.scalar(select(func.count()).select_from(self._query_args["ids"].order_by(None).subquery()))
+        ids = self._query_args["ids"].order_by(None).subquery()
+        return db.session.execute(select(func.count()).select_from(ids)).scalar_one()
 
 
 def lot_page(filters: LotFilters, today: date, warning_days: int, per_page: int) -> LotPage:

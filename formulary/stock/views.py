@@ -89,7 +89,9 @@ def receive():
     elif valid:
         lot = _receive(form)
         if lot is not None:
-            flash(f"Received {fmt_quantity(form.quantity.data)} {lot.product.unit} of {lot.product.name}, "
+            received = form.quantity.data
+            assert received is not None  # a required field of a form that validated
+            flash(f"Received {fmt_quantity(received)} {lot.product.unit} of {lot.product.name}, "
                   f"lot {lot.lot_number} (expires {lot.expiry:%Y-%m-%d}).", "success")
             return redirect(url_for("stock.lot", lot_id=lot.id))
     elif had_scan:
@@ -105,9 +107,11 @@ def _receive(form: ReceiveForm):
         form.product.errors.append("Choose the product.")
         return None
     reason = "received" + (f"; serial {form.serial.data}" if form.serial.data else "")
+    expiry = form.expiry.data
+    assert expiry is not None  # a required field of a form that validated
     try:
         lot = ledger.receive(
-            product, lot_number=form.lot_number.data, expiry=form.expiry.data,
+            product, lot_number=form.lot_number.data, expiry=expiry,
             quantity=form.quantity.data, received_on=form.received_on.data, actor=current_actor(),
             supplier=form.supplier.data or "", unit_cost=form.unit_cost.data, reason=reason,
         )

@@ -15,6 +15,7 @@ from formulary.safety.check import run_check
 from formulary.safety.facts import CheckResult, ToleranceFact
 from formulary.safety.loader import component_facts, cross_reaction_facts, patient_facts
 from formulary.treatments.models import Override, Reaction, SafetyCheck, SessionDraw, TreatmentSession
+from formulary.vocabulary import CheckOutcome, FindingKind, FindingSeverity, SessionStatus
 
 MIN_OVERRIDE_REASON = 20
 
@@ -34,7 +35,7 @@ def tolerated_facts(patient_id: int, before: date, product_ids: Collection[int] 
     rows = db.session.execute(
         select(SessionDraw.product_id, func.max(TreatmentSession.scheduled_for))
         .join(TreatmentSession, SessionDraw.session_id == TreatmentSession.id)
-        .where(TreatmentSession.patient_id == patient_id, TreatmentSession.status == "administered",
+        .where(TreatmentSession.patient_id == patient_id, TreatmentSession.status == SessionStatus.ADMINISTERED,
                TreatmentSession.scheduled_for < before, TreatmentSession.id.not_in(with_reaction),
                SessionDraw.product_id.in_(product_ids) if product_ids is not None else true())
         .group_by(SessionDraw.product_id)
@@ -83,7 +84,7 @@ def stored_findings(check: SafetyCheck) -> list[dict]:
 
 def acknowledge(check: SafetyCheck, *, actor) -> None:
     """The practitioner confirms having read the cautions of this check."""
-    if check.outcome != "caution":
+    if check.outcome != CheckOutcome.CAUTION:
         raise CheckRefused("Only a check with cautions is acknowledged.")
     if check.acknowledged_at is None:
         check.acknowledged_by_id = actor.id
@@ -97,11 +98,12 @@ def override(check: SafetyCheck, reason: str, *, actor) -> Override:
     if actor is None or not actor.can(Permission.OVERRIDE_BLOCK):
         role = actor.role if actor is not None else "anonymous"
         raise CheckRefused(f"Your role ({role}) may not override a blocked check; ask a manager or an admin.")
-    if check.outcome != "blocked":
+    if check.outcome != CheckOutcome.BLOCKED:
         raise CheckRefused("Only a blocked check can be overridden.")
     if check.override is not None:
         return check.override
-    if any(f["kind"] == "stock" for f in stored_findings(check) if f["severity"] == "block"):
+    stored = stored_findings(check)
+    if any(f["kind"] == FindingKind.STOCK for f in stored if f["severity"] == FindingSeverity.BLOCK):
         raise CheckRefused("A stock block cannot be overridden: receive or release stock, then check again.")
     reason = " ".join((reason or "").split())
     if len(reason) < MIN_OVERRIDE_REASON or " " not in reason:
@@ -131,9 +133,9 @@ def covered_by_earlier(check: SafetyCheck, earlier: list[SafetyCheck]) -> tuple[
         (c for c in reversed(earlier) if c.acknowledged_at is not None or c.override is not None), None
     )
     override_holds = overridden is not None and (
-        _blocking(now, "block") <= _blocking(stored_findings(overridden), "block")
+        _blocking(now, FindingSeverity.BLOCK) <= _blocking(stored_findings(overridden), FindingSeverity.BLOCK)
     )
     caution_holds = acknowledged is not None and (
-        _blocking(now, "caution") <= _blocking(stored_findings(acknowledged), "caution")
+        _blocking(now, FindingSeverity.CAUTION) <= _blocking(stored_findings(acknowledged), FindingSeverity.CAUTION)
     )
     return override_holds, caution_holds

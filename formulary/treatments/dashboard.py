@@ -21,10 +21,10 @@ from formulary.stock.fefo import serve_in_turn
 from formulary.stock.queries import lot_stocks
 from formulary.treatments.display import CheckState, check_state, session_states
 from formulary.treatments.models import TreatmentSession
+from formulary.vocabulary import OPEN_SESSION_STATUSES
 
 HORIZON_DAYS = 14
 CAP = 50  # the stock forecast looks at the next 50 sessions at most
-OPEN = ("planned", "checked")
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def _next_sessions(today: date) -> list[BookedSession]:
         .join(Patient, Patient.id == TreatmentSession.patient_id)
         .join(CocktailVersion, CocktailVersion.id == TreatmentSession.cocktail_version_id)
         .join(Cocktail, Cocktail.id == CocktailVersion.cocktail_id)
-        .where(TreatmentSession.status.in_(OPEN), TreatmentSession.scheduled_for >= today)
+        .where(TreatmentSession.status.in_(OPEN_SESSION_STATUSES), TreatmentSession.scheduled_for >= today)
         .order_by(TreatmentSession.scheduled_for, TreatmentSession.id)
         .limit(CAP + 1)
     ).all()
@@ -132,8 +132,9 @@ def session_dashboard(today: date) -> SessionDashboard:
     soon = [s for s in sessions if s.scheduled_for <= horizon]
     count = len(soon)
     if capped and soon and len(soon) == len(sessions):  # more in the fortnight than were loaded
-        count = db.session.scalar(select(func.count(TreatmentSession.id)).where(
-            TreatmentSession.status.in_(OPEN), TreatmentSession.scheduled_for.between(today, horizon)))
+        count = db.session.execute(select(func.count(TreatmentSession.id)).where(
+            TreatmentSession.status.in_(OPEN_SESSION_STATUSES), TreatmentSession.scheduled_for.between(today, horizon)
+        )).scalar_one()
     states = session_states(s.id for s in soon)
     return SessionDashboard(
         upcoming=[UpcomingRow(s, states.get(s.id) or check_state(None)) for s in soon],

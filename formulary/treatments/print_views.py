@@ -18,6 +18,7 @@ from formulary.treatments.blueprint import bp
 from formulary.treatments.forms import AftercareTextForm, RecallForm
 from formulary.treatments.recall_export import recall_rows, workbook
 from formulary.treatments.session_page import page_for, session_or_404
+from formulary.vocabulary import LotStatus, SessionStatus
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -31,7 +32,7 @@ def recall(lot_id: int):
         require(Permission.EDIT_STOCK)
         if form.validate_on_submit():
             try:
-                changed = set_status(lot, "recalled", actor=current_actor(), reason=form.reason.data)
+                changed = set_status(lot, LotStatus.RECALLED, actor=current_actor(), reason=form.reason.data)
             except StockError as error:
                 db.session.rollback()
                 form.reason.errors.append(str(error))
@@ -70,7 +71,7 @@ def recall_workbook(lot_id: int):
 def aftercare_sheet(session_id: int):
     """The printable aftercare sheet of an administered session."""
     session = session_or_404(session_id)
-    if session.status != "administered":
+    if session.status != SessionStatus.ADMINISTERED:
         flash("The aftercare sheet is printed once the session is administered.", "info")
         return redirect(url_for("treatments.detail", session_id=session.id))
     return render_template(

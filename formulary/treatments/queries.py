@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, Subquery, and_, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from formulary.auth.models import User
@@ -17,9 +17,16 @@ from formulary.stock.models import Lot
 from formulary.stock.queries import draw_rule, lot_stocks, product_by_gtin
 from formulary.stock.scan import ScanError, parse_scan
 from formulary.treatments.models import SESSION_STATUSES, Override, SafetyCheck, SessionDraw, TreatmentSession
+from formulary.vocabulary import OPEN_SESSION_STATUSES, CheckOutcome, SessionStatus
 
 WHEN = {"upcoming": "Upcoming", "past": "Past", "all": "All"}
-CHECK_STATES = {"not-checked": "Not checked", "clear": "Clear", "caution": "Caution", "blocked": "Blocked"}
+NOT_CHECKED = "not-checked"  # the filter for sessions with no check yet; the others are CheckOutcome's
+CHECK_STATES: dict[str, str] = {
+    NOT_CHECKED: "Not checked",
+    CheckOutcome.CLEAR: "Clear",
+    CheckOutcome.CAUTION: "Caution",
+    CheckOutcome.BLOCKED: "Blocked",
+}
 PATIENT_CHOICES = 200  # the plan form lists at most this many patients; a search narrows them
 
 
@@ -76,7 +83,7 @@ def parse_filters(args) -> SessionFilters:
     return SessionFilters(when, start, end, status, practitioner_id, check, problems)
 
 
-def latest_check_ids() -> Select:
+def latest_check_ids() -> Subquery:
     """Each session's latest check id, as a subquery (session_id, check_id)."""
     return (
         select(SafetyCheck.session_id, func.max(SafetyCheck.id).label("check_id"))
@@ -111,7 +118,7 @@ def sessions_query(filters: SessionFilters, today: date) -> Select:
         query = query.outerjoin(latest, latest.c.session_id == TreatmentSession.id).outerjoin(
             check, check.id == latest.c.check_id
         )
-        if filters.check == "not-checked":
+        if filters.check == NOT_CHECKED:
             query = query.where(latest.c.check_id.is_(None))
         else:
             query = query.where(check.outcome == filters.check)
@@ -148,7 +155,7 @@ def patient_choices(text: str = "", include_id: int | None = None) -> list[tuple
     if text:
         query = query.where(or_(func.lower(Patient.name).contains(text, autoescape=True),
                                 func.lower(Patient.reference) == text))
-    rows = db.session.execute(query.order_by(func.lower(Patient.name), Patient.id).limit(PATIENT_CHOICES)).all()
+    rows = list(db.session.execute(query.order_by(func.lower(Patient.name), Patient.id).limit(PATIENT_CHOICES)))
     if include_id and include_id not in {row.id for row in rows}:
         rows += db.session.execute(
             select(Patient.id, Patient.name, Patient.reference).where(Patient.id == include_id)
@@ -247,12 +254,12 @@ def session_dates(patient_ids, today: date) -> dict[int, SessionDates]:
     patient_ids = list(patient_ids)
     if not patient_ids:
         return {}
-    upcoming = and_(TreatmentSession.status.in_(("planned", "checked")),
+    upcoming = and_(TreatmentSession.status.in_(OPEN_SESSION_STATUSES),
                     TreatmentSession.scheduled_for >= today)
     query = (
         select(
             TreatmentSession.patient_id,
-            func.max(TreatmentSession.scheduled_for).filter(TreatmentSession.status == "administered"),
+            func.max(TreatmentSession.scheduled_for).filter(TreatmentSession.status == SessionStatus.ADMINISTERED),
             func.min(TreatmentSession.scheduled_for).filter(upcoming),
         )
         .where(TreatmentSession.patient_id.in_(patient_ids))

@@ -3,6 +3,7 @@
 from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
 
 from formulary.auth.session import current_actor
 from formulary.extensions import db
@@ -11,9 +12,9 @@ from formulary.treatments import display, queries
 from formulary.treatments.checks import stored_findings
 from formulary.treatments.forms import AdministerForm, CancelForm, OverrideForm, ReactionForm
 from formulary.treatments.models import TreatmentSession
+from formulary.vocabulary import OPEN_SESSION_STATUSES, SessionStatus
 
 # The statuses in which a session can still be checked, overridden and administered.
-OPEN = ("planned", "checked")
 
 
 def page_for(endpoint: str, **values) -> str | None:
@@ -33,7 +34,7 @@ def render_session(session: TreatmentSession, failed: tuple[str, object] | None 
                    status: int = 422):
     """The session page; after a refused action its form keeps the values and errors (and `status`)."""
     today = date.today()
-    forms = {
+    forms: dict[str, FlaskForm] = {
         "override": OverrideForm(prefix="override", formdata=None),
         "administer": AdministerForm(prefix="administer", formdata=None),
         "reaction": ReactionForm(formdata=None),  # unprefixed: the patients' allergen type-ahead reads "allergen"
@@ -42,12 +43,12 @@ def render_session(session: TreatmentSession, failed: tuple[str, object] | None 
     if failed is not None:
         forms[failed[0]] = failed[1]
     panel = display.check_panel(session)
-    if session.status in OPEN:
+    if session.status in OPEN_SESSION_STATUSES:
         forms["administer"].lots.choices = queries.lot_choices(session, today)
     page = render_template(
         "treatments/detail.html", session=session, panel=panel, forms=forms, failed=failed and failed[0],
         problem=problem, today=today, history=[(c, stored_findings(c)) for c in reversed(session.checks)],
-        suggestions=queries.allergen_suggestions(session) if session.status == "administered" else [],
+        suggestions=queries.allergen_suggestions(session) if session.status == SessionStatus.ADMINISTERED else [],
     )
     # After rendering: the commit would expire what the page is about to show.
     if panel is not None:  # the check's findings speak of the patient's allergies

@@ -17,6 +17,7 @@ from formulary.stock.models import Lot
 from formulary.stock.queries import draw_rule, lot_stock, lot_stocks
 from formulary.treatments.checks import CheckRefused, covered_by_earlier, override, record_check
 from formulary.treatments.models import Reaction, SessionDraw, TreatmentSession
+from formulary.vocabulary import CheckOutcome, Criticality, MovementKind, ReactionSeverity, SessionStatus
 
 
 class SessionError(ValueError):
@@ -47,18 +48,18 @@ def plan_session(patient: Patient, cocktail: Cocktail, scheduled_for: date, *, p
 
 def check_session(session: TreatmentSession, *, actor, on: date | None = None):
     """Run the check for the session's day and keep it on the session; returns (result, row)."""
-    if session.status in ("administered", "cancelled"):
+    if session.status in (SessionStatus.ADMINISTERED, SessionStatus.CANCELLED):
         raise SessionError(f"This session is {session.status}; there is nothing left to check.")
     result, row = record_check(session.patient_id, session.cocktail_version_id, on or session.scheduled_for,
                                actor=actor, session=session)
-    if session.status == "planned":
-        session.status = "checked"
+    if session.status == SessionStatus.PLANNED:
+        session.status = SessionStatus.CHECKED
     return result, row
 
 
 def _scanned_lots(session, scanned_lot_ids, on):
     """Lots the practitioner scanned, by product; each must belong to the cocktail and be usable today."""
-    by_product = {}
+    by_product: dict[int, list[int]] = {}
     products = {c.product_id: c.product for c in session.cocktail_version.components}
     for lot in db.session.scalars(select(Lot).where(Lot.id.in_(list(scanned_lot_ids)))):
         if lot.product_id not in products:
@@ -83,21 +84,21 @@ def administer(
     caution not acknowledged, a lot short because someone else drew it first), the caller rolls
     back and nothing is drawn.
     """
-    if session.status in ("administered", "cancelled"):
+    if session.status in (SessionStatus.ADMINISTERED, SessionStatus.CANCELLED):
         raise SessionError(f"This session is already {session.status}.")
     earlier = list(session.checks)
     result, check = check_session(session, actor=actor, on=today)
     override_holds, caution_holds = covered_by_earlier(check, earlier)
-    if result.outcome == "blocked" and not override_holds:
+    if result.outcome == CheckOutcome.BLOCKED and not override_holds:
         if not override_reason:
             raise CheckBlocked("The check is blocked: it must be overridden, with a reason, by a manager or admin.")
         try:
             override(check, override_reason, actor=actor)
         except CheckRefused as refused:
             raise CheckBlocked(str(refused)) from None
-    if result.outcome == "caution" and not (caution_holds or acknowledge_caution):
+    if result.outcome == CheckOutcome.CAUTION and not (caution_holds or acknowledge_caution):
         raise SessionError("Read and acknowledge the cautions before administering.", "acknowledge_caution")
-    if result.outcome == "caution" and acknowledge_caution and check.acknowledged_at is None:
+    if result.outcome == CheckOutcome.CAUTION and acknowledge_caution and check.acknowledged_at is None:
         check.acknowledged_by_id, check.acknowledged_at = actor.id, utcnow()
 
     scanned = _scanned_lots(session, scanned_lot_ids, today) if scanned_lot_ids else {}
@@ -113,17 +114,17 @@ def administer(
         if not plan.covered:
             raise InsufficientStock(product.name, component.amount, plan.administered, product.unit)
         for draw in plan.draws:
-            lot = db.session.get(Lot, draw.lot_id)
-            move(lot, "administer", -draw.administered, actor=actor, reason=f"session #{session.id}",
+            lot = db.session.get_one(Lot, draw.lot_id)
+            move(lot, MovementKind.ADMINISTER, -draw.administered, actor=actor, reason=f"session #{session.id}",
                  session_id=session.id)
             if draw.wasted:
-                move(lot, "waste", -draw.wasted, actor=actor, session_id=session.id,
+                move(lot, MovementKind.WASTE, -draw.wasted, actor=actor, session_id=session.id,
                      reason=f"rest of an opened single-use unit, session #{session.id}")
             row = SessionDraw(session=session, lot_id=lot.id, product_id=product.id,
                               administered=draw.administered, wasted=draw.wasted)
             db.session.add(row)
             draws.append(row)
-    session.status = "administered"
+    session.status = SessionStatus.ADMINISTERED
     session.administered_at = utcnow()
     session.administered_by_id = actor.id if actor is not None else None
     session.areas = (areas or "").strip()
@@ -134,25 +135,25 @@ def administer(
 
 def cancel(session: TreatmentSession, *, actor, reason: str) -> None:
     """Cancel a session that was not administered."""
-    if session.status == "administered":
+    if session.status == SessionStatus.ADMINISTERED:
         raise SessionError("An administered session cannot be cancelled; record a reaction or a note instead.")
     if not (reason or "").strip():
         raise SessionError("Give a reason for cancelling.", "reason")
-    session.status = "cancelled"
+    session.status = SessionStatus.CANCELLED
     session.notes = (session.notes + "\n" if session.notes else "") + f"Cancelled: {reason.strip()}"
     db.session.flush()
     record("session.cancel", actor=actor, target=session)
 
 
-def record_reaction(session: TreatmentSession, description: str, *, actor, severity: str = "mild",
-                    allergen: str | None = None, criticality: str = "high") -> Reaction:
+def record_reaction(session: TreatmentSession, description: str, *, actor, severity: str = ReactionSeverity.MILD,
+                    allergen: str | None = None, criticality: str = Criticality.HIGH) -> Reaction:
     """Note a reaction after a session; naming an allergen also records the allergy, in one step."""
     description = (description or "").strip()
-    if session.status != "administered":
+    if session.status != SessionStatus.ADMINISTERED:
         raise SessionError("A reaction is recorded on an administered session.")
     if not description:
         raise SessionError("Describe the reaction.", "description")
-    if severity not in ("mild", "moderate", "severe"):
+    if severity not in tuple(ReactionSeverity):
         raise SessionError(f"Severity must be mild, moderate or severe (got {severity!r}).", "severity")
     reaction = Reaction(session=session, description=description, severity=severity,
                         noted_by_id=actor.id if actor is not None else None)

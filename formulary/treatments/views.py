@@ -22,9 +22,10 @@ from formulary.treatments.blueprint import bp
 from formulary.treatments.checks import CheckRefused, acknowledge, override
 from formulary.treatments.forms import AdministerForm, OverrideForm, PlanForm
 from formulary.treatments.models import SESSION_STATUSES, SafetyCheck, TreatmentSession
-from formulary.treatments.session_page import OPEN, act_with_reason, page_for, render_session, session_or_404
+from formulary.treatments.session_page import act_with_reason, page_for, render_session, session_or_404
 from formulary.treatments.sessions import CheckBlocked, SessionError, administer, check_session, drawn_summary
 from formulary.treatments.sessions import plan_session as plan_treatment
+from formulary.vocabulary import OPEN_SESSION_STATUSES, CheckOutcome
 
 
 @bp.before_request
@@ -93,7 +94,7 @@ def _plan(form: PlanForm) -> TreatmentSession | None:
         form.cocktail.errors.append("Choose the cocktail.")
     if practitioner is None or not practitioner.active:
         form.practitioner.errors.append("Choose an active user as the practitioner.")
-    if form.errors:
+    if form.errors or patient is None or cocktail is None:
         return None
     try:
         return plan_treatment(patient, cocktail, form.scheduled_for.data, practitioner=practitioner,
@@ -123,10 +124,11 @@ def run_check(session_id: int):
     else:
         db.session.commit()
         count = len(result.findings)
+        findings = f"{count} finding{'s' if count != 1 else ''}"
         flash({
-            "clear": "Check clear: nothing found against this patient's record or the stock.",
-            "caution": f"Check: caution — {count} finding{'s' if count != 1 else ''} to read and acknowledge.",
-            "blocked": "Check blocked: read why below.",
+            CheckOutcome.CLEAR: "Check clear: nothing found against this patient's record or the stock.",
+            CheckOutcome.CAUTION: f"Check: caution — {findings} to read and acknowledge.",
+            CheckOutcome.BLOCKED: "Check blocked: read why below.",
         }[result.outcome], display.OUTCOME_TONES[result.outcome])
     return redirect(url_for("treatments.detail", session_id=session.id, _anchor="check"))
 
@@ -161,7 +163,7 @@ def override_check(session_id: int, check_id: int):
     session = session_or_404(session_id)
     check = _check_of(session, check_id)
     form = OverrideForm(prefix="override")
-    if session.status not in OPEN:
+    if session.status not in OPEN_SESSION_STATUSES:
         form.reason.errors = [f"This session is {session.status}: there is nothing left to override."]
     elif check is not session.checks[-1]:
         form.reason.errors = ["Only the latest check can be overridden: it is the one administering relies on."]
@@ -181,7 +183,7 @@ def administer_session(session_id: int):
     session = session_or_404(session_id)
     today = date.today()
     form = AdministerForm(prefix="administer")
-    form.lots.choices = queries.lot_choices(session, today) if session.status in OPEN else []
+    form.lots.choices = queries.lot_choices(session, today) if session.status in OPEN_SESSION_STATUSES else []
     if not form.validate_on_submit():
         return render_session(session, ("administer", form))
     scanned, problems = queries.lots_from_scans(form.scans.data)
