@@ -104,6 +104,11 @@ def page(browser, live_server):
     context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # The same patience for assertions as for actions: on a loaded 2-core CI machine a suggestion
+    # fetched while typing has been seen to take longer than Playwright's default 5 s.
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=10_000)
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
