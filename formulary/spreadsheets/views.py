@@ -68,12 +68,14 @@ def upload():
         return render_template("spreadsheets/index.html", form=form, imports=recent_imports(5),
                                export_name=export_file_name(date.today()))
     data, name = form.file.data.read(), uploads.file_name(form.file.data.filename)
-    mode, force = form.mode.data, form.force.data
-    digest = uploads.keep(data)
+    mode, force, user_id = form.mode.data, form.force.data, current_actor().id
+    digest = uploads.keep(data, name, mode, user_id)
+    db.session.commit()  # kept before the slow reading, for whichever app server gets the confirm
     try:
         return _preview(check_upload(data, name, mode, force=force), mode, force)
     except WorkbookRefused as refused:
-        uploads.discard(digest)
+        uploads.discard(digest, user_id)
+        db.session.commit()
         return _refusal(refused, name, mode)
     except ImportHasErrors as refused:
         return _errors(refused.prepared, mode)
@@ -94,7 +96,7 @@ def confirm():
     if not uploads.signed(form.signature.data, digest, mode, force, name, actor.id, previewed):
         abort(400, description="This confirmation does not match the file that was previewed (the form was "
                                "changed); nothing was imported. Upload the file again.")
-    data = uploads.fetch(digest)
+    data = uploads.fetch(digest, actor.id)
     if data is None:
         abort(409, description="This preview is no longer available: it was imported already, or it expired. "
                                "Nothing was imported now; see the imports list, or upload the file again.")
@@ -111,8 +113,8 @@ def confirm():
     except ImportConflict as conflict:
         db.session.rollback()
         abort(409, description=str(conflict))
+    uploads.discard(digest, actor.id)  # in the import's own transaction: applied once, then gone
     db.session.commit()
-    uploads.discard(digest)
     flash(f"Imported {name}: {_count(stock_import.lots_created, 'new lot')}, "
           f"{_count(stock_import.lots_changed, 'lot')} changed.", "success")
     return redirect(url_for("spreadsheets.import_detail", import_id=stock_import.id))
@@ -123,7 +125,7 @@ def confirm():
 def errors_csv(digest: str):
     """Every error of an upload (the page lists the first thousand), as CSV."""
     mode, name = request.args.get("mode", ""), uploads.file_name(request.args.get("name", ""))
-    data = uploads.fetch(digest)
+    data = uploads.fetch(digest, current_actor().id)
     if data is None or mode not in MODES:
         abort(404, description="This upload is no longer kept; upload the file again to see its errors.")
     try:
