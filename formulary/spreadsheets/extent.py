@@ -124,9 +124,8 @@ class Extent:
         while match := patterns.suspect.search(block, start):
             start = match.end()
             tag = _TAG.match(block, match.start())
-            attributes = _attributes(tag.group(3)) if tag else {}
-            reference = attributes.get(b"r", b"")
-            if _REFERENCE.fullmatch(reference) is None or reference != reference.upper():
+            reference = _attributes(tag.group(3)).get(b"r", b"") if tag else b""
+            if tag is None or _REFERENCE.fullmatch(reference) is None or reference != reference.upper():
                 self.exact = True  # no reference, or one calamine reads its own way: look exactly
                 return
             holds = not tag.group(3).rstrip().endswith(b"/") and _holds_value(block, tag.end())
