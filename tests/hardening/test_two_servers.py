@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import select
 
+from bench.import_e2e import multipart
 from bench.server import Response, free_port, request
 from formulary.extensions import db
 from formulary.spreadsheets.models import PendingUpload
@@ -54,13 +55,7 @@ class Browser:
         return self.send(port, "POST", path, urlencode(fields).encode(), "application/x-www-form-urlencoded")
 
     def post_file(self, port: int, path: str, fields: dict, name: str, data: bytes) -> Response:
-        boundary = secrets.token_hex(12)
-        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
-                 for key, value in fields.items()]
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-                     f"Content-Type: text/csv\r\n\r\n".encode() + data + b"\r\n")
-        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
-        return self.send(port, "POST", path, body, f"multipart/form-data; boundary={boundary}")
+        return self.send(port, "POST", path, *multipart(fields, name, data))
 
 
 def start_server(url: str, secret: str) -> tuple[subprocess.Popen, int]:
