@@ -16,6 +16,7 @@ from formulary.catalogue.models import (
 )
 from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion
 from formulary.patients.models import Allergy, Patient, PatientCondition
+from formulary.spreadsheets.models import PendingUpload
 from formulary.stock.models import Lot, StockImport, StockMovement
 from formulary.treatments.models import (
     ClinicText,
@@ -44,6 +45,7 @@ __all__ = [
     "Override",
     "Patient",
     "PatientCondition",
+    "PendingUpload",
     "Product",
     "ProductComponent",
     "ProductContraindication",

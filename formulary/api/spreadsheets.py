@@ -30,6 +30,8 @@ class MultipartBlueprint(ApiBlueprint):
     ARGUMENTS_PARSER = MultipartParser()
 
 
+CHANGES_LISTED = 1_000  # changes an answer lists; summary.changes_total counts them all
+
 blp = MultipartBlueprint("api_spreadsheets", __name__, description="Stock workbooks: import and export")
 
 
@@ -63,6 +65,10 @@ class SummarySchema(ma.Schema):
     lots_created = ma.fields.Integer(required=True)
     lots_changed = ma.fields.Integer(required=True)
     unchanged = ma.fields.Integer(required=True, metadata={"description": "Stocktake rows equal to on hand"})
+    changes_total = ma.fields.Integer(required=True, metadata={
+        "description": f"Every change the import makes; `changes` lists the first {CHANGES_LISTED:,} of them "
+                       "(in row order), so a large import answers fast: the totals here count them all",
+    })
     quantity_in = Quantity(required=True, metadata={"description": "Sum over every unit; see by_unit"})
     quantity_out = Quantity(required=True)
     by_unit = ma.fields.List(ma.fields.Nested(UnitTotalSchema), required=True)
@@ -94,7 +100,9 @@ class ChangeSchema(ma.Schema):
 
 class ImportResultSchema(ma.Schema):
     summary = ma.fields.Nested(SummarySchema, required=True)
-    changes = ma.fields.List(ma.fields.Nested(ChangeSchema), required=True)
+    changes = ma.fields.List(ma.fields.Nested(ChangeSchema), required=True, metadata={
+        "description": f"A change per row, in row order: at most {CHANGES_LISTED:,} (see summary.changes_total)",
+    })
 
 
 class CellErrorSchema(ma.Schema):
@@ -119,7 +127,8 @@ def summary_json(prepared: PreparedImport, *, dry_run: bool, force: bool, import
     return {
         "mode": plan.mode, "file_name": prepared.file_name, "file_sha256": prepared.file_sha256,
         "content_sha256": plan.content_hash, "rows": plan.rows, "lots_created": plan.lots_created,
-        "lots_changed": plan.lots_changed, "unchanged": plan.unchanged, "quantity_in": plan.quantity_in,
+        "lots_changed": plan.lots_changed, "unchanged": plan.unchanged, "changes_total": len(plan.changes),
+        "quantity_in": plan.quantity_in,
         "quantity_out": plan.quantity_out, "ignored_columns": plan.ignored_columns,
         "by_unit": [{"unit": unit, "added": added, "removed": removed}
                     for unit, (added, removed) in plan.by_unit().items()],
@@ -183,7 +192,8 @@ class Imports(MethodView):
             db.session.commit()
             import_id = stock_import.id
         summary = summary_json(prepared, dry_run=body["dry_run"], force=body["force"], import_id=import_id)
-        return {"summary": summary, "changes": [change_json(change) for change in prepared.plan.changes]}
+        listed = prepared.plan.changes[:CHANGES_LISTED]
+        return {"summary": summary, "changes": [change_json(change) for change in listed]}
 
 
 XLSX = {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {

@@ -203,7 +203,7 @@ def _check_member(
             extent.feed(chunk)
     if size != member.file_size:
         raise WorkbookRefused("This workbook is damaged (a part of it is shorter than declared).")
-    if extent is not None and extent.close(inflate(data, member)):
+    if extent is not None and extent.close():
         check_exactly(inflate(data, member), extent.sheet, extent.max_rows)
     return marked, rows if is_sheet else None
 

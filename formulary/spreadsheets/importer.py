@@ -159,6 +159,8 @@ def _apply(prepared: PreparedImport, actor, progress) -> StockImport:
     db.session.add(stock_import)
     db.session.flush()
     reason = f"{plan.mode} import #{stock_import.id} ({stock_import.file_name})"[:500]
+    new: Sequence[Change]
+    others: list[Change]
     if plan.lots_changed:
         new = [change for change in plan.changes if change.kind == NEW_LOT]
         others = [change for change in plan.changes if change.kind != NEW_LOT]
@@ -166,8 +168,7 @@ def _apply(prepared: PreparedImport, actor, progress) -> StockImport:
         new, others = plan.changes, []
     try:
         stock_bulk.receive_lots(_new_lots(new), stock_import, reason, progress)
-        stock_bulk.change_lots([LotChange(change.lot_id, change.kind, change.on_hand, change.quantity)
-                                for change in others], stock_import, reason, progress)
+        stock_bulk.change_lots(list(map(_lot_change, others)), stock_import, reason, progress)
     except stock_bulk.LotTaken as error:
         raise ImportConflict(
             "A lot of this file was added by someone else while it was being imported; nothing was "
@@ -193,6 +194,13 @@ def _new_lots(changes: Sequence[Change]) -> dict[str, Sequence]:
         "received_on": column(changes, "received"), "supplier": column(changes, "supplier"),
         "unit_cost": column(changes, "unit_cost"),
     }
+
+
+def _lot_change(change: Change) -> LotChange:
+    """A change to a lot already in stock, as the ledger applies it."""
+    if change.lot_id is None:
+        raise ValueError(f"row {change.row}: only a new lot has no lot id")
+    return LotChange(change.lot_id, change.kind, change.on_hand, change.quantity)
 
 
 def _conflict(changes: list[Change], changed: stock_bulk.OnHandChanged) -> ImportConflict:

@@ -88,9 +88,10 @@ class ImportPlan:
     def by_unit(self) -> dict[str, tuple[Decimal, Decimal]]:
         """Quantity in and out per stock unit: adding mL to vials means nothing."""
         totals: dict[str, list[Decimal]] = {}
-        for change in self.changes:
-            pair = totals.setdefault(change.unit, [ZERO, ZERO])
-            pair[change.quantity < 0] += abs(change.quantity)
+        # A column at a time: no Change is built per row for a total.
+        for product, quantity in zip(column(self.changes, "product"), column(self.changes, "quantity"), strict=True):
+            pair = totals.setdefault(product.unit, [ZERO, ZERO])
+            pair[quantity < 0] += abs(quantity)
         return {unit: (added, removed) for unit, (added, removed) in sorted(totals.items())}
 
 

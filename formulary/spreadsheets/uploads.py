@@ -1,22 +1,26 @@
 """Uploaded workbooks kept between preview and confirm, named by their SHA-256, and the signed confirmation.
 
 The confirm button sends back the file's hash, never the file: the server applies the
-bytes it previewed, checks that they still hash to that name, and a signature over the
-hash, mode, force, file name, user and changes refuses a form edited in between.
+bytes it previewed (kept in the database, so that any app server behind the proxy can
+confirm what another previewed), checks that they still hash to that name, and a signature
+over the hash, mode, force, file name, user and changes refuses a form edited in between.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import time
-from pathlib import Path
+from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, Signer
+from sqlalchemy import delete, select
 
-KEEP_SECONDS = 24 * 3600  # an upload never confirmed is removed after a day
+from formulary.db import insert_for, utcnow
+from formulary.extensions import db
+from formulary.spreadsheets.models import PendingUpload
+
+KEEP = timedelta(days=1)  # an upload never confirmed is removed after a day
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -25,54 +29,41 @@ def file_name(name: str | None) -> str:
     return (name or "").replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"
 
 
-def upload_folder() -> Path:
-    """Where uploads wait: IMPORT_UPLOAD_FOLDER, or uploads/ in the instance folder."""
-    configured = current_app.config.get("IMPORT_UPLOAD_FOLDER")
-    return Path(configured) if configured else Path(current_app.instance_path) / "uploads"
+def keep(data: bytes, name: str, mode: str, user_id: int) -> str:
+    """Store a user's upload under its SHA-256 (once), remove stale ones, and return the hash.
 
-
-def keep(data: bytes) -> str:
-    """Store an upload under its SHA-256 (once), clear out stale ones, and return the hash."""
+    Flushes, never commits: the caller commits before the slow reading, so that the upload is
+    there for the confirm whichever server receives it.
+    """
     digest = hashlib.sha256(data).hexdigest()
-    folder = upload_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / digest
-    if not path.exists():
-        partial = folder / f".{digest}.{os.getpid()}.part"
-        partial.write_bytes(data)
-        partial.replace(path)  # atomic: a reader sees the whole file or none
-    else:
-        path.touch()
-    _prune(folder)
+    now = utcnow()
+    db.session.execute(delete(PendingUpload).where(PendingUpload.at < now - KEEP))
+    table = PendingUpload.__table__
+    statement = insert_for(db.session, table).values(
+        user_id=user_id, sha256=digest, file_name=name[:255], mode=mode, at=now, data=data)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=[table.c.user_id, table.c.sha256],
+        set_={"at": now, "file_name": statement.excluded.file_name, "mode": statement.excluded.mode},
+    ))
     return digest
 
 
-def fetch(digest: str) -> bytes | None:
-    """The upload with this hash, or None when it is gone or no longer hashes to its name."""
+def fetch(digest: str, user_id: int) -> bytes | None:
+    """The user's upload with this hash, or None when it is gone, expired or no longer hashes to its name."""
     if not _SHA256.fullmatch(digest or ""):
         return None
-    path = upload_folder() / digest
-    try:
-        data = path.read_bytes()
-    except OSError:
+    data = db.session.scalar(select(PendingUpload.data).where(
+        PendingUpload.user_id == user_id, PendingUpload.sha256 == digest, PendingUpload.at >= utcnow() - KEEP))
+    if data is None:
         return None
+    data = bytes(data)  # PostgreSQL's driver hands back a memoryview
     return data if hashlib.sha256(data).hexdigest() == digest else None
 
 
-def discard(digest: str) -> None:
-    """Remove an upload once applied."""
-    if _SHA256.fullmatch(digest or ""):
-        (upload_folder() / digest).unlink(missing_ok=True)
-
-
-def _prune(folder: Path) -> None:
-    limit = time.time() - KEEP_SECONDS
-    for path in folder.iterdir():
-        try:
-            if path.stat().st_mtime < limit:
-                path.unlink(missing_ok=True)
-        except OSError:
-            continue
+def discard(digest: str, user_id: int) -> None:
+    """Remove a user's upload once applied (in the transaction that applies it)."""
+    db.session.execute(delete(PendingUpload).where(PendingUpload.user_id == user_id,
+                                                   PendingUpload.sha256 == digest))
 
 
 def _signer() -> Signer:

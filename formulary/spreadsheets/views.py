@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from datetime import date
+from typing import BinaryIO, cast
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 
@@ -16,11 +18,11 @@ from formulary.extensions import db
 from formulary.spreadsheets import uploads
 from formulary.spreadsheets.blueprint import bp
 from formulary.spreadsheets.downloads import stock_workbook, xlsx_download
-from formulary.spreadsheets.errors import WorkbookRefused
+from formulary.spreadsheets.errors import CellError, WorkbookRefused
 from formulary.spreadsheets.exporter import export_file_name, export_template
 from formulary.spreadsheets.forms import ConfirmForm, UploadForm
 from formulary.spreadsheets.history import recent_imports
-from formulary.spreadsheets.importer import check_upload, import_upload, prepare_from_config
+from formulary.spreadsheets.importer import apply_import, check_upload, prepare_from_config
 from formulary.spreadsheets.prepared import (
     AlreadyImported,
     ImportConflict,
@@ -56,7 +58,8 @@ def export():
 def template():
     """The delivery template: the Stock sheet's headers, a product drop-down and instructions."""
     order = current_app.config["DATE_ORDER"]
-    return xlsx_download(lambda stream: export_template(stream, order), "formulary-delivery-template.xlsx")
+    return xlsx_download(lambda stream: export_template(cast(BinaryIO, stream), order),
+                         "formulary-delivery-template.xlsx")
 
 
 @bp.route("/upload", methods=["POST"])
@@ -68,12 +71,14 @@ def upload():
         return render_template("spreadsheets/index.html", form=form, imports=recent_imports(5),
                                export_name=export_file_name(date.today()))
     data, name = form.file.data.read(), uploads.file_name(form.file.data.filename)
-    mode, force = form.mode.data, form.force.data
-    digest = uploads.keep(data)
+    mode, force, user_id = form.mode.data, form.force.data, _user_id()
+    digest = uploads.keep(data, name, mode, user_id)
+    db.session.commit()  # kept before the slow reading, for whichever app server gets the confirm
     try:
         return _preview(check_upload(data, name, mode, force=force), mode, force)
     except WorkbookRefused as refused:
-        uploads.discard(digest)
+        uploads.discard(digest, user_id)
+        db.session.commit()
         return _refusal(refused, name, mode)
     except ImportHasErrors as refused:
         return _errors(refused.prepared, mode)
@@ -90,16 +95,17 @@ def confirm():
         abort(400, description="This confirmation is incomplete; nothing was imported. Upload it again.")
     digest, mode, name = form.sha256.data, form.mode.data, form.file_name.data or ""
     force, previewed = form.force.data == "1", form.changes.data or ""
-    actor = current_actor()
-    if not uploads.signed(form.signature.data, digest, mode, force, name, actor.id, previewed):
+    actor, user_id = current_actor(), _user_id()
+    if not uploads.signed(form.signature.data, digest, mode, force, name, user_id, previewed):
         abort(400, description="This confirmation does not match the file that was previewed (the form was "
                                "changed); nothing was imported. Upload the file again.")
-    data = uploads.fetch(digest)
+    data = uploads.fetch(digest, user_id)
     if data is None:
         abort(409, description="This preview is no longer available: it was imported already, or it expired. "
                                "Nothing was imported now; see the imports list, or upload the file again.")
     try:
-        _prepared, stock_import = import_upload(data, name, mode, actor=actor, force=force, previewed=previewed)
+        prepared = check_upload(data, name, mode, force=force, previewed=previewed)
+        stock_import = apply_import(prepared, actor=actor, force=force)
     except WorkbookRefused as refused:  # the rules changed since the preview (a smaller row limit …)
         return _refusal(refused, name, mode)
     except ImportHasErrors as refused:  # the stock changed since the preview
@@ -111,8 +117,8 @@ def confirm():
     except ImportConflict as conflict:
         db.session.rollback()
         abort(409, description=str(conflict))
+    uploads.discard(digest, user_id)  # in the import's own transaction: applied once, then gone
     db.session.commit()
-    uploads.discard(digest)
     flash(f"Imported {name}: {_count(stock_import.lots_created, 'new lot')}, "
           f"{_count(stock_import.lots_changed, 'lot')} changed.", "success")
     return redirect(url_for("spreadsheets.import_detail", import_id=stock_import.id))
@@ -123,9 +129,10 @@ def confirm():
 def errors_csv(digest: str):
     """Every error of an upload (the page lists the first thousand), as CSV."""
     mode, name = request.args.get("mode", ""), uploads.file_name(request.args.get("name", ""))
-    data = uploads.fetch(digest)
+    data = uploads.fetch(digest, _user_id())
     if data is None or mode not in tuple(ImportMode):
         abort(404, description="This upload is no longer kept; upload the file again to see its errors.")
+    found: Sequence[CellError | WorkbookRefused]
     try:
         found = prepare_from_config(data, name, mode).plan.errors
     except WorkbookRefused as refused:
@@ -167,12 +174,20 @@ def _preview(prepared: PreparedImport, mode: str, force: bool, *, refused: bool 
     digest, name, previewed = prepared.file_sha256, prepared.file_name, plan.changes_digest()
     confirm = ConfirmForm(
         formdata=None, sha256=digest, mode=mode, force="1" if force else "0", file_name=name,
-        changes=previewed, signature=uploads.sign(digest, mode, force, name, current_actor().id, previewed),
+        changes=previewed, signature=uploads.sign(digest, mode, force, name, _user_id(), previewed),
     )
     return render_template(
         "spreadsheets/preview.html", prepared=prepared, plan=plan, confirm=confirm, refused=refused,
         changes=plan.changes[:PREVIEW_ROWS], changed=changed,
     )
+
+
+def _user_id() -> int:
+    """The id of the user behind the request (every route here asks for a permission, so there is one)."""
+    actor = current_actor()
+    if actor is None:
+        abort(401)
+    return actor.id
 
 
 def _count(number: int, noun: str) -> str:

@@ -56,12 +56,24 @@ def test_a_dry_run_answers_the_changes_and_writes_nothing(client, manager, serum
     assert (summary["rows"], summary["lots_created"], summary["lots_changed"]) == (2, 2, 0)
     assert summary["quantity_in"] == 5.5 and summary["by_unit"] == [{"unit": "mL", "added": 5.5, "removed": 0}]
     assert len(summary["file_sha256"]) == len(summary["content_sha256"]) == 64
+    assert summary["changes_total"] == len(body["changes"]) == 2
     assert body["changes"][0] == {
         "row": 2, "kind": "new-lot", "product_id": serum.id, "product": "Hyaluronic serum 2 mL", "unit": "mL",
         "lot_id": None, "lot": "A-1", "expiry": EXPIRY.isoformat(), "on_hand": 0, "quantity": 4,
         "on_hand_after": 4,
     }
     assert count(Lot) == 0 and count(StockImport) == 0
+
+
+def test_a_large_import_lists_the_first_changes_and_counts_them_all(client, manager, serum, monkeypatch):
+    from formulary.api import spreadsheets as api
+
+    monkeypatch.setattr(api, "CHANGES_LISTED", 2)
+    rows = [[None, GTIN, f"L-{number}", EXPIRY, 1, None, None, None] for number in range(5)]
+    body = post(client, manager, xlsx([HEADER, *rows])).get_json()
+    assert body["summary"]["changes_total"] == body["summary"]["lots_created"] == 5
+    assert [change["lot"] for change in body["changes"]] == ["L-0", "L-1"]  # in row order
+    assert count(Lot) == 5 and body["summary"]["quantity_in"] == 5
 
 
 def test_an_import_applies_once_and_again_only_when_forced(client, manager, serum):

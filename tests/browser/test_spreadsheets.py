@@ -4,18 +4,11 @@ import re
 from datetime import date, timedelta
 
 import openpyxl
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in, screenshot
 
 TODAY = date.today()
-
-
-@pytest.fixture(autouse=True)
-def upload_folder(live_server, tmp_path):
-    _base_url, app = live_server
-    app.config["IMPORT_UPLOAD_FOLDER"] = str(tmp_path / "uploads")
 
 
 def _clinic():

@@ -58,11 +58,6 @@ BAD = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def upload_folder(app, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "IMPORT_UPLOAD_FOLDER", str(tmp_path))
-
-
 @pytest.fixture
 def manager(client, login_as, make_product):
     make_product("Hyaluronic serum 2 mL")

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from formulary.extensions import db
 from formulary.spreadsheets import uploads
+from formulary.spreadsheets.models import PendingUpload
 from formulary.stock.models import Lot, StockImport, StockMovement
 from tests.conftest import csrf_token
 from tests.spreadsheets.workbooks import xlsx
@@ -20,17 +21,16 @@ EXPIRY = date.today() + timedelta(days=400)
 HEADER = ["Product", "Lot", "Expiry", "Qty"]
 
 
-@pytest.fixture(autouse=True)
-def upload_folder(app, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "IMPORT_UPLOAD_FOLDER", str(tmp_path / "uploads"))
-    return tmp_path / "uploads"
-
-
 @pytest.fixture
 def serum(make_product):
     product = make_product("Hyaluronic serum 2 mL", gtin=GTIN)
     db.session.commit()
     return product
+
+
+def pending(digest):
+    """The upload waiting in the database under this hash, or None."""
+    return db.session.scalar(select(PendingUpload).where(PendingUpload.sha256 == digest))
 
 
 def count(model):
@@ -89,7 +89,7 @@ def test_the_template_offers_the_catalogue_in_a_drop_down(client, login_as, seru
     assert workbook["Lists"]["A1"].value == "Hyaluronic serum 2 mL"
 
 
-def test_upload_preview_confirm_then_the_import_is_listed(client, login_as, serum, upload_folder):
+def test_upload_preview_confirm_then_the_import_is_listed(client, login_as, serum):
     manager = login_as("manager")
     data = xlsx([HEADER, ["Hyaluronic serum 2 mL", "N-1", EXPIRY, 5], [None, None, None, None],
                  ["hyaluronic SERUM 2ml", "N-2", EXPIRY, "2.5"]])
@@ -100,13 +100,15 @@ def test_upload_preview_confirm_then_the_import_is_listed(client, login_as, seru
     assert "N-1" in page and "N-2" in page and "+7.5" in page
     assert count(Lot) == 0
     fields = confirm_fields(preview.get_data(as_text=True))
-    assert (upload_folder / fields["sha256"]).exists()
+    kept = pending(fields["sha256"])
+    assert kept.user_id == manager.id and kept.file_name == "delivery.xlsx" and kept.mode == "delivery"
 
     done = client.post("/stock/spreadsheets/confirm", data=fields, follow_redirects=True)
     page = text(done)
     assert "Imported delivery.xlsx: 2 new lots, 0 lots changed." in page
     assert "Import #" in page and "N-1" in page and "Received" in page
-    assert not (upload_folder / fields["sha256"]).exists()
+    db.session.expire_all()
+    assert pending(fields["sha256"]) is None
     stock_import = db.session.scalar(select(StockImport))
     assert stock_import.user_id == manager.id and stock_import.rows == 2
     assert {lot.lot_number: lot.on_hand for lot in db.session.scalars(select(Lot))} == {"N-1": 5, "N-2": D("2.5")}
@@ -119,7 +121,7 @@ def test_upload_preview_confirm_then_the_import_is_listed(client, login_as, seru
     assert "delivery.xlsx" in listed and manager.username in listed and stock_import.sha256[:12] in listed
 
 
-def test_a_tampered_or_stale_confirmation_writes_nothing(client, login_as, serum, upload_folder):
+def test_a_tampered_or_stale_confirmation_writes_nothing(client, login_as, serum):
     login_as("manager")
     preview = upload(client, xlsx([HEADER, ["Hyaluronic serum 2 mL", "N-1", EXPIRY, 5]]))
     fields = confirm_fields(preview.get_data(as_text=True))
@@ -130,7 +132,8 @@ def test_a_tampered_or_stale_confirmation_writes_nothing(client, login_as, serum
     assert swapped.status_code == 400 and "does not match the file that was previewed" in text(swapped)
     forced = client.post("/stock/spreadsheets/confirm", data={**fields, "force": "1"})
     assert forced.status_code == 400
-    (upload_folder / fields["sha256"]).write_bytes(b"changed on the server")
+    pending(fields["sha256"]).data = b"changed on the server"
+    db.session.commit()
     changed = client.post("/stock/spreadsheets/confirm", data=fields)
     assert changed.status_code == 409 and "no longer available" in text(changed)
     assert count(Lot) == 0 and count(StockImport) == 0
@@ -213,13 +216,22 @@ def test_every_error_is_in_the_csv_when_there_are_too_many_for_the_page(client, 
     assert lines[1].startswith("Stock,2,A (Product),Nope,No product")
 
 
-def test_uploads_are_kept_under_their_hash_and_checked(app):
+def test_uploads_are_kept_under_their_hash_for_their_user_for_a_day(app, make_user):
+    owner, other = make_user("manager", "owner"), make_user("manager", "other")
     with app.test_request_context():
-        digest = uploads.keep(b"some bytes")
-        assert uploads.fetch(digest) == b"some bytes"
-        assert uploads.fetch("../../etc/passwd") is None and uploads.fetch("0" * 64) is None
-        uploads.discard(digest)
-        assert uploads.fetch(digest) is None
+        digest = uploads.keep(b"some bytes", "a.xlsx", "delivery", owner.id)
+        assert uploads.fetch(digest, owner.id) == b"some bytes"
+        assert uploads.fetch(digest, other.id) is None  # a user confirms only their own upload
+        assert uploads.fetch("../../etc/passwd", owner.id) is None and uploads.fetch("0" * 64, owner.id) is None
+        assert uploads.keep(b"some bytes", "b.xlsx", "stocktake", owner.id) == digest  # stored once
+        assert db.session.scalar(select(func.count()).select_from(PendingUpload)) == 1
+        pending(digest).at -= uploads.KEEP + timedelta(seconds=1)
+        assert uploads.fetch(digest, owner.id) is None  # expired, even before it is removed
+        newer = uploads.keep(b"other bytes", "c.xlsx", "delivery", other.id)
+        db.session.expire_all()
+        assert pending(digest) is None and pending(newer) is not None  # stale ones go when one is stored
+        uploads.discard(newer, other.id)
+        assert uploads.fetch(newer, other.id) is None
 
 
 def test_a_stock_change_between_preview_and_confirm_shows_the_new_preview(client, login_as, serum, make_lot):
