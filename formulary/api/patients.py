@@ -1,7 +1,7 @@
 """API: patients with their allergies and conditions.
 
 A patient and their allergies are written in one transaction: one refused value and nothing
-is saved. Every answer that shows a patient's allergies (GET and PATCH of one patient) is
+is saved. Every answer that shows a patient's allergies (POST, GET and PATCH of one patient) is
 recorded in the audit trail, and no answer may be cached.
 """
 
@@ -229,6 +229,7 @@ class Patients(MethodView):
             refuse_fields(422, "The patient was not added.", errors)
         for index, item in enumerate(items):
             _record(patient, index, item, allergies[index])
+        audit_allergy_view(patient, actor=current_actor(), where="api")
         db.session.commit()
         return patient_json(load_patient(patient.id))
 

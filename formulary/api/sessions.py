@@ -18,7 +18,7 @@ from formulary.auth.session import current_actor
 from formulary.cocktails.models import Cocktail
 from formulary.extensions import db
 from formulary.patients.models import Patient
-from formulary.patients.records import audit_allergy_view
+from formulary.patients.records import audit_allergy_page, audit_allergy_view
 from formulary.safety.messages import describe
 from formulary.stock.errors import InsufficientStock
 from formulary.treatments.checks import MIN_OVERRIDE_REASON, findings_as_dicts, record_check, stored_findings
@@ -200,6 +200,7 @@ class Checks(MethodView):
         if cocktail.retired:
             refuse(409, f"{cocktail.name} is retired: choose another cocktail.", [("cocktail_id", "retired")])
         result, _row = record_check(patient.id, cocktail.current.id, body["date"], actor=current_actor())
+        audit_allergy_view(patient, actor=current_actor(), where="api check")
         db.session.commit()
         return check_json(result.outcome, findings_as_dicts(result), describe(result))
 
@@ -255,6 +256,7 @@ class SessionCheck(MethodView):
             result, _row = check_session(session, actor=current_actor())
         except SessionError as error:
             refuse(409, str(error))
+        audit_allergy_view(session.patient, actor=current_actor(), where=f"api session #{session.id} check")
         db.session.commit()
         return check_json(result.outcome, findings_as_dicts(result), describe(result))
 
@@ -283,7 +285,11 @@ class Administer(MethodView):
         except CheckBlocked as error:
             if reason and actor.can(Permission.OVERRIDE_BLOCK) and _short(reason):
                 refuse(422, str(error), [("override_reason", str(error))])
-            refuse(409, blocked_message(session, str(error)))
+            message = blocked_message(session, str(error))
+            # The refusal names what blocks; its rollback must not take the view's row with it.
+            db.session.rollback()
+            audit_allergy_page(session.patient, actor=actor, where=f"api session #{session_id} refused")
+            refuse(409, message)
         except SessionError as error:
             refuse(409, str(error), [(error.field, str(error))] if error.field else ())
         except InsufficientStock as error:
