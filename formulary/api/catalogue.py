@@ -177,7 +177,7 @@ class ProductSchema(ma.Schema):
     retired = ma.fields.Boolean(required=True)
     composition = ma.fields.List(ma.fields.Nested(ProductComponentSchema), required=True)
     contraindications = ma.fields.List(ma.fields.Nested(ProductContraindicationSchema), required=True)
-    on_hand = Quantity(required=True, metadata={"description": "Sum over all its lots, in its unit"})
+    on_hand = Quantity(required=True, maximum=None, metadata={"description": "Sum over all its lots, in its unit"})
 
 
 class ProductQuery(PageArgs):

@@ -46,15 +46,18 @@ class Quantity(ma.fields.Decimal):
         "too_precise": "Use at most {places} decimal places (got {input}).",
     }
 
-    def __init__(self, *, places: int = 3, maximum: int = 10**9, **kwargs):
-        # The default fits a lot's Numeric(14, 3); narrower columns pass a smaller maximum.
-        self.decimal_places, self.maximum = places, Decimal(maximum)
-        metadata = {"maximum": maximum, "multipleOf": 10**-places, **kwargs.pop("metadata", {})}
+    def __init__(self, *, places: int = 3, maximum: int | None = 10**9, **kwargs):
+        # The default fits a lot's Numeric(14, 3); narrower columns pass a smaller maximum, and a
+        # sum over lots (answered, never read) passes None: it has no maximum.
+        self.decimal_places = places
+        self.maximum = None if maximum is None else Decimal(maximum)
+        bound = {} if maximum is None else {"maximum": maximum}
+        metadata = {**bound, "multipleOf": 10**-places, **kwargs.pop("metadata", {})}
         super().__init__(metadata=metadata, **kwargs)
 
     def _validated(self, value) -> Decimal:
         number = super()._validated(value)  # refuses NaN, infinity and non-numbers
-        if abs(number) > self.maximum:
+        if self.maximum is not None and abs(number) > self.maximum:
             raise self.make_error("too_large", input=value, maximum=self.maximum)
         if number != number.quantize(Decimal(1).scaleb(-self.decimal_places)):
             raise self.make_error("too_precise", input=value, places=self.decimal_places)

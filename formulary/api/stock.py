@@ -32,7 +32,8 @@ class LotSchema(ma.Schema):
     lot_number = ma.fields.String(required=True)
     expiry = ma.fields.Date(required=True)
     received_on = ma.fields.Date(required=True)
-    on_hand = Quantity(required=True)
+    # Whatever a Numeric(14, 3) column holds: receipts add up, and imports may bring more than one takes.
+    on_hand = Quantity(required=True, maximum=10**11)
     status = ma.fields.String(required=True, validate=ma.validate.OneOf(LOT_STATUSES))
     expired = ma.fields.Boolean(required=True, metadata={"description": "Today is past the expiry date"})
     supplier = ma.fields.String(required=True)
