@@ -130,7 +130,7 @@ class ProductIn(ma.Schema):
     gtin = Text(load_default=None, allow_none=True, max_length=20,
                 metadata={"description": "GTIN-8, -12, -13 or -14; its check digit is verified"})
     unit = Text(required=True, max_length=20, metadata={"description": "The stock unit", "example": "mL"})
-    unit_size = Quantity(required=True, maximum=10**6,
+    unit_size = Quantity(required=True, maximum=10**6, positive=True,
                          metadata={"description": "Content of one vial/ampoule in the unit"})
     single_use = ma.fields.Boolean(required=True)
     opened_shelf_life_days = ma.fields.Integer(
@@ -144,7 +144,7 @@ class ProductIn(ma.Schema):
         metadata={"description": "Stop using a lot this many days before its expiry"},
     )
     notes = Text(load_default="", max_length=5000)
-    composition = ma.fields.List(ma.fields.Nested(ProductComponentIn), required=True)
+    composition = ma.fields.List(ma.fields.Nested(ProductComponentIn), required=True, metadata={"minItems": 1})
     contraindications = ma.fields.List(ma.fields.Nested(ProductContraindicationIn), load_default=list)
 
 

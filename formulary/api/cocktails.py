@@ -31,16 +31,16 @@ blp = ApiBlueprint("api_cocktails", __name__, description="Cocktails: versioned 
 
 class ComponentIn(ma.Schema):
     product_id = Id(strict=True, required=True)
-    amount = Quantity(required=True, maximum=999,
+    amount = Quantity(required=True, maximum=999, positive=True,
                       metadata={"description": "Per session, in the product's unit"})
 
 
 class CocktailIn(ma.Schema):
     name = Text(required=True, max_length=120)
-    goals = ma.fields.List(Text(max_length=120), required=True,
-                           metadata={"description": "Treatment goal names, e.g. [\"hydration\"]"})
+    goals = ma.fields.List(Text(max_length=120, blank=False), required=True,
+                           metadata={"description": "Treatment goal names, e.g. [\"hydration\"]", "minItems": 1})
     components = ma.fields.List(ma.fields.Nested(ComponentIn), required=True,
-                                metadata={"description": "In the order they are drawn up"})
+                                metadata={"description": "In the order they are drawn up", "minItems": 1})
     series_sessions = ma.fields.Integer(strict=True, load_default=None, allow_none=True,
                                         validate=ma.validate.Range(min=1, max=365))
     series_interval_days = ma.fields.Integer(strict=True, load_default=None, allow_none=True,

@@ -32,6 +32,10 @@ from formulary.patients.records import (
 blp = ApiBlueprint("api_patients", __name__, description="Patients with their allergies and conditions")
 
 ALLERGEN_KINDS = ("substance", "group", "text")
+# From 1900 to today, as the patients service checks; the document promises 1900–2019 (a pattern
+# cannot say "today"), which every later year of birth up to today also passes.
+BIRTH_YEARS = r"^(19\d\d|20[01]\d)-\d{2}-\d{2}$"
+BORN = "From 1900-01-01 to today"
 PATIENT_FIELDS = ("name", "date_of_birth", "reference", "skin_type", "notes", "allergy_status", "conditions")
 
 
@@ -63,7 +67,7 @@ class AllergyPatch(AllergyIn):
 
 class PatientIn(ma.Schema):
     name = Text(required=True)
-    date_of_birth = Day(required=True)
+    date_of_birth = Day(required=True, pattern=BIRTH_YEARS, metadata={"description": BORN})
     reference = Text(load_default=None, allow_none=True, max_length=40,
                      metadata={"description": "The clinic's own patient number; unique"})
     skin_type = ma.fields.String(load_default="", validate=one_of(["", *SKIN_TYPES], "skin type"),
@@ -80,8 +84,8 @@ class PatientIn(ma.Schema):
 class PatientPatch(ma.Schema):
     """Only the fields given change; `conditions`, when given, replaces the list."""
 
-    name = Text()
-    date_of_birth = Day(allow_none=True)
+    name = Text(blank=False)
+    date_of_birth = Day(allow_none=True, pattern=BIRTH_YEARS, metadata={"description": BORN})
     reference = Text(allow_none=True, max_length=40)
     skin_type = ma.fields.String(validate=one_of(["", *SKIN_TYPES], "skin type"))
     notes = Text(max_length=5000)

@@ -12,21 +12,32 @@ MAX_ID = 2**31 - 1
 MAX_PER_PAGE = 500
 # A lone surrogate cannot be encoded for the database, NUL cannot be stored by PostgreSQL.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# The same, for the OpenAPI document: what a Text may hold (no NUL; a lone surrogate cannot be
+# written in JSON Schema's regex, nor sent as valid UTF-8), and a Text that must not be blank (a
+# character other than a space or control character, as str.split sees them, at least).
+STORABLE = r"^[^\x00]*$"
+NOT_BLANK = r"^[^\x00]*[^\s\x00-\x20\x7f-\xa0][^\x00]*$"
 _DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
 class Text(ma.fields.String):
-    """A string the database can store, at most max_length characters."""
+    """A string the database can store, at most max_length characters.
+
+    A required Text is documented as not blank (the services refuse a blank name or reason);
+    `blank=True` says otherwise.
+    """
 
     default_error_messages = {
         "unstorable": "Contains a character that cannot be stored (NUL or an unpaired surrogate).",
         "too_long": "Longer than {max} characters.",
     }
 
-    def __init__(self, *, max_length: int = 200, **kwargs):
+    def __init__(self, *, max_length: int = 200, blank: bool | None = None, **kwargs):
         self.max_length = max_length
-        metadata = {"maxLength": max_length, **kwargs.pop("metadata", {})}
+        blank = not kwargs.get("required", False) if blank is None else blank
+        shape = {"pattern": STORABLE} if blank else {"minLength": 1, "pattern": NOT_BLANK}
+        metadata = {"maxLength": max_length, **shape, **kwargs.pop("metadata", {})}
         super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
@@ -46,12 +57,17 @@ class Quantity(ma.fields.Decimal):
         "too_precise": "Use at most {places} decimal places (got {input}).",
     }
 
-    def __init__(self, *, places: int = 3, maximum: int | None = 10**9, **kwargs):
+    def __init__(self, *, places: int = 3, maximum: int | None = 10**9, positive: bool = False,
+                 minimum: int | None = None, **kwargs):
         # The default fits a lot's Numeric(14, 3); narrower columns pass a smaller maximum, and a
-        # sum over lots (answered, never read) passes None: it has no maximum.
+        # sum over lots (answered, never read) passes None: it has no maximum. `positive` and `minimum`
+        # document what the service refuses (zero or less; less than `minimum`): the smallest value
+        # accepted is one step of `places`, or `minimum`.
         self.decimal_places = places
         self.maximum = None if maximum is None else Decimal(maximum)
-        bound = {} if maximum is None else {"maximum": maximum}
+        bound: dict = {} if maximum is None else {"maximum": maximum, "minimum": -maximum}
+        if positive or minimum is not None:
+            bound["minimum"] = 10**-places if positive else minimum
         metadata = {**bound, "multipleOf": 10**-places, **kwargs.pop("metadata", {})}
         super().__init__(metadata=metadata, **kwargs)
 
@@ -69,6 +85,12 @@ class Quantity(ma.fields.Decimal):
 
 class Day(ma.fields.Date):
     """A date written YYYY-MM-DD, and nothing else."""
+
+    def __init__(self, *, pattern: str | None = None, **kwargs):
+        # `pattern` narrows what the OpenAPI document promises (e.g. years a date of birth may have).
+        if pattern:
+            kwargs["metadata"] = {"pattern": pattern, **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
 
     default_error_messages = {"invalid": "Not a valid date: write it YYYY-MM-DD (got {input!r})."}
 

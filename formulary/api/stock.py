@@ -72,7 +72,7 @@ class LotIn(ma.Schema):
     })
     lot_number = Text(max_length=40, metadata={"description": "Unique per product; may come from the scan"})
     expiry = Expiry()
-    quantity = Quantity(required=True, metadata={"description": "In the product's stock unit"})
+    quantity = Quantity(required=True, positive=True, metadata={"description": "In the product's stock unit"})
     received_on = Day(metadata={"description": "Default: today"})
     supplier = Text(load_default="")
     unit_cost = Quantity(places=4, maximum=10**7, load_default=None, allow_none=True)
@@ -90,7 +90,7 @@ class LotQuery(PageArgs):
 
 class MovementIn(ma.Schema):
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(list(MOVEMENTS)))
-    quantity = Quantity(required=True, metadata={"description": "For adjust: the quantity counted"})
+    quantity = Quantity(required=True, minimum=0, metadata={"description": "For adjust: the quantity counted"})
     reason = Text(required=True, max_length=1000)
 
 
