@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from formulary.api.answers import get_or_404, paginate, refuse_fields
-from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed
+from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed, links
 from formulary.api.schemas import PageArgs, Quantity, Text, list_schema, one_of
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
@@ -138,7 +138,7 @@ class ProductIn(ma.Schema):
         metadata={"description": "How long an opened multi-dose unit keeps"},
     )
     storage = Text(load_default="")
-    reorder_level = Quantity(load_default=None, allow_none=True, maximum=10**6)
+    reorder_level = Quantity(load_default=None, allow_none=True, maximum=10**6, minimum=0)
     expiry_margin_days = ma.fields.Integer(
         strict=True, load_default=0, validate=ma.validate.Range(min=0, max=3650),
         metadata={"description": "Stop using a lot this many days before its expiry"},
@@ -237,6 +237,7 @@ class Products(MethodView):
     @allowed(blp, Permission.EDIT_CATALOGUE)
     @blp.arguments(ProductIn)
     @blp.response(201, ProductSchema)
+    @links(blp, 201, "product_id", GetProduct=("get", "/products/{product_id}"))
     def post(self, body):
         """Add a product with its full composition; substances are named by name or synonym."""
         data = ProductData(

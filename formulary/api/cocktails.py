@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from formulary.api.answers import get_or_404, paginate, refuse, refuse_fields
-from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed
+from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed, links
 from formulary.api.schemas import Day, Id, PageArgs, Quantity, Text, list_schema
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
@@ -175,6 +175,9 @@ class Cocktails(MethodView):
     @allowed(blp, Permission.EDIT_COCKTAILS)
     @blp.arguments(CocktailIn)
     @blp.response(201, CocktailSchema)
+    @links(blp, 201, "cocktail_id", GetCocktail=("get", "/cocktails/{cocktail_id}"),
+           ChangeCocktail=("put", "/cocktails/{cocktail_id}"),
+           CocktailAvailability=("get", "/cocktails/{cocktail_id}/availability"))
     @blp.alt_response(409, schema=ErrorSchema, description="A cocktail with this name already exists")
     def post(self, body):
         """Compose a cocktail: saved as version 1."""

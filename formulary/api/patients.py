@@ -9,7 +9,7 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from formulary.api.answers import get_or_404, paginate, refuse_fields
-from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed
+from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed, links
 from formulary.api.schemas import Day, Id, PageArgs, Text, list_schema, one_of
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
@@ -214,6 +214,8 @@ class Patients(MethodView):
     @allowed(blp, Permission.EDIT_PATIENTS)
     @blp.arguments(PatientIn)
     @blp.response(201, PatientSchema)
+    @links(blp, 201, "patient_id", GetPatient=("get", "/patients/{patient_id}"),
+           ChangePatient=("patch", "/patients/{patient_id}"))
     def post(self, body):
         """Add a patient with allergies and conditions; one refused value and nothing is saved.
 

@@ -10,7 +10,7 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from formulary.api.answers import get_or_404, refuse, refuse_fields
-from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed
+from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed, links
 from formulary.api.schemas import Day, Id, Quantity, Text
 from formulary.auth.models import User
 from formulary.auth.permissions import Permission
@@ -210,6 +210,9 @@ class Sessions(MethodView):
     @allowed(blp, Permission.RUN_CHECKS)
     @blp.arguments(SessionIn)
     @blp.response(201, PlannedSchema)
+    @links(blp, 201, "session_id", GetSession=("get", "/sessions/{session_id}"),
+           CheckSession=("post", "/sessions/{session_id}/check"),
+           AdministerSession=("post", "/sessions/{session_id}/administer"))
     @blp.alt_response(409, schema=ErrorSchema, description="The cocktail is retired")
     def post(self, body):
         """Plan a session; it records the cocktail's current version."""

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from formulary.api.answers import get_or_404, paginate, refuse, refuse_fields
-from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed
+from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed, links
 from formulary.api.receipts import read_receipt
 from formulary.api.schemas import Day, Expiry, Id, PageArgs, Quantity, Text, list_schema
 from formulary.auth.permissions import Permission
@@ -159,6 +159,8 @@ class Lots(MethodView):
     @allowed(blp, Permission.EDIT_STOCK)
     @blp.arguments(LotIn)
     @blp.response(201, LotSchema)
+    @links(blp, 201, "lot_id", GetLot=("get", "/lots/{lot_id}"), MoveLot=("post", "/lots/{lot_id}/movements"),
+           SetLotStatus=("post", "/lots/{lot_id}/status"), LotRecipients=("get", "/lots/{lot_id}/recipients"))
     @blp.alt_response(409, schema=ErrorSchema, description="The product already has this lot number")
     def post(self, body):
         """Receive a new lot, named by product_id, gtin or a GS1 scan."""

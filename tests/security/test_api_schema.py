@@ -4,9 +4,12 @@ Every operation of the OpenAPI document gets requests generated from its own sch
 and deliberately invalid ones, sent in-process to the WSGI app with a valid admin token, over a
 database holding the demo clinic. Operations with ids in the path run twice more with ids of
 real rows, so that real records' answers are checked too. Each answer: no server error, a
-documented status code, content type, headers and body matching the schema, and input the
-schema calls invalid refused with a 4xx. Bounded and repeatable (derandomized):
-FORMULARY_FUZZ_EXAMPLES examples (default 25) per operation and variant, about 1,700 requests.
+documented status code, content type, headers and body matching the schema, input the
+schema calls invalid refused with a 4xx, and input it calls valid accepted (2xx, or 404/409 for a
+missing record or a rule; a 422 only for the RULES below). A second test follows the document's
+OpenAPI links (schemathesis' state machine): create, then read, change, check, administer, move.
+Bounded and repeatable (derandomized): FORMULARY_FUZZ_EXAMPLES examples (default 20) per operation
+and variant, about 1,350 requests, and 4 × as many link scenarios; both tests well under 2 minutes.
 """
 
 import contextlib
@@ -45,7 +48,7 @@ from formulary.patients.models import Patient
 from formulary.stock.models import Lot
 from formulary.treatments.models import TreatmentSession
 
-EXAMPLES = int(os.environ.get("FORMULARY_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("FORMULARY_FUZZ_EXAMPLES", "20"))
 CHECKS = [
     not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
     response_schema_conformance, negative_data_rejection,
@@ -193,3 +196,61 @@ def test_every_api_operation_answers_generated_requests_as_documented(app, api_t
     report = "\n\n".join(f"{label} — {title}\n{text}" for (label, title), text in tally.failures.items())
     assert not tally.failures, report
     assert len(tally.operations) >= 20 and tally.sent >= 10 * len(tally.operations)
+
+
+def test_the_api_links_followed_as_a_client_would_answer_as_documented(app, api_token, demo_clinic, figures):
+    """Schemathesis' state machine over the OpenAPI links: a created patient, session, lot, product or
+    cocktail is then read, changed, checked, administered or moved by the id its answer gave, each
+    answer validated by the same checks (4 × FORMULARY_FUZZ_EXAMPLES scenarios of at most 8 steps)."""
+    _admin, token = api_token("admin")
+    headers = {"Authorization": f"Bearer {token}"}
+    client = app.test_client()
+    schema = api_schema(app)
+    # Valid input only: the scenarios are about what a client does next; invalid input is the other test's.
+    schema.config.generation.modes = [GenerationMode.POSITIVE]
+    tally = Tally()
+    followed = Counter()
+
+    class Workflow(schema.as_state_machine()):
+        # Each scenario starts from the same demo clinic (what it created is rolled back after it), so
+        # that what the links offer depends on the scenario alone, as Hypothesis requires.
+        def setup(self):
+            self.savepoint = db.session.bind.begin_nested()
+
+        def teardown(self):
+            db.session.remove()
+            self.savepoint.rollback()
+
+        def step(self, input):
+            if input.transition is not None:
+                followed[input.transition.id] += 1
+            return super().step(input)
+
+        def get_call_kwargs(self, case):
+            return {"session": client, "headers": headers}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            tally.sent += 1
+            tally.statuses[response.status_code // 100] += 1
+            try:
+                case.validate_response(response, checks=CHECKS, headers=headers)
+            except FailureGroup as group:
+                for failure in group.exceptions:
+                    tally.failures.setdefault(
+                        (case.operation.label, failure.title),
+                        f"{failure.message}\n{case.as_curl_command(headers={'Authorization': 'Bearer …'})}\n"
+                        f"→ {response.status_code} {response.text[:1500]}",
+                    )
+
+    started = time.monotonic()
+    Workflow.run(settings=settings(
+        max_examples=4 * EXAMPLES, stateful_step_count=8, deadline=None, database=None, derandomize=True,
+        suppress_health_check=list(HealthCheck), phases=[Phase.generate],
+    ))
+    elapsed = time.monotonic() - started
+    answers = ", ".join(f"{kind}xx: {count}" for kind, count in sorted(tally.statuses.items()))
+    figures(f"schemathesis state machine: {tally.sent} requests ({answers}), {sum(followed.values())} links "
+            f"followed ({len(followed)} distinct) in {elapsed:.1f} s, failures: {len(tally.failures)}")
+    report = "\n\n".join(f"{label} — {title}\n{text}" for (label, title), text in tally.failures.items())
+    assert not tally.failures, report
+    assert followed, "no OpenAPI link was followed: the links or the created records are missing"
