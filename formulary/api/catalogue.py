@@ -5,11 +5,10 @@ from flask.views import MethodView
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from formulary.api.answers import get_or_404, paginate, refuse_fields
+from formulary.api.answers import api_user, load_or_404, paginate, refuse_fields
 from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed, links
 from formulary.api.schemas import PageArgs, Quantity, Text, list_schema, one_of
 from formulary.auth.permissions import Permission
-from formulary.auth.session import current_actor
 from formulary.catalogue.errors import CatalogueError
 from formulary.catalogue.models import (
     COMPONENT_ROLES,
@@ -209,13 +208,12 @@ def product_json(product: Product, on_hand) -> dict:
 
 
 def _loaded_product(product_id: int) -> Product:
-    get_or_404(Product, product_id, "product")
-    return db.session.scalar(
-        select(Product).where(Product.id == product_id).options(
+    return load_or_404(lambda key: db.session.scalar(
+        select(Product).where(Product.id == key).options(
             selectinload(Product.composition).selectinload(ProductComponent.substance),
             selectinload(Product.contraindications).selectinload(ProductContraindication.condition),
         )
-    )
+    ), product_id, "product")
 
 
 @blp.route("/products")
@@ -246,7 +244,7 @@ class Products(MethodView):
             contraindications=[(c["condition"], c["severity"]) for c in body["contraindications"]],
         )
         try:
-            product = create_product(data, actor=current_actor())
+            product = create_product(data, actor=api_user())
         except CatalogueError as error:
             refuse_fields(422, "The product was not added.", error.errors)
         db.session.commit()

@@ -7,11 +7,10 @@ from flask.views import MethodView
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from formulary.api.answers import get_or_404, paginate, refuse, refuse_fields
+from formulary.api.answers import api_user, get_or_404, paginate, refuse, refuse_fields
 from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed, links
 from formulary.api.schemas import Day, Id, PageArgs, Quantity, Text, list_schema
 from formulary.auth.permissions import Permission
-from formulary.auth.session import current_actor
 from formulary.catalogue.lookup import find_goal, find_substance
 from formulary.cocktails.availability import plan_series, sessions_possible
 from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion
@@ -121,12 +120,12 @@ def cocktail_json(cocktail: Cocktail, version: CocktailVersion) -> dict:
 
 
 def _loaded(cocktail: Cocktail) -> dict:
-    version = db.session.scalar(
+    version = db.session.scalars(
         select(CocktailVersion).where(CocktailVersion.cocktail_id == cocktail.id)
         .order_by(CocktailVersion.number.desc()).limit(1)
         .options(selectinload(CocktailVersion.goals),
                  selectinload(CocktailVersion.components).selectinload(CocktailComponent.product))
-    )
+    ).one()  # a cocktail is created with its first version
     return cocktail_json(cocktail, version)
 
 
@@ -182,7 +181,7 @@ class Cocktails(MethodView):
     def post(self, body):
         """Compose a cocktail: saved as version 1."""
         try:
-            cocktail = create_cocktail(_recipe(body), actor=current_actor())
+            cocktail = create_cocktail(_recipe(body), actor=api_user())
         except CocktailError as error:
             _refused(error, "saved", body)
         db.session.commit()
@@ -210,7 +209,7 @@ class CocktailById(MethodView):
             refuse(409, f"{cocktail.name} is retired; bring it back before changing it.",
                    [("name", f"{cocktail.name} is retired.")])
         try:
-            revise_cocktail(cocktail, _recipe(body), actor=current_actor())
+            revise_cocktail(cocktail, _recipe(body), actor=api_user())
         except CocktailError as error:
             _refused(error, "changed", body, cocktail)
         db.session.commit()

@@ -8,11 +8,10 @@ recorded in the audit trail, and no answer may be cached.
 import marshmallow as ma
 from flask.views import MethodView
 
-from formulary.api.answers import get_or_404, paginate, refuse_fields
+from formulary.api.answers import api_user, load_or_404, paginate, refuse_fields
 from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed, links
 from formulary.api.schemas import Day, Id, PageArgs, Text, list_schema, one_of
 from formulary.auth.permissions import Permission
-from formulary.auth.session import current_actor
 from formulary.extensions import db
 from formulary.patients.models import ALLERGY_STATUSES, CLINICAL_STATUSES, CRITICALITIES, SKIN_TYPES, Allergy, Patient
 from formulary.patients.queries import active_allergy_counts, load_patient, patient_query
@@ -180,10 +179,15 @@ def _allergy(index: int, item: dict, errors: list) -> AllergyData | None:
     return data
 
 
+def _patient_or_404(patient_id: int) -> Patient:
+    """The patient with allergies and conditions loaded, or a 404."""
+    return load_or_404(load_patient, patient_id, "patient")
+
+
 def _record(patient: Patient, index: int, item: dict, data: AllergyData) -> Allergy:
     """Add one allergy; a refusal names its place in the list."""
     try:
-        return add_allergy(patient, data, actor=current_actor())
+        return add_allergy(patient, data, actor=api_user())
     except PatientError as error:
         kind = next((k for k in ALLERGEN_KINDS if item.get(k) is not None), "text")
         errors = [(f"allergies.{index}.{kind if f == 'allergen' else f}", m) for f, m in error.errors]
@@ -228,16 +232,17 @@ class Patients(MethodView):
         allergies = [_allergy(index, item, errors) for index, item in enumerate(items)]
         errors += contradictions(body["allergy_status"], [a for a in allergies if a is not None])
         try:
-            patient = create_patient(PatientData(**body), actor=current_actor())
+            patient = create_patient(PatientData(**body), actor=api_user())
         except PatientError as error:
             errors = error.errors + errors
         if errors:
             refuse_fields(422, "The patient was not added.", errors)
-        for index, item in enumerate(items):
-            _record(patient, index, item, allergies[index])
-        audit_allergy_view(patient, actor=current_actor(), where="api")
+        for index, (item, data) in enumerate(zip(items, allergies, strict=True)):
+            if data is not None:  # always here: _allergy returns None only with an error, refused above
+                _record(patient, index, item, data)
+        audit_allergy_view(patient, actor=api_user(), where="api")
         db.session.commit()
-        return patient_json(load_patient(patient.id))
+        return patient_json(_patient_or_404(patient.id))
 
 
 @blp.route("/patients/<int:patient_id>")
@@ -247,9 +252,8 @@ class PatientById(MethodView):
     @blp.alt_response(404, schema=ErrorSchema, description="No patient with this id")
     def get(self, patient_id):
         """One patient with allergies and conditions; the view is recorded in the audit trail."""
-        get_or_404(Patient, patient_id, "patient")
-        patient = load_patient(patient_id)
-        audit_allergy_view(patient, actor=current_actor(), where="api")
+        patient = _patient_or_404(patient_id)
+        audit_allergy_view(patient, actor=api_user(), where="api")
         db.session.commit()
         return patient_json(patient)
 
@@ -265,8 +269,7 @@ class PatientById(MethodView):
         allergy, as in POST. Status changes apply before the patient's fields, so resolving
         the last active allergy and setting "none-known" can go in one request.
         """
-        get_or_404(Patient, patient_id, "patient")
-        patient = load_patient(patient_id)
+        patient = _patient_or_404(patient_id)
         errors: list[tuple[str, str]] = []
         changes, additions = [], []
         for index, item in enumerate(body.get("allergies", [])):
@@ -277,7 +280,7 @@ class PatientById(MethodView):
         errors += contradictions(body.get("allergy_status"), [data for _i, _item, data in additions if data])
         if errors:
             refuse_fields(422, "Nothing was saved.", errors)
-        actor = current_actor()
+        actor = api_user()
         for allergy, status in changes:
             set_allergy_status(allergy, status, actor=actor)
         if any(name in body for name in PATIENT_FIELDS):
@@ -289,10 +292,11 @@ class PatientById(MethodView):
             except PatientError as error:
                 refuse_fields(422, "Nothing was saved.", error.errors)
         for index, item, data in additions:
-            _record(patient, index, item, data)
+            if data is not None:  # always here: _allergy returns None only with an error, refused above
+                _record(patient, index, item, data)
         audit_allergy_view(patient, actor=actor, where="api")
         db.session.commit()
-        return patient_json(load_patient(patient_id))
+        return patient_json(_patient_or_404(patient_id))
 
     @staticmethod
     def _change(patient: Patient, index: int, item: dict, errors: list):

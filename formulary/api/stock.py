@@ -8,12 +8,11 @@ from flask.views import MethodView
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from formulary.api.answers import get_or_404, paginate, refuse, refuse_fields
+from formulary.api.answers import api_user, get_or_404, paginate, refuse, refuse_fields
 from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed, links
 from formulary.api.receipts import read_receipt
 from formulary.api.schemas import Day, Expiry, Id, PageArgs, Quantity, Text, list_schema
 from formulary.auth.permissions import Permission
-from formulary.auth.session import current_actor
 from formulary.extensions import db
 from formulary.stock import ledger
 from formulary.stock.errors import DuplicateLot, InsufficientStock, InvalidStockInput
@@ -167,11 +166,12 @@ class Lots(MethodView):
         receipt = read_receipt(body)
         if receipt.errors:
             _refused(receipt.errors)
+        product, lot_number, expiry = receipt.lot()
         try:
             lot = ledger.receive(
-                receipt.product, lot_number=receipt.lot_number, expiry=receipt.expiry,
+                product, lot_number=lot_number, expiry=expiry,
                 quantity=body["quantity"],
-                received_on=body.get("received_on") or date.today(), actor=current_actor(),
+                received_on=body.get("received_on") or date.today(), actor=api_user(),
                 supplier=body["supplier"], unit_cost=body["unit_cost"],
                 reason="received" + (f"; serial {receipt.serial}" if receipt.serial else ""),
             )
@@ -221,7 +221,7 @@ class Movements(MethodView):
         lot = get_or_404(Lot, lot_id, "lot")
         try:
             change = MOVEMENTS[body["kind"]]
-            movement = change(lot, body["quantity"], actor=current_actor(), reason=body["reason"])
+            movement = change(lot, body["quantity"], actor=api_user(), reason=body["reason"])
         except InsufficientStock as error:
             refuse(409, str(error), [("quantity", str(error))])
         except InvalidStockInput as error:
@@ -241,7 +241,7 @@ class Status(MethodView):
         """Quarantine, release or recall a lot; a recall answers with who received it."""
         lot = get_or_404(Lot, lot_id, "lot")
         try:
-            ledger.set_status(lot, body["status"], actor=current_actor(), reason=body["reason"])
+            ledger.set_status(lot, body["status"], actor=api_user(), reason=body["reason"])
         except InvalidStockInput as error:
             # The schema already checked the status's value: a refusal on it is the recall rule.
             status = 409 if error.field == "status" else 422
