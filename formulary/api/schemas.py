@@ -49,7 +49,7 @@ class Text(ma.fields.String):
         return text
 
 
-class Quantity(ma.fields.Decimal):
+class Quantity(ma.fields.Field[Decimal]):
     """A quantity or amount of money: read exactly as a Decimal, answered as a JSON number."""
 
     default_error_messages = {
@@ -68,11 +68,12 @@ class Quantity(ma.fields.Decimal):
         bound: dict = {} if maximum is None else {"maximum": maximum, "minimum": -maximum}
         if positive or minimum is not None:
             bound["minimum"] = 10**-places if positive else minimum
-        metadata = {**bound, "multipleOf": 10**-places, **kwargs.pop("metadata", {})}
+        metadata = {"type": "number", **bound, "multipleOf": 10**-places, **kwargs.pop("metadata", {})}
         super().__init__(metadata=metadata, **kwargs)
+        self.number = ma.fields.Decimal()  # reads the number: refuses NaN, infinity, booleans and text
 
-    def _validated(self, value) -> Decimal:
-        number = super()._validated(value)  # refuses NaN, infinity and non-numbers
+    def _deserialize(self, value, attr, data, **kwargs) -> Decimal:
+        number = self.number.deserialize(value)
         if self.maximum is not None and abs(number) > self.maximum:
             raise self.make_error("too_large", input=value, maximum=self.maximum)
         if number != number.quantize(Decimal(1).scaleb(-self.decimal_places)):
@@ -100,7 +101,7 @@ class Day(ma.fields.Date):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-class Expiry(ma.fields.String):
+class Expiry(ma.fields.Field[date]):
     """An expiry date, YYYY-MM-DD or YYYY-MM (a month means its last day)."""
 
     default_error_messages = {
@@ -110,6 +111,7 @@ class Expiry(ma.fields.String):
 
     def __init__(self, **kwargs):
         metadata = {
+            "type": "string",
             "pattern": r"^\d{4}-\d{2}(-\d{2})?$",
             "description": "YYYY-MM-DD, or YYYY-MM meaning the last day of that month",
             "example": "2027-03",
