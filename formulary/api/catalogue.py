@@ -23,10 +23,11 @@ from formulary.catalogue.products import ComponentData, ProductData, create_prod
 from formulary.catalogue.queries import cross_reactions, product_query, substance_query
 from formulary.extensions import db
 from formulary.stock.product_stock import on_hand_totals
+from formulary.vocabulary import ComponentRole, ContraindicationSeverity, EntryKind
 
 blp = ApiBlueprint("api_catalogue", __name__, description="Substances, allergen groups and products")
 
-SEVERITIES = ["block", "caution"]
+SEVERITIES = list(ContraindicationSeverity)
 
 
 # --- substances and allergen groups ---------------------------------------------------------
@@ -45,7 +46,7 @@ class SubstanceSchema(ma.Schema):
 
 class CrossReactionSchema(ma.Schema):
     name = ma.fields.String(required=True, metadata={"description": "The group or substance it reacts with"})
-    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(["group", "substance"]))
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(list(EntryKind)))
     strength = ma.fields.String(required=True, validate=ma.validate.OneOf(CROSS_REACTION_STRENGTHS))
     note = ma.fields.String()
 
@@ -83,7 +84,7 @@ def _other_side(reaction, group_id: int) -> dict:
     else:
         group, substance = reaction.source_group, reaction.source_substance
     return {
-        "name": (group or substance).name, "kind": "group" if group else "substance",
+        "name": (group or substance).name, "kind": EntryKind.GROUP if group else EntryKind.SUBSTANCE,
         "strength": reaction.strength, "note": reaction.note,
     }
 
@@ -113,13 +114,13 @@ class AllergenGroups(MethodView):
 
 class ProductComponentIn(ma.Schema):
     substance = Text(required=True, metadata={"description": "A substance name or synonym"})
-    role = ma.fields.String(load_default="active", validate=one_of(COMPONENT_ROLES, "role"))
+    role = ma.fields.String(load_default=ComponentRole.ACTIVE, validate=one_of(COMPONENT_ROLES, "role"))
     strength = Text(load_default="", max_length=60, metadata={"example": "20 mg/mL"})
 
 
 class ProductContraindicationIn(ma.Schema):
     condition = Text(required=True, metadata={"description": "A condition's name"})
-    severity = ma.fields.String(load_default="block", validate=one_of(SEVERITIES, "severity"))
+    severity = ma.fields.String(load_default=ContraindicationSeverity.BLOCK, validate=one_of(SEVERITIES, "severity"))
 
 
 class ProductIn(ma.Schema):

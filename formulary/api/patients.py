@@ -27,10 +27,11 @@ from formulary.patients.records import (
     set_allergy_status,
     update_patient,
 )
+from formulary.vocabulary import AllergyKind, ClinicalStatus
 
 blp = ApiBlueprint("api_patients", __name__, description="Patients with their allergies and conditions")
 
-ALLERGEN_KINDS = ("substance", "group", "text")
+ALLERGEN_KINDS = tuple(AllergyKind)
 # From 1900 to today, as the patients service checks; the document promises 1900–2019 (a pattern
 # cannot say "today"), which every later year of birth up to today also passes.
 BIRTH_YEARS = r"^(19\d\d|20[01]\d)-\d{2}-\d{2}$"
@@ -49,7 +50,7 @@ class AllergyIn(ma.Schema):
     })
     criticality = ma.fields.String(required=True, validate=one_of(CRITICALITIES, "criticality"))
     reaction = Text(load_default="", max_length=2000)
-    status = ma.fields.String(load_default="active", validate=one_of(CLINICAL_STATUSES, "status"))
+    status = ma.fields.String(load_default=ClinicalStatus.ACTIVE, validate=one_of(CLINICAL_STATUSES, "status"))
 
 
 class AllergyPatch(AllergyIn):
@@ -172,8 +173,8 @@ def _allergy(index: int, item: dict, errors: list) -> AllergyData | None:
         return None
     kind = given[0]
     data = AllergyData(allergen=item[kind], criticality=item.get("criticality", ""),
-                       reaction=item.get("reaction", ""), status=item.get("status") or "active",
-                       kind=None if kind == "text" else kind)
+                       reaction=item.get("reaction", ""), status=item.get("status") or ClinicalStatus.ACTIVE,
+                       kind=None if kind == AllergyKind.TEXT else kind)
     if problem := allergen_problem(data):
         errors.append((f"allergies.{index}.{kind}", problem))
     return data
@@ -189,7 +190,7 @@ def _record(patient: Patient, index: int, item: dict, data: AllergyData) -> Alle
     try:
         return add_allergy(patient, data, actor=api_user())
     except PatientError as error:
-        kind = next((k for k in ALLERGEN_KINDS if item.get(k) is not None), "text")
+        kind = next((k for k in ALLERGEN_KINDS if item.get(k) is not None), AllergyKind.TEXT)
         errors = [(f"allergies.{index}.{kind if f == 'allergen' else f}", m) for f, m in error.errors]
         refuse_fields(422, "Nothing was saved.", errors)
 

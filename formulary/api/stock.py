@@ -17,10 +17,12 @@ from formulary.extensions import db
 from formulary.stock import ledger
 from formulary.stock.errors import DuplicateLot, InsufficientStock, InvalidStockInput
 from formulary.stock.models import LOT_STATUSES, Lot
+from formulary.vocabulary import LotStatus, MovementKind
 
 blp = ApiBlueprint("api_stock", __name__, description="Lots, the ledger and recalls")
 
-MOVEMENTS = {"waste": ledger.waste, "adjust": ledger.adjust, "return": ledger.return_to_supplier}
+MOVEMENTS = {MovementKind.WASTE: ledger.waste, MovementKind.ADJUST: ledger.adjust,
+             MovementKind.RETURN: ledger.return_to_supplier}
 
 
 class LotSchema(ma.Schema):
@@ -199,7 +201,7 @@ class LotById(MethodView):
 def movement_json(movement, lot: Lot, reason: str) -> dict:
     """A movement as the API answers it; an adjust that changed nothing has no id and no time."""
     if movement is None:
-        return {"id": None, "lot_id": lot.id, "kind": "adjust", "quantity": 0, "on_hand_after": lot.on_hand,
+        return {"id": None, "lot_id": lot.id, "kind": MovementKind.ADJUST, "quantity": 0, "on_hand_after": lot.on_hand,
                 "reason": reason, "at": None}
     return {
         "id": movement.id, "lot_id": movement.lot_id, "kind": movement.kind, "quantity": movement.quantity,
@@ -248,7 +250,7 @@ class Status(MethodView):
             refuse(status, str(error), [(error.field or "status", str(error))])
         db.session.commit()
         answer = lot_json(lot)
-        if lot.status == "recalled":
+        if lot.status == LotStatus.RECALLED:
             answer["recipients"] = recall_recipients(lot)
         return answer
 
