@@ -109,26 +109,25 @@ class AllergySchema(ma.Schema):
     recorded_by = ma.fields.String(allow_none=True, metadata={"description": "Username"})
 
 
-class PatientSchema(ma.Schema):
+class PatientIdentitySchema(ma.Schema):
+    """What every answer about a patient holds: who they are and their allergy history."""
+
     id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
     date_of_birth = ma.fields.Date(allow_none=True)
     reference = ma.fields.String(allow_none=True)
     skin_type = ma.fields.String(required=True)
-    notes = ma.fields.String(required=True)
     allergy_status = ma.fields.String(required=True, validate=ma.validate.OneOf(ALLERGY_STATUSES))
+
+
+class PatientSchema(PatientIdentitySchema):
+    notes = ma.fields.String(required=True)
     allergies = ma.fields.List(ma.fields.Nested(AllergySchema), required=True)
     conditions = ma.fields.List(ma.fields.String(), required=True)
     created_at = ma.fields.DateTime(required=True)
 
 
-class PatientSummarySchema(ma.Schema):
-    id = ma.fields.Integer(required=True)
-    name = ma.fields.String(required=True)
-    date_of_birth = ma.fields.Date(allow_none=True)
-    reference = ma.fields.String(allow_none=True)
-    skin_type = ma.fields.String(required=True)
-    allergy_status = ma.fields.String(required=True, validate=ma.validate.OneOf(ALLERGY_STATUSES))
+class PatientSummarySchema(PatientIdentitySchema):
     active_allergies = ma.fields.Integer(required=True, metadata={"description": "How many are active"})
 
 
@@ -149,12 +148,18 @@ def allergy_json(allergy: Allergy) -> dict:
     }
 
 
+def identity_json(patient: Patient) -> dict:
+    """Who the patient is and their allergy history, as every answer about a patient holds it."""
+    return {
+        "id": patient.id, "name": patient.name, "date_of_birth": patient.date_of_birth,
+        "reference": patient.reference, "skin_type": patient.skin_type, "allergy_status": patient.allergy_status,
+    }
+
+
 def patient_json(patient: Patient) -> dict:
     """A patient with allergies and conditions, as the API answers it."""
     return {
-        "id": patient.id, "name": patient.name, "date_of_birth": patient.date_of_birth,
-        "reference": patient.reference, "skin_type": patient.skin_type, "notes": patient.notes,
-        "allergy_status": patient.allergy_status, "created_at": patient.created_at,
+        **identity_json(patient), "notes": patient.notes, "created_at": patient.created_at,
         "allergies": [allergy_json(allergy) for allergy in patient.allergies],
         "conditions": sorted((pc.condition.name for pc in patient.conditions), key=str.casefold),
     }
@@ -208,12 +213,7 @@ class Patients(MethodView):
         """
         patients, total = paginate(patient_query(args.get("q", "")), args)
         counts = active_allergy_counts(p.id for p in patients)
-        items = [
-            {"id": p.id, "name": p.name, "date_of_birth": p.date_of_birth, "reference": p.reference,
-             "skin_type": p.skin_type, "allergy_status": p.allergy_status,
-             "active_allergies": counts.get(p.id, 0)}
-            for p in patients
-        ]
+        items = [{**identity_json(p), "active_allergies": counts.get(p.id, 0)} for p in patients]
         return {"items": items, "total": total}
 
     @allowed(blp, Permission.EDIT_PATIENTS)
