@@ -3,7 +3,13 @@
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge, ServiceUnavailable
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    RequestEntityTooLarge,
+    RequestURITooLarge,
+    ServiceUnavailable,
+)
 
 from formulary.auth.session import API_PREFIX
 from formulary.extensions import db, login_manager
@@ -25,14 +31,21 @@ TITLES = {
     405: "Not allowed here",
     409: "Refused by a rule",
     413: "File too large",
+    414: "Address too long",
     422: "Some values need correcting",
     500: "Something went wrong on our side",
     503: "The database is not reachable",
 }
 
 
+# Below gunicorn's request line limit (4094 bytes), so that the app, not the server, refuses a
+# too-long address, and under /api/v1 refuses it in JSON like every other error.
+MAX_URL_LENGTH = 4000
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers."""
+    app.before_request(refuse_long_urls)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(RequestEntityTooLarge, handle_too_large)
     app.register_error_handler(HTTPException, render_error)
@@ -74,6 +87,14 @@ def render_error(error: HTTPException):
         return response
     title = TITLES.get(code, error.name)
     return render_template("errors/error.html", code=code, title=title, error=error), code
+
+
+def refuse_long_urls() -> None:
+    """A path and query string longer than MAX_URL_LENGTH: 414, as a page or as JSON under /api/v1."""
+    if len(request.full_path) > MAX_URL_LENGTH:
+        raise RequestURITooLarge(
+            f"The address is longer than {MAX_URL_LENGTH} characters: send fewer or shorter query values."
+        )
 
 
 def handle_csrf_error(error: CSRFError):

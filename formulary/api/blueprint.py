@@ -9,7 +9,7 @@ from webargs.flaskparser import FlaskParser
 from formulary.auth.access import permission_required
 from formulary.extensions import ErrorSchema
 
-__all__ = ["ApiBlueprint", "ErrorSchema", "JsonParser", "allowed"]
+__all__ = ["ApiBlueprint", "ErrorSchema", "JsonParser", "allowed", "links"]
 
 # Where every API blueprint is mounted.
 URL_PREFIX = "/api/v1"
@@ -47,3 +47,17 @@ def allowed(blp, permission):
         return permission_required(permission)(view)
 
     return decorator
+
+
+def links(blp, status: int, parameter: str, **targets: tuple[str, str]):
+    """Document the OpenAPI links of an answer: each target (name=(method, path under /api/v1)) takes
+    the answer's `id` as its path `parameter` (what a client, or a stateful test, does next)."""
+
+    def ref(method: str, path: str) -> str:
+        pointer = (URL_PREFIX + path).replace("~", "~0").replace("/", "~1")
+        return f"#/paths/{pointer}/{method}"
+
+    return blp.doc(responses={status: {"links": {
+        name: {"operationRef": ref(method, path), "parameters": {parameter: "$response.body#/id"}}
+        for name, (method, path) in targets.items()
+    }}})

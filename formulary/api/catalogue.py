@@ -5,11 +5,10 @@ from flask.views import MethodView
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from formulary.api.answers import get_or_404, paginate, refuse_fields
-from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed
+from formulary.api.answers import api_user, load_or_404, paginate, refuse_fields
+from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed, links
 from formulary.api.schemas import PageArgs, Quantity, Text, list_schema, one_of
 from formulary.auth.permissions import Permission
-from formulary.auth.session import current_actor
 from formulary.catalogue.errors import CatalogueError
 from formulary.catalogue.models import (
     COMPONENT_ROLES,
@@ -24,10 +23,11 @@ from formulary.catalogue.products import ComponentData, ProductData, create_prod
 from formulary.catalogue.queries import cross_reactions, product_query, substance_query
 from formulary.extensions import db
 from formulary.stock.product_stock import on_hand_totals
+from formulary.vocabulary import ComponentRole, ContraindicationSeverity, EntryKind
 
 blp = ApiBlueprint("api_catalogue", __name__, description="Substances, allergen groups and products")
 
-SEVERITIES = ["block", "caution"]
+SEVERITIES = list(ContraindicationSeverity)
 
 
 # --- substances and allergen groups ---------------------------------------------------------
@@ -46,7 +46,7 @@ class SubstanceSchema(ma.Schema):
 
 class CrossReactionSchema(ma.Schema):
     name = ma.fields.String(required=True, metadata={"description": "The group or substance it reacts with"})
-    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(["group", "substance"]))
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(list(EntryKind)))
     strength = ma.fields.String(required=True, validate=ma.validate.OneOf(CROSS_REACTION_STRENGTHS))
     note = ma.fields.String()
 
@@ -84,7 +84,7 @@ def _other_side(reaction, group_id: int) -> dict:
     else:
         group, substance = reaction.source_group, reaction.source_substance
     return {
-        "name": (group or substance).name, "kind": "group" if group else "substance",
+        "name": (group or substance).name, "kind": EntryKind.GROUP if group else EntryKind.SUBSTANCE,
         "strength": reaction.strength, "note": reaction.note,
     }
 
@@ -114,13 +114,13 @@ class AllergenGroups(MethodView):
 
 class ProductComponentIn(ma.Schema):
     substance = Text(required=True, metadata={"description": "A substance name or synonym"})
-    role = ma.fields.String(load_default="active", validate=one_of(COMPONENT_ROLES, "role"))
+    role = ma.fields.String(load_default=ComponentRole.ACTIVE, validate=one_of(COMPONENT_ROLES, "role"))
     strength = Text(load_default="", max_length=60, metadata={"example": "20 mg/mL"})
 
 
 class ProductContraindicationIn(ma.Schema):
     condition = Text(required=True, metadata={"description": "A condition's name"})
-    severity = ma.fields.String(load_default="block", validate=one_of(SEVERITIES, "severity"))
+    severity = ma.fields.String(load_default=ContraindicationSeverity.BLOCK, validate=one_of(SEVERITIES, "severity"))
 
 
 class ProductIn(ma.Schema):
@@ -130,7 +130,7 @@ class ProductIn(ma.Schema):
     gtin = Text(load_default=None, allow_none=True, max_length=20,
                 metadata={"description": "GTIN-8, -12, -13 or -14; its check digit is verified"})
     unit = Text(required=True, max_length=20, metadata={"description": "The stock unit", "example": "mL"})
-    unit_size = Quantity(required=True, maximum=10**6,
+    unit_size = Quantity(required=True, maximum=10**6, positive=True,
                          metadata={"description": "Content of one vial/ampoule in the unit"})
     single_use = ma.fields.Boolean(required=True)
     opened_shelf_life_days = ma.fields.Integer(
@@ -138,13 +138,13 @@ class ProductIn(ma.Schema):
         metadata={"description": "How long an opened multi-dose unit keeps"},
     )
     storage = Text(load_default="")
-    reorder_level = Quantity(load_default=None, allow_none=True, maximum=10**6)
+    reorder_level = Quantity(load_default=None, allow_none=True, maximum=10**6, minimum=0)
     expiry_margin_days = ma.fields.Integer(
         strict=True, load_default=0, validate=ma.validate.Range(min=0, max=3650),
         metadata={"description": "Stop using a lot this many days before its expiry"},
     )
     notes = Text(load_default="", max_length=5000)
-    composition = ma.fields.List(ma.fields.Nested(ProductComponentIn), required=True)
+    composition = ma.fields.List(ma.fields.Nested(ProductComponentIn), required=True, metadata={"minItems": 1})
     contraindications = ma.fields.List(ma.fields.Nested(ProductContraindicationIn), load_default=list)
 
 
@@ -177,7 +177,7 @@ class ProductSchema(ma.Schema):
     retired = ma.fields.Boolean(required=True)
     composition = ma.fields.List(ma.fields.Nested(ProductComponentSchema), required=True)
     contraindications = ma.fields.List(ma.fields.Nested(ProductContraindicationSchema), required=True)
-    on_hand = Quantity(required=True, metadata={"description": "Sum over all its lots, in its unit"})
+    on_hand = Quantity(required=True, maximum=None, metadata={"description": "Sum over all its lots, in its unit"})
 
 
 class ProductQuery(PageArgs):
@@ -209,13 +209,12 @@ def product_json(product: Product, on_hand) -> dict:
 
 
 def _loaded_product(product_id: int) -> Product:
-    get_or_404(Product, product_id, "product")
-    return db.session.scalar(
-        select(Product).where(Product.id == product_id).options(
+    return load_or_404(lambda key: db.session.scalar(
+        select(Product).where(Product.id == key).options(
             selectinload(Product.composition).selectinload(ProductComponent.substance),
             selectinload(Product.contraindications).selectinload(ProductContraindication.condition),
         )
-    )
+    ), product_id, "product")
 
 
 @blp.route("/products")
@@ -237,6 +236,7 @@ class Products(MethodView):
     @allowed(blp, Permission.EDIT_CATALOGUE)
     @blp.arguments(ProductIn)
     @blp.response(201, ProductSchema)
+    @links(blp, 201, "product_id", GetProduct=("get", "/products/{product_id}"))
     def post(self, body):
         """Add a product with its full composition; substances are named by name or synonym."""
         data = ProductData(
@@ -245,7 +245,7 @@ class Products(MethodView):
             contraindications=[(c["condition"], c["severity"]) for c in body["contraindications"]],
         )
         try:
-            product = create_product(data, actor=current_actor())
+            product = create_product(data, actor=api_user())
         except CatalogueError as error:
             refuse_fields(422, "The product was not added.", error.errors)
         db.session.commit()

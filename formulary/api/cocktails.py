@@ -7,11 +7,10 @@ from flask.views import MethodView
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from formulary.api.answers import get_or_404, paginate, refuse, refuse_fields
-from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed
+from formulary.api.answers import api_user, get_or_404, paginate, refuse, refuse_fields
+from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed, links
 from formulary.api.schemas import Day, Id, PageArgs, Quantity, Text, list_schema
 from formulary.auth.permissions import Permission
-from formulary.auth.session import current_actor
 from formulary.catalogue.lookup import find_goal, find_substance
 from formulary.cocktails.availability import plan_series, sessions_possible
 from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion
@@ -31,16 +30,16 @@ blp = ApiBlueprint("api_cocktails", __name__, description="Cocktails: versioned 
 
 class ComponentIn(ma.Schema):
     product_id = Id(strict=True, required=True)
-    amount = Quantity(required=True, maximum=999,
+    amount = Quantity(required=True, maximum=999, positive=True,
                       metadata={"description": "Per session, in the product's unit"})
 
 
 class CocktailIn(ma.Schema):
     name = Text(required=True, max_length=120)
-    goals = ma.fields.List(Text(max_length=120), required=True,
-                           metadata={"description": "Treatment goal names, e.g. [\"hydration\"]"})
+    goals = ma.fields.List(Text(max_length=120, blank=False), required=True,
+                           metadata={"description": "Treatment goal names, e.g. [\"hydration\"]", "minItems": 1})
     components = ma.fields.List(ma.fields.Nested(ComponentIn), required=True,
-                                metadata={"description": "In the order they are drawn up"})
+                                metadata={"description": "In the order they are drawn up", "minItems": 1})
     series_sessions = ma.fields.Integer(strict=True, load_default=None, allow_none=True,
                                         validate=ma.validate.Range(min=1, max=365))
     series_interval_days = ma.fields.Integer(strict=True, load_default=None, allow_none=True,
@@ -121,12 +120,12 @@ def cocktail_json(cocktail: Cocktail, version: CocktailVersion) -> dict:
 
 
 def _loaded(cocktail: Cocktail) -> dict:
-    version = db.session.scalar(
+    version = db.session.scalars(
         select(CocktailVersion).where(CocktailVersion.cocktail_id == cocktail.id)
         .order_by(CocktailVersion.number.desc()).limit(1)
         .options(selectinload(CocktailVersion.goals),
                  selectinload(CocktailVersion.components).selectinload(CocktailComponent.product))
-    )
+    ).one()  # a cocktail is created with its first version
     return cocktail_json(cocktail, version)
 
 
@@ -175,11 +174,14 @@ class Cocktails(MethodView):
     @allowed(blp, Permission.EDIT_COCKTAILS)
     @blp.arguments(CocktailIn)
     @blp.response(201, CocktailSchema)
+    @links(blp, 201, "cocktail_id", GetCocktail=("get", "/cocktails/{cocktail_id}"),
+           ChangeCocktail=("put", "/cocktails/{cocktail_id}"),
+           CocktailAvailability=("get", "/cocktails/{cocktail_id}/availability"))
     @blp.alt_response(409, schema=ErrorSchema, description="A cocktail with this name already exists")
     def post(self, body):
         """Compose a cocktail: saved as version 1."""
         try:
-            cocktail = create_cocktail(_recipe(body), actor=current_actor())
+            cocktail = create_cocktail(_recipe(body), actor=api_user())
         except CocktailError as error:
             _refused(error, "saved", body)
         db.session.commit()
@@ -207,7 +209,7 @@ class CocktailById(MethodView):
             refuse(409, f"{cocktail.name} is retired; bring it back before changing it.",
                    [("name", f"{cocktail.name} is retired.")])
         try:
-            revise_cocktail(cocktail, _recipe(body), actor=current_actor())
+            revise_cocktail(cocktail, _recipe(body), actor=api_user())
         except CocktailError as error:
             _refused(error, "changed", body, cocktail)
         db.session.commit()

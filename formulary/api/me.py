@@ -3,9 +3,9 @@
 import marshmallow as ma
 from flask.views import MethodView
 
+from formulary.api.answers import api_user
 from formulary.api.blueprint import ApiBlueprint
 from formulary.auth.permissions import PERMISSIONS
-from formulary.auth.session import current_actor
 
 blp = ApiBlueprint("api_me", __name__, description="The token's owner")
 
@@ -23,7 +23,7 @@ class Me(MethodView):
     @blp.response(200, MeSchema)
     def get(self):
         """The user the token belongs to, with their role and permissions."""
-        user = current_actor()
+        user = api_user()
         return {
             "id": user.id,
             "username": user.username,

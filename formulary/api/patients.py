@@ -1,18 +1,17 @@
 """API: patients with their allergies and conditions.
 
 A patient and their allergies are written in one transaction: one refused value and nothing
-is saved. Every answer that shows a patient's allergies (GET and PATCH of one patient) is
+is saved. Every answer that shows a patient's allergies (POST, GET and PATCH of one patient) is
 recorded in the audit trail, and no answer may be cached.
 """
 
 import marshmallow as ma
 from flask.views import MethodView
 
-from formulary.api.answers import get_or_404, paginate, refuse_fields
-from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed
+from formulary.api.answers import api_user, load_or_404, paginate, refuse_fields
+from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed, links
 from formulary.api.schemas import Day, Id, PageArgs, Text, list_schema, one_of
 from formulary.auth.permissions import Permission
-from formulary.auth.session import current_actor
 from formulary.extensions import db
 from formulary.patients.models import ALLERGY_STATUSES, CLINICAL_STATUSES, CRITICALITIES, SKIN_TYPES, Allergy, Patient
 from formulary.patients.queries import active_allergy_counts, load_patient, patient_query
@@ -28,10 +27,15 @@ from formulary.patients.records import (
     set_allergy_status,
     update_patient,
 )
+from formulary.vocabulary import AllergyKind, ClinicalStatus
 
 blp = ApiBlueprint("api_patients", __name__, description="Patients with their allergies and conditions")
 
-ALLERGEN_KINDS = ("substance", "group", "text")
+ALLERGEN_KINDS = tuple(AllergyKind)
+# From 1900 to today, as the patients service checks; the document promises 1900–2019 (a pattern
+# cannot say "today"), which every later year of birth up to today also passes.
+BIRTH_YEARS = r"^(19\d\d|20[01]\d)-\d{2}-\d{2}$"
+BORN = "From 1900-01-01 to today"
 PATIENT_FIELDS = ("name", "date_of_birth", "reference", "skin_type", "notes", "allergy_status", "conditions")
 
 
@@ -46,7 +50,7 @@ class AllergyIn(ma.Schema):
     })
     criticality = ma.fields.String(required=True, validate=one_of(CRITICALITIES, "criticality"))
     reaction = Text(load_default="", max_length=2000)
-    status = ma.fields.String(load_default="active", validate=one_of(CLINICAL_STATUSES, "status"))
+    status = ma.fields.String(load_default=ClinicalStatus.ACTIVE, validate=one_of(CLINICAL_STATUSES, "status"))
 
 
 class AllergyPatch(AllergyIn):
@@ -63,7 +67,7 @@ class AllergyPatch(AllergyIn):
 
 class PatientIn(ma.Schema):
     name = Text(required=True)
-    date_of_birth = Day(required=True)
+    date_of_birth = Day(required=True, pattern=BIRTH_YEARS, metadata={"description": BORN})
     reference = Text(load_default=None, allow_none=True, max_length=40,
                      metadata={"description": "The clinic's own patient number; unique"})
     skin_type = ma.fields.String(load_default="", validate=one_of(["", *SKIN_TYPES], "skin type"),
@@ -80,8 +84,8 @@ class PatientIn(ma.Schema):
 class PatientPatch(ma.Schema):
     """Only the fields given change; `conditions`, when given, replaces the list."""
 
-    name = Text()
-    date_of_birth = Day(allow_none=True)
+    name = Text(blank=False)
+    date_of_birth = Day(allow_none=True, pattern=BIRTH_YEARS, metadata={"description": BORN})
     reference = Text(allow_none=True, max_length=40)
     skin_type = ma.fields.String(validate=one_of(["", *SKIN_TYPES], "skin type"))
     notes = Text(max_length=5000)
@@ -105,26 +109,25 @@ class AllergySchema(ma.Schema):
     recorded_by = ma.fields.String(allow_none=True, metadata={"description": "Username"})
 
 
-class PatientSchema(ma.Schema):
+class PatientIdentitySchema(ma.Schema):
+    """What every answer about a patient holds: who they are and their allergy history."""
+
     id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
     date_of_birth = ma.fields.Date(allow_none=True)
     reference = ma.fields.String(allow_none=True)
     skin_type = ma.fields.String(required=True)
-    notes = ma.fields.String(required=True)
     allergy_status = ma.fields.String(required=True, validate=ma.validate.OneOf(ALLERGY_STATUSES))
+
+
+class PatientSchema(PatientIdentitySchema):
+    notes = ma.fields.String(required=True)
     allergies = ma.fields.List(ma.fields.Nested(AllergySchema), required=True)
     conditions = ma.fields.List(ma.fields.String(), required=True)
     created_at = ma.fields.DateTime(required=True)
 
 
-class PatientSummarySchema(ma.Schema):
-    id = ma.fields.Integer(required=True)
-    name = ma.fields.String(required=True)
-    date_of_birth = ma.fields.Date(allow_none=True)
-    reference = ma.fields.String(allow_none=True)
-    skin_type = ma.fields.String(required=True)
-    allergy_status = ma.fields.String(required=True, validate=ma.validate.OneOf(ALLERGY_STATUSES))
+class PatientSummarySchema(PatientIdentitySchema):
     active_allergies = ma.fields.Integer(required=True, metadata={"description": "How many are active"})
 
 
@@ -145,12 +148,18 @@ def allergy_json(allergy: Allergy) -> dict:
     }
 
 
+def identity_json(patient: Patient) -> dict:
+    """Who the patient is and their allergy history, as every answer about a patient holds it."""
+    return {
+        "id": patient.id, "name": patient.name, "date_of_birth": patient.date_of_birth,
+        "reference": patient.reference, "skin_type": patient.skin_type, "allergy_status": patient.allergy_status,
+    }
+
+
 def patient_json(patient: Patient) -> dict:
     """A patient with allergies and conditions, as the API answers it."""
     return {
-        "id": patient.id, "name": patient.name, "date_of_birth": patient.date_of_birth,
-        "reference": patient.reference, "skin_type": patient.skin_type, "notes": patient.notes,
-        "allergy_status": patient.allergy_status, "created_at": patient.created_at,
+        **identity_json(patient), "notes": patient.notes, "created_at": patient.created_at,
         "allergies": [allergy_json(allergy) for allergy in patient.allergies],
         "conditions": sorted((pc.condition.name for pc in patient.conditions), key=str.casefold),
     }
@@ -169,19 +178,24 @@ def _allergy(index: int, item: dict, errors: list) -> AllergyData | None:
         return None
     kind = given[0]
     data = AllergyData(allergen=item[kind], criticality=item.get("criticality", ""),
-                       reaction=item.get("reaction", ""), status=item.get("status") or "active",
-                       kind=None if kind == "text" else kind)
+                       reaction=item.get("reaction", ""), status=item.get("status") or ClinicalStatus.ACTIVE,
+                       kind=None if kind == AllergyKind.TEXT else kind)
     if problem := allergen_problem(data):
         errors.append((f"allergies.{index}.{kind}", problem))
     return data
 
 
+def _patient_or_404(patient_id: int) -> Patient:
+    """The patient with allergies and conditions loaded, or a 404."""
+    return load_or_404(load_patient, patient_id, "patient")
+
+
 def _record(patient: Patient, index: int, item: dict, data: AllergyData) -> Allergy:
     """Add one allergy; a refusal names its place in the list."""
     try:
-        return add_allergy(patient, data, actor=current_actor())
+        return add_allergy(patient, data, actor=api_user())
     except PatientError as error:
-        kind = next((k for k in ALLERGEN_KINDS if item.get(k) is not None), "text")
+        kind = next((k for k in ALLERGEN_KINDS if item.get(k) is not None), AllergyKind.TEXT)
         errors = [(f"allergies.{index}.{kind if f == 'allergen' else f}", m) for f, m in error.errors]
         refuse_fields(422, "Nothing was saved.", errors)
 
@@ -199,17 +213,14 @@ class Patients(MethodView):
         """
         patients, total = paginate(patient_query(args.get("q", "")), args)
         counts = active_allergy_counts(p.id for p in patients)
-        items = [
-            {"id": p.id, "name": p.name, "date_of_birth": p.date_of_birth, "reference": p.reference,
-             "skin_type": p.skin_type, "allergy_status": p.allergy_status,
-             "active_allergies": counts.get(p.id, 0)}
-            for p in patients
-        ]
+        items = [{**identity_json(p), "active_allergies": counts.get(p.id, 0)} for p in patients]
         return {"items": items, "total": total}
 
     @allowed(blp, Permission.EDIT_PATIENTS)
     @blp.arguments(PatientIn)
     @blp.response(201, PatientSchema)
+    @links(blp, 201, "patient_id", GetPatient=("get", "/patients/{patient_id}"),
+           ChangePatient=("patch", "/patients/{patient_id}"))
     def post(self, body):
         """Add a patient with allergies and conditions; one refused value and nothing is saved.
 
@@ -222,15 +233,17 @@ class Patients(MethodView):
         allergies = [_allergy(index, item, errors) for index, item in enumerate(items)]
         errors += contradictions(body["allergy_status"], [a for a in allergies if a is not None])
         try:
-            patient = create_patient(PatientData(**body), actor=current_actor())
+            patient = create_patient(PatientData(**body), actor=api_user())
         except PatientError as error:
             errors = error.errors + errors
         if errors:
             refuse_fields(422, "The patient was not added.", errors)
-        for index, item in enumerate(items):
-            _record(patient, index, item, allergies[index])
+        for index, (item, data) in enumerate(zip(items, allergies, strict=True)):
+            if data is not None:  # always here: _allergy returns None only with an error, refused above
+                _record(patient, index, item, data)
+        audit_allergy_view(patient, actor=api_user(), where="api")
         db.session.commit()
-        return patient_json(load_patient(patient.id))
+        return patient_json(_patient_or_404(patient.id))
 
 
 @blp.route("/patients/<int:patient_id>")
@@ -240,9 +253,8 @@ class PatientById(MethodView):
     @blp.alt_response(404, schema=ErrorSchema, description="No patient with this id")
     def get(self, patient_id):
         """One patient with allergies and conditions; the view is recorded in the audit trail."""
-        get_or_404(Patient, patient_id, "patient")
-        patient = load_patient(patient_id)
-        audit_allergy_view(patient, actor=current_actor(), where="api")
+        patient = _patient_or_404(patient_id)
+        audit_allergy_view(patient, actor=api_user(), where="api")
         db.session.commit()
         return patient_json(patient)
 
@@ -258,8 +270,7 @@ class PatientById(MethodView):
         allergy, as in POST. Status changes apply before the patient's fields, so resolving
         the last active allergy and setting "none-known" can go in one request.
         """
-        get_or_404(Patient, patient_id, "patient")
-        patient = load_patient(patient_id)
+        patient = _patient_or_404(patient_id)
         errors: list[tuple[str, str]] = []
         changes, additions = [], []
         for index, item in enumerate(body.get("allergies", [])):
@@ -270,7 +281,7 @@ class PatientById(MethodView):
         errors += contradictions(body.get("allergy_status"), [data for _i, _item, data in additions if data])
         if errors:
             refuse_fields(422, "Nothing was saved.", errors)
-        actor = current_actor()
+        actor = api_user()
         for allergy, status in changes:
             set_allergy_status(allergy, status, actor=actor)
         if any(name in body for name in PATIENT_FIELDS):
@@ -282,10 +293,11 @@ class PatientById(MethodView):
             except PatientError as error:
                 refuse_fields(422, "Nothing was saved.", error.errors)
         for index, item, data in additions:
-            _record(patient, index, item, data)
+            if data is not None:  # always here: _allergy returns None only with an error, refused above
+                _record(patient, index, item, data)
         audit_allergy_view(patient, actor=actor, where="api")
         db.session.commit()
-        return patient_json(load_patient(patient_id))
+        return patient_json(_patient_or_404(patient_id))
 
     @staticmethod
     def _change(patient: Patient, index: int, item: dict, errors: list):

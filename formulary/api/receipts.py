@@ -20,6 +20,13 @@ class Receipt:
     serial: str = ""
     errors: list[tuple[str, str]] = field(default_factory=list)
 
+    def lot(self) -> tuple[Product, str, date]:
+        """The product, lot number and expiry of a receipt read without errors (read_receipt refuses
+        a receipt missing any of them)."""
+        if self.errors or self.product is None or not self.lot_number or self.expiry is None:
+            raise ValueError(f"A refused receipt names no lot: {self.errors}")
+        return self.product, self.lot_number, self.expiry
+
 
 def read_receipt(body: dict) -> Receipt:
     """Resolve a loaded POST /lots body: the product it names, and its lot and expiry (typed or scanned)."""

@@ -12,21 +12,32 @@ MAX_ID = 2**31 - 1
 MAX_PER_PAGE = 500
 # A lone surrogate cannot be encoded for the database, NUL cannot be stored by PostgreSQL.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# The same, for the OpenAPI document: what a Text may hold (no NUL; a lone surrogate cannot be
+# written in JSON Schema's regex, nor sent as valid UTF-8), and a Text that must not be blank (a
+# character other than a space or control character, as str.split sees them, at least).
+STORABLE = r"^[^\x00]*$"
+NOT_BLANK = r"^[^\x00]*[^\s\x00-\x20\x7f-\xa0][^\x00]*$"
 _DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
 class Text(ma.fields.String):
-    """A string the database can store, at most max_length characters."""
+    """A string the database can store, at most max_length characters.
+
+    A required Text is documented as not blank (the services refuse a blank name or reason);
+    `blank=True` says otherwise.
+    """
 
     default_error_messages = {
         "unstorable": "Contains a character that cannot be stored (NUL or an unpaired surrogate).",
         "too_long": "Longer than {max} characters.",
     }
 
-    def __init__(self, *, max_length: int = 200, **kwargs):
+    def __init__(self, *, max_length: int = 200, blank: bool | None = None, **kwargs):
         self.max_length = max_length
-        metadata = {"maxLength": max_length, **kwargs.pop("metadata", {})}
+        blank = not kwargs.get("required", False) if blank is None else blank
+        shape = {"pattern": STORABLE} if blank else {"minLength": 1, "pattern": NOT_BLANK}
+        metadata = {"maxLength": max_length, **shape, **kwargs.pop("metadata", {})}
         super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
@@ -38,7 +49,7 @@ class Text(ma.fields.String):
         return text
 
 
-class Quantity(ma.fields.Decimal):
+class Quantity(ma.fields.Field[Decimal]):
     """A quantity or amount of money: read exactly as a Decimal, answered as a JSON number."""
 
     default_error_messages = {
@@ -46,15 +57,24 @@ class Quantity(ma.fields.Decimal):
         "too_precise": "Use at most {places} decimal places (got {input}).",
     }
 
-    def __init__(self, *, places: int = 3, maximum: int = 10**9, **kwargs):
-        # The default fits a lot's Numeric(14, 3); narrower columns pass a smaller maximum.
-        self.decimal_places, self.maximum = places, Decimal(maximum)
-        metadata = {"maximum": maximum, "multipleOf": 10**-places, **kwargs.pop("metadata", {})}
+    def __init__(self, *, places: int = 3, maximum: int | None = 10**9, positive: bool = False,
+                 minimum: int | None = None, **kwargs):
+        # The default fits a lot's Numeric(14, 3); narrower columns pass a smaller maximum, and a
+        # sum over lots (answered, never read) passes None: it has no maximum. `positive` and `minimum`
+        # document what the service refuses (zero or less; less than `minimum`): the smallest value
+        # accepted is one step of `places`, or `minimum`.
+        self.decimal_places = places
+        self.maximum = None if maximum is None else Decimal(maximum)
+        bound: dict = {} if maximum is None else {"maximum": maximum, "minimum": -maximum}
+        if positive or minimum is not None:
+            bound["minimum"] = 10**-places if positive else minimum
+        metadata = {"type": "number", **bound, "multipleOf": 10**-places, **kwargs.pop("metadata", {})}
         super().__init__(metadata=metadata, **kwargs)
+        self.number = ma.fields.Decimal()  # reads the number: refuses NaN, infinity, booleans and text
 
-    def _validated(self, value) -> Decimal:
-        number = super()._validated(value)  # refuses NaN, infinity and non-numbers
-        if abs(number) > self.maximum:
+    def _deserialize(self, value, attr, data, **kwargs) -> Decimal:
+        number = self.number.deserialize(value)
+        if self.maximum is not None and abs(number) > self.maximum:
             raise self.make_error("too_large", input=value, maximum=self.maximum)
         if number != number.quantize(Decimal(1).scaleb(-self.decimal_places)):
             raise self.make_error("too_precise", input=value, places=self.decimal_places)
@@ -67,6 +87,12 @@ class Quantity(ma.fields.Decimal):
 class Day(ma.fields.Date):
     """A date written YYYY-MM-DD, and nothing else."""
 
+    def __init__(self, *, pattern: str | None = None, **kwargs):
+        # `pattern` narrows what the OpenAPI document promises (e.g. years a date of birth may have).
+        if pattern:
+            kwargs["metadata"] = {"pattern": pattern, **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
+
     default_error_messages = {"invalid": "Not a valid date: write it YYYY-MM-DD (got {input!r})."}
 
     def _deserialize(self, value, attr, data, **kwargs) -> date:
@@ -75,7 +101,7 @@ class Day(ma.fields.Date):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-class Expiry(ma.fields.String):
+class Expiry(ma.fields.Field[date]):
     """An expiry date, YYYY-MM-DD or YYYY-MM (a month means its last day)."""
 
     default_error_messages = {
@@ -85,6 +111,7 @@ class Expiry(ma.fields.String):
 
     def __init__(self, **kwargs):
         metadata = {
+            "type": "string",
             "pattern": r"^\d{4}-\d{2}(-\d{2})?$",
             "description": "YYYY-MM-DD, or YYYY-MM meaning the last day of that month",
             "example": "2027-03",

@@ -9,16 +9,15 @@ from datetime import date
 import marshmallow as ma
 from flask.views import MethodView
 
-from formulary.api.answers import get_or_404, refuse, refuse_fields
-from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed
+from formulary.api.answers import api_user, load_or_404, refuse, refuse_fields
+from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed, links
 from formulary.api.schemas import Day, Id, Quantity, Text
 from formulary.auth.models import User
 from formulary.auth.permissions import Permission
-from formulary.auth.session import current_actor
 from formulary.cocktails.models import Cocktail
 from formulary.extensions import db
 from formulary.patients.models import Patient
-from formulary.patients.records import audit_allergy_view
+from formulary.patients.records import audit_allergy_page, audit_allergy_view
 from formulary.safety.messages import describe
 from formulary.stock.errors import InsufficientStock
 from formulary.treatments.checks import MIN_OVERRIDE_REASON, findings_as_dicts, record_check, stored_findings
@@ -173,19 +172,15 @@ def session_json(session: TreatmentSession) -> dict:
 def _patient_and_cocktail(body: dict) -> tuple[Patient, Cocktail]:
     patient = db.session.get(Patient, body["patient_id"])
     cocktail = db.session.get(Cocktail, body["cocktail_id"])
-    errors = []
-    if patient is None:
-        errors.append(("patient_id", f"There is no patient with id {body['patient_id']}."))
-    if cocktail is None:
-        errors.append(("cocktail_id", f"There is no cocktail with id {body['cocktail_id']}."))
-    if errors:
+    if patient is None or cocktail is None:
+        errors = [(f"{what}_id", f"There is no {what} with id {body[f'{what}_id']}.")
+                  for what, row in (("patient", patient), ("cocktail", cocktail)) if row is None]
         refuse_fields(422, "", errors)
     return patient, cocktail
 
 
 def _session_or_404(session_id: int) -> TreatmentSession:
-    get_or_404(TreatmentSession, session_id, "session")
-    return load_session(session_id)
+    return load_or_404(load_session, session_id, "session")
 
 
 @blp.route("/checks")
@@ -199,7 +194,8 @@ class Checks(MethodView):
         patient, cocktail = _patient_and_cocktail(body)
         if cocktail.retired:
             refuse(409, f"{cocktail.name} is retired: choose another cocktail.", [("cocktail_id", "retired")])
-        result, _row = record_check(patient.id, cocktail.current.id, body["date"], actor=current_actor())
+        result, _row = record_check(patient.id, cocktail.current.id, body["date"], actor=api_user())
+        audit_allergy_view(patient, actor=api_user(), where="api check")
         db.session.commit()
         return check_json(result.outcome, findings_as_dicts(result), describe(result))
 
@@ -209,19 +205,23 @@ class Sessions(MethodView):
     @allowed(blp, Permission.RUN_CHECKS)
     @blp.arguments(SessionIn)
     @blp.response(201, PlannedSchema)
+    @links(blp, 201, "session_id", GetSession=("get", "/sessions/{session_id}"),
+           CheckSession=("post", "/sessions/{session_id}/check"),
+           AdministerSession=("post", "/sessions/{session_id}/administer"))
     @blp.alt_response(409, schema=ErrorSchema, description="The cocktail is retired")
     def post(self, body):
         """Plan a session; it records the cocktail's current version."""
         patient, cocktail = _patient_and_cocktail(body)
-        practitioner = current_actor()
+        practitioner = api_user()
         if body.get("practitioner_id"):
-            practitioner = db.session.get(User, body["practitioner_id"])
-            if practitioner is None or not practitioner.active:
+            chosen = db.session.get(User, body["practitioner_id"])
+            if chosen is None or not chosen.active:
                 message = f"There is no active user with id {body['practitioner_id']}."
                 refuse(422, message, [("practitioner_id", message)])
+            practitioner = chosen
         try:
             session = plan_session(patient, cocktail, body["scheduled_for"], practitioner=practitioner,
-                                   actor=current_actor())
+                                   actor=api_user())
         except SessionError as error:
             refuse(409, str(error), [("cocktail_id", str(error))])
         db.session.commit()
@@ -237,7 +237,7 @@ class SessionById(MethodView):
         """A session with its status, cocktail version, every check, the latest override and the draws."""
         session = _session_or_404(session_id)
         if session.checks:  # the findings speak of the patient's allergies
-            audit_allergy_view(session.patient, actor=current_actor(), where=f"api session #{session.id}")
+            audit_allergy_view(session.patient, actor=api_user(), where=f"api session #{session.id}")
             db.session.commit()
         return session_json(session)
 
@@ -252,9 +252,10 @@ class SessionCheck(MethodView):
         """Run the check for the session's date and keep it on the session; answered as /checks."""
         session = _session_or_404(session_id)
         try:
-            result, _row = check_session(session, actor=current_actor())
+            result, _row = check_session(session, actor=api_user())
         except SessionError as error:
             refuse(409, str(error))
+        audit_allergy_view(session.patient, actor=api_user(), where=f"api session #{session.id} check")
         db.session.commit()
         return check_json(result.outcome, findings_as_dicts(result), describe(result))
 
@@ -275,7 +276,7 @@ class Administer(MethodView):
     def post(self, body, session_id):
         """Re-run the check, then draw every component by FEFO and record it: all of it, or nothing."""
         session = _session_or_404(session_id)
-        actor = current_actor()
+        actor = api_user()
         reason = body.get("override_reason")
         try:
             draws = administer(session, actor=actor, today=date.today(), areas=body["areas"],
@@ -283,7 +284,11 @@ class Administer(MethodView):
         except CheckBlocked as error:
             if reason and actor.can(Permission.OVERRIDE_BLOCK) and _short(reason):
                 refuse(422, str(error), [("override_reason", str(error))])
-            refuse(409, blocked_message(session, str(error)))
+            message = blocked_message(session, str(error))
+            # The refusal names what blocks; its rollback must not take the view's row with it.
+            db.session.rollback()
+            audit_allergy_page(session.patient, actor=actor, where=f"api session #{session_id} refused")
+            refuse(409, message)
         except SessionError as error:
             refuse(409, str(error), [(error.field, str(error))] if error.field else ())
         except InsufficientStock as error:

@@ -8,20 +8,21 @@ from flask.views import MethodView
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from formulary.api.answers import get_or_404, paginate, refuse, refuse_fields
-from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed
+from formulary.api.answers import api_user, get_or_404, paginate, refuse, refuse_fields
+from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed, links
 from formulary.api.receipts import read_receipt
 from formulary.api.schemas import Day, Expiry, Id, PageArgs, Quantity, Text, list_schema
 from formulary.auth.permissions import Permission
-from formulary.auth.session import current_actor
 from formulary.extensions import db
 from formulary.stock import ledger
 from formulary.stock.errors import DuplicateLot, InsufficientStock, InvalidStockInput
 from formulary.stock.models import LOT_STATUSES, Lot
+from formulary.vocabulary import LotStatus, MovementKind
 
 blp = ApiBlueprint("api_stock", __name__, description="Lots, the ledger and recalls")
 
-MOVEMENTS = {"waste": ledger.waste, "adjust": ledger.adjust, "return": ledger.return_to_supplier}
+MOVEMENTS = {MovementKind.WASTE: ledger.waste, MovementKind.ADJUST: ledger.adjust,
+             MovementKind.RETURN: ledger.return_to_supplier}
 
 
 class LotSchema(ma.Schema):
@@ -32,7 +33,8 @@ class LotSchema(ma.Schema):
     lot_number = ma.fields.String(required=True)
     expiry = ma.fields.Date(required=True)
     received_on = ma.fields.Date(required=True)
-    on_hand = Quantity(required=True)
+    # Whatever a Numeric(14, 3) column holds: receipts add up, and imports may bring more than one takes.
+    on_hand = Quantity(required=True, maximum=10**11)
     status = ma.fields.String(required=True, validate=ma.validate.OneOf(LOT_STATUSES))
     expired = ma.fields.Boolean(required=True, metadata={"description": "Today is past the expiry date"})
     supplier = ma.fields.String(required=True)
@@ -71,7 +73,7 @@ class LotIn(ma.Schema):
     })
     lot_number = Text(max_length=40, metadata={"description": "Unique per product; may come from the scan"})
     expiry = Expiry()
-    quantity = Quantity(required=True, metadata={"description": "In the product's stock unit"})
+    quantity = Quantity(required=True, positive=True, metadata={"description": "In the product's stock unit"})
     received_on = Day(metadata={"description": "Default: today"})
     supplier = Text(load_default="")
     unit_cost = Quantity(places=4, maximum=10**7, load_default=None, allow_none=True)
@@ -89,7 +91,7 @@ class LotQuery(PageArgs):
 
 class MovementIn(ma.Schema):
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(list(MOVEMENTS)))
-    quantity = Quantity(required=True, metadata={"description": "For adjust: the quantity counted"})
+    quantity = Quantity(required=True, minimum=0, metadata={"description": "For adjust: the quantity counted"})
     reason = Text(required=True, max_length=1000)
 
 
@@ -158,17 +160,20 @@ class Lots(MethodView):
     @allowed(blp, Permission.EDIT_STOCK)
     @blp.arguments(LotIn)
     @blp.response(201, LotSchema)
+    @links(blp, 201, "lot_id", GetLot=("get", "/lots/{lot_id}"), MoveLot=("post", "/lots/{lot_id}/movements"),
+           SetLotStatus=("post", "/lots/{lot_id}/status"), LotRecipients=("get", "/lots/{lot_id}/recipients"))
     @blp.alt_response(409, schema=ErrorSchema, description="The product already has this lot number")
     def post(self, body):
         """Receive a new lot, named by product_id, gtin or a GS1 scan."""
         receipt = read_receipt(body)
         if receipt.errors:
             _refused(receipt.errors)
+        product, lot_number, expiry = receipt.lot()
         try:
             lot = ledger.receive(
-                receipt.product, lot_number=receipt.lot_number, expiry=receipt.expiry,
+                product, lot_number=lot_number, expiry=expiry,
                 quantity=body["quantity"],
-                received_on=body.get("received_on") or date.today(), actor=current_actor(),
+                received_on=body.get("received_on") or date.today(), actor=api_user(),
                 supplier=body["supplier"], unit_cost=body["unit_cost"],
                 reason="received" + (f"; serial {receipt.serial}" if receipt.serial else ""),
             )
@@ -196,7 +201,7 @@ class LotById(MethodView):
 def movement_json(movement, lot: Lot, reason: str) -> dict:
     """A movement as the API answers it; an adjust that changed nothing has no id and no time."""
     if movement is None:
-        return {"id": None, "lot_id": lot.id, "kind": "adjust", "quantity": 0, "on_hand_after": lot.on_hand,
+        return {"id": None, "lot_id": lot.id, "kind": MovementKind.ADJUST, "quantity": 0, "on_hand_after": lot.on_hand,
                 "reason": reason, "at": None}
     return {
         "id": movement.id, "lot_id": movement.lot_id, "kind": movement.kind, "quantity": movement.quantity,
@@ -218,7 +223,7 @@ class Movements(MethodView):
         lot = get_or_404(Lot, lot_id, "lot")
         try:
             change = MOVEMENTS[body["kind"]]
-            movement = change(lot, body["quantity"], actor=current_actor(), reason=body["reason"])
+            movement = change(lot, body["quantity"], actor=api_user(), reason=body["reason"])
         except InsufficientStock as error:
             refuse(409, str(error), [("quantity", str(error))])
         except InvalidStockInput as error:
@@ -238,14 +243,14 @@ class Status(MethodView):
         """Quarantine, release or recall a lot; a recall answers with who received it."""
         lot = get_or_404(Lot, lot_id, "lot")
         try:
-            ledger.set_status(lot, body["status"], actor=current_actor(), reason=body["reason"])
+            ledger.set_status(lot, body["status"], actor=api_user(), reason=body["reason"])
         except InvalidStockInput as error:
             # The schema already checked the status's value: a refusal on it is the recall rule.
             status = 409 if error.field == "status" else 422
             refuse(status, str(error), [(error.field or "status", str(error))])
         db.session.commit()
         answer = lot_json(lot)
-        if lot.status == "recalled":
+        if lot.status == LotStatus.RECALLED:
             answer["recipients"] = recall_recipients(lot)
         return answer
 

@@ -31,8 +31,12 @@ def session_or_404(session_id: int) -> TreatmentSession:
 
 
 def render_session(session: TreatmentSession, failed: tuple[str, object] | None = None, problem: str = "",
-                   status: int = 422):
-    """The session page; after a refused action its form keeps the values and errors (and `status`)."""
+                   status: int = 422, names_findings: bool = False):
+    """The session page; after a refused action its form keeps the values and errors (and `status`).
+
+    `names_findings`: `problem` names the findings of a check (a blocked administration), so the page
+    shows the patient's allergies even when the session keeps no check.
+    """
     today = date.today()
     forms: dict[str, FlaskForm] = {
         "override": OverrideForm(prefix="override", formdata=None),
@@ -51,7 +55,7 @@ def render_session(session: TreatmentSession, failed: tuple[str, object] | None 
         suggestions=queries.allergen_suggestions(session) if session.status == SessionStatus.ADMINISTERED else [],
     )
     # After rendering: the commit would expire what the page is about to show.
-    if panel is not None:  # the check's findings speak of the patient's allergies
+    if panel is not None or names_findings:  # the check's findings speak of the patient's allergies
         audit_allergy_page(session.patient, actor=current_actor(), where=f"session #{session.id}")
     db.session.commit()
     return page, status if failed else 200

@@ -201,7 +201,7 @@ def administer_session(session_id: int):
     except CheckBlocked as error:
         message = display.blocked_message(session, str(error))
         db.session.rollback()
-        return render_session(session_or_404(session_id), ("administer", form), message, 409)
+        return render_session(session_or_404(session_id), ("administer", form), message, 409, names_findings=True)
     except SessionError as error:
         db.session.rollback()
         field = {"acknowledge_caution": form.acknowledge_caution, "lots": form.scans}.get(error.field or "")

@@ -71,3 +71,17 @@ def test_token_created_on_profile_page_is_shown_once_and_works(client, login_as)
     token = page[start:page.index("<", start)]
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
     assert token not in client.get("/profile").get_data(as_text=True)
+
+
+def test_an_address_too_long_gets_a_json_414_under_the_api_and_the_page_elsewhere(client, api_token, login_as):
+    from formulary.errors import MAX_URL_LENGTH
+
+    _user, token = api_token("practitioner")
+    long = "x" * MAX_URL_LENGTH
+    answer = client.get(f"/api/v1/patients?q={long}", headers=bearer(token))
+    assert answer.status_code == 414 and answer.is_json
+    assert "longer than" in answer.get_json()["message"]
+    assert client.get(f"/api/v1/patients?q={long[:150]}", headers=bearer(token)).status_code == 200
+    login_as("practitioner")
+    page = client.get(f"/patients/?q={long}")
+    assert page.status_code == 414 and "text/html" in page.content_type

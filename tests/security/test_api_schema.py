@@ -4,9 +4,12 @@ Every operation of the OpenAPI document gets requests generated from its own sch
 and deliberately invalid ones, sent in-process to the WSGI app with a valid admin token, over a
 database holding the demo clinic. Operations with ids in the path run twice more with ids of
 real rows, so that real records' answers are checked too. Each answer: no server error, a
-documented status code, content type, headers and body matching the schema, and input the
-schema calls invalid refused with a 4xx. Bounded and repeatable (derandomized):
-FORMULARY_FUZZ_EXAMPLES examples (default 25) per operation and variant, about 1,700 requests.
+documented status code, content type, headers and body matching the schema, input the
+schema calls invalid refused with a 4xx, and input it calls valid accepted (2xx, or 404/409 for a
+missing record or a rule; a 422 only for the RULES below). A second test follows the document's
+OpenAPI links (schemathesis' state machine): create, then read, change, check, administer, move.
+Bounded and repeatable (derandomized): FORMULARY_FUZZ_EXAMPLES examples (default 20) per operation
+and variant, about 1,350 requests, and 4 × as many link scenarios; both tests well under 2 minutes.
 """
 
 import contextlib
@@ -22,10 +25,16 @@ from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.config._checks import (
+    NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES,
+    NegativeDataRejectionConfig,
+    PositiveDataAcceptanceConfig,
+)
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
+    positive_data_acceptance,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -39,11 +48,49 @@ from formulary.patients.models import Patient
 from formulary.stock.models import Lot
 from formulary.treatments.models import TreatmentSession
 
-EXAMPLES = int(os.environ.get("FORMULARY_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("FORMULARY_FUZZ_EXAMPLES", "20"))
 CHECKS = [
     not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
     response_schema_conformance, negative_data_rejection,
 ]
+# Input the schema calls valid may be refused only for a missing record or a rule (API.md: 404, 409)…
+ACCEPTED = ["2xx", "404", "409"]
+# …or with a 422 naming only these fields, which no schema can foresee: names and ids that must
+# exist in the clinic's catalogue or records (the body's equivalent of a 404), values that depend on
+# each other, and a file's content. Anything else a valid request is refused for is a schema to fix.
+ANY = r"\.\d+"
+RULES = {
+    "POST /api/v1/products": [  # and a GTIN's check digit
+        rf"composition{ANY}\.substance", rf"contraindications{ANY}(\.condition)?", "gtin"],
+    "POST /api/v1/lots": [  # product_id, gtin or scan; the lot number and expiry may come from the scan
+        "product_id", "gtin", "scan", "lot_number", "expiry"],
+    "GET /api/v1/cocktails": ["goal", "substance"],
+    "POST /api/v1/cocktails": ["goals", rf"components{ANY}\.product", "name"],
+    "PUT /api/v1/cocktails/{cocktail_id}": ["goals", rf"components{ANY}\.product", "name"],
+    "GET /api/v1/cocktails/{cocktail_id}/availability": ["sessions", "interval_days"],  # both or neither
+    "POST /api/v1/patients": [  # exactly one of substance, group or text; "none-known" without active allergies
+        rf"allergies{ANY}(\.(substance|group|text|criticality))?", "conditions", "allergy_status", "reference"],
+    "PATCH /api/v1/patients/{patient_id}": [  # also: only the status of a recorded allergy changes
+        rf"allergies{ANY}(\.(substance|group|text|criticality|id|status))?", "conditions", "allergy_status",
+        "reference"],
+    "POST /api/v1/checks": ["patient_id", "cocktail_id"],
+    "POST /api/v1/sessions": ["patient_id", "cocktail_id", "practitioner_id"],
+    "POST /api/v1/stock/imports": ["file"],  # a workbook or CSV file the importer can read
+}
+
+
+@schemathesis.check
+def valid_input_accepted(ctx, response, case):
+    """positive_data_acceptance, but for a 422 whose every field is one of the operation's RULES."""
+    if response.status_code == 422 and case.meta is not None and case.meta.generation.mode.is_positive:
+        rules = RULES.get(case.operation.label, [])
+        fields = [error.get("field") or "file" for error in (response.json().get("errors") or [{}])]
+        if rules and all(any(re.fullmatch(rule, field) for rule in rules) for field in fields):
+            return None
+    return positive_data_acceptance(ctx, response, case)
+
+
+CHECKS.append(valid_input_accepted)
 # Path parameter → the table whose real ids fill it.
 PATH_IDS = {
     "patient_id": Patient, "cocktail_id": Cocktail, "lot_id": Lot, "product_id": Product,
@@ -60,6 +107,16 @@ def demo_clinic(app):
     sync_reference_library()
     load_demo()
     db.session.commit()
+
+
+def api_schema(app):
+    """The API's OpenAPI document, with valid input expected to be accepted (or 404/409)."""
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    schema.config.checks.positive_data_acceptance = PositiveDataAcceptanceConfig(expected_statuses=ACCEPTED)
+    # A query string too long for the server (flask's 414, answered in JSON) refuses invalid input too.
+    schema.config.checks.negative_data_rejection = NegativeDataRejectionConfig(
+        expected_statuses=[*NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES, "414"])
+    return schema
 
 
 def _real_ids(operation) -> dict[str, list[int]]:
@@ -107,7 +164,8 @@ def _fuzz(client, headers, strategy, label: str, variant: str, tally: Tally) -> 
                 tally.failures.setdefault(
                     (label, failure.title),
                     f"{variant}: {failure.message}\n"
-                    f"{case.as_curl_command(headers={'Authorization': 'Bearer …'})}",
+                    f"{case.as_curl_command(headers={'Authorization': 'Bearer …'})}\n"
+                    f"→ {response.status_code} {response.text[:1500]}",
                 )
 
     with contextlib.suppress(Unsatisfiable):  # nothing invalid can be said to it (GET /me takes no input)
@@ -118,7 +176,7 @@ def test_every_api_operation_answers_generated_requests_as_documented(app, api_t
     _admin, token = api_token("admin")
     headers = {"Authorization": f"Bearer {token}"}
     client = app.test_client()  # a fresh `g` per request, as in production
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    schema = api_schema(app)
     tally = Tally()
     started = time.monotonic()
     for result in schema.get_all_operations():
@@ -138,3 +196,61 @@ def test_every_api_operation_answers_generated_requests_as_documented(app, api_t
     report = "\n\n".join(f"{label} — {title}\n{text}" for (label, title), text in tally.failures.items())
     assert not tally.failures, report
     assert len(tally.operations) >= 20 and tally.sent >= 10 * len(tally.operations)
+
+
+def test_the_api_links_followed_as_a_client_would_answer_as_documented(app, api_token, demo_clinic, figures):
+    """Schemathesis' state machine over the OpenAPI links: a created patient, session, lot, product or
+    cocktail is then read, changed, checked, administered or moved by the id its answer gave, each
+    answer validated by the same checks (4 × FORMULARY_FUZZ_EXAMPLES scenarios of at most 8 steps)."""
+    _admin, token = api_token("admin")
+    headers = {"Authorization": f"Bearer {token}"}
+    client = app.test_client()
+    schema = api_schema(app)
+    # Valid input only: the scenarios are about what a client does next; invalid input is the other test's.
+    schema.config.generation.modes = [GenerationMode.POSITIVE]
+    tally = Tally()
+    followed = Counter()
+
+    class Workflow(schema.as_state_machine()):
+        # Each scenario starts from the same demo clinic (what it created is rolled back after it), so
+        # that what the links offer depends on the scenario alone, as Hypothesis requires.
+        def setup(self):
+            self.savepoint = db.session.bind.begin_nested()
+
+        def teardown(self):
+            db.session.remove()
+            self.savepoint.rollback()
+
+        def step(self, input):
+            if input.transition is not None:
+                followed[input.transition.id] += 1
+            return super().step(input)
+
+        def get_call_kwargs(self, case):
+            return {"session": client, "headers": headers}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            tally.sent += 1
+            tally.statuses[response.status_code // 100] += 1
+            try:
+                case.validate_response(response, checks=CHECKS, headers=headers)
+            except FailureGroup as group:
+                for failure in group.exceptions:
+                    tally.failures.setdefault(
+                        (case.operation.label, failure.title),
+                        f"{failure.message}\n{case.as_curl_command(headers={'Authorization': 'Bearer …'})}\n"
+                        f"→ {response.status_code} {response.text[:1500]}",
+                    )
+
+    started = time.monotonic()
+    Workflow.run(settings=settings(
+        max_examples=4 * EXAMPLES, stateful_step_count=8, deadline=None, database=None, derandomize=True,
+        suppress_health_check=list(HealthCheck), phases=[Phase.generate],
+    ))
+    elapsed = time.monotonic() - started
+    answers = ", ".join(f"{kind}xx: {count}" for kind, count in sorted(tally.statuses.items()))
+    figures(f"schemathesis state machine: {tally.sent} requests ({answers}), {sum(followed.values())} links "
+            f"followed ({len(followed)} distinct) in {elapsed:.1f} s, failures: {len(tally.failures)}")
+    report = "\n\n".join(f"{label} — {title}\n{text}" for (label, title), text in tally.failures.items())
+    assert not tally.failures, report
+    assert followed, "no OpenAPI link was followed: the links or the created records are missing"

@@ -1,7 +1,8 @@
 """The audit trail: append-only in the database, one row per sensitive act, and no allergy detail in it.
 
-Every view of a patient's allergies (patient page, session page with a check, API patient and
-session), every check run, override, export (recall list, stock workbook), recall and role
+Every view of a patient's allergies (patient page, session page with a check, API patient added,
+read or changed, API session, a check run through the API, an administration refused by the check
+on the page or through the API: the refusal's row is written after its rollback), every check run, override, export (recall list, stock workbook), recall and role
 change writes exactly one row of
 its action, with the time in UTC, the user, the action, the record and the client's address.
 The rows never copy the allergy itself: the allergen names and the reaction stay in the
@@ -80,6 +81,15 @@ def _fresh_blocked_session(clinic):
     return session, check
 
 
+def _unchecked_session(clinic):
+    """A session planned for the allergic patient and never checked: administering it is blocked."""
+    practitioner = clinic.users["practitioner"]
+    session = plan_session(clinic.patient, clinic.cocktail, TODAY, practitioner=practitioner,
+                           actor=practitioner)
+    db.session.commit()
+    return session
+
+
 def _scenarios(clinic, browsers, api, bearer):
     """(what, do it → (actor role, record type, record id), the one action it must write)."""
     patient, session, lot = clinic.patient, clinic.session, clinic.lot
@@ -117,6 +127,19 @@ def _scenarios(clinic, browsers, api, bearer):
             return "manager", "Lot", lot_id
         return run
 
+    def refused(how):
+        def run():
+            fresh = _unchecked_session(clinic)
+            if how == "page":
+                response = post_form(practitioner, f"/sessions/{fresh.id}/administer", {}, follow=False)
+            else:
+                response = api.post(f"/api/v1/sessions/{fresh.id}/administer", json={},
+                                    headers=bearer["practitioner"])
+            assert response.status_code == 409, response.get_data(as_text=True)[:500]
+            assert "parabens" in response.get_data(as_text=True)  # the refusal names the allergy
+            return "practitioner", "Patient", patient.id
+        return run
+
     def expect(response, status, role, record_type, record_id):
         assert response.status_code == status, response.get_data(as_text=True)[:500]
         return role, record_type, record_id
@@ -132,6 +155,26 @@ def _scenarios(clinic, browsers, api, bearer):
         ("API session", "allergy.view", lambda: expect(
             api.get(f"/api/v1/sessions/{session.id}", headers=bearer["manager"]), 200,
             "manager", "Patient", patient.id)),
+        ("API patient added", "allergy.view", lambda: expect(
+            api.post("/api/v1/patients", headers=bearer["manager"], json={
+                "name": "Clara Dias", "date_of_birth": "1990-04-02", "allergy_status": "recorded",
+                "allergies": [{"group": "parabens", "criticality": "high"}]}),
+            201, "manager", "Patient", _latest_patient_id())),
+        ("API patient changed", "allergy.view", lambda: expect(
+            api.patch(f"/api/v1/patients/{patient.id}", headers=bearer["manager"], json={"notes": "calm"}),
+            200, "manager", "Patient", patient.id)),
+        ("API check shows the allergies", "allergy.view", lambda: expect(
+            api.post("/api/v1/checks", headers=bearer["practitioner"], json={
+                "patient_id": patient.id, "cocktail_id": clinic.cocktail.id, "date": TODAY.isoformat()}),
+            200, "practitioner", "Patient", patient.id)),
+        ("API session check shows the allergies", "allergy.view", lambda: expect(
+            api.post(f"/api/v1/sessions/{session.id}/check", headers=bearer["practitioner"]), 200,
+            "practitioner", "Patient", patient.id)),
+        ("check on the session page, then the page", "allergy.view", lambda: expect(
+            post_form(practitioner, f"/sessions/{session.id}/check", {}, follow=True), 200,
+            "practitioner", "Patient", patient.id)),
+        ("administering refused on the session page (409)", "allergy.view", refused("page")),
+        ("administering refused through the API (409)", "allergy.view", refused("api")),
         ("check on the session page", "check.run", lambda: expect(
             post_form(practitioner, f"/sessions/{session.id}/check", {}, follow=False), 302,
             "practitioner", "SafetyCheck", _latest_check_id())),
@@ -158,6 +201,12 @@ def _scenarios(clinic, browsers, api, bearer):
             post_form(admin, f"/admin/users/{clinic.other.id}", {"role-role": "manager", "role-submit": "y"},
                       follow=False), 302, "admin", "User", clinic.other.id)),
     ]
+
+
+def _latest_patient_id() -> int:
+    from formulary.patients.models import Patient
+
+    return db.session.scalar(select(func.max(Patient.id)))
 
 
 def _latest_check_id() -> int:
