@@ -6,7 +6,6 @@ import csv
 import io
 from collections.abc import Sequence
 from datetime import date
-from typing import BinaryIO, cast
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 
@@ -58,7 +57,7 @@ def export():
 def template():
     """The delivery template: the Stock sheet's headers, a product drop-down and instructions."""
     order = current_app.config["DATE_ORDER"]
-    return xlsx_download(lambda stream: export_template(cast(BinaryIO, stream), order),
+    return xlsx_download(lambda stream: export_template(stream, order),
                          "formulary-delivery-template.xlsx")
 
 
