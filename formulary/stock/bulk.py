@@ -137,8 +137,9 @@ def _copy_new_lots(
     lot_statement = _copy_statement(LOT, ("id", *NEW_LOT_COLUMNS, "status", "created_at"))
     movement_statement = _copy_statement(MOVEMENT, ("lot_id", "quantity", "on_hand_after", "kind", "reason",
                                                     "user_id", "at", "session_id", "import_id"))
-    driver = connection.connection.driver_connection
+    driver, driver_error = connection.connection.driver_connection, connection.dialect.loaded_dbapi.Error
     assert driver is not None
+    statement = lot_statement
     try:
         with driver.cursor() as cursor:
             with cursor.copy(lot_statement) as copy:
@@ -147,11 +148,12 @@ def _copy_new_lots(
                         copy.write_row((lot_id, *row, *extra))
                     if progress:
                         progress(min(CHUNK, len(rows) - start))
-            with cursor.copy(movement_statement) as copy:
+            statement = movement_statement
+            with cursor.copy(statement) as copy:
                 for lot_id, row in zip(ids, rows, strict=True):
                     copy.write_row((lot_id, row[on_hand], row[on_hand], *movement))
-    except Exception as error:  # the driver's own error, told as SQLAlchemy tells it everywhere else
-        wrapped = DBAPIError.instance(None, None, error, type(driver).Error)
+    except driver_error as error:  # the driver's own error, told as SQLAlchemy tells it everywhere else
+        wrapped = DBAPIError.instance(statement, None, error, driver_error)
         if isinstance(wrapped, IntegrityError):
             raise LotTaken from error
         raise wrapped from error
