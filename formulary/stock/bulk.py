@@ -5,9 +5,7 @@ is a movement, on hand never goes below zero (the guarded UPDATE, the CHECK), an
 before writing must still hold what was read. Tens of thousands of rows go to the database
 as one JSON array per statement, which it unpacks itself (json_each on SQLite,
 jsonb_array_elements on PostgreSQL): an executemany of the same rows spends twice the whole
-import's reading time binding parameters row by row. New lots on PostgreSQL go by COPY instead,
-lots and their receive movements streamed while the rows are written (_copy_new_lots); COPY keeps
-every CHECK, unique index and foreign key of the tables.
+import's reading time binding parameters row by row.
 """
 
 from __future__ import annotations
@@ -36,7 +34,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
 from formulary.db import rowcount
 from formulary.extensions import Model, db
@@ -98,9 +96,6 @@ def receive_lots(
     rows = list(zip(*(_as_text(lots[name]) for name in NEW_LOT_COLUMNS), strict=True))
     if count > 1:  # itemgetter of one index gives the row, not a tuple of rows
         rows = list(itemgetter(*order)(rows))
-    if db.session.get_bind().dialect.name == "postgresql":
-        _copy_new_lots(rows, stock_import, reason, progress)
-        return
     after_id = db.session.execute(select(func.coalesce(func.max(LOT.c.id), 0))).scalar_one()
     with _large_page_cache():
         for start in range(0, count, CHUNK):
@@ -115,54 +110,6 @@ def receive_lots(
             if progress:
                 progress(len(chunk))
         _receive_movements(after_id, stock_import, reason, count)
-
-
-def _copy_new_lots(
-    rows: list[tuple], stock_import: StockImport, reason: str, progress: Callable[[int], None] | None
-) -> None:
-    """PostgreSQL: the lots by COPY with ids drawn from their sequence beforehand, then a receive
-    movement of its whole quantity for each, by COPY too; a lot number taken meanwhile raises LotTaken.
-
-    An INSERT … SELECT of the same rows costs the server its JSON unpacking and a join to find the
-    new ids again; COPY streams rows the server inserts while this process writes the next ones
-    (psycopg's copy, the driver's public API under SQLAlchemy's connection).
-    """
-    connection = db.session.connection()
-    sequence = select(func.pg_get_serial_sequence(LOT.name, LOT.c.id.name)).scalar_subquery()  # once, not per row
-    numbers = select(func.nextval(sequence)).select_from(func.generate_series(1, len(rows)))
-    ids = sorted(db.session.execute(numbers).scalars())
-    extra = (LotStatus.AVAILABLE.value, stock_import.at)
-    movement = (MovementKind.RECEIVE.value, reason, stock_import.user_id, stock_import.at, None, stock_import.id)
-    on_hand = NEW_LOT_COLUMNS.index("on_hand")
-    lot_statement = _copy_statement(LOT, ("id", *NEW_LOT_COLUMNS, "status", "created_at"))
-    movement_statement = _copy_statement(MOVEMENT, ("lot_id", "quantity", "on_hand_after", "kind", "reason",
-                                                    "user_id", "at", "session_id", "import_id"))
-    driver, driver_error = connection.connection.driver_connection, connection.dialect.loaded_dbapi.Error
-    assert driver is not None
-    statement = lot_statement
-    try:
-        with driver.cursor() as cursor:
-            with cursor.copy(lot_statement) as copy:
-                for start in range(0, len(rows), CHUNK):
-                    for lot_id, row in zip(ids[start : start + CHUNK], rows[start : start + CHUNK], strict=True):
-                        copy.write_row((lot_id, *row, *extra))
-                    if progress:
-                        progress(min(CHUNK, len(rows) - start))
-            statement = movement_statement
-            with cursor.copy(statement) as copy:
-                for lot_id, row in zip(ids, rows, strict=True):
-                    copy.write_row((lot_id, row[on_hand], row[on_hand], *movement))
-    except driver_error as error:  # the driver's own error, told as SQLAlchemy tells it everywhere else
-        wrapped = DBAPIError.instance(statement, None, error, driver_error)
-        if isinstance(wrapped, IntegrityError):
-            raise LotTaken from error
-        raise wrapped from error
-
-
-def _copy_statement(table: Table, names: Sequence[str]) -> str:
-    """COPY table (names) FROM STDIN, names quoted by the dialect."""
-    preparer = db.session.get_bind().dialect.identifier_preparer
-    return f"COPY {preparer.format_table(table)} ({', '.join(map(preparer.quote, names))}) FROM STDIN"
 
 
 def _receive_movements(after_id: int, stock_import: StockImport, reason: str, expected: int) -> None:
