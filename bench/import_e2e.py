@@ -36,7 +36,7 @@ from bench.server import Server  # noqa: E402
 from bench.spreadsheets import build, make_app  # noqa: E402
 
 TARGET = 4
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/wt_uploads"
+POSTGRES = os.environ.get("FORMULARY_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 MANAGER = "bench-manager"
 
 
