@@ -11,9 +11,9 @@ from formulary.catalogue.models import Product, ProductComponent
 from formulary.cocktails.lines import RecipeLine, RecipeStock
 from formulary.cocktails.models import CocktailComponent, CocktailVersion
 from formulary.extensions import db
+from formulary.stock.draws import lot_stocks
 from formulary.stock.fefo import plan_draw
 from formulary.stock.models import Lot
-from formulary.stock.queries import lot_stocks
 
 
 def component_stocks(version: CocktailVersion) -> RecipeStock:

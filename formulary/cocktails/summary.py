@@ -15,8 +15,8 @@ from formulary.cocktails.lines import RecipeLine, RecipeStock
 from formulary.cocktails.stock import session_cost
 from formulary.extensions import db
 from formulary.quantity import fmt_quantity
+from formulary.stock.draws import lot_stocks
 from formulary.stock.fefo import FefoLots, fefo_lots, plan_draw
-from formulary.stock.queries import lot_stocks
 from formulary.vocabulary import ComponentRole, LotDisplayStatus, LotStatus
 
 ZERO = Decimal(0)

@@ -35,8 +35,8 @@ from formulary.safety.facts import (
     SubstanceFact,
     ToleranceFact,
 )
+from formulary.stock.draws import lot_stocks
 from formulary.stock.fefo import DrawRule, plan_draw
-from formulary.stock.queries import lot_stocks
 from formulary.vocabulary import AllergyKind, EntryKind
 
 

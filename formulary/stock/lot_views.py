@@ -12,11 +12,12 @@ from formulary.extensions import db
 from formulary.quantity import fmt_quantity
 from formulary.stock import ledger
 from formulary.stock.blueprint import bp
+from formulary.stock.draws import fefo_offer
 from formulary.stock.errors import StockError
 from formulary.stock.fefo import last_day_of_use
 from formulary.stock.forms import ACTION_FORMS
 from formulary.stock.models import Lot
-from formulary.stock.queries import display_status, fefo_offer, lot_with_history
+from formulary.stock.queries import display_status, lot_with_history
 from formulary.vocabulary import LotStatus, MovementKind
 
 

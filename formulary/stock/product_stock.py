@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from formulary.catalogue.models import Product
 from formulary.extensions import db
+from formulary.stock.draws import draw_rule, lot_stock
 from formulary.stock.fefo import lot_unusable_reason
 from formulary.stock.models import Lot
-from formulary.stock.queries import draw_rule, lot_stock
 from formulary.vocabulary import LotDisplayStatus, LotStatus
 
 ZERO = Decimal(0)

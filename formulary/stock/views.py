@@ -13,14 +13,13 @@ from formulary.extensions import db
 from formulary.quantity import fmt_quantity
 from formulary.stock import ledger
 from formulary.stock.blueprint import bp
+from formulary.stock.draws import fefo_offer, parse_amount
 from formulary.stock.errors import StockError
 from formulary.stock.forms import ReceiveForm
 from formulary.stock.queries import (
     DISPLAY_STATUSES,
     display_status,
-    fefo_offer,
     lot_page,
-    parse_amount,
     parse_filters,
     product_by_gtin,
     product_choices,

@@ -16,9 +16,9 @@ from formulary.cocktails.models import Cocktail, CocktailVersion
 from formulary.cocktails.queries import recipe_lines
 from formulary.extensions import db
 from formulary.patients.models import Patient
+from formulary.stock.draws import lot_stocks
 from formulary.stock.errors import fmt_quantity
 from formulary.stock.fefo import serve_in_turn
-from formulary.stock.queries import lot_stocks
 from formulary.treatments.display import CheckState, check_state, session_states
 from formulary.treatments.models import TreatmentSession
 from formulary.vocabulary import OPEN_SESSION_STATUSES

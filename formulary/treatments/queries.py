@@ -12,9 +12,10 @@ from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVers
 from formulary.extensions import db
 from formulary.patients.models import Patient
 from formulary.quantity import fmt_quantity
+from formulary.stock.draws import draw_rule, lot_stocks
 from formulary.stock.fefo import usable_lots
 from formulary.stock.models import Lot
-from formulary.stock.queries import draw_rule, lot_stocks, product_by_gtin
+from formulary.stock.queries import product_by_gtin
 from formulary.stock.scan import ScanError, parse_scan
 from formulary.treatments.models import SESSION_STATUSES, Override, SafetyCheck, SessionDraw, TreatmentSession
 from formulary.vocabulary import OPEN_SESSION_STATUSES, CheckOutcome, SessionStatus

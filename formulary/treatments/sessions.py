@@ -10,11 +10,11 @@ from formulary.db import utcnow
 from formulary.extensions import db
 from formulary.patients.models import Patient
 from formulary.patients.records import AllergyData, add_allergy
+from formulary.stock.draws import draw_rule, lot_stock, lot_stocks
 from formulary.stock.errors import InsufficientStock, fmt_quantity
 from formulary.stock.fefo import lot_unusable_reason, plan_draw
 from formulary.stock.ledger import move
 from formulary.stock.models import Lot
-from formulary.stock.queries import draw_rule, lot_stock, lot_stocks
 from formulary.treatments.checks import CheckRefused, covered_by_earlier, override, record_check
 from formulary.treatments.models import Reaction, SessionDraw, TreatmentSession
 from formulary.vocabulary import CheckOutcome, Criticality, MovementKind, ReactionSeverity, SessionStatus

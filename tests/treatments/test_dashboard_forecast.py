@@ -2,8 +2,8 @@
 
 from datetime import timedelta
 
+from formulary.stock.draws import lot_stocks
 from formulary.stock.ledger import waste
-from formulary.stock.queries import lot_stocks
 from formulary.treatments.dashboard import session_dashboard
 from formulary.treatments.sessions import plan_session
 from tests.treatments.conftest import TODAY
