@@ -146,6 +146,21 @@ class Tally:
         self.operations, self.sent, self.statuses, self.failures = [], 0, Counter(), {}
         self.times = {}
 
+    def check(self, case, response, headers, label: str, variant: str = "") -> None:
+        """Count one answer and validate it; keep the first failure of each kind per operation."""
+        self.sent += 1
+        self.statuses[response.status_code // 100] += 1
+        try:
+            case.validate_response(response, checks=CHECKS, headers=headers)
+        except FailureGroup as group:
+            for failure in group.exceptions:
+                self.failures.setdefault(
+                    (label, failure.title),
+                    f"{variant + ': ' if variant else ''}{failure.message}\n"
+                    f"{case.as_curl_command(headers={'Authorization': 'Bearer …'})}\n"
+                    f"→ {response.status_code} {response.text[:1500]}",
+                )
+
 
 def _fuzz(client, headers, strategy, label: str, variant: str, tally: Tally) -> None:
     """Send the strategy's cases and validate each answer; collect distinct failures."""
@@ -154,19 +169,7 @@ def _fuzz(client, headers, strategy, label: str, variant: str, tally: Tally) -> 
               suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
     @given(case=strategy)
     def run(case):
-        response = case.call(session=client, headers=headers)
-        tally.sent += 1
-        tally.statuses[response.status_code // 100] += 1
-        try:
-            case.validate_response(response, checks=CHECKS, headers=headers)
-        except FailureGroup as group:
-            for failure in group.exceptions:
-                tally.failures.setdefault(
-                    (label, failure.title),
-                    f"{variant}: {failure.message}\n"
-                    f"{case.as_curl_command(headers={'Authorization': 'Bearer …'})}\n"
-                    f"→ {response.status_code} {response.text[:1500]}",
-                )
+        tally.check(case, case.call(session=client, headers=headers), headers, label, variant)
 
     with contextlib.suppress(Unsatisfiable):  # nothing invalid can be said to it (GET /me takes no input)
         run()
@@ -230,17 +233,7 @@ def test_the_api_links_followed_as_a_client_would_answer_as_documented(app, api_
             return {"session": client, "headers": headers}
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
-            tally.sent += 1
-            tally.statuses[response.status_code // 100] += 1
-            try:
-                case.validate_response(response, checks=CHECKS, headers=headers)
-            except FailureGroup as group:
-                for failure in group.exceptions:
-                    tally.failures.setdefault(
-                        (case.operation.label, failure.title),
-                        f"{failure.message}\n{case.as_curl_command(headers={'Authorization': 'Bearer …'})}\n"
-                        f"→ {response.status_code} {response.text[:1500]}",
-                    )
+            tally.check(case, response, headers, case.operation.label)
 
     started = time.monotonic()
     Workflow.run(settings=settings(
