@@ -76,6 +76,7 @@ RULES = {
     "POST /api/v1/checks": ["patient_id", "cocktail_id"],
     "POST /api/v1/sessions": ["patient_id", "cocktail_id", "practitioner_id"],
     "POST /api/v1/stock/imports": ["file"],  # a workbook or CSV file the importer can read
+    "POST /api/v1/lots/{lot_id}/movements": ["quantity"],  # waste and return take more than zero; a count may be 0
 }
 
 
