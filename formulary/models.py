@@ -15,6 +15,7 @@ from formulary.catalogue.models import (
     TreatmentGoal,
 )
 from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion
+from formulary.cocktails.procedure_models import CocktailProcedureItem, ProcedureKitItem
 from formulary.patients.models import Allergy, Patient, PatientCondition
 from formulary.spreadsheets.models import PendingUpload
 from formulary.stock.models import Lot, StockImport, StockMovement
@@ -36,6 +37,7 @@ __all__ = [
     "ClinicText",
     "Cocktail",
     "CocktailComponent",
+    "CocktailProcedureItem",
     "CocktailVersion",
     "Condition",
     "CrossReaction",
@@ -46,6 +48,7 @@ __all__ = [
     "Patient",
     "PatientCondition",
     "PendingUpload",
+    "ProcedureKitItem",
     "Product",
     "ProductComponent",
     "ProductContraindication",

@@ -201,6 +201,7 @@ class FindingKind(StrEnum):
     ALLERGY_HISTORY_UNKNOWN = "allergy-history-unknown"
     CONTRAINDICATION = "contraindication"
     STOCK = "stock"
+    DOSE = "dose"
 
 
 class ReactionSeverity(StrEnum):
@@ -217,3 +218,27 @@ class ThrottleScope(StrEnum):
     ACCOUNT_FROM_ADDRESS = "account from address"  # locks that address out of that account
     ADDRESS = "address"  # locks an address that tries many accounts out of all of them
     ACCOUNT = "account"  # never locks: tells the admins the account is under attack
+
+
+# --- procedure items, the kit and dose (helper kit) ---------------------------------------------
+
+class ProcedureUse(StrEnum):
+    """What a procedure item is for: it touches the patient without being injected."""
+
+    TOPICAL_ANAESTHETIC = "topical anaesthetic"
+    ANTISEPTIC = "antiseptic"
+    GLOVES = "gloves"
+    DRESSING = "dressing"
+    OTHER = "other"
+
+    @property
+    def words(self) -> str:
+        """How a practitioner names the item in a sentence: "in the numbing cream: …"."""
+        return {"topical anaesthetic": "numbing cream", "other": "procedure items"}.get(self.value, self.value)
+
+
+class ExposureIn(StrEnum):
+    """Where the patient meets a substance: injected in the cocktail, or applied in the procedure (the kit)."""
+
+    COCKTAIL = "cocktail"
+    PROCEDURE = "procedure"

@@ -27,6 +27,8 @@ EXPECTED = {
     ("product_contraindication", "severity_known"): vocabulary.ContraindicationSeverity,
     ("user", "role_known"): Role,
     ("login_throttle", "scope_known"): vocabulary.ThrottleScope,
+    ("procedure_kit_item", "use_known"): vocabulary.ProcedureUse,
+    ("cocktail_procedure_item", "use_known"): vocabulary.ProcedureUse,
     **{(table, "origin_known"): vocabulary.Origin for table in (
         "substance", "allergen_group", "cross_reaction", "condition", "treatment_goal",
     )},

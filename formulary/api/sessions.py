@@ -25,15 +25,16 @@ from formulary.treatments.display import blocked_message
 from formulary.treatments.models import SafetyCheck, TreatmentSession
 from formulary.treatments.queries import load_session
 from formulary.treatments.sessions import CheckBlocked, SessionError, administer, check_session, plan_session
+from formulary.vocabulary import ExposureIn
 
 blp = ApiBlueprint("api_sessions", __name__, description="The pre-session check and treatment sessions")
 
-FINDING_EXTRAS = ("substance", "product_id", "lot_id")
+FINDING_EXTRAS = ("substance", "product_id", "lot_id", "in")
 
 
 class FindingSchema(ma.Schema):
     kind = ma.fields.String(required=True, metadata={"description": "allergy, cross-reaction, unmatched-allergy, "
-                                                     "allergy-history-unknown, contraindication or stock"})
+                                                     "allergy-history-unknown, contraindication, stock or dose"})
     severity = ma.fields.String(required=True, metadata={"description": "block, caution or info"})
     message = ma.fields.String(required=True, metadata={"description": "The sentence a practitioner reads"})
     path = ma.fields.List(ma.fields.String(), required=True, metadata={
@@ -41,6 +42,9 @@ class FindingSchema(ma.Schema):
     substance = ma.fields.String(metadata={"description": "The substance concerned, when there is one"})
     product_id = ma.fields.Integer()
     lot_id = ma.fields.Integer()
+    in_ = ma.fields.String(data_key="in", attribute="in", validate=ma.validate.OneOf(list(ExposureIn)), metadata={
+        "description": "Where the product is: cocktail (injected) or procedure (the kit: numbing cream, antiseptic, "
+                       "gloves, dressing)"})
 
 
 class CheckSchema(ma.Schema):

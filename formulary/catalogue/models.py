@@ -40,7 +40,10 @@ class Substance(Model):
     """Something a patient can react to: an active ingredient or an excipient."""
 
     __tablename__ = "substance"
-    __table_args__ = (one_of("origin", Origin, "origin_known"),)
+    __table_args__ = (
+        one_of("origin", Origin, "origin_known"),
+        CheckConstraint("max_mg_per_session IS NULL OR max_mg_per_session > 0", name="max_dose_positive"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -50,6 +53,8 @@ class Substance(Model):
     unii: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
     origin: Mapped[str] = mapped_column(String(10), default=Origin.CLINIC)
+    # The clinic's maximum per session, in mg (formulary.safety.dose); None: no maximum set.
+    max_mg_per_session: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))
 
     synonyms: Mapped[list["SubstanceSynonym"]] = relationship(
         back_populates="substance", cascade="all, delete-orphan", order_by="SubstanceSynonym.name"

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from formulary.audit.log import record
 from formulary.catalogue.lookup import find_goal, resolve_names
 from formulary.catalogue.models import Product
+from formulary.cocktails.kit import KitError, ProcedureLine, same_items, validate_lines, version_items
 from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion
 from formulary.errors import FieldErrors
 from formulary.extensions import db
@@ -35,6 +36,7 @@ class RecipeData:
     notes: str = ""
     series_sessions: int | None = None
     series_interval_days: int | None = None
+    procedure: list[ProcedureLine] = field(default_factory=list)  # items added to the kit for this cocktail
 
 
 @dataclass
@@ -45,6 +47,7 @@ class _Recipe:
     notes: str = ""
     series_sessions: int | None = None
     series_interval_days: int | None = None
+    procedure: list = field(default_factory=list)  # (product, use)
 
 
 def _amount(value) -> Decimal | None:
@@ -105,12 +108,18 @@ def _validate(data: RecipeData, cocktail: Cocktail | None) -> _Recipe:
     ):
         if value is not None and not (0 < int(value) <= 365):
             errors.append((field_name, f"{label} must be between 1 and 365 (got {value})."))
+    procedure = []
+    try:
+        procedure = validate_lines(data.procedure, "procedure")
+    except KitError as error:
+        errors.extend(error.errors)
     if errors:
         raise CocktailError(errors)
     return _Recipe(
         name=name, goals=goals, components=components, notes=(data.notes or "").strip(),
         series_sessions=int(data.series_sessions) if data.series_sessions else None,
         series_interval_days=int(data.series_interval_days) if data.series_interval_days else None,
+        procedure=procedure,
     )
 
 
@@ -124,6 +133,7 @@ def _new_version(cocktail: Cocktail, recipe: _Recipe, number: int, actor) -> Coc
             for position, (product, amount) in enumerate(recipe.components)
         ],
     )
+    version.procedure_items = version_items(recipe.procedure)
     db.session.add(version)
     return version
 
@@ -136,6 +146,7 @@ def _same(version: CocktailVersion, recipe: _Recipe) -> bool:
         and version.notes == recipe.notes
         and version.series_sessions == recipe.series_sessions
         and version.series_interval_days == recipe.series_interval_days
+        and same_items(version, recipe.procedure)
     )
 
 

@@ -92,6 +92,7 @@ def run_check(
                     product_id=component.product_id,
                     component_position=component.position,
                     condition_id=rule.condition_id,
+                    in_=component.exposure,
                 ))
         if not component.plan.covered:
             message, path = messages.stock(component, on)
@@ -101,6 +102,7 @@ def run_check(
                 product_id=component.product_id,
                 lot_id=skipped[0].lot_id if len(skipped) == 1 else None,
                 component_position=component.position,
+                in_=component.exposure,
             ))
 
     findings.sort(key=lambda finding: SEVERITY_RANK[finding.severity])  # stable: order found kept
@@ -108,9 +110,10 @@ def run_check(
     summary = CheckSummary(
         allergies=len(active),
         conditions=len(patient.conditions),
-        components=len(ordered),
+        components=sum(1 for c in ordered if not c.in_procedure),
         substances=len({i.substance.id for c in ordered for i in c.composition}),
         lots=len({draw.lot_id for c in ordered for draw in c.plan.draws}),
+        procedure_items=sum(1 for c in ordered if c.in_procedure),
     )
     return CheckResult(worst.outcome, tuple(findings), on, summary)
 
@@ -198,4 +201,5 @@ def _allergy_finding(
         allergy_id=allergy.id,
         component_position=component.position,
         tolerated_on=tolerated_on,
+        in_=component.exposure,
     )

@@ -16,6 +16,7 @@ from formulary.vocabulary import (
     ComponentRole,
     ContraindicationSeverity,
     Criticality,
+    ExposureIn,
     EntryKind,
     FindingKind,
     FindingSeverity,
@@ -136,6 +137,15 @@ class ComponentFact:
     composition: tuple[IngredientFact, ...]
     contraindications: tuple[ContraindicationFact, ...]
     plan: DrawPlan  # plan_draw(lots of the product, amount, the product's DrawRule on the day)
+    # Where the patient meets the product: injected (cocktail) or applied (procedure: the kit's items,
+    # which draw no stock, so their plan needs nothing), and for a procedure item what it is for.
+    exposure: str = ExposureIn.COCKTAIL
+    use: str = ""  # ProcedureUse, for a procedure item
+
+    @property
+    def in_procedure(self) -> bool:
+        """Whether this is a procedure item (numbing cream, antiseptic, gloves …), not a component."""
+        return self.exposure == ExposureIn.PROCEDURE
 
     @property
     def amount(self) -> Decimal:
@@ -176,6 +186,7 @@ class Finding:
     component_position: int | None = None
     condition_id: int | None = None
     tolerated_on: date | None = None
+    in_: str | None = None  # ExposureIn: "cocktail" or "procedure", for findings about a product
 
 
 @dataclass(frozen=True)
@@ -187,6 +198,7 @@ class CheckSummary:
     components: int
     substances: int  # distinct substances across every product's composition
     lots: int  # distinct lots FEFO would draw from
+    procedure_items: int = 0  # the kit's items and the cocktail's own
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,14 @@ from formulary.safety.facts import (
     ContraindicationFact,
     IngredientFact,
 )
-from formulary.vocabulary import AllergyKind, ComponentRole, ContraindicationSeverity, Criticality, FindingSeverity
+from formulary.vocabulary import (
+    AllergyKind,
+    ComponentRole,
+    ContraindicationSeverity,
+    Criticality,
+    FindingSeverity,
+    ProcedureUse,
+)
 
 PREFIX: dict[str, str] = {
     FindingSeverity.BLOCK: "Blocked", FindingSeverity.CAUTION: "Caution", FindingSeverity.INFO: "Note",
@@ -29,6 +36,9 @@ def _allergen(allergy: AllergyFact, via: str | None = None) -> str:
 
 
 def _in_product(ingredient: IngredientFact, component: ComponentFact, *, named: bool = True) -> str:
+    if component.in_procedure:  # applied, not injected: say where ("in the gloves: Latex gloves")
+        where = f"in the {ProcedureUse(component.use).words}: {component.product_name}"
+        return f"{ingredient.substance.name} is {where}" if named else where
     role = ROLE_WORDS[ingredient.role]
     if not named:
         return f"{role} of {component.product_name}"
@@ -40,6 +50,12 @@ def _tolerance(tolerated_on: date | None) -> str:
 
 
 def _tail(ingredient: IngredientFact, component: ComponentFact) -> tuple[str, ...]:
+    if component.in_procedure:
+        return (
+            f"substance: {ingredient.substance.name} ({ingredient.role})",
+            f"product: {component.product_name}",
+            f"procedure item: {ProcedureUse(component.use).words}",
+        )
     return (
         f"substance: {ingredient.substance.name} ({ingredient.role})",
         f"product: {component.product_name}",
@@ -114,7 +130,8 @@ def contraindication(rule: ContraindicationFact, component: ComponentFact) -> tu
     path = (
         f"condition: {rule.condition_name}",
         f"product: {component.product_name}",
-        f"component {component.position}",
+        f"procedure item: {ProcedureUse(component.use).words}" if component.in_procedure
+        else f"component {component.position}",
     )
     return text + ", which the patient has", path
 
@@ -150,9 +167,10 @@ def _count(number: int, word: str, plural: str | None = None) -> str:
 def describe(result: CheckResult) -> str:
     """'Checked 2 active allergies, 1 condition, …': what a check looked at, for every screen."""
     seen = result.summary
+    kit = f" and {_count(seen.procedure_items, 'procedure item')}" if seen.procedure_items else ""
     return (
         f"Checked {_count(seen.allergies, 'active allergy', 'active allergies')}, "
-        f"{_count(seen.conditions, 'condition')} and {_count(seen.components, 'product')} "
+        f"{_count(seen.conditions, 'condition')} and {_count(seen.components, 'product')}{kit} "
         f"with {_count(seen.substances, 'substance')}, and the {_count(seen.lots, 'lot')} "
         f"FEFO would draw on {result.checked_on.isoformat()}"
     )

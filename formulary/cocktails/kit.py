@@ -1,0 +1,124 @@
+"""The procedure kit: the clinic's default items, a cocktail version's own, and what a session uses.
+
+Plain functions that flush; the views and the API commit. A kit item is a product and what it is for
+(ProcedureUse); a product appears once in a kit.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import selectinload
+
+from formulary.audit.log import record
+from formulary.catalogue.models import Product
+from formulary.cocktails.models import CocktailVersion
+from formulary.cocktails.procedure_models import CocktailProcedureItem, ProcedureKitItem
+from formulary.errors import FieldErrors
+from formulary.extensions import db
+from formulary.vocabulary import ProcedureUse
+
+class KitError(FieldErrors):
+    """Refused kit items; `errors` is a list of (field, message)."""
+
+
+@dataclass(frozen=True)
+class ProcedureLine:
+    """A kit item as entered: a product id and what it is for."""
+
+    product_id: int | None
+    use: str
+
+
+@dataclass(frozen=True)
+class KitItem:
+    """A procedure item a session uses: from the clinic's kit or the cocktail's own."""
+
+    product_id: int
+    product_name: str
+    use: str
+    source: str  # "kit" or "cocktail"
+
+    @property
+    def use_words(self) -> str:
+        """'numbing cream', 'antiseptic' …"""
+        return ProcedureUse(self.use).words
+
+
+def validate_lines(lines, field: str = "items") -> list[tuple[Product, str]]:
+    """(product, use) for each line, in order; every bad line named (unknown product, use, a repeat)."""
+    errors: list[tuple[str, str]] = []
+    ids = [line.product_id for line in lines if line.product_id is not None]
+    products = {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(ids)))} if ids else {}
+    kept: list[tuple[Product, str]] = []
+    seen: set[int] = set()
+    for index, line in enumerate(lines):
+        label = f"{field}.{index}"
+        product = products.get(line.product_id) if line.product_id is not None else None
+        if product is None:
+            errors.append((f"{label}.product_id", f"Item {index + 1}: unknown product {line.product_id!r}."))
+            continue
+        if line.use not in tuple(ProcedureUse):
+            errors.append((f"{label}.use", f"{product.name}: use must be one of {', '.join(ProcedureUse)} "
+                                           f"(got {line.use!r})."))
+            continue
+        if product.retired:
+            errors.append((f"{label}.product_id", f"{product.name} is retired and cannot go into the kit."))
+        if product.id in seen:
+            errors.append((f"{label}.product_id", f"{product.name} is listed twice."))
+        seen.add(product.id)
+        kept.append((product, line.use))
+    if errors:
+        raise KitError(errors)
+    return kept
+
+
+def default_kit() -> list[ProcedureKitItem]:
+    """The clinic's default kit, in order."""
+    return list(db.session.scalars(
+        select(ProcedureKitItem).options(selectinload(ProcedureKitItem.product))
+        .order_by(ProcedureKitItem.position, ProcedureKitItem.id)
+    ))
+
+
+def set_default_kit(lines, *, actor) -> list[ProcedureKitItem]:
+    """Replace the clinic's default kit with these items (all or nothing)."""
+    items = validate_lines(lines)
+    db.session.execute(delete(ProcedureKitItem))
+    for position, (product, use) in enumerate(items):
+        db.session.add(ProcedureKitItem(product_id=product.id, use=use, position=position))
+    db.session.flush()
+    names = ", ".join(f"{product.name} ({use})" for product, use in items) or "empty"
+    record("procedure_kit.update", actor=actor, detail=names[:500])
+    return default_kit()
+
+
+def version_items(items: list[tuple[Product, str]]) -> list[CocktailProcedureItem]:
+    """A cocktail version's own procedure items, as rows to attach to the new version."""
+    return [CocktailProcedureItem(product=product, use=use, position=position)
+            for position, (product, use) in enumerate(items)]
+
+
+def same_items(version: CocktailVersion, items: list[tuple[Product, str]]) -> bool:
+    """Whether a version already has exactly these procedure items (so no new version is needed)."""
+    return [(i.product_id, i.use) for i in version.procedure_items] == [(p.id, use) for p, use in items]
+
+
+def session_kit(version_id: int) -> list[KitItem]:
+    """What a session with this cocktail version puts on the patient: the default kit, then the
+    version's own items (an item in both is listed once, as the cocktail's)."""
+    own = db.session.execute(
+        select(CocktailProcedureItem.product_id, Product.name, CocktailProcedureItem.use)
+        .join(Product, Product.id == CocktailProcedureItem.product_id)
+        .where(CocktailProcedureItem.version_id == version_id)
+        .order_by(CocktailProcedureItem.position)
+    ).all()
+    own_ids = {row[0] for row in own}
+    kit = db.session.execute(
+        select(ProcedureKitItem.product_id, Product.name, ProcedureKitItem.use)
+        .join(Product, Product.id == ProcedureKitItem.product_id)
+        .order_by(ProcedureKitItem.position, ProcedureKitItem.id)
+    ).all()
+    return [
+        *(KitItem(pid, name, use, "kit") for pid, name, use in kit if pid not in own_ids),
+        *(KitItem(pid, name, use, "cocktail") for pid, name, use in own),
+    ]
