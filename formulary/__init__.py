@@ -90,8 +90,9 @@ def register_api(app: Flask) -> None:
     """Mount the JSON API: each resource module's blueprint, registered with the Api object (so each
     lands in openapi.json) under /api/v1."""
     from formulary.api import catalogue, cocktails, me, patients, sessions, spreadsheets, stock
+    from formulary.api import fhir, kit, library, reactions
     from formulary.api.blueprint import URL_PREFIX
     from formulary.extensions import api
 
-    for module in (me, catalogue, stock, cocktails, patients, sessions, spreadsheets):
+    for module in (me, catalogue, stock, cocktails, patients, sessions, spreadsheets, kit, library, reactions, fhir):
         api.register_blueprint(module.blp, url_prefix=URL_PREFIX)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from formulary.api.answers import api_user, get_or_404, paginate, refuse, refuse_fields
 from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed, links
+from formulary.api.kit import ProcedureItemIn, ProcedureItemSchema, item_json, procedure_lines
 from formulary.api.schemas import Day, Id, PageArgs, Quantity, Text, list_schema
 from formulary.auth.permissions import Permission
 from formulary.catalogue.lookup import find_goal, find_substance
@@ -45,6 +46,8 @@ class CocktailIn(ma.Schema):
     series_interval_days = ma.fields.Integer(strict=True, load_default=None, allow_none=True,
                                              validate=ma.validate.Range(min=1, max=365))
     notes = Text(load_default="", max_length=5000, metadata={"description": "Technique and depth"})
+    procedure = ma.fields.List(ma.fields.Nested(ProcedureItemIn), load_default=list,
+                               metadata={"description": "Procedure items added to the clinic's kit for this cocktail"})
 
 
 class ComponentSchema(ma.Schema):
@@ -67,6 +70,9 @@ class CocktailSchema(ma.Schema):
     series_interval_days = ma.fields.Integer(allow_none=True)
     notes = ma.fields.String(required=True)
     retired = ma.fields.Boolean(required=True)
+    procedure = ma.fields.List(ma.fields.Nested(ProcedureItemSchema), required=True,
+                               metadata={"description": "This version's own procedure items (the kit's are at "
+                                                        "/procedure-kit)"})
 
 
 class CocktailQuery(PageArgs):
@@ -116,6 +122,7 @@ def cocktail_json(cocktail: Cocktail, version: CocktailVersion) -> dict:
         ],
         "series_sessions": version.series_sessions, "series_interval_days": version.series_interval_days,
         "notes": version.notes, "retired": cocktail.retired,
+        "procedure": [item_json(item) for item in version.procedure_items],
     }
 
 
@@ -134,7 +141,7 @@ def _recipe(body: dict) -> RecipeData:
         name=body["name"], goals=body["goals"],
         components=[ComponentLine(c["product_id"], c["amount"]) for c in body["components"]],
         notes=body["notes"], series_sessions=body["series_sessions"],
-        series_interval_days=body["series_interval_days"],
+        series_interval_days=body["series_interval_days"], procedure=procedure_lines(body["procedure"]),
     )
 
 

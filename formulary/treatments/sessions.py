@@ -146,8 +146,12 @@ def cancel(session: TreatmentSession, *, actor, reason: str) -> None:
 
 
 def record_reaction(session: TreatmentSession, description: str, *, actor, severity: str = ReactionSeverity.MILD,
-                    allergen: str | None = None, criticality: str = Criticality.HIGH) -> Reaction:
-    """Note a reaction after a session; naming an allergen also records the allergy, in one step."""
+                    allergen: str | None = None, criticality: str = Criticality.HIGH,
+                    allergen_kind: str | None = None) -> Reaction:
+    """Note a reaction after a session; naming an allergen also records the allergy, in one step.
+
+    `allergen_kind` (AllergyKind.SUBSTANCE or GROUP) says what the allergen must be; None codes it to
+    whichever it names, else keeps it as free text."""
     description = (description or "").strip()
     if session.status != SessionStatus.ADMINISTERED:
         raise SessionError("A reaction is recorded on an administered session.")
@@ -160,7 +164,7 @@ def record_reaction(session: TreatmentSession, description: str, *, actor, sever
     db.session.add(reaction)
     if allergen:
         reaction.allergy = add_allergy(
-            session.patient, AllergyData(allergen=allergen, criticality=criticality,
+            session.patient, AllergyData(allergen=allergen, criticality=criticality, kind=allergen_kind,
                                          reaction=f"{description} (session of {session.scheduled_for:%Y-%m-%d})"),
             actor=actor,
         )
