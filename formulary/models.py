@@ -5,6 +5,7 @@ from formulary.auth.models import ApiToken, LoginThrottle, User
 from formulary.catalogue.models import (
     AllergenGroup,
     Condition,
+    ConditionSynonym,
     CrossReaction,
     GroupSynonym,
     Product,
@@ -15,7 +16,7 @@ from formulary.catalogue.models import (
     TreatmentGoal,
 )
 from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion
-from formulary.patients.models import Allergy, Patient, PatientCondition
+from formulary.patients.models import Allergy, Patient, PatientCondition, PatientConditionText
 from formulary.spreadsheets.models import PendingUpload
 from formulary.stock.models import Lot, StockImport, StockMovement
 from formulary.treatments.models import (
@@ -38,6 +39,7 @@ __all__ = [
     "CocktailComponent",
     "CocktailVersion",
     "Condition",
+    "ConditionSynonym",
     "CrossReaction",
     "GroupSynonym",
     "LoginThrottle",
@@ -45,6 +47,7 @@ __all__ = [
     "Override",
     "Patient",
     "PatientCondition",
+    "PatientConditionText",
     "PendingUpload",
     "Product",
     "ProductComponent",
