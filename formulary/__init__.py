@@ -89,8 +89,19 @@ def register_blueprints(app: Flask) -> None:
 def register_api(app: Flask) -> None:
     """Mount the JSON API: each resource module's blueprint, registered with the Api object (so each
     lands in openapi.json) under /api/v1."""
-    from formulary.api import catalogue, cocktails, me, patients, sessions, spreadsheets, stock
-    from formulary.api import fhir, kit, library, reactions
+    from formulary.api import (
+        catalogue,
+        cocktails,
+        fhir,
+        kit,
+        library,
+        me,
+        patients,
+        reactions,
+        sessions,
+        spreadsheets,
+        stock,
+    )
     from formulary.api.blueprint import URL_PREFIX
     from formulary.extensions import api
 

@@ -5,6 +5,7 @@ from formulary.auth.models import ApiToken, LoginThrottle, User
 from formulary.catalogue.models import (
     AllergenGroup,
     Condition,
+    ConditionSynonym,
     CrossReaction,
     GroupSynonym,
     Product,
@@ -16,7 +17,7 @@ from formulary.catalogue.models import (
 )
 from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion
 from formulary.cocktails.procedure_models import CocktailProcedureItem, ProcedureKitItem
-from formulary.patients.models import Allergy, Patient, PatientCondition
+from formulary.patients.models import Allergy, Patient, PatientCondition, PatientConditionText
 from formulary.spreadsheets.models import PendingUpload
 from formulary.stock.models import Lot, StockImport, StockMovement
 from formulary.treatments.models import (
@@ -40,6 +41,7 @@ __all__ = [
     "CocktailProcedureItem",
     "CocktailVersion",
     "Condition",
+    "ConditionSynonym",
     "CrossReaction",
     "GroupSynonym",
     "LoginThrottle",
@@ -47,6 +49,7 @@ __all__ = [
     "Override",
     "Patient",
     "PatientCondition",
+    "PatientConditionText",
     "PendingUpload",
     "ProcedureKitItem",
     "Product",

@@ -99,6 +99,10 @@ class Strength(StrEnum):
     relevant; low: possible or rarely reported, worth showing but not acting on alone.
     """
 
+    # A contraindication printed on a product's label ("do not use in patients allergic to fish"):
+    # the manufacturer's own word, so it blocks like a direct allergy whatever the evidence behind it.
+    # Listed first: the strongest, as in the rest of the enum (strongest first).
+    LABELLED = "labelled"
     HIGH = "high"
     MODERATE = "moderate"
     LOW = "low"
@@ -106,7 +110,7 @@ class Strength(StrEnum):
     @property
     def rank(self) -> int:
         """Order strengths so that the strongest sorts last."""
-        return {"low": 1, "moderate": 2, "high": 3}[self.value]
+        return {"low": 1, "moderate": 2, "high": 3, "labelled": 4}[self.value]
 
 
 class ContraindicationSeverity(StrEnum):
@@ -202,6 +206,8 @@ class FindingKind(StrEnum):
     CONTRAINDICATION = "contraindication"
     STOCK = "stock"
     DOSE = "dose"
+    TEXT_MATCH = "text-match"  # a free-text allergy names a substance of what is checked: block
+    CONDITION = "condition"  # a general caution (pregnancy, breastfeeding) whatever the products say
 
 
 class ReactionSeverity(StrEnum):
@@ -220,6 +226,40 @@ class ThrottleScope(StrEnum):
     ACCOUNT = "account"  # never locks: tells the admins the account is under attack
 
 
+# --- Allergy certainty (FHIR AllergyIntolerance), helper "check" ---------------------------------
+
+
+class VerificationStatus(StrEnum):
+    """How certain an allergy is (FHIR verificationStatus); refuted and entered-in-error never block."""
+
+    UNCONFIRMED = "unconfirmed"
+    CONFIRMED = "confirmed"
+    REFUTED = "refuted"
+    ENTERED_IN_ERROR = "entered-in-error"
+
+
+class AllergyType(StrEnum):
+    """An immune allergy or a non-immune intolerance (FHIR AllergyIntolerance.type)."""
+
+    ALLERGY = "allergy"
+    INTOLERANCE = "intolerance"
+
+
+class AllergyCategory(StrEnum):
+    """What the allergen is (FHIR AllergyIntolerance.category)."""
+
+    MEDICATION = "medication"
+    FOOD = "food"
+    ENVIRONMENT = "environment"
+    BIOLOGIC = "biologic"
+
+
+class FindingPlace(StrEnum):
+    """Where an exposure the check reads is: in the cocktail, or among the procedure items (kit)."""
+
+    COCKTAIL = "cocktail"
+    PROCEDURE = "procedure"
+
 # --- procedure items, the kit and dose (helper kit) ---------------------------------------------
 
 class ProcedureUse(StrEnum):
@@ -235,10 +275,3 @@ class ProcedureUse(StrEnum):
     def words(self) -> str:
         """How a practitioner names the item in a sentence: "in the numbing cream: …"."""
         return {"topical anaesthetic": "numbing cream", "other": "procedure items"}.get(self.value, self.value)
-
-
-class ExposureIn(StrEnum):
-    """Where the patient meets a substance: injected in the cocktail, or applied in the procedure (the kit)."""
-
-    COCKTAIL = "cocktail"
-    PROCEDURE = "procedure"

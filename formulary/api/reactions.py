@@ -41,8 +41,8 @@ class ReactionSchema(ma.Schema):
     severity = ma.fields.String(required=True, validate=ma.validate.OneOf(list(ReactionSeverity)))
     noted_at = ma.fields.DateTime(required=True)
     noted_by = ma.fields.String(allow_none=True, metadata={"description": "Username"})
-    allergy = ma.fields.Nested(AllergySchema, allow_none=True,
-                               metadata={"description": "The allergy recorded from it, when substance or group was given"})
+    allergy = ma.fields.Nested(AllergySchema, allow_none=True, metadata={
+        "description": "The allergy recorded from it, when substance or group was given"})
 
 
 @blp.route("/sessions/<int:session_id>/reactions")
@@ -68,8 +68,8 @@ class SessionReactions(MethodView):
                 session, body["description"], actor=user, severity=body["severity"],
                 allergen=body.get(kind) if kind else None, criticality=body["criticality"], allergen_kind=kind)
         except PatientError as error:
-            refuse_fields(422, "The reaction was not recorded.",
-                          [(kind if field == "allergen" and kind else field, message) for field, message in error.errors])
+            errors = [(kind if field == "allergen" and kind else field, message) for field, message in error.errors]
+            refuse_fields(422, "The reaction was not recorded.", errors)
         except SessionError as error:
             refuse_fields(422, "The reaction was not recorded.", [(error.field or "session_id", str(error))])
         if reaction.allergy is not None:  # the answer shows an allergy: audited like every such answer

@@ -25,7 +25,7 @@ from formulary.treatments.display import blocked_message
 from formulary.treatments.models import SafetyCheck, TreatmentSession
 from formulary.treatments.queries import load_session
 from formulary.treatments.sessions import CheckBlocked, SessionError, administer, check_session, plan_session
-from formulary.vocabulary import ExposureIn
+from formulary.vocabulary import FindingPlace
 
 blp = ApiBlueprint("api_sessions", __name__, description="The pre-session check and treatment sessions")
 
@@ -42,7 +42,7 @@ class FindingSchema(ma.Schema):
     substance = ma.fields.String(metadata={"description": "The substance concerned, when there is one"})
     product_id = ma.fields.Integer()
     lot_id = ma.fields.Integer()
-    in_ = ma.fields.String(data_key="in", attribute="in", validate=ma.validate.OneOf(list(ExposureIn)), metadata={
+    in_ = ma.fields.String(data_key="in", attribute="in", validate=ma.validate.OneOf(list(FindingPlace)), metadata={
         "description": "Where the product is: cocktail (injected) or procedure (the kit: numbing cream, antiseptic, "
                        "gloves, dressing)"})
 

@@ -172,6 +172,24 @@ class Condition(Model):
     description: Mapped[str] = mapped_column(Text, default="")
     origin: Mapped[str] = mapped_column(String(10), default=Origin.CLINIC)
 
+    synonyms: Mapped[list["ConditionSynonym"]] = relationship(
+        back_populates="condition", cascade="all, delete-orphan", order_by="ConditionSynonym.name"
+    )
+
+
+class ConditionSynonym(Model):
+    """Another name for a condition ("pregnant" for pregnancy), so that any wording finds it."""
+
+    __tablename__ = "condition_synonym"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    condition_id: Mapped[int] = mapped_column(ForeignKey("condition.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    origin: Mapped[str] = mapped_column(String(10), default=Origin.CLINIC)
+
+    condition: Mapped[Condition] = relationship(back_populates="synonyms")
+
 
 class TreatmentGoal(Model):
     """What a cocktail aims at: hydration, brightening, …"""

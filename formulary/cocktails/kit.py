@@ -17,6 +17,7 @@ from formulary.errors import FieldErrors
 from formulary.extensions import db
 from formulary.vocabulary import ProcedureUse
 
+
 class KitError(FieldErrors):
     """Refused kit items; `errors` is a list of (field, message)."""
 

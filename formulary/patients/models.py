@@ -8,7 +8,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from formulary.catalogue.models import AllergenGroup, Condition, Substance
 from formulary.db import one_of, utcnow
 from formulary.extensions import Model
-from formulary.vocabulary import AllergyHistory, ClinicalStatus, Criticality, SkinType
+from formulary.vocabulary import (
+    AllergyCategory,
+    AllergyHistory,
+    AllergyType,
+    ClinicalStatus,
+    Criticality,
+    SkinType,
+    VerificationStatus,
+)
 
 # The allowed values as lists, for the validators that still import them from here.
 ALLERGY_STATUSES: list[str] = list(AllergyHistory)
@@ -41,6 +49,9 @@ class Patient(Model):
     conditions: Mapped[list["PatientCondition"]] = relationship(
         back_populates="patient", cascade="all, delete-orphan"
     )
+    condition_texts: Mapped[list["PatientConditionText"]] = relationship(
+        back_populates="patient", cascade="all, delete-orphan", order_by="PatientConditionText.id"
+    )
 
 
 # The patient list is ordered by lower(name), id.
@@ -65,6 +76,9 @@ class Allergy(Model):
         ),
         one_of("criticality", Criticality, "criticality_known"),
         one_of("status", ClinicalStatus, "status_known"),
+        one_of("verification_status", VerificationStatus, "verification_status_known"),
+        one_of("type", AllergyType, "type_known"),
+        one_of("category", AllergyCategory, "category_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,7 +88,15 @@ class Allergy(Model):
     text: Mapped[str | None] = mapped_column(String(300))
     criticality: Mapped[str] = mapped_column(String(20), default=Criticality.UNABLE_TO_ASSESS)
     reaction: Mapped[str] = mapped_column(Text, default="")
+    # The clinical status (FHIR clinicalStatus); the API also calls it `clinical_status`.
     status: Mapped[str] = mapped_column(String(10), default=ClinicalStatus.ACTIVE)
+    # FHIR verificationStatus: refuted and entered-in-error are kept but never block.
+    verification_status: Mapped[str] = mapped_column(
+        String(16), default=VerificationStatus.CONFIRMED, server_default=VerificationStatus.CONFIRMED.value
+    )
+    type: Mapped[str | None] = mapped_column(String(12))  # AllergyType; None when not said
+    category: Mapped[str | None] = mapped_column(String(12))  # AllergyCategory; None when not said
+    onset: Mapped[date | None]
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -104,3 +126,16 @@ class PatientCondition(Model):
 
     patient: Mapped[Patient] = relationship(back_populates="conditions")
     condition: Mapped[Condition] = relationship()
+
+
+class PatientConditionText(Model):
+    """A condition told in words that no listed condition or synonym names ("on isotretinoin since May")."""
+
+    __tablename__ = "patient_condition_text"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(String(300))
+    noted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    patient: Mapped[Patient] = relationship(back_populates="condition_texts")

@@ -16,9 +16,9 @@ from formulary.vocabulary import (
     ComponentRole,
     ContraindicationSeverity,
     Criticality,
-    ExposureIn,
     EntryKind,
     FindingKind,
+    FindingPlace,
     FindingSeverity,
     Strength,
 )
@@ -139,13 +139,13 @@ class ComponentFact:
     plan: DrawPlan  # plan_draw(lots of the product, amount, the product's DrawRule on the day)
     # Where the patient meets the product: injected (cocktail) or applied (procedure: the kit's items,
     # which draw no stock, so their plan needs nothing), and for a procedure item what it is for.
-    exposure: str = ExposureIn.COCKTAIL
+    exposure: str = FindingPlace.COCKTAIL
     use: str = ""  # ProcedureUse, for a procedure item
 
     @property
     def in_procedure(self) -> bool:
         """Whether this is a procedure item (numbing cream, antiseptic, gloves …), not a component."""
-        return self.exposure == ExposureIn.PROCEDURE
+        return self.exposure == FindingPlace.PROCEDURE
 
     @property
     def amount(self) -> Decimal:
@@ -186,7 +186,7 @@ class Finding:
     component_position: int | None = None
     condition_id: int | None = None
     tolerated_on: date | None = None
-    in_: str | None = None  # ExposureIn: "cocktail" or "procedure", for findings about a product
+    in_: str | None = None  # FindingPlace: "cocktail" or "procedure", for findings about a product
 
 
 @dataclass(frozen=True)

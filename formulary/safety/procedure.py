@@ -8,13 +8,13 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from formulary.catalogue.models import Condition, ProductContraindication, ProductComponent, Substance
+from formulary.catalogue.models import Condition, ProductComponent, ProductContraindication, Substance
 from formulary.cocktails.kit import session_kit
 from formulary.extensions import db
 from formulary.safety.facts import ComponentFact, ContraindicationFact, IngredientFact, SubstanceFact
 from formulary.safety.loader import _memberships
 from formulary.stock.fefo import DrawPlan
-from formulary.vocabulary import ExposureIn
+from formulary.vocabulary import FindingPlace
 
 NOTHING_DRAWN = DrawPlan(needed=Decimal(0), draws=(), skipped=())
 # Procedure items come after any cocktail's components in the check's order.
@@ -53,7 +53,7 @@ def procedure_facts(version_id: int) -> list[ComponentFact]:
                 for sid, substance, role, strength in composition[item.product_id]
             ),
             contraindications=tuple(rules[item.product_id]),
-            plan=NOTHING_DRAWN, exposure=ExposureIn.PROCEDURE, use=item.use,
+            plan=NOTHING_DRAWN, exposure=FindingPlace.PROCEDURE, use=item.use,
         )
         for index, item in enumerate(items)
     ]

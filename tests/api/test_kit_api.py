@@ -10,7 +10,9 @@ from formulary.cocktails.kit import default_kit
 from formulary.extensions import db
 from formulary.patients.models import Allergy
 from formulary.treatments.models import Reaction
-from tests.kit.conftest import kit_clinic  # noqa: F401  (the fixture, used here too)
+from tests.kit import conftest as kit_conftest
+
+kit_clinic = kit_conftest.kit_clinic  # the kit's small clinic, as a fixture here too
 
 TODAY = date.today()
 

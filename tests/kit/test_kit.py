@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from formulary.cocktails.kit import KitError, ProcedureLine, default_kit, session_kit, set_default_kit
-from formulary.cocktails.recipes import ComponentLine, CocktailError, RecipeData, revise_cocktail
+from formulary.cocktails.recipes import CocktailError, ComponentLine, RecipeData, revise_cocktail
 from formulary.extensions import db
 from formulary.safety.messages import describe
 from formulary.treatments.checks import check_patient, findings_as_dicts
