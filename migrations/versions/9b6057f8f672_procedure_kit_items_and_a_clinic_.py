@@ -1,7 +1,7 @@
 """procedure kit items and a clinic maximum dose per substance
 
 Revision ID: 9b6057f8f672
-Revises: 585b402d0a9a
+Revises: e98b0638759f
 Create Date: 2026-12-06 05:59:56.924690
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9b6057f8f672'
-down_revision = '585b402d0a9a'
+down_revision = 'e98b0638759f'  # chained after wt-check's migration (merged in); on main: 585b402d0a9a
 branch_labels = None
 depends_on = None
 
