@@ -65,8 +65,9 @@ RULES = {
     "POST /api/v1/lots": [  # product_id, gtin or scan; the lot number and expiry may come from the scan
         "product_id", "gtin", "scan", "lot_number", "expiry"],
     "GET /api/v1/cocktails": ["goal", "substance"],
-    "POST /api/v1/cocktails": ["goals", rf"components{ANY}\.product", "name"],
-    "PUT /api/v1/cocktails/{cocktail_id}": ["goals", rf"components{ANY}\.product", "name"],
+    "POST /api/v1/cocktails": ["goals", rf"components{ANY}\.product", "name", rf"procedure{ANY}\.product_id"],
+    "PUT /api/v1/cocktails/{cocktail_id}": [
+        "goals", rf"components{ANY}\.product", "name", rf"procedure{ANY}\.product_id"],
     "GET /api/v1/cocktails/{cocktail_id}/availability": ["sessions", "interval_days"],  # both or neither
     "POST /api/v1/patients": [  # exactly one of substance, group or text; "none-known" without active allergies
         rf"allergies{ANY}(\.(substance|group|text|criticality))?", "conditions", "allergy_status", "reference"],
@@ -77,6 +78,15 @@ RULES = {
     "POST /api/v1/sessions": ["patient_id", "cocktail_id", "practitioner_id"],
     "POST /api/v1/stock/imports": ["file"],  # a workbook or CSV file the importer can read
     "POST /api/v1/lots/{lot_id}/movements": ["quantity"],  # waste and return take more than zero; a count may be 0
+    # The kit and procedure items: products that must exist, each listed once.
+    "PUT /api/v1/procedure-kit": [rf"items{ANY}\.product_id"],
+    "POST /api/v1/substances": ["name", "synonyms", "groups"],  # names with letters; groups that exist
+    "POST /api/v1/allergen-groups": ["name", "members"],
+    "POST /api/v1/sessions/{session_id}/reactions": ["session_id", "substance", "group"],  # administered only
+    # A FHIR document: its elements are checked by the FHIR rules, not by the schema (which reads any element).
+    "POST /api/v1/patients/{patient_id}/allergy-intolerances": [
+        r"(entry\.\d+\.resource\.)?(resourceType|patient|code|verificationStatus|clinicalStatus|criticality|type"
+        r"|category|onsetDateTime)", "entry"],
 }
 
 
