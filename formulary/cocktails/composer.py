@@ -10,6 +10,7 @@ from formulary.auth.session import current_actor
 from formulary.cocktails import queries
 from formulary.cocktails.blueprint import bp
 from formulary.cocktails.forms import MORE_ROWS, CocktailForm, new_form_data, version_form_data
+from formulary.cocktails.kit import default_kit
 from formulary.cocktails.models import Cocktail
 from formulary.cocktails.recipes import CocktailError, create_cocktail, revise_cocktail
 from formulary.cocktails.summary import RecipeSummary, load_products, summarize
@@ -43,6 +44,9 @@ def _show_errors(form: CocktailForm, error: CocktailError) -> None:
             target = form.components.entries[int(parts[1])].form[parts[2]]
         elif parts[0] == "components":
             form.components.errors = [*form.components.errors, message]
+            continue
+        elif parts[0] == "procedure":  # numbered among the filled procedure rows: said above the form
+            form.form_errors.append(f"Procedure items: {message}")
             continue
         elif field_name in form:
             target = form[field_name]
@@ -104,7 +108,7 @@ def _composer(form: CocktailForm, cocktail: Cocktail | None):
             return response
     return render_template(
         "cocktails/composer.html", form=form, cocktail=cocktail, problems=problems(form),
-        summary=form_summary(form),
+        summary=form_summary(form), kit=default_kit(),
     )
 
 

@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 
 from formulary.catalogue.forms import CheckboxListField, WholeNumberField
+from formulary.cocktails.kit_forms import BLANK_ROWS, ProcedureRow, procedure_lines, rows_data
 from formulary.cocktails.recipes import ComponentLine, RecipeData
 from formulary.quantity import fmt_quantity
 
@@ -52,6 +53,7 @@ class CocktailForm(FlaskForm):
     name = StringField("Name", render_kw={"autocomplete": "off"})
     goals = CheckboxListField("Treatment goals", choices=[], validate_choice=False)
     components = FieldList(FormField(ComponentRow))
+    procedure = FieldList(FormField(ProcedureRow))  # items this cocktail adds to the clinic's kit
     notes = TextAreaField(
         "Technique and depth", render_kw={"rows": 4},
         description="How it is injected: nappage, papules or linear threading, depth, needle, areas.",
@@ -69,7 +71,7 @@ class CocktailForm(FlaskForm):
             label = f"{product.name}{' — retired' if product.retired else ''}"
             choices.append(SelectChoice(str(product.id), label, {"data-unit": product.unit},
                                         optgroup=product.category.capitalize()))
-        for entry in self.components:
+        for entry in [*self.components, *self.procedure]:
             entry.form.product.choices = choices
         self.goals.choices = [SelectChoice(name, name.capitalize()) for name in goal_names]
 
@@ -92,6 +94,7 @@ class CocktailForm(FlaskForm):
             notes=self.notes.data or "",
             series_sessions=self.series_sessions.data,
             series_interval_days=self.series_interval_days.data,
+            procedure=procedure_lines(self.procedure),
         )
 
     def preview_rows(self) -> list[tuple[int, int, Decimal | None, str]]:
@@ -123,12 +126,13 @@ def version_form_data(version) -> dict:
         "notes": version.notes,
         "series_sessions": version.series_sessions,
         "series_interval_days": version.series_interval_days,
+        "procedure": rows_data(version.procedure_items),
     }
 
 
 def new_form_data() -> dict:
     """What a new cocktail's form starts with: blank rows."""
-    return {"components": [{}] * NEW_ROWS}
+    return {"components": [{}] * NEW_ROWS, "procedure": [{}] * BLANK_ROWS}
 
 
 class GoalForm(FlaskForm):

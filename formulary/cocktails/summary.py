@@ -11,6 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from formulary.catalogue.models import Product, ProductComponent
+from formulary.cocktails.dose import SubstanceDose
+from formulary.cocktails.dose_queries import recipe_doses
 from formulary.cocktails.lines import RecipeLine, RecipeStock
 from formulary.cocktails.stock import session_cost
 from formulary.extensions import db
@@ -61,6 +63,7 @@ class RecipeSummary:
     cost: Decimal | None = None
     substances: list[SubstanceUse] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    doses: list[SubstanceDose] = field(default_factory=list)  # each substance's total per session
 
     def as_json(self) -> dict:
         """The summary as the composer's script reads it."""
@@ -80,6 +83,9 @@ class RecipeSummary:
                 for s in self.substances
             ],
             "warnings": self.warnings,
+            "doses": [{"substance": d.substance, "total_mg": None if d.total_mg is None else float(d.total_mg),
+                       "maximum_mg": None if d.maximum_mg is None else float(d.maximum_mg), "over": d.over,
+                       "arithmetic": d.arithmetic} for d in self.doses],
         }
 
 
@@ -152,4 +158,6 @@ def summarize(pairs: list[tuple[Product, Decimal]], on: date) -> RecipeSummary:
             summary.warnings.append(f"{product.name}: a lot FEFO would draw has no unit cost, so the cost "
                                     "per session is incomplete.")
     summary.substances = _substances(list({p.id: p for p, _ in pairs}.values()))
+    summary.doses = recipe_doses(pairs)
+    summary.warnings += [f"Over the clinic's maximum per session: {d.arithmetic}." for d in summary.doses if d.over]
     return summary

@@ -9,11 +9,11 @@ from sqlalchemy import func, select, true
 
 from formulary.audit.log import record
 from formulary.auth.permissions import Permission
+from formulary.cocktails.dose_queries import version_doses
 from formulary.db import utcnow
 from formulary.extensions import db
 from formulary.safety.check import run_check
 from formulary.safety.dose import with_dose_findings
-from formulary.safety.dose_facts import version_doses
 from formulary.safety.facts import CheckResult, ToleranceFact
 from formulary.safety.loader import component_facts, cross_reaction_facts, patient_facts
 from formulary.safety.procedure import procedure_facts

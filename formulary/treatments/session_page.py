@@ -6,6 +6,8 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 
 from formulary.auth.session import current_actor
+from formulary.cocktails.dose_queries import version_doses
+from formulary.cocktails.kit import session_kit
 from formulary.extensions import db
 from formulary.patients.records import audit_allergy_page
 from formulary.treatments import display, queries
@@ -53,6 +55,7 @@ def render_session(session: TreatmentSession, failed: tuple[str, object] | None 
         "treatments/detail.html", session=session, panel=panel, forms=forms, failed=failed and failed[0],
         problem=problem, today=today, history=[(c, stored_findings(c)) for c in reversed(session.checks)],
         suggestions=queries.allergen_suggestions(session) if session.status == SessionStatus.ADMINISTERED else [],
+        kit=session_kit(session.cocktail_version_id), doses=version_doses(session.cocktail_version_id),
     )
     # After rendering: the commit would expire what the page is about to show.
     if panel is not None or names_findings:  # the check's findings speak of the patient's allergies

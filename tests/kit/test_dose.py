@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from formulary.safety.dose import DoseLine, doses_per_session, mg_per_ml
+from formulary.cocktails.dose import DoseLine, doses_per_session, mg_per_ml
 
 
 def line(strength, amount, *, substance=1, name="Lidocaine", product="Lidocaine 2%", unit="mL", size="5"):

@@ -5,9 +5,9 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from formulary.catalogue.models import Product, ProductComponent, Substance
+from formulary.cocktails.dose import DoseLine, SubstanceDose, doses_per_session
 from formulary.cocktails.models import CocktailComponent
 from formulary.extensions import db
-from formulary.safety.dose import DoseLine, SubstanceDose, doses_per_session
 
 
 def dose_lines(version_id: int) -> tuple[list[DoseLine], dict[int, Decimal]]:
@@ -30,4 +30,17 @@ def dose_lines(version_id: int) -> tuple[list[DoseLine], dict[int, Decimal]]:
 def version_doses(version_id: int) -> list[SubstanceDose]:
     """Each substance's total per session in this cocktail version, with the clinic's maximum."""
     lines, maxima = dose_lines(version_id)
+    return doses_per_session(lines, maxima)
+
+
+def recipe_doses(pairs) -> list[SubstanceDose]:
+    """Each substance's total per session in a recipe being composed: (product, amount) pairs whose
+    products have their composition and substances loaded (no query)."""
+    lines, maxima = [], {}
+    for product, amount in pairs:
+        for part in product.composition:
+            lines.append(DoseLine(part.substance_id, part.substance.name, product.name, part.strength, amount,
+                                  product.unit, product.unit_size))
+            if part.substance.max_mg_per_session is not None:
+                maxima[part.substance_id] = part.substance.max_mg_per_session
     return doses_per_session(lines, maxima)

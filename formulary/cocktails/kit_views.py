@@ -1,0 +1,62 @@
+"""The clinic's procedure kit page: what every session puts on the patient besides the cocktail."""
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from formulary.auth.access import permission_required
+from formulary.auth.permissions import Permission
+from formulary.auth.session import current_actor
+from formulary.catalogue.models import Product
+from formulary.cocktails.blueprint import bp
+from formulary.cocktails.kit import KitError, default_kit, set_default_kit
+from formulary.cocktails.kit_forms import BLANK_ROWS, KitForm, procedure_lines, product_choices, rows_data
+from formulary.extensions import db
+
+
+def kit_products() -> list[Product]:
+    """Products a kit may hold: those not retired, by category and name."""
+    return list(db.session.scalars(
+        select(Product).where(Product.retired.is_(False)).order_by(Product.category, Product.name)))
+
+
+def show_kit_errors(rows, error: KitError, form_errors: list[str]) -> None:
+    """Put the service's items.N.x messages on the Nth filled row; the rest above the form."""
+    filled = [row for row in rows if row.form.product.data is not None]  # blank rows were left out
+    for field_name, message in error.errors:
+        parts = field_name.split(".")
+        if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(filled):
+            target = filled[int(parts[1])].form["product" if parts[2] == "product_id" else parts[2]]
+            target.errors = [*target.errors, message]
+        else:
+            form_errors.append(message)
+
+
+@bp.route("/kit", methods=["GET", "POST"])
+@permission_required(Permission.VIEW_COCKTAILS)
+def kit():
+    """The default kit: read by everyone, changed by those who edit cocktails."""
+    items = default_kit()
+    form = KitForm(data=None if request.method == "POST" else {"items": rows_data(items)})
+    if form.add_rows.data:
+        for _ in range(BLANK_ROWS):
+            form.items.append_entry()
+    choices = product_choices(kit_products())
+    for row in form.items:
+        row.form.product.choices = choices
+    errors: list[str] = []
+    if form.submit.data and form.validate_on_submit():
+        if not current_actor().can(Permission.EDIT_COCKTAILS):
+            flash("Only a manager or an admin can change the kit.", "danger")
+            return redirect(url_for("cocktails.kit"))
+        try:
+            saved = set_default_kit(procedure_lines(form.items), actor=current_actor())
+        except KitError as error:
+            db.session.rollback()
+            show_kit_errors(form.items, error, errors)
+        else:
+            db.session.commit()
+            flash(f"The kit is saved: {len(saved)} item{'s' if len(saved) != 1 else ''}, checked before every "
+                  f"session with the cocktail's components.", "success")
+            return redirect(url_for("cocktails.kit"))
+    editable = current_actor().can(Permission.EDIT_COCKTAILS)
+    return render_template("cocktails/kit.html", form=form, items=items, errors=errors, editable=editable)
