@@ -54,7 +54,7 @@ def register_extensions(app: Flask) -> None:
 # Importing a route module adds its routes to its package's blueprint (pkg/blueprint.py).
 ROUTE_MODULES = (
     "formulary.dashboard.views",
-    "formulary.catalogue.views", "formulary.catalogue.product_views",
+    "formulary.catalogue.views", "formulary.catalogue.product_views", "formulary.catalogue.dose_views",
     "formulary.stock.views", "formulary.stock.lot_views", "formulary.stock.product_views",
     "formulary.cocktails.views", "formulary.cocktails.composer", "formulary.cocktails.goal_views",
     "formulary.cocktails.kit_views",

@@ -20,15 +20,14 @@ def kit_products() -> list[Product]:
 
 
 def show_kit_errors(rows, error: KitError, form_errors: list[str]) -> None:
-    """Put the service's items.N.x messages on the Nth filled row; the rest above the form."""
+    """Every message above the form, and items.N.x also on the Nth filled row."""
     filled = [row for row in rows if row.form.product.data is not None]  # blank rows were left out
     for field_name, message in error.errors:
+        form_errors.append(message)
         parts = field_name.split(".")
         if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(filled):
             target = filled[int(parts[1])].form["product" if parts[2] == "product_id" else parts[2]]
             target.errors = [*target.errors, message]
-        else:
-            form_errors.append(message)
 
 
 @bp.route("/kit", methods=["GET", "POST"])
