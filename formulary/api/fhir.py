@@ -105,8 +105,9 @@ def _codes(patient: Patient) -> dict[int, str]:
     ids = [allergy.substance_id for allergy in patient.allergies if allergy.substance_id]
     if not ids:
         return {}
-    return dict(db.session.execute(
-        select(Substance.id, Substance.unii).where(Substance.id.in_(ids), Substance.unii.is_not(None))).all())
+    rows = db.session.execute(
+        select(Substance.id, Substance.unii).where(Substance.id.in_(ids), Substance.unii.is_not(None)))
+    return {substance_id: unii for substance_id, unii in rows if unii}
 
 
 def _resources(patient: Patient, allergies) -> list[dict]:

@@ -21,7 +21,8 @@ def set_max_dose(substance: Substance, text: str | None, *, actor) -> Decimal | 
         try:
             value = Decimal(typed)
         except InvalidOperation:
-            raise CatalogueError([("max_mg_per_session", f"Enter the maximum in mg, e.g. 200 (got {text!r}).")])
+            raise CatalogueError(
+                [("max_mg_per_session", f"Enter the maximum in mg, e.g. 200 (got {text!r}).")]) from None
         if not value.is_finite() or value <= 0 or value > HIGHEST_MG:
             raise CatalogueError([("max_mg_per_session",
                                    f"The maximum must be more than 0 and at most {HIGHEST_MG} mg (got {text!r}).")])

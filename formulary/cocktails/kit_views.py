@@ -35,6 +35,8 @@ def show_kit_errors(rows, error: KitError, form_errors: list[str]) -> None:
 def kit():
     """The default kit: read by everyone, changed by those who edit cocktails."""
     items = default_kit()
+    user = current_actor()
+    editable = user is not None and user.can(Permission.EDIT_COCKTAILS)
     form = KitForm(data=None if request.method == "POST" else {"items": rows_data(items)})
     if form.add_rows.data:
         for _ in range(BLANK_ROWS):
@@ -44,7 +46,7 @@ def kit():
         row.form.product.choices = choices
     errors: list[str] = []
     if form.submit.data and form.validate_on_submit():
-        if not current_actor().can(Permission.EDIT_COCKTAILS):
+        if not editable:
             flash("Only a manager or an admin can change the kit.", "danger")
             return redirect(url_for("cocktails.kit"))
         try:
@@ -57,5 +59,4 @@ def kit():
             flash(f"The kit is saved: {len(saved)} item{'s' if len(saved) != 1 else ''}, checked before every "
                   f"session with the cocktail's components.", "success")
             return redirect(url_for("cocktails.kit"))
-    editable = current_actor().can(Permission.EDIT_COCKTAILS)
     return render_template("cocktails/kit.html", form=form, items=items, errors=errors, editable=editable)

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Numeric, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -9,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from formulary.catalogue.models import Product, TreatmentGoal
 from formulary.db import utcnow
 from formulary.extensions import Model, db
+
+if TYPE_CHECKING:  # procedure_models imports this module
+    from formulary.cocktails.procedure_models import CocktailProcedureItem
 
 version_goal = Table(
     "cocktail_version_goal",
@@ -67,6 +71,9 @@ class CocktailVersion(Model):
         back_populates="version", order_by="CocktailComponent.position", cascade="all, delete-orphan"
     )
     goals: Mapped[list[TreatmentGoal]] = relationship(secondary=version_goal, order_by=TreatmentGoal.name)
+    # What the version adds to the clinic's procedure kit (cocktails.procedure_models).
+    procedure_items: Mapped[list["CocktailProcedureItem"]] = relationship(
+        back_populates="version", order_by="CocktailProcedureItem.position", cascade="all, delete-orphan")
     created_by = relationship("User")
 
     @property

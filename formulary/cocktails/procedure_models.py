@@ -5,7 +5,7 @@ composition like any other, and the pre-session check reads them exactly as it r
 """
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from formulary.catalogue.models import Product
 from formulary.cocktails.models import CocktailVersion
@@ -46,6 +46,5 @@ class CocktailProcedureItem(Model):
     use: Mapped[str] = mapped_column(String(30))
     position: Mapped[int] = mapped_column(default=0)
 
-    version: Mapped[CocktailVersion] = relationship(backref=backref(
-        "procedure_items", order_by="CocktailProcedureItem.position", cascade="all, delete-orphan"))
+    version: Mapped[CocktailVersion] = relationship(back_populates="procedure_items")
     product: Mapped[Product] = relationship()

@@ -25,7 +25,7 @@ ANTISEPTIC = "Chlorasept chlorhexidine 2% in alcohol 250 mL"
 NITRILE = "Nitrile examination gloves, box of 100 pairs"
 LATEX = "Latex examination gloves, box of 100 pairs"
 # Substances the reference library does not list: the clinic adds them as its own.
-CLINIC_SUBSTANCES = [
+CLINIC_SUBSTANCES: list[tuple[str, str, list[str]]] = [
     ("isopropyl alcohol", SubstanceCategory.EXCIPIENT, ["isopropanol", "2-propanol"]),
     ("nitrile butadiene rubber", SubstanceCategory.ALLERGEN, ["nitrile rubber"]),
 ]

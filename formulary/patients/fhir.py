@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
 from formulary.vocabulary import AllergyCategory, AllergyType, ClinicalStatus, Criticality, VerificationStatus
 
@@ -93,7 +94,7 @@ def bundle(resources: list[dict], base: str, *, kind: str = "searchset") -> dict
 Errors = list[tuple[str, str]]
 
 
-def _code_of(concept, field: str, system: str, allowed: type, errors: Errors) -> str | None:
+def _code_of(concept, field: str, system: str, allowed: type[StrEnum], errors: Errors) -> str | None:
     """The code of a status CodeableConcept, or None when absent; an unknown code is an error."""
     if concept is None:
         return None
@@ -106,7 +107,7 @@ def _code_of(concept, field: str, system: str, allowed: type, errors: Errors) ->
     return codes[0]
 
 
-def _plain(value, field: str, allowed: type, errors: Errors) -> str | None:
+def _plain(value, field: str, allowed: type[StrEnum], errors: Errors) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or value not in tuple(allowed):
