@@ -57,16 +57,33 @@ def _pairs(rng: random.Random) -> list[tuple[int, int]]:
     return [(patient, rng.choice(versions)) for patient in patients[:PAIRS]]
 
 
+def ensure_kit() -> int:
+    """A procedure kit of three of the dataset's products when the clinic has none, so that every check
+    reads a kit as a clinic's would (the kit's products are checked like components); its size."""
+    from formulary.catalogue.models import Product
+    from formulary.cocktails.kit import ProcedureLine, default_kit, set_default_kit
+    from formulary.extensions import db
+
+    if not default_kit():
+        ids = db.session.scalars(select(Product.id).order_by(Product.id.desc()).limit(3)).all()
+        uses = ["topical anaesthetic", "antiseptic", "gloves"]
+        set_default_kit([ProcedureLine(pid, use) for pid, use in zip(ids, uses, strict=False)], actor=None)
+        db.session.commit()
+    return len(default_kit())
+
+
 def measure(url: str, today: date | None = None) -> dict:
     """Time the loader plus check, and the check alone, over a few hundred pairs."""
     from formulary.extensions import db
     from formulary.safety.check import run_check
     from formulary.safety.loader import component_facts, cross_reaction_facts, patient_facts
+    from formulary.safety.procedure import procedure_facts
     from formulary.treatments.checks import check_patient, tolerated_facts
 
     today = today or date.today()
     app = make_app(url)
     with app.app_context():
+        kit = ensure_kit()
         pairs = _pairs(random.Random(11))
         for patient, version in pairs[:20]:  # warm up: imports, compiled statements
             check_patient(patient, version, today)
@@ -77,7 +94,8 @@ def measure(url: str, today: date | None = None) -> dict:
             loaded.append(time.perf_counter() - started)
             outcomes[result.outcome] = outcomes.get(result.outcome, 0) + 1
         reactions = cross_reaction_facts()
-        facts = [(patient_facts(patient, tolerated_facts(patient, today)), component_facts(version, today))
+        facts = [(patient_facts(patient, tolerated_facts(patient, today)),
+                  [*component_facts(version, today), *procedure_facts(version)])
                  for patient, version in pairs]
         for patient_side, components in facts:
             for _ in range(REPEATS):
@@ -85,7 +103,8 @@ def measure(url: str, today: date | None = None) -> dict:
                 run_check(patient_side, components, reactions, on=today)
                 alone.append(time.perf_counter() - started)
         db.session.remove()
-    return {"check": summary(alone), "loader": summary(loaded), "pairs": len(pairs), "outcomes": outcomes}
+    return {"check": summary(alone), "loader": summary(loaded), "pairs": len(pairs), "outcomes": outcomes,
+            "kit": kit}
 
 
 def markdown(figures: dict, label: str) -> list[str]:
@@ -113,7 +132,8 @@ def main(argv=None) -> int:
     else:
         url = sqlite_url(cached_sqlite(args.scale))
     figures = measure(url)
-    print(f"{figures['pairs']} patient × cocktail pairs at scale {args.scale}; outcomes {figures['outcomes']}")
+    print(f"{figures['pairs']} patient × cocktail pairs at scale {args.scale}; outcomes {figures['outcomes']}; "
+          f"procedure kit of {figures['kit']} products")
     print("| data | what | median | p99 | target |")
     print("| --- | --- | ---: | ---: | --- |")
     print("\n".join(markdown(figures, f"{args.scale}×")))
