@@ -15,6 +15,7 @@ from formulary.auth.permissions import Permission
 from formulary.catalogue.lookup import find_goal, find_substance
 from formulary.cocktails.availability import plan_series, sessions_possible
 from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion
+from formulary.cocktails.procedure_models import CocktailProcedureItem
 from formulary.cocktails.queries import cocktail_query, current_versions
 from formulary.cocktails.recipes import (
     CocktailError,
@@ -131,7 +132,8 @@ def _loaded(cocktail: Cocktail) -> dict:
         select(CocktailVersion).where(CocktailVersion.cocktail_id == cocktail.id)
         .order_by(CocktailVersion.number.desc()).limit(1)
         .options(selectinload(CocktailVersion.goals),
-                 selectinload(CocktailVersion.components).selectinload(CocktailComponent.product))
+                 selectinload(CocktailVersion.components).selectinload(CocktailComponent.product),
+                 selectinload(CocktailVersion.procedure_items).selectinload(CocktailProcedureItem.product))
     ).one()  # a cocktail is created with its first version
     return cocktail_json(cocktail, version)
 

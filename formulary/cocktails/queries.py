@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from formulary.catalogue.models import Product, ProductComponent, Substance, TreatmentGoal
 from formulary.cocktails.lines import RecipeLine
 from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion, version_goal
+from formulary.cocktails.procedure_models import CocktailProcedureItem
 from formulary.extensions import db
 
 
@@ -66,6 +67,7 @@ def current_versions(cocktail_ids) -> dict[int, CocktailVersion]:
             selectinload(CocktailVersion.goals),
             selectinload(CocktailVersion.components).selectinload(CocktailComponent.product)
             .selectinload(Product.composition).selectinload(ProductComponent.substance),
+            selectinload(CocktailVersion.procedure_items).selectinload(CocktailProcedureItem.product),
         )
     )
     return {version.cocktail_id: version for version in db.session.scalars(query)}

@@ -68,6 +68,7 @@ def test_post_composes_version_1(client, manager, stock):
             {"product_id": stock["vit"].id, "product": "Vitamin C 10% 2 mL", "amount": 1.5, "unit": "mL"},
         ],
         "series_sessions": 4, "series_interval_days": 14, "notes": "Nappage, 4 mm, 30G.", "retired": False,
+        "procedure": [],  # no procedure items beyond the clinic's kit
     }
     assert counts() == (1, 1)
 
