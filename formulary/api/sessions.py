@@ -32,8 +32,9 @@ FINDING_EXTRAS = ("substance", "product_id", "lot_id")
 
 
 class FindingSchema(ma.Schema):
-    kind = ma.fields.String(required=True, metadata={"description": "allergy, cross-reaction, unmatched-allergy, "
-                                                     "allergy-history-unknown, contraindication or stock"})
+    kind = ma.fields.String(required=True, metadata={"description": "allergy, cross-reaction, text-match, "
+                                                     "unmatched-allergy, allergy-history-unknown, condition, "
+                                                     "contraindication or stock"})
     severity = ma.fields.String(required=True, metadata={"description": "block, caution or info"})
     message = ma.fields.String(required=True, metadata={"description": "The sentence a practitioner reads"})
     path = ma.fields.List(ma.fields.String(), required=True, metadata={
@@ -41,6 +42,8 @@ class FindingSchema(ma.Schema):
     substance = ma.fields.String(metadata={"description": "The substance concerned, when there is one"})
     product_id = ma.fields.Integer()
     lot_id = ma.fields.Integer()
+    in_ = ma.fields.String(data_key="in", attribute="in", metadata={
+        "description": "Where the substance or product is: cocktail (a component) or procedure (a kit item)"})
 
 
 class CheckSchema(ma.Schema):
@@ -126,6 +129,8 @@ def finding_json(finding: dict) -> dict:
     answer = {key: finding[key] for key in ("kind", "severity", "message")}
     answer["path"] = list(finding.get("path") or ())
     answer.update({key: finding[key] for key in FINDING_EXTRAS if finding.get(key) is not None})
+    if finding.get("place"):
+        answer["in"] = finding["place"]
     return answer
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import NamedTuple
 
+from formulary.reference.matcher import Lexicon, Mentions
 from formulary.safety import messages
 from formulary.safety.facts import (
     AllergyFact,
@@ -22,17 +23,27 @@ from formulary.vocabulary import (
     AllergyHistory,
     AllergyKind,
     ContraindicationSeverity,
+    Criticality,
     EntryKind,
     FindingKind,
     FindingSeverity,
     Strength,
+    VerificationStatus,
 )
 
 Key = tuple[str, int]  # (EntryKind, id): one side of a cross-reaction
 CROSS_SEVERITY = {
+    Strength.LABELLED: FindingSeverity.BLOCK,
     Strength.HIGH: FindingSeverity.BLOCK,
     Strength.MODERATE: FindingSeverity.CAUTION,
     Strength.LOW: FindingSeverity.INFO,
+}
+# A high-criticality allergy raises each cross-reaction it reaches by one step: low → caution, moderate → block.
+CROSS_SEVERITY_HIGH_CRITICALITY = {
+    Strength.LABELLED: FindingSeverity.BLOCK,
+    Strength.HIGH: FindingSeverity.BLOCK,
+    Strength.MODERATE: FindingSeverity.BLOCK,
+    Strength.LOW: FindingSeverity.CAUTION,
 }
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(FindingSeverity)}  # worst first
 
@@ -51,31 +62,105 @@ def run_check(
     cross_reactions: Iterable[CrossReactionFact],
     *,
     on: date,
+    lexicon: Lexicon | None = None,
 ) -> CheckResult:
-    """Check a cocktail version for a patient on a day; the findings come worst first."""
+    """Check what the patient will be exposed to on a day; the findings come worst first.
+
+    `components` are every exposure, each with its place (the cocktail's components, the procedure
+    items); `lexicon` holds the names of their substances and groups, so that free-text allergies
+    are read against them (see safety.loader.lexicon_for).
+    """
     findings: list[Finding] = []
     if patient.allergy_status == AllergyHistory.UNKNOWN:
         message, path = messages.history_unknown()
         findings.append(Finding(FindingKind.ALLERGY_HISTORY_UNKNOWN, FindingSeverity.CAUTION, message, path))
-    active = [allergy for allergy in patient.allergies if allergy.active]
-    for allergy in active:
-        if allergy.kind == AllergyKind.TEXT:
-            message, path = messages.unmatched(allergy)
+    ordered = sorted(components, key=lambda component: (component.place, component.position))
+    findings += _condition_findings(patient)
+    findings += _free_text_findings(patient, ordered, lexicon)
+    findings += _coded_findings(patient, ordered, cross_reactions, on)
+    for component in ordered:
+        findings += _component_findings(patient, component, on)
+
+    findings.sort(key=lambda finding: SEVERITY_RANK[finding.severity])  # stable: order found kept
+    worst = findings[0].severity if findings else FindingSeverity.INFO
+    summary = CheckSummary(
+        allergies=len([allergy for allergy in patient.allergies if allergy.active]),
+        conditions=len(patient.conditions),
+        components=len(ordered),
+        substances=len({i.substance.id for c in ordered for i in c.composition}),
+        lots=len({draw.lot_id for c in ordered for draw in c.plan.draws}),
+    )
+    return CheckResult(worst.outcome, tuple(findings), on, summary)
+
+
+def _condition_findings(patient: PatientFacts) -> list[Finding]:
+    """General cautions of the patient's conditions (pregnancy, breastfeeding), and conditions told in words."""
+    findings = []
+    for condition in patient.conditions:
+        if condition.session_caution or condition.id is None:
+            message, path = messages.condition(condition)
+            findings.append(Finding(FindingKind.CONDITION, FindingSeverity.CAUTION, message, path,
+                                    condition_id=condition.id))
+    return findings
+
+
+def _free_text_findings(
+    patient: PatientFacts, components: Sequence[ComponentFact], lexicon: Lexicon | None
+) -> list[Finding]:
+    """Each active free-text allergy read for the names it holds: a name of what is checked blocks."""
+    findings: list[Finding] = []
+    for allergy in patient.allergies:
+        if allergy.kind != AllergyKind.TEXT or not allergy.active:
+            continue
+        mentions = lexicon.read(allergy.name) if lexicon is not None else Mentions()
+        matched = _text_matches(allergy, mentions, components)
+        if matched:
+            findings += matched
+        else:
+            message, path = messages.unmatched(allergy, mentions.ambiguous)
             findings.append(Finding(
                 FindingKind.UNMATCHED_ALLERGY, FindingSeverity.CAUTION, message, path, allergy_id=allergy.id
             ))
+    return findings
 
-    coded = [allergy for allergy in patient.allergies if allergy.kind != AllergyKind.TEXT]
+
+def _text_matches(allergy: AllergyFact, mentions: Mentions, components: Sequence[ComponentFact]) -> list[Finding]:
+    """A text-match finding (block) for every substance of the exposures that the allergy's words name."""
+    keys = mentions.keys()
+    if not keys:
+        return []
+    names = {(entry.kind, entry.id): entry.name for entry in mentions.found}
+    findings = []
+    for component in components:
+        for ingredient in component.composition:
+            substance = ingredient.substance
+            named = [(EntryKind.SUBSTANCE, substance.id)] if (EntryKind.SUBSTANCE, substance.id) in keys else []
+            named += [(EntryKind.GROUP, g) for g in sorted(substance.group_ids) if (EntryKind.GROUP, g) in keys]
+            if not named:
+                continue
+            message, path = messages.text_match(allergy, names[named[0]], ingredient, component)
+            findings.append(Finding(
+                FindingKind.TEXT_MATCH, FindingSeverity.BLOCK, message, path,
+                substance=substance.name, product_id=component.product_id, allergy_id=allergy.id,
+                component_position=component.position, place=component.place,
+            ))
+    return findings
+
+
+def _coded_findings(
+    patient: PatientFacts, components: Sequence[ComponentFact], cross_reactions: Iterable[CrossReactionFact], on: date
+) -> list[Finding]:
+    """Coded allergies against every substance of the exposures: direct matches and cross-reactions."""
+    coded = [a for a in patient.allergies if a.kind != AllergyKind.TEXT
+             and a.verification_status != VerificationStatus.ENTERED_IN_ERROR]  # an error says nothing
     sides = _index(cross_reactions)
     reach = {allergy.id: _reachable(allergy, sides) for allergy in coded if allergy.active}
     tolerated: dict[int, list[date]] = {}
     for tolerance in patient.tolerated:
         if tolerance.administered_on < on:  # a session on the day itself is too soon to tell
             tolerated.setdefault(tolerance.product_id, []).append(tolerance.administered_on)
-    conditions = {condition.id for condition in patient.conditions}
-
-    ordered = sorted(components, key=lambda component: component.position)
-    for component in ordered:
+    findings = []
+    for component in components:
         days = sorted(tolerated.get(component.product_id, ()), reverse=True)
         for ingredient in component.composition:
             for allergy in coded:
@@ -84,35 +169,34 @@ def run_check(
                 finding = _allergy_finding(allergy, ingredient, component, reach.get(allergy.id), since)
                 if finding is not None:
                     findings.append(finding)
-        for rule in component.contraindications:
-            if rule.condition_id in conditions:
-                message, path = messages.contraindication(rule, component)
-                findings.append(Finding(
-                    FindingKind.CONTRAINDICATION, _contraindication_severity(rule.severity), message, path,
-                    product_id=component.product_id,
-                    component_position=component.position,
-                    condition_id=rule.condition_id,
-                ))
-        if not component.plan.covered:
-            message, path = messages.stock(component, on)
-            skipped = component.plan.skipped
-            findings.append(Finding(
-                FindingKind.STOCK, FindingSeverity.BLOCK, message, path,
-                product_id=component.product_id,
-                lot_id=skipped[0].lot_id if len(skipped) == 1 else None,
-                component_position=component.position,
-            ))
+    return findings
 
-    findings.sort(key=lambda finding: SEVERITY_RANK[finding.severity])  # stable: order found kept
-    worst = findings[0].severity if findings else FindingSeverity.INFO
-    summary = CheckSummary(
-        allergies=len(active),
-        conditions=len(patient.conditions),
-        components=len(ordered),
-        substances=len({i.substance.id for c in ordered for i in c.composition}),
-        lots=len({draw.lot_id for c in ordered for draw in c.plan.draws}),
-    )
-    return CheckResult(worst.outcome, tuple(findings), on, summary)
+
+def _component_findings(patient: PatientFacts, component: ComponentFact, on: date) -> list[Finding]:
+    """What the product itself says: contraindicated conditions, and whether stock covers it on the day."""
+    findings = []
+    conditions = {condition.id for condition in patient.conditions if condition.id is not None}
+    for rule in component.contraindications:
+        if rule.condition_id in conditions:
+            message, path = messages.contraindication(rule, component)
+            findings.append(Finding(
+                FindingKind.CONTRAINDICATION, _contraindication_severity(rule.severity), message, path,
+                product_id=component.product_id,
+                component_position=component.position,
+                condition_id=rule.condition_id,
+                place=component.place,
+            ))
+    if not component.plan.covered:
+        message, path = messages.stock(component, on)
+        skipped = component.plan.skipped
+        findings.append(Finding(
+            FindingKind.STOCK, FindingSeverity.BLOCK, message, path,
+            product_id=component.product_id,
+            lot_id=skipped[0].lot_id if len(skipped) == 1 else None,
+            component_position=component.position,
+            place=component.place,
+        ))
+    return findings
 
 
 def _contraindication_severity(severity: str) -> FindingSeverity:
@@ -179,15 +263,15 @@ def _allergy_finding(
 ) -> Finding | None:
     """The allergy or cross-reaction finding for one allergy and one substance of a component, if any."""
     if _is_direct(allergy, ingredient.substance):
-        # An inactive or resolved allergy never blocks; a match is still worth a note.
+        # An inactive, resolved or refuted allergy never blocks; a match is still worth a note.
         kind = FindingKind.ALLERGY
         severity = FindingSeverity.BLOCK if allergy.active else FindingSeverity.INFO
         message, path = messages.direct(severity, allergy, ingredient, component, tolerated_on)
     else:
-        link = _strongest(reached, ingredient.substance) if reached else None  # None when inactive
+        link = _strongest(reached, ingredient.substance) if reached else None  # None when not active
         if link is None:
             return None
-        kind, severity = FindingKind.CROSS_REACTION, CROSS_SEVERITY[link.strength]
+        kind, severity = FindingKind.CROSS_REACTION, cross_severity(link.strength, allergy.criticality)
         if tolerated_on is not None and severity == FindingSeverity.CAUTION:
             severity = FindingSeverity.INFO  # tolerated since the allergy was recorded: shown, no longer a caution
         message, path = messages.cross(severity, allergy, link, ingredient, component, tolerated_on)
@@ -198,4 +282,11 @@ def _allergy_finding(
         allergy_id=allergy.id,
         component_position=component.position,
         tolerated_on=tolerated_on,
+        place=component.place,
     )
+
+
+def cross_severity(strength: str, criticality: str) -> FindingSeverity:
+    """A cross-reaction's severity: by its strength, one step worse for a high-criticality allergy."""
+    table = CROSS_SEVERITY_HIGH_CRITICALITY if criticality == Criticality.HIGH else CROSS_SEVERITY
+    return table[Strength(strength)]

@@ -92,7 +92,7 @@ def test_direct_allergy_sentence_and_path():
     ).findings
     assert (
         finding.message
-        == "Blocked: allergic to parabens — methylparaben is an excipient of Vitamin Complex B 2 mL"
+        == "Blocked: allergic to parabens — methylparaben is an excipient in the cocktail: Vitamin Complex B 2 mL"
     )
     assert finding.path == (
         "allergy: parabens",
@@ -116,7 +116,7 @@ def test_substance_allergy_says_criticality():
     ).findings
     assert (
         finding.message
-        == "Blocked: allergic to lidocaine (high criticality) — an active ingredient of Lidocaine 1% 2 mL"
+        == "Blocked: allergic to lidocaine (high criticality) — an active ingredient in the cocktail: Lidocaine 1% 2 mL"
     )
 
 
@@ -126,7 +126,7 @@ def test_cross_reaction_sentence_names_the_groups_and_strength():
     assert finding.message == (
         "Caution: allergic to procaine (ester local anaesthetics),"
         " which cross-reacts (moderate) with parabens"
-        " — methylparaben is an excipient of Vitamin Complex B 2 mL"
+        " — methylparaben is an excipient in the cocktail: Vitamin Complex B 2 mL"
     )
     assert finding.path == (
         "allergy: procaine",
@@ -142,7 +142,7 @@ def test_cross_reaction_within_a_group():
     [finding] = check(patient(allergy("methylparaben")), vitamins).findings
     assert finding.message == (
         "Blocked: allergic to methylparaben (parabens); parabens cross-react with one another (high)"
-        " — propylparaben is an excipient of Vitamin Complex B 2 mL"
+        " — propylparaben is an excipient in the cocktail: Vitamin Complex B 2 mL"
     )
     assert finding.path[1] == "cross-reaction (high): within parabens"
 
@@ -195,7 +195,7 @@ def test_free_text_allergy_is_shown_verbatim(status, expected):
         [finding] = result.findings
         assert finding.kind == "unmatched-allergy" and finding.allergy_id == blue.id
         assert finding.message == (
-            "Caution: allergy recorded as free text, not matched to any substance:"
+            "Caution: allergy recorded as free text that names nothing checked:"
             " 'that blue serum last summer' — ask the patient"
         )
 
