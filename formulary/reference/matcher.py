@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from formulary.reference.names import normalize_name
 
@@ -22,14 +23,20 @@ _LONGEST_NAME = 8  # words; no library name is longer
 # Slavic languages write k for c ("Lidokain"); doubled consonants are single in many ("penicilina").
 _SPELLINGS = (("ph", "f"), ("th", "t"), ("ae", "e"), ("y", "i"), ("k", "c"))
 _DOUBLE = re.compile(r"([a-z])\1")
-# Acronyms this short mean too many things to be read as a name in a sentence.
+# Acronyms this short mean too many things to be read as a name in a sentence ...
 _SHORTEST_NAME = 4
+# ... except those that patients and allergists use as the allergen's own name ("PEG allergy").
+_PLAIN_ABBREVIATIONS = frozenset({"peg"})
 
 
+@lru_cache(maxsize=4096)
 def fold_word(word: str) -> str:
-    """One word's spelling-free form: 'Lidocaína', 'lidocaïne', 'Lidocain', 'lidokaina' → 'lidocain'."""
+    """One word's spelling-free form: 'Lidocaína', 'lidocaïne', 'Lidocain', 'lidokaina' → 'lidocain'.
+
+    Words of up to four letters are left as they are ("vitamin C" and "vitamin K" stay apart).
+    """
     folded = normalize_name(word)
-    if folded.isdigit():
+    if len(folded) <= 4 or folded.isdigit():
         return folded
     for spelled, plain in _SPELLINGS:
         folded = folded.replace(spelled, plain)
@@ -41,14 +48,26 @@ def fold_word(word: str) -> str:
     return folded
 
 
+def _tokens(text: str) -> list[tuple[str, str]]:
+    """Each word of a text as (its exact key, its folded key)."""
+    pairs = [(normalize_name(raw), fold_word(raw)) for raw in _WORD.findall(text or "")]
+    return [pair for pair in pairs if pair[0]]
+
+
 def words(text: str) -> list[str]:
     """The folded words of a text, in order."""
-    return [w for w in (fold_word(raw) for raw in _WORD.findall(text or "")) if w]
+    return [folded for _exact, folded in _tokens(text)]
 
 
 def phrase_key(text: str) -> str:
     """The key a name is indexed under: its folded words joined ("vitamin B-12" and "Vitamin B12" alike)."""
     return "".join(words(text))
+
+
+def _is_abbreviation(name: str) -> bool:
+    """'HA', 'PN', 'SAP': short and written with capitals (while 'egg' and 'soy' are plain words)."""
+    key = normalize_name(name)
+    return len(key) < _SHORTEST_NAME and name != name.lower() and key not in _PLAIN_ABBREVIATIONS
 
 
 @dataclass(frozen=True)
@@ -59,6 +78,8 @@ class Entry:
     id: int
     name: str
     names: tuple[str, ...] = ()
+    groups: frozenset[int] = frozenset()  # a substance's allergen groups
+    members: frozenset[int] = frozenset()  # a group's substances
 
 
 @dataclass(frozen=True)
@@ -79,55 +100,63 @@ class Lexicon:
 
     entries: tuple[Entry, ...]
     ambiguous_words: frozenset[str] = frozenset()
-    _index: dict[str, Entry] = field(init=False, repr=False, compare=False)
+    _exact: dict[str, Entry] = field(init=False, repr=False, compare=False)
+    _folded: dict[str, Entry] = field(init=False, repr=False, compare=False)
     _unclear: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        index: dict[str, Entry] = {}
-        unclear = {phrase_key(word): word for word in self.ambiguous_words}
+        exact: dict[str, Entry] = {}
+        folded: dict[str, Entry | None] = {}  # None: two entries fold to this spelling
+        unclear = {normalize_name(word): word for word in self.ambiguous_words}
         for entry in self.entries:
             for name in (entry.name, *entry.names):
-                key = phrase_key(name)
+                key = normalize_name(name)
                 if not key or key in unclear:
                     continue
-                if len(key) < _SHORTEST_NAME:
+                if _is_abbreviation(name):
                     unclear[key] = name
-                elif key in index and (index[key].kind, index[key].id) != (entry.kind, entry.id):
-                    # Two entries fold to one spelling: reading it as either would be a guess.
-                    unclear[key] = name
-                    del index[key]
-                else:
-                    index[key] = entry
-        object.__setattr__(self, "_index", index)
+                    continue
+                exact[key] = entry
+                fold = phrase_key(name)
+                seen = folded.get(fold, entry)
+                same = seen is not None and (seen.kind, seen.id) == (entry.kind, entry.id)
+                folded[fold] = entry if same else None  # a spelling two entries share is never a guess
+        object.__setattr__(self, "_exact", exact)
+        object.__setattr__(self, "_folded", {key: entry for key, entry in folded.items() if entry is not None})
         object.__setattr__(self, "_unclear", unclear)
+
+    def _lookup(self, exact: str, folded: str) -> Entry | None:
+        if exact in self._unclear:
+            return None
+        return self._exact.get(exact) or self._folded.get(folded)
 
     def exact(self, text: str) -> Entry | None:
         """The entry that the whole text names, unambiguously; None otherwise."""
-        return self._index.get(phrase_key(text))
+        return self._lookup(normalize_name(text or ""), phrase_key(text))
 
     def is_ambiguous(self, text: str) -> bool:
         """Whether the whole text is a word that is never read as a name."""
-        return phrase_key(text) in self._unclear
+        return normalize_name(text or "") in self._unclear
 
     def read(self, text: str) -> Mentions:
         """Every entry the text names as whole words (longest name first), and the ambiguous words in it."""
-        tokens = words(text)
+        tokens = _tokens(text)
         found: list[Entry] = []
         ambiguous: list[str] = []
         start = 0
         while start < len(tokens):
             step = 1
             for end in range(min(len(tokens), start + _LONGEST_NAME), start, -1):
-                key = "".join(tokens[start:end])
-                entry = self._index.get(key)
+                exact = "".join(token[0] for token in tokens[start:end])
+                entry = self._lookup(exact, "".join(token[1] for token in tokens[start:end]))
                 if entry is not None:
                     if entry not in found:
                         found.append(entry)
                     step = end - start
                     break
-                if key in self._unclear:
-                    if self._unclear[key] not in ambiguous:
-                        ambiguous.append(self._unclear[key])
+                if exact in self._unclear:
+                    if self._unclear[exact] not in ambiguous:
+                        ambiguous.append(self._unclear[exact])
                     step = end - start
                     break
             start += step

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import NamedTuple
 
-from formulary.reference.matcher import Lexicon, Mentions
+from formulary.reference.matcher import Entry, Lexicon, Mentions
 from formulary.safety import messages
 from formulary.safety.facts import (
     AllergyFact,
@@ -75,9 +76,10 @@ def run_check(
         message, path = messages.history_unknown()
         findings.append(Finding(FindingKind.ALLERGY_HISTORY_UNKNOWN, FindingSeverity.CAUTION, message, path))
     ordered = sorted(components, key=lambda component: (component.place, component.position))
+    sides = _index(cross_reactions)
     findings += _condition_findings(patient)
-    findings += _free_text_findings(patient, ordered, lexicon)
-    findings += _coded_findings(patient, ordered, cross_reactions, on)
+    findings += _free_text_findings(patient, ordered, sides, lexicon, on)
+    findings += _coded_findings(patient, ordered, sides, on)
     for component in ordered:
         findings += _component_findings(patient, component, on)
 
@@ -105,18 +107,33 @@ def _condition_findings(patient: PatientFacts) -> list[Finding]:
 
 
 def _free_text_findings(
-    patient: PatientFacts, components: Sequence[ComponentFact], lexicon: Lexicon | None
+    patient: PatientFacts, components: Sequence[ComponentFact], sides: Sides, lexicon: Lexicon | None, on: date
 ) -> list[Finding]:
-    """Each active free-text allergy read for the names it holds: a name of what is checked blocks."""
+    """Each active free-text allergy read for the names it holds, each name then checked as a coded allergy.
+
+    A name whose substance (or group) is in what is checked gives a text-match finding, which blocks;
+    a cross-reaction from it gives the cross-reaction finding a coded allergy would. Words that could
+    mean more than one thing are never read; a text that names nothing checked calls for caution.
+    """
     findings: list[Finding] = []
+    tolerated = _tolerated(patient, on)
     for allergy in patient.allergies:
         if allergy.kind != AllergyKind.TEXT or not allergy.active:
             continue
         mentions = lexicon.read(allergy.name) if lexicon is not None else Mentions()
-        matched = _text_matches(allergy, mentions, components)
-        if matched:
-            findings += matched
-        else:
+        read = [_as_coded(allergy, entry) for entry in mentions.found
+                if entry.kind in (EntryKind.SUBSTANCE, EntryKind.GROUP)]
+        found = [
+            _text_finding(allergy, finding) for named in read
+            for finding in _allergy_findings(named, components, _reachable(named, sides), tolerated)
+        ]
+        if found:
+            findings += found
+        elif read:
+            message, path = messages.text_names_nothing_checked(allergy, [named.name for named in read])
+            findings.append(Finding(FindingKind.TEXT_MATCH, FindingSeverity.INFO, message, path,
+                                    allergy_id=allergy.id))
+        if not read or mentions.ambiguous:
             message, path = messages.unmatched(allergy, mentions.ambiguous)
             findings.append(Finding(
                 FindingKind.UNMATCHED_ALLERGY, FindingSeverity.CAUTION, message, path, allergy_id=allergy.id
@@ -124,51 +141,61 @@ def _free_text_findings(
     return findings
 
 
-def _text_matches(allergy: AllergyFact, mentions: Mentions, components: Sequence[ComponentFact]) -> list[Finding]:
-    """A text-match finding (block) for every substance of the exposures that the allergy's words name."""
-    keys = mentions.keys()
-    if not keys:
-        return []
-    names = {(entry.kind, entry.id): entry.name for entry in mentions.found}
-    findings = []
-    for component in components:
-        for ingredient in component.composition:
-            substance = ingredient.substance
-            named = [(EntryKind.SUBSTANCE, substance.id)] if (EntryKind.SUBSTANCE, substance.id) in keys else []
-            named += [(EntryKind.GROUP, g) for g in sorted(substance.group_ids) if (EntryKind.GROUP, g) in keys]
-            if not named:
-                continue
-            message, path = messages.text_match(allergy, names[named[0]], ingredient, component)
-            findings.append(Finding(
-                FindingKind.TEXT_MATCH, FindingSeverity.BLOCK, message, path,
-                substance=substance.name, product_id=component.product_id, allergy_id=allergy.id,
-                component_position=component.position, place=component.place,
-            ))
-    return findings
+def _as_coded(allergy: AllergyFact, entry: Entry) -> AllergyFact:
+    """The free-text allergy read as the substance or group its words name, with the same certainty."""
+    return replace(
+        allergy, kind=entry.kind, ref_id=entry.id, name=entry.name,
+        group_ids=entry.groups if entry.kind == EntryKind.SUBSTANCE else frozenset(),
+        member_ids=entry.members if entry.kind == EntryKind.GROUP else frozenset(),
+    )
 
 
-def _coded_findings(
-    patient: PatientFacts, components: Sequence[ComponentFact], cross_reactions: Iterable[CrossReactionFact], on: date
-) -> list[Finding]:
-    """Coded allergies against every substance of the exposures: direct matches and cross-reactions."""
-    coded = [a for a in patient.allergies if a.kind != AllergyKind.TEXT
-             and a.verification_status != VerificationStatus.ENTERED_IN_ERROR]  # an error says nothing
-    sides = _index(cross_reactions)
-    reach = {allergy.id: _reachable(allergy, sides) for allergy in coded if allergy.active}
+def _text_finding(allergy: AllergyFact, finding: Finding) -> Finding:
+    """A finding of the allergy as read, told as what the free text says: a direct hit is a text-match (block)."""
+    if finding.kind == FindingKind.ALLERGY:
+        return replace(finding, kind=FindingKind.TEXT_MATCH,
+                       message=messages.text_said(allergy, finding.message), path=(
+                           f"allergy (free text): '{allergy.name}'", *finding.path))
+    return replace(finding, message=messages.text_said(allergy, finding.message),
+                   path=(f"allergy (free text): '{allergy.name}'", *finding.path))
+
+
+def _tolerated(patient: PatientFacts, on: date) -> dict[int, list[date]]:
+    """Each product's days of earlier sessions with no reaction, latest first."""
     tolerated: dict[int, list[date]] = {}
     for tolerance in patient.tolerated:
         if tolerance.administered_on < on:  # a session on the day itself is too soon to tell
             tolerated.setdefault(tolerance.product_id, []).append(tolerance.administered_on)
+    return {product: sorted(days, reverse=True) for product, days in tolerated.items()}
+
+
+def _coded_findings(
+    patient: PatientFacts, components: Sequence[ComponentFact], sides: Sides, on: date
+) -> list[Finding]:
+    """Coded allergies against every substance of the exposures: direct matches and cross-reactions."""
+    tolerated = _tolerated(patient, on)
+    findings = []
+    for allergy in patient.allergies:
+        if allergy.kind == AllergyKind.TEXT or allergy.verification_status == VerificationStatus.ENTERED_IN_ERROR:
+            continue  # free text is read apart; an entry in error says nothing
+        reached = _reachable(allergy, sides) if allergy.active else None
+        findings += _allergy_findings(allergy, components, reached, tolerated)
+    return findings
+
+
+def _allergy_findings(
+    allergy: AllergyFact, components: Sequence[ComponentFact], reached: dict[Key, Link] | None,
+    tolerated: dict[int, list[date]],
+) -> list[Finding]:
+    """One allergy against every substance of every exposure."""
     findings = []
     for component in components:
-        days = sorted(tolerated.get(component.product_id, ()), reverse=True)
+        # Only a tolerance after the allergy was recorded says anything about it.
+        since = next((day for day in tolerated.get(component.product_id, ()) if day > allergy.recorded_on), None)
         for ingredient in component.composition:
-            for allergy in coded:
-                # Only a tolerance after the allergy was recorded says anything about it.
-                since = next((day for day in days if day > allergy.recorded_on), None)
-                finding = _allergy_finding(allergy, ingredient, component, reach.get(allergy.id), since)
-                if finding is not None:
-                    findings.append(finding)
+            finding = _allergy_finding(allergy, ingredient, component, reached, since)
+            if finding is not None:
+                findings.append(finding)
     return findings
 
 
@@ -204,7 +231,10 @@ def _contraindication_severity(severity: str) -> FindingSeverity:
     return FindingSeverity.BLOCK if severity == ContraindicationSeverity.BLOCK else FindingSeverity.CAUTION
 
 
-def _index(rows: Iterable[CrossReactionFact]) -> dict[Key, list[tuple[Key, Link]]]:
+Sides = dict[Key, list[tuple[Key, Link]]]
+
+
+def _index(rows: Iterable[CrossReactionFact]) -> Sides:
     """Each side of every row → (the other side, the row seen from this side): rows hold both ways."""
     sides: dict[Key, list[tuple[Key, Link]]] = {}
     for row in rows:

@@ -81,15 +81,19 @@ def unmatched(allergy: AllergyFact, ambiguous: tuple[str, ...] = ()) -> tuple[st
     )
 
 
-def text_match(
-    allergy: AllergyFact, named: str, ingredient: IngredientFact, component: ComponentFact
-) -> tuple[str, tuple[str, ...]]:
-    """A free-text allergy whose words name a substance (or its group) of what is checked."""
-    critical = " (high criticality)" if allergy.criticality == Criticality.HIGH else ""
+def text_said(allergy: AllergyFact, message: str) -> str:
+    """A finding's sentence for an allergy read from free text: the words recorded come first."""
+    prefix, _, rest = message.partition(": ")
+    return f"{prefix}: the allergy recorded as '{allergy.name}' reads as {rest.removeprefix('allergic to ')}"
+
+
+def text_names_nothing_checked(allergy: AllergyFact, names: list[str]) -> tuple[str, tuple[str, ...]]:
+    """A free-text allergy whose words name substances or groups that nothing checked contains or reaches."""
+    named = ", ".join(names)
     return (
-        f"Blocked: the allergy recorded as '{allergy.name}'{critical} names {named} — "
-        f"{_in_product(ingredient, component)}",
-        (f"allergy (free text): '{allergy.name}'", f"names: {named}", *_tail(ingredient, component)),
+        f"Note: the allergy recorded as '{allergy.name}' names {named} — nothing checked contains it or "
+        f"cross-reacts with it; record it as a coded allergy",
+        (f"allergy (free text): '{allergy.name}'", *(f"names: {name}" for name in names)),
     )
 
 

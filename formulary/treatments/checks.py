@@ -13,7 +13,7 @@ from formulary.db import utcnow
 from formulary.extensions import db
 from formulary.safety.check import run_check
 from formulary.safety.facts import CheckResult, ToleranceFact
-from formulary.safety.loader import component_facts, cross_reaction_facts, patient_facts
+from formulary.safety.loader import component_facts, cross_reaction_facts, lexicon_for, patient_facts
 from formulary.treatments.models import Override, Reaction, SafetyCheck, SessionDraw, TreatmentSession
 from formulary.vocabulary import CheckOutcome, FindingKind, FindingSeverity, SessionStatus
 
@@ -47,7 +47,8 @@ def check_patient(patient_id: int, version_id: int, on: date) -> CheckResult:
     """Run the pre-session check for a patient, a cocktail version and a day, from the database."""
     components = component_facts(version_id, on)
     tolerated = tolerated_facts(patient_id, on, {component.product_id for component in components})
-    return run_check(patient_facts(patient_id, tolerated), components, cross_reaction_facts(), on=on)
+    patient = patient_facts(patient_id, tolerated)
+    return run_check(patient, components, cross_reaction_facts(), on=on, lexicon=lexicon_for(patient))
 
 
 def findings_as_dicts(result: CheckResult) -> list[dict]:

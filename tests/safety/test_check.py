@@ -47,18 +47,18 @@ ALLERGY_RULES = [
     ("procaine", "methylparaben", "excipient", ("cross-reaction", "caution")),  # ester ↔ parabens
     ("parabens", "procaine", "active", ("cross-reaction", "caution")),  # the same row read backwards
     ("cobalt", "cyanocobalamin", "active", ("cross-reaction", "caution")),
-    ("egg protein", "sodium hyaluronate (avian-derived)", "active", ("cross-reaction", "caution")),
+    ("egg protein", "sodium hyaluronate (avian-derived)", "active", ("cross-reaction", "block")),
     ("p-phenylenediamine", "procaine", "active", ("cross-reaction", "caution")),
-    ("gram-positive bacterial proteins", "sodium hyaluronate", "active", ("cross-reaction", "caution")),
+    ("gram-positive bacterial proteins", "sodium hyaluronate", "active", ("cross-reaction", "block")),  # labelled
     ("polyethylene glycols (PEG)", "polysorbate 80", "excipient", ("cross-reaction", "caution")),
     # A group allergy reaches a row through its members: sodium hyaluronate ↔ gram-positive proteins.
     (
         "hyaluronic acid (all sources)",
         "gram-positive bacterial proteins",
         "active",
-        ("cross-reaction", "caution"),
+        ("cross-reaction", "block"),  # the labelled row holds both ways
     ),
-    ("lidocaine", "mepivacaine", "active", ("cross-reaction", "info")),  # amide ↔ amide, low
+    ("lidocaine", "mepivacaine", "active", ("cross-reaction", "caution")),  # amide ↔ amide, moderate
     ("Myroxylon pereirae resin", "benzyl alcohol", "excipient", ("cross-reaction", "info")),
     # Must not fire: amide and ester anaesthetics do not cross-react; unrelated substances.
     ("procaine", "lidocaine", "active", None),
@@ -204,7 +204,7 @@ def test_free_text_allergy_is_shown_verbatim(status, expected):
     ("allergens", "outcome"),
     [
         ((), "clear"),
-        (("lidocaine",), "clear"),  # low cross-reaction with mepivacaine: information only
+        (("glycine",), "clear"),  # nothing it reaches is in the cocktail
         (("lidocaine", "procaine"), "caution"),
         (("lidocaine", "procaine", "parabens"), "blocked"),
     ],
@@ -223,8 +223,8 @@ def test_findings_come_worst_first_in_the_order_found():
         ("stock", "block", 2),
         ("allergy-history-unknown", "caution", None),
         ("unmatched-allergy", "caution", None),
+        ("cross-reaction", "caution", 1),  # lidocaine → mepivacaine (amide ↔ amide)
         ("cross-reaction", "caution", 1),  # procaine → methylparaben
-        ("cross-reaction", "info", 1),  # lidocaine → mepivacaine
     ]
     assert result.outcome == "blocked" and result.checked_on == ON
 
