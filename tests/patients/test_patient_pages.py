@@ -357,7 +357,7 @@ def test_suggestions_offer_names_synonyms_and_groups_with_what_they_resolve_to(c
     assert labels("PARABENS")[0] == "parabens (group)"
     first = client.get("/patients/allergen-suggestions?q=vitamin+b12").get_json()["items"][0]
     assert (first["value"], first["resolves_to"], first["kind"]) == (
-        "vitamin B12", "vitamin B12 forms (cobalamins)", "group")
+        "vitamin B12 forms (cobalamins)", "vitamin B12 forms (cobalamins)", "group")
     assert labels("glow booster") == [] and labels("") == []
     assert len(labels("a")) == 10
 
