@@ -8,27 +8,24 @@ from collections.abc import Iterable
 from datetime import date
 from functools import cache
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 
 from formulary.catalogue.models import (
     AllergenGroup,
     Condition,
-    ConditionSynonym,
     CrossReaction,
-    GroupSynonym,
     Product,
     ProductComponent,
     ProductContraindication,
     Substance,
-    SubstanceSynonym,
     group_member,
 )
 from formulary.cocktails.models import CocktailComponent
 from formulary.extensions import db
 from formulary.patients.models import Allergy, Patient, PatientCondition, PatientConditionText
-from formulary.reference.loader import shipped_library
-from formulary.reference.matcher import Entry, Lexicon, lexicon
+from formulary.patients.reading import catalogue_lexicon, condition_lexicon
+from formulary.reference.matcher import Lexicon
 from formulary.safety.facts import (
     AllergyFact,
     ComponentFact,
@@ -43,8 +40,6 @@ from formulary.safety.facts import (
 from formulary.stock.draws import lot_stocks
 from formulary.stock.fefo import DrawRule, plan_draw
 from formulary.vocabulary import AllergyKind, EntryKind
-
-CONDITION = "condition"  # the matcher's kind for conditions
 
 
 def _memberships(substance_ids, group_ids) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
@@ -125,74 +120,6 @@ def condition_facts(patient_id: int) -> tuple[ConditionFact, ...]:
     return tuple(listed)
 
 
-def condition_lexicon() -> Lexicon:
-    """Every condition's names (the clinic's own too), to read conditions told in words."""
-    synonyms: dict[int, list[str]] = {}
-    for condition_id, name in db.session.execute(select(ConditionSynonym.condition_id, ConditionSynonym.name)):
-        synonyms.setdefault(condition_id, []).append(name)
-    return lexicon(Entry(CONDITION, cid, name, tuple(synonyms.get(cid, ())))
-                   for cid, name in db.session.execute(select(Condition.id, Condition.name)))
-
-
-_LEXICONS: dict[tuple, Lexicon] = {}
-
-
-@cache
-def _fingerprint_statement():
-    """One row that changes whenever a substance or group name, synonym or membership does."""
-    columns = []
-    for table_id, key in ((Substance.id, Substance.key), (SubstanceSynonym.id, SubstanceSynonym.key),
-                          (AllergenGroup.id, AllergenGroup.key), (GroupSynonym.id, GroupSynonym.key)):
-        columns += [select(func.count(table_id)).scalar_subquery(),
-                    select(func.coalesce(func.max(table_id), 0)).scalar_subquery(),
-                    select(func.coalesce(func.sum(func.length(key)), 0)).scalar_subquery()]
-    columns += [select(func.count()).select_from(group_member).scalar_subquery(),
-                select(func.coalesce(func.sum(group_member.c.group_id * 100003 + group_member.c.substance_id), 0))
-                .scalar_subquery()]
-    return select(*columns)
-
-
-def lexicon_for(patient: PatientFacts) -> Lexicon | None:
-    """The catalogue's names for reading the patient's free-text allergies; None when there are none to read.
-
-    Built once per process for each state of the catalogue's names (a fingerprint query tells when
-    a name, synonym or membership changed), so a check pays one small query for it.
-    """
-    if not any(allergy.kind == AllergyKind.TEXT and allergy.active for allergy in patient.allergies):
-        return None
-    fingerprint = (str(db.engine.url), *db.session.execute(_fingerprint_statement()).one())
-    found = _LEXICONS.get(fingerprint)
-    if found is None:
-        if len(_LEXICONS) > 8:
-            _LEXICONS.clear()
-        found = _LEXICONS[fingerprint] = catalogue_lexicon()
-    return found
-
-
-def catalogue_lexicon() -> Lexicon:
-    """Every substance and allergen group with all its names and memberships, and the words never read as names."""
-    synonyms: dict[tuple[str, int], list[str]] = {}
-    for substance_id, name in db.session.execute(select(SubstanceSynonym.substance_id, SubstanceSynonym.name)):
-        synonyms.setdefault((EntryKind.SUBSTANCE, substance_id), []).append(name)
-    for group_id, name in db.session.execute(select(GroupSynonym.group_id, GroupSynonym.name)):
-        synonyms.setdefault((EntryKind.GROUP, group_id), []).append(name)
-    groups_of: dict[int, set[int]] = {}
-    members_of: dict[int, set[int]] = {}
-    for group_id, substance_id in db.session.execute(select(group_member.c.group_id, group_member.c.substance_id)):
-        groups_of.setdefault(substance_id, set()).add(group_id)
-        members_of.setdefault(group_id, set()).add(substance_id)
-    entries = [
-        Entry(EntryKind.SUBSTANCE, sid, name, tuple(synonyms.get((EntryKind.SUBSTANCE, sid), ())),
-              groups=frozenset(groups_of.get(sid, ())))
-        for sid, name in db.session.execute(select(Substance.id, Substance.name).order_by(Substance.id))
-    ] + [
-        Entry(EntryKind.GROUP, gid, name, tuple(synonyms.get((EntryKind.GROUP, gid), ())),
-              members=frozenset(members_of.get(gid, ())))
-        for gid, name in db.session.execute(select(AllergenGroup.id, AllergenGroup.name).order_by(AllergenGroup.id))
-    ]
-    return lexicon(entries, (word.word for word in shipped_library().ambiguous))
-
-
 def component_facts(version_id: int, on: date) -> list[ComponentFact]:
     """The version's components with compositions, contraindications and the FEFO plan for the day."""
     components = db.session.execute(
@@ -264,3 +191,10 @@ def cross_reaction_facts() -> list[CrossReactionFact]:
                           strength)
         for sg, ss, sg_name, ss_name, tg, ts, tg_name, ts_name, strength in rows
     ]
+
+
+def lexicon_for(patient: PatientFacts) -> Lexicon | None:
+    """The catalogue's names for reading the patient's free-text allergies; None when there are none to read."""
+    if not any(allergy.kind == AllergyKind.TEXT and allergy.active for allergy in patient.allergies):
+        return None
+    return catalogue_lexicon()
