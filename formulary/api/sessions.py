@@ -29,12 +29,13 @@ from formulary.vocabulary import FindingPlace
 
 blp = ApiBlueprint("api_sessions", __name__, description="The pre-session check and treatment sessions")
 
-FINDING_EXTRAS = ("substance", "product_id", "lot_id", "in")
+FINDING_EXTRAS = ("substance", "product_id", "lot_id")
 
 
 class FindingSchema(ma.Schema):
-    kind = ma.fields.String(required=True, metadata={"description": "allergy, cross-reaction, unmatched-allergy, "
-                                                     "allergy-history-unknown, contraindication, stock or dose"})
+    kind = ma.fields.String(required=True, metadata={"description": "allergy, cross-reaction, text-match, "
+                                                     "unmatched-allergy, allergy-history-unknown, condition, "
+                                                     "contraindication, stock or dose"})
     severity = ma.fields.String(required=True, metadata={"description": "block, caution or info"})
     message = ma.fields.String(required=True, metadata={"description": "The sentence a practitioner reads"})
     path = ma.fields.List(ma.fields.String(), required=True, metadata={
@@ -43,8 +44,7 @@ class FindingSchema(ma.Schema):
     product_id = ma.fields.Integer()
     lot_id = ma.fields.Integer()
     in_ = ma.fields.String(data_key="in", attribute="in", validate=ma.validate.OneOf(list(FindingPlace)), metadata={
-        "description": "Where the product is: cocktail (injected) or procedure (the kit: numbing cream, antiseptic, "
-                       "gloves, dressing)"})
+        "description": "Where the substance or product is: cocktail (a component) or procedure (a kit item)"})
 
 
 class CheckSchema(ma.Schema):
@@ -130,6 +130,8 @@ def finding_json(finding: dict) -> dict:
     answer = {key: finding[key] for key in ("kind", "severity", "message")}
     answer["path"] = list(finding.get("path") or ())
     answer.update({key: finding[key] for key in FINDING_EXTRAS if finding.get(key) is not None})
+    if finding.get("place"):
+        answer["in"] = finding["place"]
     return answer
 
 

@@ -170,6 +170,9 @@ class Condition(Model):
     name: Mapped[str] = mapped_column(String(120))
     key: Mapped[str] = mapped_column(String(120), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    # What the condition means for every mesotherapy session, whatever the products say (pregnancy):
+    # the check shows it as a caution. Empty for conditions that matter only when a product names them.
+    session_caution: Mapped[str] = mapped_column(Text, default="", server_default="")
     origin: Mapped[str] = mapped_column(String(10), default=Origin.CLINIC)
 
     synonyms: Mapped[list["ConditionSynonym"]] = relationship(

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from formulary.catalogue.models import (
     AllergenGroup,
     Condition,
+    ConditionSynonym,
     CrossReaction,
     GroupSynonym,
     Substance,
@@ -80,6 +81,12 @@ def _sync_substances(library: ReferenceLibrary, tally: _Tally) -> dict[str, Subs
                 tally.added += 1
             elif existing is not None and existing.substance is row and existing.origin == Origin.REFERENCE:
                 tally.set(existing, name=synonym)
+        # A name the library moved elsewhere ("vitamin C" now names every vitamin C form, not ascorbic acid).
+        listed = {normalize_name(synonym) for synonym in ref.synonyms}
+        for old in [s for s in row.synonyms if s.origin == Origin.REFERENCE and s.key not in listed]:
+            row.synonyms.remove(old)
+            del synonyms[old.key]
+            tally.updated += 1
     return substances
 
 
@@ -130,6 +137,22 @@ def _sync_cross_reactions(library, substances, groups, tally: _Tally) -> None:
         tally.set(cross, strength=str(ref.strength), note=ref.note or "")
 
 
+def _sync_conditions(library: ReferenceLibrary, tally: _Tally) -> None:
+    """Conditions with their session caution and synonyms ("pregnant"); the clinic's own left alone."""
+    rows, synonyms = _by_key(Condition), _by_key(ConditionSynonym)
+    for ref in library.conditions:
+        row = tally.adopted(rows, Condition, normalize_name(ref.name), ref.name, "condition")
+        if row is None:
+            continue
+        tally.set(row, name=ref.name, description=ref.description, session_caution=ref.session_caution)
+        for synonym in ref.synonyms:
+            key = normalize_name(synonym)
+            if key not in synonyms and key not in rows:
+                synonyms[key] = ConditionSynonym(name=synonym, key=key, origin=Origin.REFERENCE)
+                row.synonyms.append(synonyms[key])
+                tally.added += 1
+
+
 def _sync_named(model, refs, tally: _Tally) -> None:
     rows = _by_key(model)
     for ref in refs:
@@ -150,7 +173,7 @@ def sync_reference_library(library: ReferenceLibrary | None = None) -> list[str]
         groups = _sync_groups(library, substances, tally)
         _sync_cross_reactions(library, substances, groups, tally)
         _sync_named(TreatmentGoal, library.goals, tally)
-        _sync_named(Condition, library.conditions, tally)
+        _sync_conditions(library, tally)
     db.session.flush()
     if not tally.added and not tally.updated:
         lines = ["Reference library is up to date."]

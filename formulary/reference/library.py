@@ -97,10 +97,24 @@ class TreatmentGoal:
 
 @dataclass(frozen=True)
 class Condition:
-    """A patient condition that a product can name as a contraindication."""
+    """A patient condition that a product can name as a contraindication.
+
+    `session_caution` is what it means for every mesotherapy session whatever the products say
+    (pregnancy, breastfeeding); empty when it matters only where a product names it.
+    """
 
     name: str
     description: str
+    session_caution: str = ""
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AmbiguousWord:
+    """A word that names more than one thing ("water", "HA"): never read as a name, always asked."""
+
+    word: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -116,6 +130,7 @@ class ReferenceLibrary:
     cross_reactions: tuple[CrossReaction, ...]
     goals: tuple[TreatmentGoal, ...]
     conditions: tuple[Condition, ...]
+    ambiguous: tuple[AmbiguousWord, ...] = ()
     _substance_keys: dict[str, ReferenceSubstance] = field(init=False, repr=False, compare=False)
     _group_keys: dict[str, ReferenceGroup] = field(init=False, repr=False, compare=False)
     _members: dict[str, frozenset[str]] = field(init=False, repr=False, compare=False)
@@ -156,9 +171,9 @@ class ReferenceLibrary:
         return next((g for g in self.goals if normalize_name(g.name) == key), None)
 
     def find_condition(self, text: str) -> Condition | None:
-        """The condition named by text, in any spelling."""
+        """The condition named by text, as name or synonym, in any spelling."""
         key = normalize_name(text)
-        return next((c for c in self.conditions if normalize_name(c.name) == key), None)
+        return next((c for c in self.conditions if key in {normalize_name(n) for n in (c.name, *c.synonyms)}), None)
 
     def groups_of(self, substance: str) -> tuple[ReferenceGroup, ...]:
         """The allergen groups that list the substance as a member."""

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from formulary.reference.library import (
+    AmbiguousWord,
     Condition,
     CrossReaction,
     EntryKind,
@@ -58,7 +59,8 @@ def read_library(directory: Path) -> ReferenceLibrary:
         groups=tuple(_build(ReferenceGroup, entry) for entry in groups.values()),
         cross_reactions=_read_cross_reactions(directory, substances, groups),
         goals=_read_named(directory, "goals.csv", TreatmentGoal),
-        conditions=_read_named(directory, "conditions.csv", Condition),
+        conditions=_read_conditions(directory),
+        ambiguous=_read_ambiguous(directory, keys),
     )
 
 
@@ -219,6 +221,35 @@ def _read_named(directory: Path, file: str, cls: type) -> tuple:
         seen.add(key)
         items.append(cls(row["name"], row["description"]))
     return tuple(items)
+
+
+def _read_conditions(directory: Path) -> tuple:
+    """Conditions with what each means for every session, and their synonyms ("pregnant")."""
+    entries: dict[str, dict[str, Any]] = {}
+    seen: dict[str, str] = {}
+    file = "conditions.csv"
+    for line, row in _rows(directory, file, ("name", "description", "session_caution"), ("name", "description")):
+        key = normalize_name(row["name"])
+        if not key or key in seen:
+            raise ReferenceDataError(file, line, row["name"], "duplicate or empty name")
+        seen[key] = row["name"]
+        entries[key] = {**row, "synonyms": []}
+    file = "condition_synonyms.csv"
+    for line, row in _rows(directory, file, ("condition", "synonym", "note"), ("condition", "synonym")):
+        entry = _lookup(entries, "condition", file, line, row["condition"])
+        key = normalize_name(row["synonym"])
+        if key in seen:
+            raise ReferenceDataError(file, line, row["synonym"], f"already names condition {seen[key]!r}")
+        seen[key] = entry["name"]
+        entry["synonyms"].append(row["synonym"])
+    return tuple(_build(Condition, entry) for entry in entries.values())
+
+
+def _read_ambiguous(directory: Path, keys: _Keys) -> tuple:
+    """Words never read as a name: each must say why (what else it could mean)."""
+    file = "ambiguous.csv"
+    return tuple(AmbiguousWord(row["word"], row["reason"])
+                 for _line, row in _rows(directory, file, ("word", "reason"), ("word", "reason")))
 
 
 def _build(cls: type[D], entry: dict) -> D:

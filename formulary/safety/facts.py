@@ -21,7 +21,11 @@ from formulary.vocabulary import (
     FindingPlace,
     FindingSeverity,
     Strength,
+    VerificationStatus,
 )
+
+# Kept on record and shown, but never acted on: FHIR's refuted and entered-in-error.
+SET_ASIDE = frozenset({VerificationStatus.REFUTED, VerificationStatus.ENTERED_IN_ERROR})
 
 
 def _one_of(value: str, allowed: type[StrEnum], what: str) -> None:
@@ -48,11 +52,13 @@ class AllergyFact:
     reaction: str = ""
     group_ids: frozenset[int] = frozenset()
     member_ids: frozenset[int] = frozenset()
+    verification_status: str = VerificationStatus.CONFIRMED  # VerificationStatus
 
     def __post_init__(self) -> None:
         _one_of(self.kind, AllergyKind, "allergy kind")
         _one_of(self.criticality, Criticality, "criticality")
         _one_of(self.status, ClinicalStatus, "allergy status")
+        _one_of(self.verification_status, VerificationStatus, "verification status")
         if self.kind == AllergyKind.TEXT and self.ref_id is not None:
             raise ValueError(f"Allergy {self.id} is free text, so it cannot also name id {self.ref_id}")
         if self.kind != AllergyKind.TEXT and self.ref_id is None:
@@ -60,16 +66,34 @@ class AllergyFact:
 
     @property
     def active(self) -> bool:
-        """Whether the allergy is current (inactive and resolved ones never block)."""
-        return self.status == ClinicalStatus.ACTIVE
+        """Whether the allergy counts: clinically active and not refuted or entered in error."""
+        return self.status == ClinicalStatus.ACTIVE and not self.set_aside
+
+    @property
+    def set_aside(self) -> bool:
+        """Refuted or entered in error: kept on record, never blocks, never cautions."""
+        return self.verification_status in SET_ASIDE
+
+    @property
+    def high_criticality(self) -> bool:
+        """A high-criticality allergy raises every cross-reaction it reaches by one step."""
+        return self.criticality == Criticality.HIGH
 
 
 @dataclass(frozen=True)
 class ConditionFact:
-    """A condition the patient has (pregnancy, anticoagulant therapy …)."""
+    """A condition the patient has (pregnancy, anticoagulant therapy …).
 
-    id: int
+    `session_caution` is what the condition means for every mesotherapy session whatever the
+    products say (pregnancy, breastfeeding); `told` is the patient's own words when the condition
+    was recorded as free text that names it; a condition told in words that names nothing listed
+    has id None.
+    """
+
+    id: int | None
     name: str
+    session_caution: str = ""
+    told: str = ""
 
 
 @dataclass(frozen=True)
@@ -137,15 +161,17 @@ class ComponentFact:
     composition: tuple[IngredientFact, ...]
     contraindications: tuple[ContraindicationFact, ...]
     plan: DrawPlan  # plan_draw(lots of the product, amount, the product's DrawRule on the day)
-    # Where the patient meets the product: injected (cocktail) or applied (procedure: the kit's items,
-    # which draw no stock, so their plan needs nothing), and for a procedure item what it is for.
-    exposure: str = FindingPlace.COCKTAIL
-    use: str = ""  # ProcedureUse, for a procedure item
+    # Where the patient meets it: injected with the cocktail, or applied as a procedure item (kit).
+    place: str = FindingPlace.COCKTAIL
+    use: str = ""  # ProcedureUse, for a procedure item (the kit's, which draws no stock: its plan needs nothing)
+
+    def __post_init__(self) -> None:
+        _one_of(self.place, FindingPlace, "place")
 
     @property
     def in_procedure(self) -> bool:
         """Whether this is a procedure item (numbing cream, antiseptic, gloves …), not a component."""
-        return self.exposure == FindingPlace.PROCEDURE
+        return self.place == FindingPlace.PROCEDURE
 
     @property
     def amount(self) -> Decimal:
@@ -186,7 +212,7 @@ class Finding:
     component_position: int | None = None
     condition_id: int | None = None
     tolerated_on: date | None = None
-    in_: str | None = None  # FindingPlace: "cocktail" or "procedure", for findings about a product
+    place: str | None = None  # FindingPlace of the exposure concerned; the API calls it `in`
 
 
 @dataclass(frozen=True)

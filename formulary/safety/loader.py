@@ -23,7 +23,9 @@ from formulary.catalogue.models import (
 )
 from formulary.cocktails.models import CocktailComponent
 from formulary.extensions import db
-from formulary.patients.models import Allergy, Patient, PatientCondition
+from formulary.patients.models import Allergy, Patient, PatientCondition, PatientConditionText
+from formulary.patients.reading import catalogue_lexicon, condition_lexicon
+from formulary.reference.matcher import Lexicon
 from formulary.safety.facts import (
     AllergyFact,
     ComponentFact,
@@ -64,7 +66,8 @@ def patient_facts(patient_id: int, tolerated: Iterable[ToleranceFact] = ()) -> P
     allergy_status = db.session.execute(select(Patient.allergy_status).where(Patient.id == patient_id)).scalar_one()
     rows = db.session.execute(
         select(Allergy.id, Allergy.substance_id, Allergy.group_id, Allergy.text, Allergy.criticality,
-               Allergy.status, Allergy.recorded_at, Allergy.reaction, Substance.name, AllergenGroup.name)
+               Allergy.status, Allergy.recorded_at, Allergy.reaction, Substance.name, AllergenGroup.name,
+               Allergy.verification_status)
         .outerjoin(Substance, Substance.id == Allergy.substance_id)
         .outerjoin(AllergenGroup, AllergenGroup.id == Allergy.group_id)
         .where(Allergy.patient_id == patient_id)
@@ -79,20 +82,42 @@ def patient_facts(patient_id: int, tolerated: Iterable[ToleranceFact] = ()) -> P
             criticality=criticality, status=status, recorded_on=recorded_at.date(), reaction=reaction,
             group_ids=frozenset(groups_of[substance_id]) if substance_id else frozenset(),
             member_ids=frozenset(members_of[group_id]) if group_id else frozenset(),
+            verification_status=verification_status,
         )
         for (id_, substance_id, group_id, text, criticality, status, recorded_at, reaction, substance_name,
-             group_name) in rows
-    )
-    conditions = db.session.execute(
-        select(Condition.id, Condition.name).join(PatientCondition, PatientCondition.condition_id == Condition.id)
-        .where(PatientCondition.patient_id == patient_id).order_by(Condition.id)
+             group_name, verification_status) in rows
     )
     return PatientFacts(
         allergy_status=allergy_status,
         allergies=allergies,
-        conditions=tuple(ConditionFact(cid, name) for cid, name in conditions),
+        conditions=condition_facts(patient_id),
         tolerated=tuple(tolerated),
     )
+
+
+def condition_facts(patient_id: int) -> tuple[ConditionFact, ...]:
+    """The patient's listed conditions, then those told in words: read for a condition's name, else kept as text."""
+    listed = [ConditionFact(cid, name, caution) for cid, name, caution in db.session.execute(
+        select(Condition.id, Condition.name, Condition.session_caution)
+        .join(PatientCondition, PatientCondition.condition_id == Condition.id)
+        .where(PatientCondition.patient_id == patient_id).order_by(Condition.id)
+    )]
+    texts = db.session.scalars(select(PatientConditionText.text).where(PatientConditionText.patient_id == patient_id)
+                               .order_by(PatientConditionText.id)).all()
+    if not texts:
+        return tuple(listed)
+    names = condition_lexicon()
+    cautions = dict(db.session.execute(select(Condition.id, Condition.session_caution)).all())
+    have = {fact.id for fact in listed}
+    for text in texts:
+        found = names.read(text).found
+        for entry in found:
+            if entry.id not in have:
+                listed.append(ConditionFact(entry.id, entry.name, cautions.get(entry.id, ""), told=text))
+                have.add(entry.id)
+        if not found:
+            listed.append(ConditionFact(None, text))
+    return tuple(listed)
 
 
 def component_facts(version_id: int, on: date) -> list[ComponentFact]:
@@ -166,3 +191,10 @@ def cross_reaction_facts() -> list[CrossReactionFact]:
                           strength)
         for sg, ss, sg_name, ss_name, tg, ts, tg_name, ts_name, strength in rows
     ]
+
+
+def lexicon_for(patient: PatientFacts) -> Lexicon | None:
+    """The catalogue's names for reading the patient's free-text allergies; None when there are none to read."""
+    if not any(allergy.kind == AllergyKind.TEXT and allergy.active for allergy in patient.allergies):
+        return None
+    return catalogue_lexicon()

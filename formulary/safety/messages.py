@@ -9,6 +9,7 @@ from formulary.safety.facts import (
     AllergyFact,
     CheckResult,
     ComponentFact,
+    ConditionFact,
     ContraindicationFact,
     IngredientFact,
 )
@@ -17,14 +18,17 @@ from formulary.vocabulary import (
     ComponentRole,
     ContraindicationSeverity,
     Criticality,
+    FindingPlace,
     FindingSeverity,
     ProcedureUse,
+    VerificationStatus,
 )
 
 PREFIX: dict[str, str] = {
     FindingSeverity.BLOCK: "Blocked", FindingSeverity.CAUTION: "Caution", FindingSeverity.INFO: "Note",
 }
 ROLE_WORDS: dict[str, str] = {ComponentRole.ACTIVE: "an active ingredient", ComponentRole.EXCIPIENT: "an excipient"}
+PLACE_WORDS: dict[str, str] = {FindingPlace.COCKTAIL: "in the cocktail", FindingPlace.PROCEDURE: "in the procedure kit"}
 
 
 def _allergen(allergy: AllergyFact, via: str | None = None) -> str:
@@ -32,6 +36,8 @@ def _allergen(allergy: AllergyFact, via: str | None = None) -> str:
     notes = [via] if via and via != allergy.name else []
     if allergy.criticality == Criticality.HIGH:
         notes.append("high criticality")
+    if allergy.verification_status == VerificationStatus.UNCONFIRMED:
+        notes.append("unconfirmed")
     return f"{allergy.name} ({'; '.join(notes)})" if notes else allergy.name
 
 
@@ -40,9 +46,10 @@ def _in_product(ingredient: IngredientFact, component: ComponentFact, *, named: 
         where = f"in the {ProcedureUse(component.use).words}: {component.product_name}"
         return f"{ingredient.substance.name} is {where}" if named else where
     role = ROLE_WORDS[ingredient.role]
+    where = f"{PLACE_WORDS[component.place]}: {component.product_name}"
     if not named:
-        return f"{role} of {component.product_name}"
-    return f"{ingredient.substance.name} is {role} of {component.product_name}"
+        return f"{role} {where}"
+    return f"{ingredient.substance.name} is {role} {where}"
 
 
 def _tolerance(tolerated_on: date | None) -> str:
@@ -71,14 +78,43 @@ def history_unknown() -> tuple[str, tuple[str, ...]]:
     )
 
 
-def unmatched(allergy: AllergyFact) -> tuple[str, tuple[str, ...]]:
-    """A free-text allergy that no substance or group matched, shown verbatim."""
+def unmatched(allergy: AllergyFact, ambiguous: tuple[str, ...] = ()) -> tuple[str, tuple[str, ...]]:
+    """A free-text allergy that names nothing checked, shown verbatim, with the words left unread."""
     critical = " (high criticality)" if allergy.criticality == Criticality.HIGH else ""
+    unclear = ""
+    if ambiguous:
+        unclear = f"; {', '.join(repr(word) for word in ambiguous)} could mean more than one thing, so not read"
     return (
-        f"Caution: allergy recorded as free text, not matched to any substance: "
-        f"'{allergy.name}'{critical} — ask the patient",
-        (f"allergy (free text): '{allergy.name}'",),
+        f"Caution: allergy recorded as free text that names nothing checked: "
+        f"'{allergy.name}'{critical}{unclear} — ask the patient",
+        (f"allergy (free text): '{allergy.name}'", *(f"ambiguous: {word}" for word in ambiguous)),
     )
+
+
+def text_said(allergy: AllergyFact, message: str) -> str:
+    """A finding's sentence for an allergy read from free text: the words recorded come first."""
+    prefix, _, rest = message.partition(": ")
+    return f"{prefix}: the allergy recorded as '{allergy.name}' reads as {rest.removeprefix('allergic to ')}"
+
+
+def text_names_nothing_checked(allergy: AllergyFact, names: list[str]) -> tuple[str, tuple[str, ...]]:
+    """A free-text allergy whose words name substances or groups that nothing checked contains or reaches."""
+    named = ", ".join(names)
+    return (
+        f"Note: the allergy recorded as '{allergy.name}' names {named} — nothing checked contains it or "
+        f"cross-reacts with it; record it as a coded allergy",
+        (f"allergy (free text): '{allergy.name}'", *(f"names: {name}" for name in names)),
+    )
+
+
+def condition(fact: ConditionFact) -> tuple[str, tuple[str, ...]]:
+    """A condition that calls for caution at every session, or one told in words for the practitioner to read."""
+    told = f" (recorded as '{fact.told}')" if fact.told else ""
+    if fact.id is None:
+        return (f"Caution: condition recorded as free text: '{fact.name}' — read it before the session",
+                (f"condition (free text): '{fact.name}'",))
+    return (f"Caution: the patient has {fact.name}{told} — {fact.session_caution}",
+            (f"condition: {fact.name}", "every mesotherapy session"))
 
 
 def direct(
@@ -92,6 +128,8 @@ def direct(
     same = allergy.kind == AllergyKind.SUBSTANCE
     if allergy.active:
         text = f"{PREFIX[severity]}: allergic to {_allergen(allergy)} — "
+    elif allergy.set_aside:
+        text = f"{PREFIX[severity]}: {allergy.verification_status} allergy to {allergy.name} on record, not acted on — "
     else:
         text = f"{PREFIX[severity]}: {allergy.status} allergy to {_allergen(allergy)} on record — "
     text += _in_product(ingredient, component, named=not same) + _tolerance(tolerated_on)

@@ -1,6 +1,6 @@
 """The check's facts for procedure items: the clinic's kit and the cocktail version's own items.
 
-Each item becomes a ComponentFact with exposure "procedure": the check reads its composition and
+Each item becomes a ComponentFact with place "procedure": the check reads its composition and
 contraindications exactly as a component's. Kit items draw no stock, so their plan needs nothing.
 """
 
@@ -53,7 +53,7 @@ def procedure_facts(version_id: int) -> list[ComponentFact]:
                 for sid, substance, role, strength in composition[item.product_id]
             ),
             contraindications=tuple(rules[item.product_id]),
-            plan=NOTHING_DRAWN, exposure=FindingPlace.PROCEDURE, use=item.use,
+            plan=NOTHING_DRAWN, place=FindingPlace.PROCEDURE, use=item.use,
         )
         for index, item in enumerate(items)
     ]

@@ -15,7 +15,7 @@ from formulary.extensions import db
 from formulary.safety.check import run_check
 from formulary.safety.dose import with_dose_findings
 from formulary.safety.facts import CheckResult, ToleranceFact
-from formulary.safety.loader import component_facts, cross_reaction_facts, patient_facts
+from formulary.safety.loader import component_facts, cross_reaction_facts, lexicon_for, patient_facts
 from formulary.safety.procedure import procedure_facts
 from formulary.treatments.models import Override, Reaction, SafetyCheck, SessionDraw, TreatmentSession
 from formulary.vocabulary import CheckOutcome, FindingKind, FindingSeverity, SessionStatus
@@ -50,8 +50,9 @@ def check_patient(patient_id: int, version_id: int, on: date) -> CheckResult:
     """Run the pre-session check for a patient, a cocktail version and a day, from the database."""
     components = component_facts(version_id, on)
     tolerated = tolerated_facts(patient_id, on, {component.product_id for component in components})
+    patient = patient_facts(patient_id, tolerated)
     exposures = [*components, *procedure_facts(version_id)]  # the kit is checked like the components
-    result = run_check(patient_facts(patient_id, tolerated), exposures, cross_reaction_facts(), on=on)
+    result = run_check(patient, exposures, cross_reaction_facts(), on=on, lexicon=lexicon_for(patient))
     return with_dose_findings(result, version_doses(version_id))
 
 
@@ -60,7 +61,6 @@ def findings_as_dicts(result: CheckResult) -> list[dict]:
     rows = []
     for finding in result.findings:
         row = asdict(finding)
-        row["in"] = row.pop("in_")
         row["path"] = list(finding.path)
         if finding.tolerated_on is not None:
             row["tolerated_on"] = finding.tolerated_on.isoformat()

@@ -59,7 +59,8 @@ def test_a_check_answers_outcome_and_findings_and_is_recorded(client, practition
     finding = body["findings"][0]
     assert finding["kind"] == "allergy" and finding["severity"] == "block"
     assert finding["message"] == ("Blocked: allergic to parabens (high criticality) — methylparaben is an excipient "
-                                  "of Vitamin Complex B 2 mL")
+                                  "in the cocktail: Vitamin Complex B 2 mL")
+    assert finding["in"] == "cocktail"
     assert finding["substance"] == "methylparaben" and finding["product_id"] == clinic["vit"].id
     assert "lot_id" not in finding
     assert finding["path"][0] == "allergy: parabens"
@@ -79,6 +80,7 @@ def test_a_stock_finding_names_the_lot(client, practitioner, clinic, make_patien
     assert body["outcome"] == "blocked"
     assert body["findings"] == [{
         "kind": "stock", "severity": "block", "product_id": clinic["vit"].id, "lot_id": clinic["vit_lot"].id,
+        "in": "cocktail",
         "message": f"Blocked: no usable stock of Vitamin Complex B 2 mL for 1 mL on {TODAY.isoformat()} — "
                    "lot VB-1 quarantined",
         "path": ["product: Vitamin Complex B 2 mL", "component 2", "lot VB-1: quarantined", "short by 1 mL"],
@@ -146,7 +148,7 @@ def test_a_block_is_409_without_an_allowed_override_and_administered_with_one(cl
     assert refused.status_code == 409
     message = refused.get_json()["message"]
     assert "must be overridden, with a reason, by a manager or admin" in message
-    assert "methylparaben is an excipient of Vitamin Complex B 2 mL" in message
+    assert "methylparaben is an excipient in the cocktail: Vitamin Complex B 2 mL" in message
     own = client.post(url, headers=practitioner, json={"override_reason": "Patch test negative; she consents."})
     assert own.status_code == 409 and "Your role (practitioner) may not override" in own.get_json()["message"]
     short = client.post(url, headers=manager, json={"override_reason": "ok"})

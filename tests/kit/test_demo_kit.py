@@ -32,10 +32,10 @@ def test_the_demo_kit_is_loaded_once_and_checked(app):
     cocktail = db.session.scalars(select(Cocktail).where(Cocktail.retired.is_(False)).order_by(Cocktail.id)).first()
     version = cocktail.current.id
     with_nitrile = check_patient(anna.id, version, TODAY)
-    assert not any(f.in_ == "procedure" for f in with_nitrile.findings)
+    assert not any(f.place == "procedure" for f in with_nitrile.findings)
 
     ids = dict(db.session.execute(select(Product.name, Product.id)).all())
     set_default_kit([ProcedureLine(ids[kit.LATEX], "gloves")], actor=None)
     with_latex = check_patient(anna.id, version, TODAY)
-    [gloves] = [f for f in with_latex.findings if f.in_ == "procedure"]
+    [gloves] = [f for f in with_latex.findings if f.place == "procedure"]
     assert gloves.severity == "block" and f"in the gloves: {kit.LATEX}" in gloves.message

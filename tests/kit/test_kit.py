@@ -64,8 +64,8 @@ def test_a_latex_allergy_blocks_when_the_kit_has_latex_gloves_and_says_in_the_gl
     assert result.outcome == "blocked"
     [finding] = [f for f in result.findings if f.kind == "allergy"]
     assert "in the gloves: Latex examination gloves" in finding.message
-    assert finding.in_ == "procedure" and finding.product_id == kit_clinic["latex"].id
-    assert findings_as_dicts(result)[0]["in"] == "procedure"
+    assert finding.place == "procedure" and finding.product_id == kit_clinic["latex"].id
+    assert findings_as_dicts(result)[0]["place"] == "procedure"
     assert "procedure item: gloves" in finding.path
     assert "3 procedure items" in describe(result)
 
@@ -88,9 +88,9 @@ def test_an_amide_allergy_is_found_in_the_cocktail_and_in_the_numbing_cream(kit_
     patient = make_patient("Amy Amide", allergies=["amide local anaesthetics"])
     the_kit(kit_clinic)
     findings = [f for f in check(patient, kit_clinic).findings if f.kind == "allergy"]
-    where = {(f.in_, f.substance) for f in findings}
+    where = {(f.place, f.substance) for f in findings}
     assert where == {("cocktail", "lidocaine"), ("procedure", "lidocaine"), ("procedure", "prilocaine")}
-    cream = [f for f in findings if f.in_ == "procedure"]
+    cream = [f for f in findings if f.place == "procedure"]
     assert all("in the numbing cream: Lidocaine/prilocaine cream 5%" in f.message for f in cream)
 
 

@@ -351,12 +351,13 @@ def test_suggestions_offer_names_synonyms_and_groups_with_what_they_resolve_to(c
         return [item["label"] for item in client.get("/patients/allergen-suggestions", query_string={"q": q})
                 .get_json()["items"]]
 
-    assert labels("Vitamin B-12")[0] == "vitamin B12 → cyanocobalamin (substance)"
+    assert labels("Vitamin B-12")[0] == "vitamin B12 → vitamin B12 forms (cobalamins) (group)"
     assert "sulphites → sulfites (group)" in labels("sulphi")
     assert labels("methylparaben")[0] == "methylparaben (substance)"
     assert labels("PARABENS")[0] == "parabens (group)"
     first = client.get("/patients/allergen-suggestions?q=vitamin+b12").get_json()["items"][0]
-    assert (first["value"], first["resolves_to"], first["kind"]) == ("cyanocobalamin", "cyanocobalamin", "substance")
+    assert (first["value"], first["resolves_to"], first["kind"]) == (
+        "vitamin B12 forms (cobalamins)", "vitamin B12 forms (cobalamins)", "group")
     assert labels("glow booster") == [] and labels("") == []
     assert len(labels("a")) == 10
 

@@ -22,7 +22,9 @@ VALID = {
     "cross_reactions.csv": "source,source_kind,target,target_kind,strength,note\n"
     "ester local anaesthetics,group,parabens,group,moderate,via PABA\n",
     "goals.csv": "name,description\nhydration,Water.\n",
-    "conditions.csv": "name,description\npregnancy,Pregnant.\n",
+    "conditions.csv": "name,description,session_caution\npregnancy,Pregnant.,Not in pregnancy.\n",
+    "condition_synonyms.csv": "condition,synonym,note\npregnancy,pregnant,\n",
+    "ambiguous.csv": "word,reason\nwater,water for injection or the patient's word\n",
 }
 
 
@@ -44,6 +46,8 @@ def refusal(tmp_path, **changes) -> ReferenceDataError:
 
 def test_small_valid_library_loads(tmp_path):
     library = load_library(write_library(tmp_path))
+    assert library.find_condition("Pregnant").session_caution == "Not in pregnancy."
+    assert [word.word for word in library.ambiguous] == ["water"]
     assert library.find_substance("Lignocaine").name == "lidocaine"
     assert library.find_group("Para-hydroxybenzoates").name == "parabens"
     row = library.cross_reaction_between("substance", "procaine", "methylparaben")
@@ -96,7 +100,9 @@ def test_duplicate_substance_row(tmp_path):
         ({"substances_extra": "zinc,mineral,98PI200987,\n"}, "substances.csv", "98PI200987"),
         ({"substances_extra": "---,mineral,,\n"}, "substances.csv", "---"),
         ({"goals_extra": "Hydration,Again.\n"}, "goals.csv", "Hydration"),
-        ({"conditions_extra": "pregnancy,\n"}, "conditions.csv", "pregnancy,"),
+        ({"conditions_extra": "pregnancy,,\n"}, "conditions.csv", "pregnancy,,"),
+        ({"condition_synonyms_extra": "pregnancy,Pregnancy,\n"}, "condition_synonyms.csv", "Pregnancy"),
+        ({"condition_synonyms_extra": "smoking,smoker,\n"}, "condition_synonyms.csv", "smoking"),
         ({"groups_extra": "sulfites,Sulfiting agents.,\n"}, "groups.csv", "sulfites"),
     ],
 )

@@ -47,18 +47,18 @@ ALLERGY_RULES = [
     ("procaine", "methylparaben", "excipient", ("cross-reaction", "caution")),  # ester ↔ parabens
     ("parabens", "procaine", "active", ("cross-reaction", "caution")),  # the same row read backwards
     ("cobalt", "cyanocobalamin", "active", ("cross-reaction", "caution")),
-    ("egg protein", "sodium hyaluronate (avian-derived)", "active", ("cross-reaction", "caution")),
+    ("egg protein", "sodium hyaluronate (avian-derived)", "active", ("cross-reaction", "block")),
     ("p-phenylenediamine", "procaine", "active", ("cross-reaction", "caution")),
-    ("gram-positive bacterial proteins", "sodium hyaluronate", "active", ("cross-reaction", "caution")),
+    ("gram-positive bacterial proteins", "sodium hyaluronate", "active", ("cross-reaction", "block")),  # labelled
     ("polyethylene glycols (PEG)", "polysorbate 80", "excipient", ("cross-reaction", "caution")),
     # A group allergy reaches a row through its members: sodium hyaluronate ↔ gram-positive proteins.
     (
         "hyaluronic acid (all sources)",
         "gram-positive bacterial proteins",
         "active",
-        ("cross-reaction", "caution"),
+        ("cross-reaction", "block"),  # the labelled row holds both ways
     ),
-    ("lidocaine", "mepivacaine", "active", ("cross-reaction", "info")),  # amide ↔ amide, low
+    ("lidocaine", "mepivacaine", "active", ("cross-reaction", "caution")),  # amide ↔ amide, moderate
     ("Myroxylon pereirae resin", "benzyl alcohol", "excipient", ("cross-reaction", "info")),
     # Must not fire: amide and ester anaesthetics do not cross-react; unrelated substances.
     ("procaine", "lidocaine", "active", None),
@@ -92,7 +92,7 @@ def test_direct_allergy_sentence_and_path():
     ).findings
     assert (
         finding.message
-        == "Blocked: allergic to parabens — methylparaben is an excipient of Vitamin Complex B 2 mL"
+        == "Blocked: allergic to parabens — methylparaben is an excipient in the cocktail: Vitamin Complex B 2 mL"
     )
     assert finding.path == (
         "allergy: parabens",
@@ -116,7 +116,7 @@ def test_substance_allergy_says_criticality():
     ).findings
     assert (
         finding.message
-        == "Blocked: allergic to lidocaine (high criticality) — an active ingredient of Lidocaine 1% 2 mL"
+        == "Blocked: allergic to lidocaine (high criticality) — an active ingredient in the cocktail: Lidocaine 1% 2 mL"
     )
 
 
@@ -126,7 +126,7 @@ def test_cross_reaction_sentence_names_the_groups_and_strength():
     assert finding.message == (
         "Caution: allergic to procaine (ester local anaesthetics),"
         " which cross-reacts (moderate) with parabens"
-        " — methylparaben is an excipient of Vitamin Complex B 2 mL"
+        " — methylparaben is an excipient in the cocktail: Vitamin Complex B 2 mL"
     )
     assert finding.path == (
         "allergy: procaine",
@@ -142,7 +142,7 @@ def test_cross_reaction_within_a_group():
     [finding] = check(patient(allergy("methylparaben")), vitamins).findings
     assert finding.message == (
         "Blocked: allergic to methylparaben (parabens); parabens cross-react with one another (high)"
-        " — propylparaben is an excipient of Vitamin Complex B 2 mL"
+        " — propylparaben is an excipient in the cocktail: Vitamin Complex B 2 mL"
     )
     assert finding.path[1] == "cross-reaction (high): within parabens"
 
@@ -195,7 +195,7 @@ def test_free_text_allergy_is_shown_verbatim(status, expected):
         [finding] = result.findings
         assert finding.kind == "unmatched-allergy" and finding.allergy_id == blue.id
         assert finding.message == (
-            "Caution: allergy recorded as free text, not matched to any substance:"
+            "Caution: allergy recorded as free text that names nothing checked:"
             " 'that blue serum last summer' — ask the patient"
         )
 
@@ -204,7 +204,7 @@ def test_free_text_allergy_is_shown_verbatim(status, expected):
     ("allergens", "outcome"),
     [
         ((), "clear"),
-        (("lidocaine",), "clear"),  # low cross-reaction with mepivacaine: information only
+        (("glycine",), "clear"),  # nothing it reaches is in the cocktail
         (("lidocaine", "procaine"), "caution"),
         (("lidocaine", "procaine", "parabens"), "blocked"),
     ],
@@ -223,8 +223,8 @@ def test_findings_come_worst_first_in_the_order_found():
         ("stock", "block", 2),
         ("allergy-history-unknown", "caution", None),
         ("unmatched-allergy", "caution", None),
+        ("cross-reaction", "caution", 1),  # lidocaine → mepivacaine (amide ↔ amide)
         ("cross-reaction", "caution", 1),  # procaine → methylparaben
-        ("cross-reaction", "info", 1),  # lidocaine → mepivacaine
     ]
     assert result.outcome == "blocked" and result.checked_on == ON
 

@@ -60,7 +60,7 @@ def test_inactive_allergy_never_blocks(status):
     assert (finding.kind, finding.severity, result.outcome) == ("allergy", "info", "clear")
     assert finding.message == (
         f"Note: {status} allergy to parabens on record"
-        " — methylparaben is an excipient of Vitamin Complex B 2 mL"
+        " — methylparaben is an excipient in the cocktail: Vitamin Complex B 2 mL"
     )
 
 

@@ -7,6 +7,8 @@ from datetime import date
 from decimal import Decimal as D
 
 from formulary.reference.loader import shipped_library
+from formulary.reference.matcher import Entry, lexicon
+from formulary.reference.names import normalize_name
 from formulary.safety.facts import (
     AllergyFact,
     ComponentFact,
@@ -141,3 +143,28 @@ def patient(*allergies, status=None, conditions=(), tolerated=()) -> PatientFact
 def tolerated(product_id: int, on: date) -> ToleranceFact:
     """The patient received the product on that day and no reaction was noted."""
     return ToleranceFact(product_id, on)
+
+
+def _entries():
+    for name, number in SUBSTANCE_IDS.items():
+        ref = LIBRARY.find_substance(name)
+        yield Entry("substance", number, name, ref.synonyms, groups=groups_of(name))
+    for group in LIBRARY.groups:
+        yield Entry("group", GROUP_IDS[group.name], group.name, group.synonyms,
+                    members=frozenset(SUBSTANCE_IDS[m] for m in group.members))
+
+
+# Every name of the library, as safety.loader.catalogue_lexicon builds it from the database.
+LEXICON = lexicon(_entries(), (word.word for word in LIBRARY.ambiguous))
+
+
+def recorded(text: str, *, criticality="unable-to-assess", **extra) -> AllergyFact:
+    """An allergy as the recording form stores it: coded when the text is exactly a name or synonym
+    (not an ambiguous word), free text otherwise."""
+    key = normalize_name(text)
+    ambiguous = LEXICON.is_ambiguous(text)
+    found = None if ambiguous else (LIBRARY.substance_by_key(key) or LIBRARY.group_by_key(key))
+    if found is None:
+        return AllergyFact(next(_ids), "text", None, text, criticality, extra.pop("status", "active"), RECORDED,
+                           **extra)
+    return allergy(found.name, criticality=criticality, **extra)

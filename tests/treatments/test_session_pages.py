@@ -50,7 +50,7 @@ def test_a_practitioner_plans_a_session_and_sees_the_block_with_its_path(client,
 
     page = html(post_form(client, f"/sessions/{session.id}/check", {}))
     assert "Check blocked: read why below." in page
-    assert "Blocked: allergic to parabens (high criticality) — methylparaben is an excipient of Vitamin Complex B 2 mL" \
+    assert "Blocked: allergic to parabens (high criticality) — methylparaben is an excipient in the cocktail: Vitamin Complex B 2 mL" \
         in page
     for step in ["allergy: parabens", "substance: methylparaben (excipient)", "product: Vitamin Complex B 2 mL",
                  "component 2"]:
@@ -133,7 +133,7 @@ def test_administering_a_blocked_session_is_refused_and_nothing_changes(client, 
     assert response.status_code == 409
     page = html(response)
     assert "Not administered: Your role (practitioner) may not override a blocked check" in page
-    assert "methylparaben is an excipient of Vitamin Complex B 2 mL" in page
+    assert "methylparaben is an excipient in the cocktail: Vitamin Complex B 2 mL" in page
     assert count(StockMovement) == movements and count(SafetyCheck) == checks and count(Override) == 0
     assert db.session.get(TreatmentSession, session.id).status == "checked"
 
