@@ -1,5 +1,6 @@
 """What changed between two versions of a cocktail, in words a clinician reads."""
 
+from formulary.cocktails.kit import procedure_changes
 from formulary.cocktails.models import CocktailVersion
 from formulary.quantity import fmt_quantity
 
@@ -33,7 +34,7 @@ def describe_changes(old: CocktailVersion, new: CocktailVersion) -> list[str]:
         changes.append(f"Series: {_series(old)} → {_series(new)}.")
     if old.notes != new.notes:
         changes.append("Notes on technique changed.")
-    return changes
+    return changes + procedure_changes(old, new)
 
 
 def _series(version: CocktailVersion) -> str:

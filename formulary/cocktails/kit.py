@@ -123,3 +123,15 @@ def session_kit(version_id: int) -> list[KitItem]:
         *(KitItem(pid, name, use, "kit") for pid, name, use in kit if pid not in own_ids),
         *(KitItem(pid, name, use, "cocktail") for pid, name, use in own),
     ]
+
+
+def procedure_changes(old: CocktailVersion, new: CocktailVersion) -> list[str]:
+    """One sentence per procedure item added, removed or put to another use between two versions."""
+    before = {item.product_id: item for item in old.procedure_items}
+    after = {item.product_id: item for item in new.procedure_items}
+    changes = [f"Procedure item added: {item.product.name} ({item.use})."
+               for pid, item in after.items() if pid not in before]
+    changes += [f"Procedure item {item.product.name}: {before[pid].use} → {item.use}."
+                for pid, item in after.items() if pid in before and before[pid].use != item.use]
+    changes += [f"Procedure item removed: {item.product.name}." for pid, item in before.items() if pid not in after]
+    return changes

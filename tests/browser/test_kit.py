@@ -102,3 +102,19 @@ def test_the_kit_is_edited_and_its_items_block_an_allergic_patient(page, live_se
     expect(page.get_by_role("alert")).to_contain_text("The kit is saved")
     _check(page, "Lena Latex (P-0101)")
     expect(page.locator("#check").get_by_role("heading", name=re.compile("^Clear"))).to_be_visible()
+
+
+def test_the_composer_adds_procedure_items_and_shows_the_dose(page, live_server, seed, browser_user):
+    seed(_clinic)
+    log_in(page, browser_user("manager"))
+    page.goto("/cocktails")
+    page.get_by_role("link", name="Hydra glow").first.click()
+    page.get_by_role("link", name="Edit").first.click()
+    expect(page.locator("#procedure-items")).to_contain_text("empty for now")
+    page.get_by_label("Procedure product 1").select_option(label="Latex examination gloves")
+    page.get_by_label("Procedure use 1").select_option(label="Gloves")
+    screenshot(page, "kit-composer")
+    page.get_by_role("button", name="Save cocktail").click()
+    expect(page.get_by_role("alert")).to_contain_text("saved as version 2")
+    expect(page.locator("#version-procedure")).to_contain_text("Latex examination gloves (gloves)")
+    screenshot(page, "kit-cocktail")

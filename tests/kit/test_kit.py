@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from formulary.cocktails.diff import describe_changes
 from formulary.cocktails.kit import KitError, ProcedureLine, default_kit, session_kit, set_default_kit
 from formulary.cocktails.recipes import CocktailError, ComponentLine, RecipeData, revise_cocktail
 from formulary.extensions import db
@@ -109,6 +110,7 @@ def test_a_cocktails_own_items_make_a_new_version_and_are_checked(kit_clinic, ma
     assert version is not None and version.number == 2
     assert [(i.product.name, i.use) for i in version.procedure_items] == [("Latex examination gloves", "gloves")]
     assert first.procedure_items == []  # the old version keeps what it had
+    assert describe_changes(first, version) == ["Procedure item added: Latex examination gloves (gloves)."]
     assert [(i.product_name, i.source) for i in session_kit(version.id)] == [("Latex examination gloves", "cocktail")]
     patient = make_patient("Lena Latex", allergies=["latex"])
     assert check(patient, kit_clinic).outcome == "blocked"
