@@ -1,6 +1,6 @@
 """The clinic's procedure kit page: what every session puts on the patient besides the cocktail."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from sqlalchemy import select
 
 from formulary.auth.access import permission_required
@@ -30,25 +30,33 @@ def show_kit_errors(rows, error: KitError, form_errors: list[str]) -> None:
             target.errors = [*target.errors, message]
 
 
-@bp.route("/kit", methods=["GET", "POST"])
-@permission_required(Permission.VIEW_COCKTAILS)
-def kit():
-    """The default kit: read by everyone, changed by those who edit cocktails."""
-    items = default_kit()
-    user = current_actor()
-    editable = user is not None and user.can(Permission.EDIT_COCKTAILS)
-    form = KitForm(data=None if request.method == "POST" else {"items": rows_data(items)})
-    if form.add_rows.data:
-        for _ in range(BLANK_ROWS):
-            form.items.append_entry()
+def _page(form: KitForm, items, errors: list[str]):
     choices = product_choices(kit_products())
     for row in form.items:
         row.form.product.choices = choices
+    user = current_actor()
+    editable = user is not None and user.can(Permission.EDIT_COCKTAILS)
+    return render_template("cocktails/kit.html", form=form, items=items, errors=errors, editable=editable)
+
+
+@bp.route("/kit")
+@permission_required(Permission.VIEW_COCKTAILS)
+def kit():
+    """The default kit: read by everyone who reads cocktails."""
+    items = default_kit()
+    return _page(KitForm(data={"items": rows_data(items)}), items, [])
+
+
+@bp.route("/kit", methods=["POST"])
+@permission_required(Permission.EDIT_COCKTAILS)
+def save_kit():
+    """Replace the default kit (or add blank rows to the form)."""
+    form = KitForm()
+    if form.add_rows.data:
+        for _ in range(BLANK_ROWS):
+            form.items.append_entry()
     errors: list[str] = []
     if form.submit.data and form.validate_on_submit():
-        if not editable:
-            flash("Only a manager or an admin can change the kit.", "danger")
-            return redirect(url_for("cocktails.kit"))
         try:
             saved = set_default_kit(procedure_lines(form.items), actor=current_actor())
         except KitError as error:
@@ -59,4 +67,4 @@ def kit():
             flash(f"The kit is saved: {len(saved)} item{'s' if len(saved) != 1 else ''}, checked before every "
                   f"session with the cocktail's components.", "success")
             return redirect(url_for("cocktails.kit"))
-    return render_template("cocktails/kit.html", form=form, items=items, errors=errors, editable=editable)
+    return _page(form, default_kit(), errors)

@@ -40,7 +40,8 @@ def test_a_practitioner_sees_the_kit_but_cannot_change_it(client, login_as, kit_
     login_as("practitioner")
     page = client.get("/cocktails/kit").get_data(as_text=True)
     assert "A manager sets the clinic's numbing cream" in page
-    post_form(client, "/cocktails/kit", kit_rows(kit_clinic, ("latex", "gloves")))
+    refused = post_form(client, "/cocktails/kit", kit_rows(kit_clinic, ("latex", "gloves")))
+    assert refused.status_code == 403
     assert default_kit() == []
 
 

@@ -97,6 +97,9 @@ ROUTES: dict[tuple[str, str], str | Permission] = {
     ("POST", "/cocktails/preview"): P.EDIT_COCKTAILS,
     ("GET", "/cocktails/goals"): P.VIEW_COCKTAILS,
     ("POST", "/cocktails/goals"): P.EDIT_COCKTAILS,
+    ("GET", "/cocktails/kit"): P.VIEW_COCKTAILS,
+    ("POST", "/cocktails/kit"): P.EDIT_COCKTAILS,
+    ("POST", "/catalogue/substances/<int:substance_id>/max-dose"): P.EDIT_CATALOGUE,
     # patients
     ("GET", "/patients/"): P.VIEW_PATIENTS,
     ("GET", "/patients/allergen-suggestions"): P.VIEW_PATIENTS,
@@ -153,6 +156,13 @@ ROUTES: dict[tuple[str, str], str | Permission] = {
     ("GET", "/api/v1/sessions/<int:session_id>"): P.VIEW_PATIENTS,
     ("POST", "/api/v1/sessions/<int:session_id>/check"): P.RUN_CHECKS,
     ("POST", "/api/v1/sessions/<int:session_id>/administer"): P.ADMINISTER,
+    ("POST", "/api/v1/sessions/<int:session_id>/reactions"): P.ADMINISTER,
+    ("GET", "/api/v1/procedure-kit"): P.VIEW_COCKTAILS,
+    ("PUT", "/api/v1/procedure-kit"): P.EDIT_COCKTAILS,
+    ("POST", "/api/v1/substances"): P.EDIT_CATALOGUE,
+    ("POST", "/api/v1/allergen-groups"): P.EDIT_CATALOGUE,
+    ("GET", "/api/v1/patients/<int:patient_id>/allergy-intolerances"): P.VIEW_PATIENTS,
+    ("POST", "/api/v1/patients/<int:patient_id>/allergy-intolerances"): P.EDIT_PATIENTS,
     ("POST", "/api/v1/stock/imports"): P.EDIT_STOCK,
     ("GET", "/api/v1/stock/export"): P.VIEW_STOCK,
 }
