@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import select
 
 from formulary.audit.log import record, record_after_reading
-from formulary.catalogue.lookup import find_condition, find_group, find_substance, resolve_names
+from formulary.catalogue.lookup import find_condition, find_group, find_substance
 from formulary.errors import FieldErrors
 from formulary.extensions import db
 from formulary.patients.models import (
@@ -17,8 +17,24 @@ from formulary.patients.models import (
     Allergy,
     Patient,
     PatientCondition,
+    PatientConditionText,
 )
-from formulary.vocabulary import AllergyHistory, AllergyKind, ClinicalStatus, Criticality
+from formulary.patients.reading import is_ambiguous
+from formulary.vocabulary import (
+    AllergyCategory,
+    AllergyHistory,
+    AllergyKind,
+    AllergyType,
+    ClinicalStatus,
+    Criticality,
+    VerificationStatus,
+)
+
+VERIFICATION_STATUSES: list[str] = list(VerificationStatus)
+ALLERGY_TYPES: list[str] = list(AllergyType)
+ALLERGY_CATEGORIES: list[str] = list(AllergyCategory)
+# Kept on record, never acted on: an allergy refuted or entered in error does not make a history "recorded".
+SET_ASIDE = (VerificationStatus.REFUTED, VerificationStatus.ENTERED_IN_ERROR)
 
 
 class PatientError(FieldErrors):
@@ -36,8 +52,17 @@ class AllergyData:
     allergen: str
     criticality: str = Criticality.UNABLE_TO_ASSESS
     reaction: str = ""
-    status: str = ClinicalStatus.ACTIVE
+    status: str = ClinicalStatus.ACTIVE  # the clinical status
     kind: str | None = None
+    verification_status: str = VerificationStatus.CONFIRMED
+    type: str | None = None  # AllergyType
+    category: str | None = None  # AllergyCategory
+    onset: date | None = None
+
+    @property
+    def counts(self) -> bool:
+        """Whether it is an allergy the patient has: active, and neither refuted nor entered in error."""
+        return self.status == ClinicalStatus.ACTIVE and self.verification_status not in SET_ASIDE
 
 
 @dataclass
@@ -50,7 +75,40 @@ class PatientData:
     skin_type: str = ""
     notes: str = ""
     allergy_status: str = AllergyHistory.UNKNOWN
-    conditions: list[str] = field(default_factory=list)
+    # A listed condition's name or synonym ("pregnant"), or {"text": …} for a condition told in words.
+    conditions: list = field(default_factory=list)
+
+
+def counts(allergy: Allergy) -> bool:
+    """Whether a recorded allergy is one the patient has: active, and neither refuted nor entered in error."""
+    return allergy.status == ClinicalStatus.ACTIVE and allergy.verification_status not in SET_ASIDE
+
+
+def _conditions(items: list, errors: list) -> tuple[list, list[str]]:
+    """The listed conditions named (by name or synonym) and the texts of conditions told in words."""
+    names, texts = [], []
+    for index, item in enumerate(items):
+        if isinstance(item, dict):
+            text = " ".join(str(item.get("text") or "").split())
+            if not text or set(item) != {"text"}:
+                errors.append((f"conditions.{index}", 'A condition told in words is {"text": "…"}, with some text.'))
+            elif len(text) > 300:
+                errors.append((f"conditions.{index}.text", "The condition text is longer than 300 characters."))
+            elif text not in texts:
+                texts.append(text)
+        elif isinstance(item, str):
+            names.append(item)
+        else:
+            errors.append((f"conditions.{index}", "Give a condition's name or synonym, or {\"text\": \"…\"}."))
+    conditions = []
+    for name in names:
+        condition = find_condition(name)
+        if condition is None:
+            errors.append(("conditions", f"Unknown condition {name!r}: give a listed name or synonym, or record it "
+                                         f'in words as {{"text": {name!r}}}.'))
+        elif condition not in conditions:
+            conditions.append(condition)
+    return conditions, texts
 
 
 def _validate_patient(data: PatientData, patient: Patient | None, today: date) -> tuple[dict, list]:
@@ -73,7 +131,7 @@ def _validate_patient(data: PatientData, patient: Patient | None, today: date) -
         errors.append(("skin_type", f"Skin type must be one of {', '.join(SKIN_TYPES)} (got {data.skin_type!r})."))
     if data.allergy_status not in ALLERGY_STATUSES:
         errors.append(("allergy_status", f"Allergy status must be one of {', '.join(ALLERGY_STATUSES)}."))
-    conditions = resolve_names(data.conditions, find_condition, "conditions", "condition", errors)
+    conditions = _conditions(list(data.conditions), errors)
     if errors:
         raise PatientError(errors)
     values = dict(name=name, date_of_birth=data.date_of_birth, reference=reference,
@@ -82,11 +140,15 @@ def _validate_patient(data: PatientData, patient: Patient | None, today: date) -
     return values, conditions
 
 
-def _set_conditions(patient: Patient, conditions) -> None:
+def _set_conditions(patient: Patient, conditions_and_texts) -> None:
+    conditions, texts = conditions_and_texts
     wanted = {c.id for c in conditions}
     patient.conditions = [pc for pc in patient.conditions if pc.condition_id in wanted]
     have = {pc.condition_id for pc in patient.conditions}
     patient.conditions += [PatientCondition(condition=c) for c in conditions if c.id not in have]
+    patient.condition_texts = [t for t in patient.condition_texts if t.text in texts]
+    told = {t.text for t in patient.condition_texts}
+    patient.condition_texts += [PatientConditionText(text=text) for text in texts if text not in told]
 
 
 def create_patient(data: PatientData, *, actor, today: date | None = None) -> Patient:
@@ -103,9 +165,7 @@ def create_patient(data: PatientData, *, actor, today: date | None = None) -> Pa
 def update_patient(patient: Patient, data: PatientData, *, actor, today: date | None = None) -> Patient:
     """Change a patient's identity, allergy status or conditions."""
     values, conditions = _validate_patient(data, patient, today or date.today())
-    if values["allergy_status"] == AllergyHistory.NONE_KNOWN and any(
-        a.status == ClinicalStatus.ACTIVE for a in patient.allergies
-    ):
+    if values["allergy_status"] == AllergyHistory.NONE_KNOWN and any(counts(a) for a in patient.allergies):
         raise PatientError([("allergy_status", "The patient has active allergies: set them inactive or "
                                                "resolved before recording “no known allergies”.")])
     for key, value in values.items():
@@ -126,8 +186,7 @@ def add_allergy(patient: Patient, data: AllergyData, *, actor) -> Allergy:
         errors.append(("allergen", "The allergy text is longer than 300 characters."))
     if data.criticality not in CRITICALITIES:
         errors.append(("criticality", f"Criticality must be one of {', '.join(CRITICALITIES)}."))
-    if data.status not in CLINICAL_STATUSES:
-        errors.append(("status", f"Status must be one of {', '.join(CLINICAL_STATUSES)}."))
+    errors += certainty_problems(data.status, data.verification_status, data.type, data.category, data.onset)
     if errors:
         raise PatientError(errors)
     substance, group = _coded(text, data.kind)
@@ -135,10 +194,11 @@ def add_allergy(patient: Patient, data: AllergyData, *, actor) -> Allergy:
         patient=patient, substance=substance, group=group,
         text=None if (substance or group) else text, criticality=data.criticality,
         reaction=(data.reaction or "").strip(), status=data.status,
-        recorded_by_id=actor.id if actor is not None else None,
+        verification_status=data.verification_status, type=data.type or None, category=data.category or None,
+        onset=data.onset, recorded_by_id=actor.id if actor is not None else None,
     )
     db.session.add(allergy)
-    if data.status == ClinicalStatus.ACTIVE:
+    if data.counts:
         patient.allergy_status = AllergyHistory.RECORDED
     db.session.flush()
     # The audit row says that an allergy was recorded, never what it is.
@@ -146,8 +206,34 @@ def add_allergy(patient: Patient, data: AllergyData, *, actor) -> Allergy:
     return allergy
 
 
+def certainty_problems(clinical: str | None, verification: str | None, type_: str | None = None,
+                       category: str | None = None, onset: date | None = None,
+                       today: date | None = None) -> list[tuple[str, str]]:
+    """What is wrong with an allergy's FHIR statuses, type, category and onset, each naming its field."""
+    errors = []
+    if clinical is not None and clinical not in CLINICAL_STATUSES:
+        errors.append(("clinical_status", f"Clinical status must be one of {', '.join(CLINICAL_STATUSES)} "
+                                          f"(got {clinical!r})."))
+    if verification is not None and verification not in VERIFICATION_STATUSES:
+        errors.append(("verification_status", f"Verification status must be one of "
+                                              f"{', '.join(VERIFICATION_STATUSES)} (got {verification!r})."))
+    if type_ and type_ not in ALLERGY_TYPES:
+        errors.append(("type", f"Type must be one of {', '.join(ALLERGY_TYPES)} (got {type_!r})."))
+    if category and category not in ALLERGY_CATEGORIES:
+        errors.append(("category", f"Category must be one of {', '.join(ALLERGY_CATEGORIES)} (got {category!r})."))
+    if onset is not None and onset > (today or date.today()):
+        errors.append(("onset", f"Onset {onset:%Y-%m-%d} is in the future."))
+    return errors
+
+
 def _coded(text: str, kind: str | None) -> tuple:
-    """The substance or group an allergen names (by name or synonym); (None, None) for free text."""
+    """The substance or group an allergen names exactly (by name or synonym); (None, None) for free text.
+
+    Nothing is coded by guess: a word that could mean more than one thing ("water", "HA") stays free
+    text, as does a sentence; the form then proposes what it names for the user to accept.
+    """
+    if kind is None and is_ambiguous(text):
+        return None, None
     if kind == AllergyKind.GROUP:
         group = find_group(text)
         missing = group is None
@@ -173,23 +259,32 @@ def allergen_problem(data: AllergyData) -> str | None:
 
 def contradictions(allergy_status: str | None, allergies: list[AllergyData]) -> list[tuple[str, str]]:
     """“none-known” sent with active allergies: the history and the allergies cannot both be true."""
-    if allergy_status == AllergyHistory.NONE_KNOWN and any(
-        allergy.status == ClinicalStatus.ACTIVE for allergy in allergies
-    ):
+    if allergy_status == AllergyHistory.NONE_KNOWN and any(allergy.counts for allergy in allergies):
         return [("allergy_status", "“none-known” contradicts the active allergies sent with it: use “recorded”.")]
     return []
 
 
-def set_allergy_status(allergy: Allergy, status: str, *, actor) -> None:
-    """Mark an allergy active, inactive or resolved; allergies are never deleted."""
-    if status not in CLINICAL_STATUSES:
+def set_allergy_status(allergy: Allergy, status: str | None, *, actor, verification_status: str | None = None) -> None:
+    """Change an allergy's clinical status (active, inactive, resolved) and/or its verification status
+    (unconfirmed, confirmed, refuted, entered-in-error); allergies are never deleted."""
+    if status is not None and status not in CLINICAL_STATUSES:
         raise PatientError([("status", f"Status must be one of {', '.join(CLINICAL_STATUSES)}.")])
-    if allergy.status != status:
+    errors = certainty_problems(None, verification_status)
+    if errors:
+        raise PatientError(errors)
+    changes = []
+    if status is not None and allergy.status != status:
         allergy.status = status
-        if status == ClinicalStatus.ACTIVE:
+        changes.append(status)
+    if verification_status is not None and allergy.verification_status != verification_status:
+        allergy.verification_status = verification_status
+        changes.append(verification_status)
+    if changes:
+        if counts(allergy):
             allergy.patient.allergy_status = AllergyHistory.RECORDED
         db.session.flush()
-        record("allergy.status", actor=actor, target=allergy.patient, detail=f"allergy #{allergy.id}: {status}")
+        record("allergy.status", actor=actor, target=allergy.patient,
+               detail=f"allergy #{allergy.id}: {', '.join(changes)}")
 
 
 def audit_allergy_view(patient: Patient, *, actor, where: str) -> None:
