@@ -111,7 +111,7 @@ def _conditions(items: list, errors: list) -> tuple[list, list[str]]:
     return conditions, texts
 
 
-def _validate_patient(data: PatientData, patient: Patient | None, today: date) -> tuple[dict, list]:
+def _validate_patient(data: PatientData, patient: Patient | None, today: date) -> tuple[dict, tuple[list, list[str]]]:
     errors = []
     name = " ".join((data.name or "").split())
     if not name:
