@@ -234,7 +234,7 @@ def test_patch_can_resolve_the_last_allergy_and_record_none_known_at_once(client
         ([{"id": "OTHER", "status": "resolved"}], "allergies.0.id", "no allergy with id"),
         ([{"id": "MINE"}], "allergies.0.status", "Give the allergy's new status or verification status."),
         ([{"id": "MINE", "status": "resolved", "criticality": "high"}], "allergies.0",
-         "Only the status of a recorded allergy can change"),
+         "Only the statuses of a recorded allergy can change"),
         ([{"id": "MINE", "status": "resolved"}, {"substance": "unobtainium", "criticality": "low"}],
          "allergies.1.substance", "Unknown substance 'unobtainium'"),
     ],
