@@ -1,12 +1,13 @@
 """Patient records: create and change patients, record allergies and conditions. Plain functions that flush."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import select
 
 from formulary.audit.log import record, record_after_reading
 from formulary.catalogue.lookup import find_condition, find_group, find_substance
+from formulary.catalogue.models import AllergenGroup, Substance
 from formulary.errors import FieldErrors
 from formulary.extensions import db
 from formulary.patients.models import (
@@ -19,7 +20,8 @@ from formulary.patients.models import (
     PatientCondition,
     PatientConditionText,
 )
-from formulary.patients.reading import is_ambiguous
+from formulary.patients.reading import is_ambiguous, read_allergy
+from formulary.reference.matcher import Mentions
 from formulary.vocabulary import (
     AllergyCategory,
     AllergyHistory,
@@ -232,7 +234,7 @@ def _coded(text: str, kind: str | None) -> tuple:
     Nothing is coded by guess: a word that could mean more than one thing ("water", "HA") stays free
     text, as does a sentence; the form then proposes what it names for the user to accept.
     """
-    if kind is None and is_ambiguous(text):
+    if kind == AllergyKind.TEXT or (kind is None and is_ambiguous(text)):
         return None, None
     if kind == AllergyKind.GROUP:
         group = find_group(text)
@@ -246,6 +248,31 @@ def _coded(text: str, kind: str | None) -> tuple:
         raise PatientError([("allergen", f"Unknown {'allergen group' if kind == AllergyKind.GROUP else 'substance'} "
                                          f"{text!r}: use a name or synonym from the catalogue, or send it as text.")])
     return substance, group
+
+
+def proposal(text: str) -> Mentions | None:
+    """What to propose before recording typed words: None when they code at once (exactly a name or
+    synonym) or name nothing; else what the words name, and the ambiguous words, for the user to choose."""
+    text = " ".join((text or "").split())
+    if not is_ambiguous(text) and (find_substance(text) or find_group(text)):
+        return None
+    mentions = read_allergy(text)
+    return mentions if (mentions.found or mentions.ambiguous) else None
+
+
+def accepted(data: AllergyData, choice: str) -> AllergyData:
+    """The allergy as the user accepted it: coded to the substance or group chosen ("substance:12",
+    "group:3"), the words as typed kept in the reaction note; or kept as free text ("text")."""
+    kind, _, ident = choice.partition(":")
+    if kind == AllergyKind.TEXT:
+        return replace(data, kind=AllergyKind.TEXT)
+    model = {AllergyKind.SUBSTANCE: Substance, AllergyKind.GROUP: AllergenGroup}.get(kind)  # type: ignore[call-overload]
+    row = db.session.get(model, int(ident)) if model is not None and ident.isdigit() else None
+    if row is None:
+        raise PatientError([("allergen", "Choose one of the entries proposed, or keep the words as free text.")])
+    told = f"Told as “{' '.join(data.allergen.split())}”"
+    reaction = f"{data.reaction.strip()} — {told}" if data.reaction.strip() else told
+    return replace(data, allergen=row.name, kind=kind, reaction=reaction)
 
 
 def allergen_problem(data: AllergyData) -> str | None:
