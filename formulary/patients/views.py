@@ -173,20 +173,22 @@ def new_allergy(patient_id: int):
                 problems = show_errors(form, error)
             else:
                 db.session.commit()
-                flash(*_recorded_message(allergy, typed))
+                flash(*_recorded_message(allergy, typed, chosen=bool(form.coding.data)))
                 return redirect(url_for("patients.detail", patient_id=patient.id))
     return render_template("patients/allergy_form.html", form=form, patient=patient, problems=problems,
                            proposed=proposed)
 
 
-def _recorded_message(allergy: Allergy, typed: str) -> tuple[str, str]:
+def _recorded_message(allergy: Allergy, typed: str, *, chosen: bool = False) -> tuple[str, str]:
     """What the practitioner is told after recording an allergy: what it was coded to, or that it was not."""
     if allergy.text is not None:
         return (f"Allergy recorded as free text: “{allergy.text}”. The check reads its words at every session "
                 "and asks for a review when they name nothing it checks.", "warning")
     kind = "substance" if allergy.substance is not None else "allergen group"
     message = f"Allergy to {allergy.label} ({kind}) recorded."
-    if normalize_name(typed) != normalize_name(allergy.label):
+    if chosen and normalize_name(typed) != normalize_name(allergy.label):
+        message += f" You chose it for “{typed}”, kept in the reaction note."
+    elif normalize_name(typed) != normalize_name(allergy.label):
         message += f" “{typed}” is another name for it."
     return message, "success"
 
