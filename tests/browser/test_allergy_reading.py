@@ -85,5 +85,6 @@ def test_a_high_criticality_allergy_raises_the_amide_cross_reaction_to_a_block(p
     expect(panel.get_by_role("heading", name=re.compile("^Blocked"))).to_be_visible()
     expect(panel).to_contain_text("Blocked: allergic to lidocaine (amide local anaesthetics; high criticality); "
                                   "amide local anaesthetics cross-react with one another (moderate) — mepivacaine is "
-                                  "an active ingredient in the cocktail: Mepivacaine 3% 2 mL")
+                                  "an active ingredient in the cocktail: Mepivacaine 3% 2 mL; raised a step by the high "
+                                  "criticality")
     screenshot(page, "high-criticality-check")
