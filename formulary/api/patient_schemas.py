@@ -3,8 +3,8 @@
 import marshmallow as ma
 
 from formulary.api.schemas import Day, Id, PageArgs, Text, one_of
+from formulary.patients.certainty import ALLERGY_CATEGORIES, ALLERGY_TYPES, VERIFICATION_STATUSES
 from formulary.patients.models import ALLERGY_STATUSES, CLINICAL_STATUSES, CRITICALITIES, SKIN_TYPES
-from formulary.patients.records import ALLERGY_CATEGORIES, ALLERGY_TYPES, VERIFICATION_STATUSES
 from formulary.vocabulary import AllergyKind, ClinicalStatus, VerificationStatus
 
 ALLERGEN_KINDS = tuple(AllergyKind)

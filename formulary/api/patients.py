@@ -21,6 +21,7 @@ from formulary.api.patient_schemas import (
 from formulary.api.schemas import list_schema
 from formulary.auth.permissions import Permission
 from formulary.extensions import db
+from formulary.patients.certainty import certainty_problems
 from formulary.patients.models import Allergy, Patient
 from formulary.patients.queries import active_allergy_counts, load_patient, patient_query
 from formulary.patients.reading import matches_json, read_allergy
@@ -31,7 +32,6 @@ from formulary.patients.records import (
     add_allergy,
     allergen_problem,
     audit_allergy_view,
-    certainty_problems,
     contradictions,
     create_patient,
     set_allergy_status,

@@ -14,7 +14,7 @@ from formulary.patients.models import Patient
 from formulary.patients.records import AllergyData, PatientData, add_allergy, create_patient
 
 # (reference, name, date of birth, allergy status, allergies, conditions, notes); an allergy is AllergyData's fields.
-PATIENTS = [
+PATIENTS: list[tuple[str, str, date, str, list[dict], list, str]] = [
     ("P-1031", "Elena Vásquez", date(1990, 2, 14), "recorded",
      [dict(allergen="lidocaine (hives)", criticality="low", reaction="Hives after a dental block",
            type="allergy", category="medication")],

@@ -1,15 +1,15 @@
 """Patient records: create and change patients, record allergies and conditions. Plain functions that flush."""
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
 
 from formulary.audit.log import record, record_after_reading
 from formulary.catalogue.lookup import find_condition, find_group, find_substance
-from formulary.catalogue.models import AllergenGroup, Substance
 from formulary.errors import FieldErrors
 from formulary.extensions import db
+from formulary.patients.certainty import SET_ASIDE, certainty_problems, counts
 from formulary.patients.models import (
     ALLERGY_STATUSES,
     CLINICAL_STATUSES,
@@ -20,23 +20,14 @@ from formulary.patients.models import (
     PatientCondition,
     PatientConditionText,
 )
-from formulary.patients.reading import is_ambiguous, read_allergy
-from formulary.reference.matcher import Mentions
+from formulary.patients.reading import is_ambiguous
 from formulary.vocabulary import (
-    AllergyCategory,
     AllergyHistory,
     AllergyKind,
-    AllergyType,
     ClinicalStatus,
     Criticality,
     VerificationStatus,
 )
-
-VERIFICATION_STATUSES: list[str] = list(VerificationStatus)
-ALLERGY_TYPES: list[str] = list(AllergyType)
-ALLERGY_CATEGORIES: list[str] = list(AllergyCategory)
-# Kept on record, never acted on: an allergy refuted or entered in error does not make a history "recorded".
-SET_ASIDE = (VerificationStatus.REFUTED, VerificationStatus.ENTERED_IN_ERROR)
 
 
 class PatientError(FieldErrors):
@@ -79,11 +70,6 @@ class PatientData:
     allergy_status: str = AllergyHistory.UNKNOWN
     # A listed condition's name or synonym ("pregnant"), or {"text": …} for a condition told in words.
     conditions: list = field(default_factory=list)
-
-
-def counts(allergy: Allergy) -> bool:
-    """Whether a recorded allergy is one the patient has: active, and neither refuted nor entered in error."""
-    return allergy.status == ClinicalStatus.ACTIVE and allergy.verification_status not in SET_ASIDE
 
 
 def _conditions(items: list, errors: list) -> tuple[list, list[str]]:
@@ -208,26 +194,6 @@ def add_allergy(patient: Patient, data: AllergyData, *, actor) -> Allergy:
     return allergy
 
 
-def certainty_problems(clinical: str | None, verification: str | None, type_: str | None = None,
-                       category: str | None = None, onset: date | None = None,
-                       today: date | None = None) -> list[tuple[str, str]]:
-    """What is wrong with an allergy's FHIR statuses, type, category and onset, each naming its field."""
-    errors = []
-    if clinical is not None and clinical not in CLINICAL_STATUSES:
-        errors.append(("clinical_status", f"Clinical status must be one of {', '.join(CLINICAL_STATUSES)} "
-                                          f"(got {clinical!r})."))
-    if verification is not None and verification not in VERIFICATION_STATUSES:
-        errors.append(("verification_status", f"Verification status must be one of "
-                                              f"{', '.join(VERIFICATION_STATUSES)} (got {verification!r})."))
-    if type_ and type_ not in ALLERGY_TYPES:
-        errors.append(("type", f"Type must be one of {', '.join(ALLERGY_TYPES)} (got {type_!r})."))
-    if category and category not in ALLERGY_CATEGORIES:
-        errors.append(("category", f"Category must be one of {', '.join(ALLERGY_CATEGORIES)} (got {category!r})."))
-    if onset is not None and onset > (today or date.today()):
-        errors.append(("onset", f"Onset {onset:%Y-%m-%d} is in the future."))
-    return errors
-
-
 def _coded(text: str, kind: str | None) -> tuple:
     """The substance or group an allergen names exactly (by name or synonym); (None, None) for free text.
 
@@ -248,31 +214,6 @@ def _coded(text: str, kind: str | None) -> tuple:
         raise PatientError([("allergen", f"Unknown {'allergen group' if kind == AllergyKind.GROUP else 'substance'} "
                                          f"{text!r}: use a name or synonym from the catalogue, or send it as text.")])
     return substance, group
-
-
-def proposal(text: str) -> Mentions | None:
-    """What to propose before recording typed words: None when they code at once (exactly a name or
-    synonym) or name nothing; else what the words name, and the ambiguous words, for the user to choose."""
-    text = " ".join((text or "").split())
-    if not is_ambiguous(text) and (find_substance(text) or find_group(text)):
-        return None
-    mentions = read_allergy(text)
-    return mentions if (mentions.found or mentions.ambiguous) else None
-
-
-def accepted(data: AllergyData, choice: str) -> AllergyData:
-    """The allergy as the user accepted it: coded to the substance or group chosen ("substance:12",
-    "group:3"), the words as typed kept in the reaction note; or kept as free text ("text")."""
-    kind, _, ident = choice.partition(":")
-    if kind == AllergyKind.TEXT:
-        return replace(data, kind=AllergyKind.TEXT)
-    model = {AllergyKind.SUBSTANCE: Substance, AllergyKind.GROUP: AllergenGroup}.get(kind)  # type: ignore[call-overload]
-    row = db.session.get(model, int(ident)) if model is not None and ident.isdigit() else None
-    if row is None:
-        raise PatientError([("allergen", "Choose one of the entries proposed, or keep the words as free text.")])
-    told = f"Told as “{' '.join(data.allergen.split())}”"
-    reaction = f"{data.reaction.strip()} — {told}" if data.reaction.strip() else told
-    return replace(data, allergen=row.name, kind=kind, reaction=reaction)
 
 
 def allergen_problem(data: AllergyData) -> str | None:

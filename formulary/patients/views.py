@@ -18,14 +18,13 @@ from formulary.patients.forms import (
     patient_form_data,
 )
 from formulary.patients.models import Allergy
+from formulary.patients.proposals import accepted, proposal
 from formulary.patients.reading import read_allergy
 from formulary.patients.records import (
     PatientError,
-    accepted,
     add_allergy,
     audit_allergy_page,
     create_patient,
-    proposal,
     set_allergy_status,
     update_patient,
 )
