@@ -217,3 +217,20 @@ class ThrottleScope(StrEnum):
     ACCOUNT_FROM_ADDRESS = "account from address"  # locks that address out of that account
     ADDRESS = "address"  # locks an address that tries many accounts out of all of them
     ACCOUNT = "account"  # never locks: tells the admins the account is under attack
+
+
+# Counting and units people count (helper "count") ---------------------------------------
+
+
+class PackageKind(StrEnum):
+    """What one unit of a product is, as people count it on the shelf: 12 vials, 3 boxes."""
+
+    VIAL = "vial"
+    AMPOULE = "ampoule"
+    SYRINGE = "syringe"
+    CARTRIDGE = "cartridge"
+    BOTTLE = "bottle"
+    TUBE = "tube"
+    SACHET = "sachet"
+    BOX = "box"
+    PIECE = "piece"
