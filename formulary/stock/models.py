@@ -53,6 +53,7 @@ class Lot(Model):
     counted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     product: Mapped[Product] = relationship()
+    counted_by = relationship("User", foreign_keys=[counted_by_id])
     movements: Mapped[list["StockMovement"]] = relationship(
         back_populates="lot", order_by="StockMovement.id"
     )
