@@ -57,11 +57,12 @@ def import_command(path: Path, mode: str, dry_run: bool, force: bool, zero: str)
     from formulary.spreadsheets.importer import apply_import, check_upload
     from formulary.spreadsheets.prepared import ImportConflict, ImportRefused
 
-    choice: str | list[int] = zero.strip().lower()
-    if choice not in ("", "all"):
-        if not all(part.strip().isdigit() for part in choice.split(",")):
+    text = zero.strip().lower()
+    choice: str | list[int] = text
+    if text not in ("", "all"):
+        if not all(part.strip().isdigit() for part in text.split(",")):
             raise click.BadParameter("all, or lot ids separated by commas", param_hint="--zero-not-counted")
-        choice = [int(part) for part in choice.split(",")]
+        choice = [int(part) for part in text.split(",")]
     try:
         prepared = check_upload(path.read_bytes(), path.name, mode, force=force, zero=choice)
     except WorkbookRefused as refused:

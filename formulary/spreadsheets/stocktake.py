@@ -116,7 +116,7 @@ def add_zeroing(plan: ImportPlan, outcome: CountOutcome, zero: str | Collection[
     if not zero:
         return
     by_id = {lot.lot_id: lot for lot in outcome.not_counted}
-    chosen = set(by_id) if zero == "all" else set(zero)
+    chosen: set[int] = set(by_id) if isinstance(zero, str) else set(zero)  # a string here is "all"
     strangers = sorted(chosen.difference(by_id))
     if strangers:
         raise WorkbookRefused(

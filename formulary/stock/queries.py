@@ -236,7 +236,7 @@ class LotPage(Pagination):
                    Product.package)
             .join(Product, Product.id == Lot.product_id).where(Lot.id.in_(ids))
         )
-        by_id = {row[0]: ListedLot(*row[:9], ListedProduct(*row[9:])) for row in rows}
+        by_id = {row[0]: ListedLot(*row[:9], ListedProduct(*row[9:])) for row in rows}  # type: ignore[call-arg]
         return [by_id[lot_id] for lot_id in ids]
 
     def _query_count(self) -> int:
