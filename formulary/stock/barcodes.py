@@ -15,6 +15,11 @@ from barcode.errors import BarcodeError
 from barcode.writer import SVGWriter
 
 _PROLOGUE = re.compile(r"^.*?(?=<svg)", re.DOTALL)  # the XML declaration and doctype: not in an HTML page
+# The page's Content-Security-Policy allows no inline style: the writer's style="fill:…" becomes fill="…",
+# and its fixed id (the same in every barcode) goes.
+_STYLE_FILL = re.compile(r'style="fill:\s*([#\w]+);?"')
+_ID = re.compile(r'\sid="[^"]*"')
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _GS1_LOT = re.compile(r"[!-~]{1,20}")  # GS1 AI (10): up to 20 printable ASCII characters
 
 
@@ -35,4 +40,5 @@ def lot_barcode_svg(gtin: str | None, expiry: date, lot_number: str) -> str | No
                                     "write_text": False})
     except (BarcodeError, ValueError, KeyError):
         return None
-    return _PROLOGUE.sub("", buffer.getvalue().decode(), count=1)
+    svg = _PROLOGUE.sub("", buffer.getvalue().decode(), count=1)
+    return _ID.sub("", _COMMENT.sub("", _STYLE_FILL.sub(r'fill="\1"', svg)))

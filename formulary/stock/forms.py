@@ -108,9 +108,9 @@ class ReceiveForm(FlaskForm):
     )
     quantity = QuantityField("Quantity", validators=[Present("Enter the quantity received.")],
                              render_kw={"inputmode": "decimal", "autocomplete": "off"},
-                             description="In the product's stock unit (mL by default), or in units: see below.")
+                             description="In the product's stock unit (mL by default), or in units: see beside.")
     count_in = SelectField("Counted in", choices=[
-        SelectChoice("volume", "the stock unit (mL …)"), SelectChoice("units", "units: vials, ampoules, boxes …"),
+        SelectChoice("volume", "stock unit (mL)"), SelectChoice("units", "units (vials, ampoules …)"),
     ], default="volume", validate_choice=False,
         description="Units are turned into the stock unit by the product's content per unit.")
     received_on = DateField("Received", validators=[Present("Enter the date of receipt.")],
