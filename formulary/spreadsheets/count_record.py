@@ -18,7 +18,6 @@ from io import BytesIO
 
 from python_calamine import CalamineError, CalamineWorkbook
 
-from formulary.quantity import fmt_quantity
 from formulary.spreadsheets.errors import WorkbookRefused
 from formulary.spreadsheets.format import QUANTITY_AT_COUNT
 
@@ -28,7 +27,7 @@ COUNT_SHEET = "Count record"
 MARK = "formulary count record"
 VERSION = "1"
 FIRST_LOT_ROW = 6  # 0-based: the lots' rows start here, under their header on row 5
-LOT_HEADERS = ("Lot ID", "Product", "Lot", "Quantity at count")
+LOT_HEADERS = ("Lot ID", "Quantity at count")  # the Stock sheet names each lot; numbers only here, for speed
 DAMAGED = (f"The sheet '{COUNT_SHEET}' of this workbook is damaged ({{}}); export the stock workbook "
            "again and count on the new one, or delete that sheet to have the file read as counted now.")
 
@@ -44,7 +43,11 @@ class CountRecord:
 
 
 def write_count_record(workbook, record: CountRecord, lots, formats: dict) -> None:
-    """The hidden, protected sheet: `lots` are (lot id, product, lot number, quantity then) rows."""
+    """The hidden, protected sheet: `lots` are (lot id, quantity then) pairs.
+
+    The quantity is a number cell: a stock quantity (Numeric(14, 3), at most 14 significant
+    digits) survives the float a spreadsheet stores exactly, and numbers cost a fraction of text.
+    """
     sheet = workbook.add_worksheet(COUNT_SHEET)
     sheet.write_string(0, 0, MARK)
     sheet.write_string(0, 1, VERSION)
@@ -56,12 +59,11 @@ def write_count_record(workbook, record: CountRecord, lots, formats: dict) -> No
     sheet.write_string(3, 1, record.scope or "all stock")
     for column, header in enumerate(LOT_HEADERS):
         sheet.write_string(FIRST_LOT_ROW - 1, column, header, formats["header"])
-    for row, (lot_id, product, lot_number, quantity) in enumerate(lots, start=FIRST_LOT_ROW):
-        sheet.write_number(row, 0, lot_id)
-        sheet.write_string(row, 1, product)
-        sheet.write_string(row, 2, lot_number)
-        sheet.write_string(row, 3, fmt_quantity(quantity))  # text: exactly the decimal, never a float
-    sheet.set_column(0, 3, 18)
+    write = sheet.write_number
+    for row, (lot_id, quantity) in enumerate(lots, start=FIRST_LOT_ROW):
+        write(row, 0, lot_id)
+        write(row, 1, quantity)
+    sheet.set_column(0, 1, 18)
     sheet.protect()  # no password: a guard against slips, the import checks the rest
     sheet.hide()
 
@@ -94,7 +96,7 @@ def parse_count_record(rows: list[list]) -> CountRecord:
     for number, row in enumerate(rows[FIRST_LOT_ROW:], start=FIRST_LOT_ROW + 1):
         if not any(value not in ("", None) for value in row):
             continue
-        lot_id, quantity = _lot_id(row[0] if row else ""), _quantity(row[3] if len(row) > 3 else "")
+        lot_id, quantity = _lot_id(row[0] if row else ""), _quantity(row[1] if len(row) > 1 else "")
         if lot_id is None or quantity is None:
             raise WorkbookRefused(DAMAGED.format(f"row {number} holds no lot id and quantity"))
         quantities[lot_id] = quantity
@@ -122,6 +124,9 @@ def _lot_id(value: object) -> int | None:
 
 
 def _quantity(value: object) -> Decimal | None:
+    """A float cell back to its decimal: the shortest repr of a float is the decimal that was written."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value) if value >= 0 else None
     try:
         quantity = Decimal(str(value).strip()) if not isinstance(value, float) else Decimal(repr(value))
     except InvalidOperation:

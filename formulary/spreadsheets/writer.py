@@ -152,6 +152,7 @@ def write_stock_workbook(
     stock = _Sheet(workbook, STOCK_SHEET, headers, formats)
     text, number, when = stock.text, stock.number, stock.date
     then_column, counted = len(STOCK_HEADERS), []
+    write_number, then_format = stock.sheet.write_number, formats["then"]
     if record is not None:
         stock.sheet.write_comment(0, then_column, (
             "What the lot held when this workbook was made. Write the count in On hand; the import "
@@ -171,8 +172,9 @@ def write_stock_workbook(
         text(10, row.supplier)
         when(11, row.received)
         if record is not None and row.lot_id is not None:
-            number(then_column, row.on_hand, "then")
-            counted.append((row.lot_id, row.product, row.lot, row.on_hand))
+            quantity = float(row.on_hand)
+            write_number(stock.row, then_column, quantity, then_format)
+            counted.append((row.lot_id, quantity))
     stock.finish()
     _highlight_expiry(stock, formats, warning_days)
     _print_setup(stock.sheet, f"Stock on {today.isoformat()}")

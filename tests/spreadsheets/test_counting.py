@@ -77,9 +77,8 @@ def test_the_workbook_records_the_moment_the_database_and_each_lots_quantity(sto
     identity = db.session.scalar(select(DatabaseIdentity.uuid))
     assert record["B2"].value == identity
     assert before.replace(microsecond=0) <= __import__("datetime").datetime.fromisoformat(record["B3"].value)
-    listed = {row[0]: (row[2], row[3]) for row in record.iter_rows(min_row=7, values_only=True)}
-    assert listed == {stock["HA-1"].id: ("HA-1", "10"), stock["HA-2"].id: ("HA-2", "4"),
-                      stock["VC-1"].id: ("VC-1", "6")}
+    listed = dict(record.iter_rows(min_row=7, values_only=True))
+    assert listed == {stock["HA-1"].id: 10, stock["HA-2"].id: 4, stock["VC-1"].id: 6}
     sheet = workbook["Stock"]
     assert sheet.cell(1, 13).value == "Quantity at count"
     assert sheet.cell(row_of(sheet, "HA-1"), 13).value == 10
@@ -170,6 +169,15 @@ def test_a_workbook_from_another_database_is_refused(stock):
     db.session.execute(update(DatabaseIdentity).values(uuid="00000000-0000-4000-8000-000000000000"))
     with pytest.raises(WorkbookRefused, match="exported from another formulary database"):
         prepare(data)
+
+
+def test_a_quantity_with_decimals_comes_back_exactly(make_product, make_lot):
+    lot = make_lot(make_product("Serum 2 mL"), quantity="1234567.125", lot_number="BIG")
+    db.session.commit()
+    data = edit(export_bytes(), set_count("BIG", 1234567.125))
+    plan = prepare(data).plan
+    assert plan.changes == [] and plan.errors == [] and plan.counted.moved == []
+    assert lot.on_hand == D("1234567.125")
 
 
 def test_a_count_moment_in_the_future_is_refused(stock):
