@@ -54,3 +54,15 @@ def fmt_money(amount, code: str | None = None) -> str:
     number = f"{abs(value):,.{decimals}f}"
     gap = " " if symbol[-1].isalpha() else ""
     return f"{'−' if value < 0 else ''}{symbol}{gap}{number}"
+
+
+def excel_money_format(code: str | None = None, *, extra_decimals: int = 0) -> str:
+    """A spreadsheet number format with the currency's symbol and decimals: '"€"#,##0.00'.
+
+    `extra_decimals` optional places after the minor unit (a unit cost per mL may be 0.0125).
+    """
+    _code, symbol, decimals = currency_of(code)
+    gap = " " if symbol[-1].isalpha() else ""
+    places = "0" * decimals + "#" * extra_decimals
+    quoted = symbol.replace('"', "")
+    return f'"{quoted}{gap}"#,##0' + (f".{places}" if decimals else "")

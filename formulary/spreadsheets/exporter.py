@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import BinaryIO, NamedTuple
 
+from flask import current_app
 from sqlalchemy import and_, case, func, or_, select, type_coerce
 
 from formulary.catalogue.models import Product
@@ -93,7 +94,7 @@ def product_rows(today: date, counter: list[int] | None = None,
 
 
 def export_stock(stream: BinaryIO | str, today: date, warning_days: int, *,
-                 scope: CountScope | None = None) -> ExportCounts:
+                 scope: CountScope | None = None, currency: str | None = None) -> ExportCounts:
     """Write the stock workbook (Stock and Products sheets, and its count record) to a path or a binary stream.
 
     The count record holds this moment, this database's identifier (made on the first export:
@@ -106,7 +107,7 @@ def export_stock(stream: BinaryIO | str, today: date, warning_days: int, *,
     record = CountRecord(utcnow(), database_identifier() or "", scope.describe(product.name if product else None))
     write_stock_workbook(
         stream, stock_rows(today, warning_days, lots, scope), product_rows(today, products, scope), today,
-        warning_days, record,
+        warning_days, record, currency or current_app.config.get("CURRENCY"),
     )
     return ExportCounts(lots[0], products[0])
 

@@ -9,6 +9,7 @@ from typing import BinaryIO, NamedTuple
 
 import xlsxwriter
 
+from formulary.money import excel_money_format
 from formulary.spreadsheets.count_record import QUANTITY_AT_COUNT, CountRecord, write_count_record
 from formulary.spreadsheets.format import (
     PRODUCT_HEADERS,
@@ -118,13 +119,16 @@ def looks_like_formula(value: str) -> bool:
     return value.startswith(FORMULA_TRIGGERS)
 
 
-def _formats(workbook) -> dict:
+def _formats(workbook, currency: str | None = None) -> dict:
+    money, value = MONEY_FORMAT, VALUE_FORMAT
+    if currency:  # the clinic's currency: its symbol and decimals on every cost and value
+        money, value = excel_money_format(currency, extra_decimals=2), excel_money_format(currency)
     return {
         "header": workbook.add_format({"bold": True, "bottom": 1, "bg_color": "#F2F2F2"}),
         "quoted": workbook.add_format({"quote_prefix": True}),  # stays text when edited in Excel
         "date": workbook.add_format({"num_format": DATE_FORMAT}),
-        "money": workbook.add_format({"num_format": MONEY_FORMAT}),
-        "value": workbook.add_format({"num_format": VALUE_FORMAT}),
+        "money": workbook.add_format({"num_format": money}),
+        "value": workbook.add_format({"num_format": value}),
         "expired": workbook.add_format({"bg_color": "#F8D7DA", "font_color": "#842029"}),
         "expiring": workbook.add_format({"bg_color": "#FFF3CD", "font_color": "#664D03"}),
         "below": workbook.add_format({"bg_color": "#FFF3CD"}),
@@ -139,6 +143,7 @@ def write_stock_workbook(
     today: date,
     warning_days: int,
     record: CountRecord | None = None,
+    currency: str | None = None,
 ) -> None:
     """The Stock sheet (one row per lot, expired and expiring lots highlighted) and the Products sheet.
 
@@ -147,7 +152,7 @@ def write_stock_workbook(
     """
     workbook = xlsxwriter.Workbook(stream, {"constant_memory": True, **_OPTIONS})
     workbook.set_properties({"title": f"Stock on {today.isoformat()}", "created": _midnight(today)})
-    formats = _formats(workbook)
+    formats = _formats(workbook, currency)
     headers = STOCK_HEADERS + ((QUANTITY_AT_COUNT,) if record else ())
     stock = _Sheet(workbook, STOCK_SHEET, headers, formats)
     text, number, when = stock.text, stock.number, stock.date

@@ -238,3 +238,15 @@ def test_the_record_survives_libreoffice_re_saving_the_workbook(stock, tmp_path)
     assert plan.errors == [] and plan.ignored_columns == []
     assert [(c.lot, c.quantity) for c in plan.changes] == [("HA-2", D(-1))]
     assert [(m.lot_number, m.then, m.now) for m in plan.counted.moved] == [("HA-1", D(10), D(8))]
+
+
+def test_costs_and_values_carry_the_clinics_currency(stock, make_lot):
+    make_lot(db.session.get(Lot, stock["HA-1"].id).product, quantity="2", lot_number="PRICED", unit_cost="3.25")
+    db.session.commit()
+    buffer = io.BytesIO()
+    export_stock(buffer, TODAY, 30, currency="JPY")
+    sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))["Stock"]
+    row = row_of(sheet, "PRICED")
+    assert sheet.cell(row, 9).number_format == '"¥"#,##0' and sheet.cell(row, 10).number_format == '"¥"#,##0'
+    eur = openpyxl.load_workbook(io.BytesIO(export_bytes()))["Stock"]
+    assert eur.cell(row_of(eur, "PRICED"), 10).number_format == '"€"#,##0.00'
