@@ -45,6 +45,9 @@ class LotSchema(ma.Schema):
     unit_cost = Quantity(places=4, maximum=10**8, allow_none=True,
                          metadata={"description": "Cost per stock unit"})
     currency = ma.fields.String(metadata={"description": "The clinic's currency (ISO 4217) of unit_cost"})
+    counted_at = ma.fields.AwareDateTime(allow_none=True, metadata={
+        "description": "The last count of this lot (a stocktake's count moment); null: never counted",
+    })
 
 
 class RecipientSessionSchema(ma.Schema):
@@ -121,7 +124,7 @@ def lot_json(lot: Lot) -> dict:
         "lot_number": lot.lot_number, "expiry": lot.expiry, "received_on": lot.received_on,
         "on_hand": lot.on_hand, "status": lot.status, "expired": date.today() > lot.expiry,
         "supplier": lot.supplier, "unit_cost": lot.unit_cost,
-        "currency": currency_of(current_app.config["CURRENCY"])[0],
+        "currency": currency_of(current_app.config["CURRENCY"])[0], "counted_at": lot.counted_at,
     }
 
 

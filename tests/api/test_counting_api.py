@@ -78,6 +78,9 @@ def test_a_lot_left_out_is_listed_and_zeroed_only_when_asked(client, manager, lo
     assert answer["summary"]["applied"] and answer["summary"]["zeroed"] == []
     assert db.session.get(Lot, lots["VC-1"].id).on_hand == 6
     assert db.session.scalar(select(func.count()).select_from(StockMovement)) == moves
+    counted = client.get(f"/api/v1/lots/{lots['HA-1'].id}", headers=manager).get_json()["counted_at"]
+    uncounted = client.get(f"/api/v1/lots/{lots['VC-1'].id}", headers=manager).get_json()["counted_at"]
+    assert counted is not None and uncounted is None
 
     data = without(export(client, manager), "VC-1")
     answer = post(client, manager, data, zero_not_counted=str(lots["VC-1"].id)).get_json()

@@ -67,7 +67,7 @@ def test_post_lot_by_product_id_with_a_month_expiry(client, manager, serum):
         "id": body["id"], "product_id": serum.id, "product": "Hyaluronic serum 2 mL", "unit": "mL",
         "lot_number": "B7", "expiry": "2031-02-28", "received_on": "2026-01-10", "on_hand": 5,
         "status": "available", "expired": False, "supplier": "MesoSupply", "unit_cost": 12.5,
-        "currency": "EUR",
+        "currency": "EUR", "counted_at": None,
     }
     lot = db.session.get(Lot, body["id"])
     assert lot.on_hand == Decimal("5") and [m.kind for m in lot.movements] == ["receive"]
