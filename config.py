@@ -70,6 +70,11 @@ class Config:
         "security": [{"bearerAuth": []}],
     }
 
+    # Counting and money (helper "count"): the clinic's currency (ISO 4217) on every cost and value,
+    # and how many days a lot may go uncounted before the dashboard calls its count overdue.
+    CURRENCY = _env("CURRENCY", "EUR").strip().upper()
+    COUNT_INTERVAL_DAYS = _env_int("COUNT_INTERVAL_DAYS", 90)
+
 
 class DevelopmentConfig(Config):
     """Local demo: SQLite in the instance folder, the debug toolbar of Flask off."""

@@ -187,14 +187,14 @@ def export_cells(workdir: Path) -> tuple[list[tuple], list[tuple]]:
     stock = []
     for row in connection.execute(
         "SELECT p.name, p.gtin, p.category, l.lot_number, l.expiry, l.status, l.on_hand, p.unit, "
-        "l.unit_cost, l.supplier, l.received_on FROM lot l JOIN product p ON p.id = l.product_id "
+        "l.unit_cost, l.supplier, l.received_on, l.id FROM lot l JOIN product p ON p.id = l.product_id "
         "WHERE l.on_hand > 0 ORDER BY p.name, l.expiry, l.lot_number"
     ):
         expiry = date.fromisoformat(row[4])
         status = "Expired" if expiry < today else "Available"
         value = float((Decimal(str(row[6])) * Decimal(str(row[8]))).quantize(CENT))
         received = date.fromisoformat(row[10])
-        stock.append((*row[:4], expiry, status, row[6], row[7], row[8], value, row[9], received))
+        stock.append((*row[:4], expiry, status, row[6], row[7], row[8], value, row[9], received, row[11]))
     products = list(connection.execute(
         "SELECT p.name, p.gtin, p.category, p.unit, COALESCE(SUM(l.on_hand), 0), p.reorder_level "
         "FROM product p LEFT JOIN lot l ON l.product_id = p.id GROUP BY p.id ORDER BY p.name"
@@ -221,6 +221,7 @@ def measure_bare_write(workdir: Path) -> dict:
             sheet.write_number(number, column, row[column])
         sheet.write_datetime(number, 4, row[4], dates)
         sheet.write_datetime(number, 11, row[11], dates)
+        sheet.write_number(number, 12, row[6])  # the quantity at the count
     sheet = workbook.add_worksheet("Products")
     sheet.write_row(0, 0, PRODUCT_HEADERS)
     for number, row in enumerate(products, start=1):
@@ -230,6 +231,11 @@ def measure_bare_write(workdir: Path) -> dict:
         if row[5] is not None:
             sheet.write_number(number, 5, row[5])
         sheet.write_string(number, 6, "no")
+    # The count record: each lot's id and quantity then, on a sheet of its own.
+    sheet = workbook.add_worksheet("Count record")
+    for number, row in enumerate(stock, start=6):
+        sheet.write_number(number, 0, row[12])
+        sheet.write_number(number, 1, row[6])
     workbook.close()
     return {**clock.read(), "rows": len(stock)}
 

@@ -56,6 +56,7 @@ ROUTE_MODULES = (
     "formulary.dashboard.views",
     "formulary.catalogue.views", "formulary.catalogue.product_views", "formulary.catalogue.dose_views",
     "formulary.stock.views", "formulary.stock.lot_views", "formulary.stock.product_views",
+    "formulary.stock.count_views",
     "formulary.cocktails.views", "formulary.cocktails.composer", "formulary.cocktails.goal_views",
     "formulary.cocktails.kit_views",
     "formulary.patients.views",

@@ -275,3 +275,19 @@ class ProcedureUse(StrEnum):
     def words(self) -> str:
         """How a practitioner names the item in a sentence: "in the numbing cream: …"."""
         return {"topical anaesthetic": "numbing cream", "other": "procedure items"}.get(self.value, self.value)
+
+# Counting and units people count (helper "count") ---------------------------------------
+
+
+class PackageKind(StrEnum):
+    """What one unit of a product is, as people count it on the shelf: 12 vials, 3 boxes."""
+
+    VIAL = "vial"
+    AMPOULE = "ampoule"
+    SYRINGE = "syringe"
+    CARTRIDGE = "cartridge"
+    BOTTLE = "bottle"
+    TUBE = "tube"
+    SACHET = "sachet"
+    BOX = "box"
+    PIECE = "piece"

@@ -5,7 +5,8 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from formulary.auth.permissions import Permission
-from formulary.quantity import fmt_quantity
+from formulary.money import currency_of, fmt_money
+from formulary.quantity import fmt_quantity, package_name, stock_of
 from formulary.stock.queries import DISPLAY_STATUSES
 from formulary.vocabulary import LotDisplayStatus
 
@@ -73,6 +74,12 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(fmt_quantity, "quantity")
     for helper in (page_url, fmt_quantity, lot_badge_class, lot_status_label):
         app.add_template_global(helper)
+    # Units people count and the clinic's money (helper "count"): {{ lot.on_hand | in_units(product) }},
+    # {{ cost | money }}; the currency is FORMULARY_CURRENCY.
+    app.add_template_filter(stock_of, "in_units")
+    app.add_template_filter(package_name, "plural_package")
+    app.add_template_filter(lambda amount: fmt_money(amount, app.config.get("CURRENCY")), "money")
+    app.add_template_global(lambda: currency_of(app.config.get("CURRENCY"))[0], "currency_code")
 
     @app.context_processor
     def inject_navigation():

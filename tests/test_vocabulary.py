@@ -32,6 +32,8 @@ EXPECTED = {
     ("login_throttle", "scope_known"): vocabulary.ThrottleScope,
     ("procedure_kit_item", "use_known"): vocabulary.ProcedureUse,
     ("cocktail_procedure_item", "use_known"): vocabulary.ProcedureUse,
+
+    ("product", "package_known"): vocabulary.PackageKind,
     **{(table, "origin_known"): vocabulary.Origin for table in (
         "substance", "allergen_group", "cross_reaction", "condition", "treatment_goal",
     )},

@@ -16,6 +16,7 @@ from formulary.spreadsheets.downloads import stock_workbook
 from formulary.spreadsheets.errors import WorkbookRefused
 from formulary.spreadsheets.importer import import_upload
 from formulary.spreadsheets.prepared import AlreadyImported, ImportConflict, ImportHasErrors, PreparedImport
+from formulary.stock.counting import CountScope
 from formulary.vocabulary import ImportMode
 
 
@@ -46,12 +47,27 @@ class ImportIn(ma.Schema):
     force = ma.fields.Boolean(load_default=False, metadata={
         "description": "Import a delivery whose content was imported before (otherwise 409)",
     })
+    zero_not_counted = ma.fields.String(load_default="", metadata={
+        "description": "Stocktake: zero lots the count left out (summary.not_counted): `all`, or their lot ids "
+                       "separated by commas. Without it, a lot not counted is never changed",
+    })
 
 
 class UnitTotalSchema(ma.Schema):
     unit = ma.fields.String(required=True)
     added = Quantity(required=True)
     removed = Quantity(required=True)
+
+
+class NotCountedSchema(ma.Schema):
+    lot_id = ma.fields.Integer(required=True)
+    lot_number = ma.fields.String(required=True)
+
+
+class MovedSchema(ma.Schema):
+    lot_id = ma.fields.Integer(required=True)
+    quantity_then = Quantity(required=True, metadata={"description": "On hand at the count moment"})
+    quantity_now = Quantity(required=True, metadata={"description": "On hand when the file was read"})
 
 
 class SummarySchema(ma.Schema):
@@ -81,6 +97,19 @@ class SummarySchema(ma.Schema):
     forced = ma.fields.Boolean(required=True)
     previous_import_id = ma.fields.Integer(allow_none=True, metadata={
         "description": "An earlier import of the same delivery",
+    })
+    counted_at = ma.fields.AwareDateTime(allow_none=True, metadata={
+        "description": "Stocktake: the count moment the workbook records (when it was exported); null for a "
+                       "workbook without that record (typed by hand, a CSV), which is read as counted now",
+    })
+    not_counted = ma.fields.List(ma.fields.Nested(NotCountedSchema), metadata={
+        "description": "Stocktake: lots the count covered (listed in the exported workbook, or of a product a "
+                       "hand-typed file names) that no row counts; changed only when zero_not_counted names them",
+    })
+    zeroed = ma.fields.List(ma.fields.Integer(), metadata={"description": "Stocktake: the lots zeroed as asked"})
+    moved_since_count = ma.fields.List(ma.fields.Nested(MovedSchema), metadata={
+        "description": "Stocktake: counted lots that moved after the count moment; the count applies "
+                       "counted − quantity_then, so those movements stand",
     })
 
 
@@ -135,7 +164,33 @@ def summary_json(prepared: PreparedImport, *, dry_run: bool, force: bool, import
         "dry_run": dry_run, "applied": import_id is not None, "import_id": import_id,
         "forced": force and prepared.previous is not None,
         "previous_import_id": prepared.previous.id if prepared.previous else None,
+        **count_json(plan.counted),
     }
+
+
+def count_json(counted) -> dict:
+    """A stocktake's count moment, the lots moved since and those not counted (nothing for a delivery)."""
+    if counted is None:
+        return {}
+    return {
+        "counted_at": counted.counted_at,
+        "not_counted": [{"lot_id": lot.lot_id, "lot_number": lot.lot_number} for lot in counted.not_counted],
+        "zeroed": counted.zeroed,
+        "moved_since_count": [{"lot_id": lot.lot_id, "quantity_then": lot.then, "quantity_now": lot.now}
+                              for lot in counted.moved],
+    }
+
+
+def zero_choice(text: str) -> str | list[int]:
+    """`all`, or lot ids separated by commas; 422 for anything else."""
+    text = (text or "").strip()
+    if text.lower() in ("", "all"):
+        return text.lower()
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not all(part.isdigit() for part in parts):
+        abort(422, message="zero_not_counted is `all` or lot ids separated by commas; nothing was imported.",
+              errors=[{"field": "zero_not_counted", "message": f"Not `all` nor lot ids: {text[:60]!r}."}])
+    return [int(part) for part in parts]
 
 
 def change_json(change) -> dict:
@@ -174,7 +229,8 @@ class Imports(MethodView):
         name = uploads.file_name(upload.filename)
         try:
             prepared, stock_import = import_upload(upload.read(), name, body["mode"], actor=current_actor(),
-                                                   force=body["force"], dry_run=body["dry_run"])
+                                                   force=body["force"], dry_run=body["dry_run"],
+                                                   zero=zero_choice(body["zero_not_counted"]))
         except WorkbookRefused as refused:
             whole = {"sheet": None, "row": None, "column": None, "value": name, "message": refused.message}
             abort(422, message=f"{refused.message} Nothing was imported.", errors=[whole])
@@ -201,12 +257,26 @@ XLSX = {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
 }}
 
 
+class ExportIn(ma.Schema):
+    storage = ma.fields.String(load_default="", metadata={"description": "Cycle count: one storage place"})
+    category = ma.fields.String(load_default="", metadata={"description": "Cycle count: one category"})
+    product_id = ma.fields.Integer(load_default=None, allow_none=True, metadata={
+        "description": "Cycle count: one product",
+    })
+
+
 @blp.route("/stock/export")
 class Export(MethodView):
     @allowed(blp, Permission.VIEW_STOCK)
+    @blp.arguments(ExportIn, location="query")
     @blp.doc(responses={"200": {"description": "The stock workbook (Stock and Products sheets), as an "
                                                "attachment named formulary-stock-YYYY-MM-DD.xlsx",
                                 "content": XLSX}})
-    def get(self):
-        """The stock workbook: a Stock sheet with a row per lot holding stock, and a Products sheet."""
-        return stock_workbook(current_actor())
+    def get(self, args):
+        """The stock workbook: a Stock sheet with a row per lot holding stock, and a Products sheet.
+
+        It records its moment, this database and each lot's quantity then (a hidden sheet): imported back as a
+        stocktake, it counts against them. storage, category or product_id export one part for a cycle count.
+        """
+        scope = CountScope(args["storage"].strip(), args["category"].strip(), args["product_id"])
+        return stock_workbook(current_actor(), scope)

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from typing import NoReturn
 
 import marshmallow as ma
+from flask import current_app
 from flask.views import MethodView
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -14,9 +15,11 @@ from formulary.api.receipts import read_receipt
 from formulary.api.schemas import Day, Expiry, Id, PageArgs, Quantity, Text, list_schema
 from formulary.auth.permissions import Permission
 from formulary.extensions import db
+from formulary.money import currency_of
 from formulary.stock import ledger
 from formulary.stock.errors import DuplicateLot, InsufficientStock, InvalidStockInput
 from formulary.stock.models import LOT_STATUSES, Lot
+from formulary.stock.receiving import lot_already_received
 from formulary.vocabulary import LotStatus, MovementKind
 
 blp = ApiBlueprint("api_stock", __name__, description="Lots, the ledger and recalls")
@@ -41,6 +44,10 @@ class LotSchema(ma.Schema):
     # As the column holds it (4 places): a receipt takes at most 10**7, an import may bring more.
     unit_cost = Quantity(places=4, maximum=10**8, allow_none=True,
                          metadata={"description": "Cost per stock unit"})
+    currency = ma.fields.String(metadata={"description": "The clinic's currency (ISO 4217) of unit_cost"})
+    counted_at = ma.fields.AwareDateTime(allow_none=True, metadata={
+        "description": "The last count of this lot (a stocktake's count moment); null: never counted",
+    })
 
 
 class RecipientSessionSchema(ma.Schema):
@@ -117,6 +124,7 @@ def lot_json(lot: Lot) -> dict:
         "lot_number": lot.lot_number, "expiry": lot.expiry, "received_on": lot.received_on,
         "on_hand": lot.on_hand, "status": lot.status, "expired": date.today() > lot.expiry,
         "supplier": lot.supplier, "unit_cost": lot.unit_cost,
+        "currency": currency_of(current_app.config["CURRENCY"])[0], "counted_at": lot.counted_at,
     }
 
 
@@ -162,13 +170,24 @@ class Lots(MethodView):
     @blp.response(201, LotSchema)
     @links(blp, 201, "lot_id", GetLot=("get", "/lots/{lot_id}"), MoveLot=("post", "/lots/{lot_id}/movements"),
            SetLotStatus=("post", "/lots/{lot_id}/status"), LotRecipients=("get", "/lots/{lot_id}/recipients"))
+    @blp.alt_response(200, schema=LotSchema, description="A scan of a lot already in stock (same product, lot "
+                      "and expiry): the quantity is received as more of that lot")
     @blp.alt_response(409, schema=ErrorSchema, description="The product already has this lot number")
     def post(self, body):
-        """Receive a new lot, named by product_id, gtin or a GS1 scan."""
+        """Receive a new lot, named by product_id, gtin or a GS1 scan; a scanned lot already in stock gets more."""
         receipt = read_receipt(body)
         if receipt.errors:
             _refused(receipt.errors)
         product, lot_number, expiry = receipt.lot()
+        existing = lot_already_received(product, lot_number, expiry) if body.get("scan") else None
+        if existing is not None:
+            serial = f"; serial {receipt.serial}" if receipt.serial else ""
+            try:
+                ledger.receive_more(existing, body["quantity"], actor=api_user(), reason=f"received by scan{serial}")
+            except InvalidStockInput as error:
+                _refused([("scan", str(error))])
+            db.session.commit()
+            return lot_json(existing), 200
         try:
             lot = ledger.receive(
                 product, lot_number=lot_number, expiry=expiry,

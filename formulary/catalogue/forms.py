@@ -21,7 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from formulary.catalogue.products import ComponentData, ProductData
 from formulary.quantity import fmt_quantity
 from formulary.reference.library import SubstanceCategory
-from formulary.vocabulary import ComponentRole, ContraindicationSeverity, ProductCategory
+from formulary.vocabulary import ComponentRole, ContraindicationSeverity, PackageKind, ProductCategory
 
 ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in ComponentRole]
 SEVERITY_CHOICES = [SelectChoice(severity, severity.capitalize()) for severity in ContraindicationSeverity]
@@ -114,6 +114,8 @@ class ProductForm(FlaskForm):
     unit = StringField("Stock unit", default="mL", description="What stock is counted in: mL, mg, vial …")
     unit_size = StringField("Content per unit", description="How much of the stock unit one vial holds.",
                             render_kw={"inputmode": "decimal"})
+    package = SelectField("One unit is a", choices=[SelectChoice(kind, kind) for kind in PackageKind],
+                          default=PackageKind.VIAL, description="What people count on the shelf: 12 vials · 24 mL.")
     use = RadioField("Use", choices=USE_CHOICES, default="single")
     opened_shelf_life_days = DaysField("Opened shelf life (days)",
                                        description="Multi-dose only: how long an opened unit keeps.")
@@ -177,7 +179,7 @@ class ProductForm(FlaskForm):
             opened_shelf_life_days=self.opened_shelf_life_days.data, storage=self.storage.data or "",
             reorder_level=(self.reorder_level.data or "").strip() or None,
             expiry_margin_days=self.expiry_margin_days.data or 0, notes=self.notes.data or "",
-            composition=composition, contraindications=conditions,
+            composition=composition, contraindications=conditions, package=self.package.data or PackageKind.VIAL,
         )
         return data, component_rows, condition_rows
 
@@ -187,6 +189,7 @@ def product_form_data(product) -> dict:
     return {
         "name": product.name, "category": product.category, "manufacturer": product.manufacturer,
         "gtin": product.gtin or "", "unit": product.unit, "unit_size": fmt_quantity(product.unit_size),
+        "package": product.package,
         "use": "single" if product.single_use else "multi",
         "opened_shelf_life_days": product.opened_shelf_life_days, "storage": product.storage,
         "reorder_level": "" if product.reorder_level is None else fmt_quantity(product.reorder_level),

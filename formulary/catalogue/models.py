@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from formulary.db import one_of, utcnow
 from formulary.extensions import Model, db
 from formulary.reference.library import SubstanceCategory
-from formulary.vocabulary import ComponentRole, ContraindicationSeverity, Origin, ProductCategory, Strength
+from formulary.vocabulary import ComponentRole, ContraindicationSeverity, Origin, PackageKind, ProductCategory, Strength
 
 # Where a row comes from: the shipped reference library (updated by `formulary setup`)
 # or the clinic itself (never touched by setup).
@@ -213,6 +213,7 @@ class Product(Model):
     __tablename__ = "product"
     __table_args__ = (
         CheckConstraint("unit_size > 0", name="unit_size_positive"),
+        one_of("package", PackageKind, "package_known"),
         CheckConstraint("reorder_level IS NULL OR reorder_level >= 0", name="reorder_level_not_negative"),
         CheckConstraint("expiry_margin_days >= 0", name="expiry_margin_not_negative"),
         CheckConstraint(
@@ -228,6 +229,8 @@ class Product(Model):
     unit: Mapped[str] = mapped_column(String(20), default="mL")
     # How much of the stock unit one vial/ampoule/syringe holds (2 for a 2 mL vial).
     unit_size: Mapped[Decimal] = mapped_column(Numeric(12, 3))
+    # What one unit is on the shelf (vial, ampoule, box …): stock is counted in these, volume beside.
+    package: Mapped[str] = mapped_column(String(12), default=PackageKind.VIAL, server_default=PackageKind.VIAL)
     single_use: Mapped[bool] = mapped_column(default=True)
     opened_shelf_life_days: Mapped[int | None]
     storage: Mapped[str] = mapped_column(String(200), default="")

@@ -11,7 +11,7 @@ from formulary.catalogue.gtin import InvalidGtin, normalize_gtin
 from formulary.catalogue.lookup import find_condition, find_substance
 from formulary.catalogue.models import Condition, Product, ProductComponent, ProductContraindication
 from formulary.extensions import db
-from formulary.vocabulary import ComponentRole, ContraindicationSeverity, ProductCategory
+from formulary.vocabulary import ComponentRole, ContraindicationSeverity, PackageKind, ProductCategory
 
 
 @dataclass
@@ -42,6 +42,7 @@ class ProductData:
     composition: list[ComponentData] = field(default_factory=list)
     # (condition name, "block" or "caution")
     contraindications: list[tuple[str, str]] = field(default_factory=list)
+    package: str = PackageKind.VIAL  # what one unit is on the shelf: people count stock in these
 
 
 def _decimal(value, field_name: str, label: str, errors, *, positive: bool) -> Decimal | None:
@@ -140,9 +141,12 @@ def _validate(data: ProductData, product: Product | None) -> tuple[dict, list, l
             errors.append((f"contraindications.{index}", message))
         else:
             contraindications.append((condition, severity))
+    if (data.package or PackageKind.VIAL) not in tuple(PackageKind):
+        errors.append(("package", f"Unit must be one of {', '.join(PackageKind)} (got {data.package!r})."))
     if errors:
         raise CatalogueError(errors)
     values = dict(
+        package=data.package or PackageKind.VIAL,
         name=name, category=data.category, manufacturer=(data.manufacturer or "").strip(), gtin=gtin,
         unit=(data.unit or "mL").strip() or "mL", unit_size=unit_size, single_use=bool(data.single_use),
         opened_shelf_life_days=None if data.single_use else opened,

@@ -21,6 +21,7 @@ from formulary.cocktails.recipes import set_retired
 from formulary.cocktails.stock import component_stocks
 from formulary.cocktails.summary import load_products, summarize
 from formulary.extensions import db
+from formulary.money import fmt_money
 
 # The longest series the availability form plans.
 MAX_SERIES = 52
@@ -34,9 +35,9 @@ def only_cocktail_readers():
 
 @bp.context_processor
 def helpers():
-    """Money to the cent, and whether the product and FEFO pages exist to link to."""
+    """Money in the clinic's currency (formulary.money), and whether the product and FEFO pages exist to link to."""
     return {
-        "money": lambda value: "—" if value is None else f"{value:,.2f}",
+        "money": lambda value: fmt_money(value, current_app.config["CURRENCY"]),
         "product_pages": "catalogue.product" in current_app.view_functions,
         "fefo_pages": "stock.fefo" in current_app.view_functions,
     }

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from formulary.demo import catalogue, certainty, cocktails, kit, patients, sessions, stock, users
+from formulary.demo import catalogue, certainty, cocktails, counting, kit, patients, sessions, stock, users
 
 
 def load_demo(today: date | None = None) -> list[str]:
@@ -17,4 +17,5 @@ def load_demo(today: date | None = None) -> list[str]:
     lines += certainty.load()
     lines += cocktails.load(today)
     lines += sessions.load(today)
+    lines += counting.load(today)
     return lines

@@ -23,15 +23,22 @@ def stock():
 
 @stock.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option("--storage", default="", help="Cycle count: only the lots kept at this storage place.")
+@click.option("--category", default="", help="Cycle count: only this category.")
+@click.option("--product-id", type=int, default=None, help="Cycle count: only this product.")
 @with_appcontext
-def export_command(path: Path):
-    """Write the stock workbook (Stock and Products sheets) to PATH (.xlsx)."""
+def export_command(path: Path, storage: str, category: str, product_id: int | None):
+    """Write the stock workbook (Stock and Products sheets, and its count record) to PATH (.xlsx)."""
+    from formulary.extensions import db
     from formulary.spreadsheets.exporter import export_stock
+    from formulary.stock.counting import CountScope
 
     if path.suffix.lower() != ".xlsx":
         raise click.BadParameter("the file name must end in .xlsx", param_hint="PATH")
-    counts = export_stock(str(path), date.today(), current_app.config["EXPIRY_WARNING_DAYS"])
-    click.echo(f"Wrote {path}: {counts.lots:,} lots of {counts.products:,} products.")
+    scope = CountScope(storage.strip(), category.strip(), product_id)
+    counts = export_stock(str(path), date.today(), current_app.config["EXPIRY_WARNING_DAYS"], scope=scope)
+    db.session.commit()  # this database's identifier, made on its first export
+    click.echo(f"Wrote {path}: {counts.lots:,} lots of {counts.products:,} products ({scope.describe()}).")
 
 
 @stock.command("import")
@@ -40,23 +47,32 @@ def export_command(path: Path):
               help="delivery: stock received; stocktake: quantities counted.")
 @click.option("--dry-run", is_flag=True, help="Check and show what would change; write nothing.")
 @click.option("--force", is_flag=True, help="Import a delivery even if its content was imported before.")
+@click.option("--zero-not-counted", "zero", default="", metavar="all|ID,ID…",
+              help="Stocktake: zero the lots the count left out, all of them or these lot ids.")
 @with_appcontext
-def import_command(path: Path, mode: str, dry_run: bool, force: bool):
+def import_command(path: Path, mode: str, dry_run: bool, force: bool, zero: str):
     """Check a delivery or stocktake workbook (.xlsx or .csv) and apply it in one transaction."""
     from formulary.extensions import db
     from formulary.spreadsheets.errors import WorkbookRefused
     from formulary.spreadsheets.importer import apply_import, check_upload
     from formulary.spreadsheets.prepared import ImportConflict, ImportRefused
 
+    text = zero.strip().lower()
+    choice: str | list[int] = text
+    if text not in ("", "all"):
+        if not all(part.strip().isdigit() for part in text.split(",")):
+            raise click.BadParameter("all, or lot ids separated by commas", param_hint="--zero-not-counted")
+        choice = [int(part) for part in text.split(",")]
     try:
-        prepared = check_upload(path.read_bytes(), path.name, mode, force=force)
+        prepared = check_upload(path.read_bytes(), path.name, mode, force=force, zero=choice)
     except WorkbookRefused as refused:
         raise click.ClickException(f"{path.name}: {refused.message} Nothing was imported.") from None
     except ImportRefused as refused:  # some rows cannot be used, or a delivery imported before
         raise _refusal(refused, path.name) from None
     _print_preview(prepared)
     changes = prepared.plan.changes
-    if dry_run or not changes:
+    counted = prepared.plan.counted
+    if dry_run or not (changes or (counted and counted.counted)):  # a count that agrees is still recorded
         click.echo("Dry run: nothing was written." if dry_run else "Nothing to change.")
         return
     try:
@@ -113,3 +129,25 @@ def _print_preview(prepared) -> None:
                    f"{what}, {before} → {after} {unit}")
     if len(plan.changes) > SHOWN_CHANGES:
         click.echo(f"  … and {len(plan.changes) - SHOWN_CHANGES:,} more changes.")
+    if plan.counted is not None:
+        _print_count(plan.counted)
+
+
+def _print_count(counted) -> None:
+    """A stocktake's moment, the lots that moved since it and those it did not count."""
+    from formulary.spreadsheets.stocktake import moved_text
+
+    if counted.counted_at is None:
+        click.echo("No count record in this file (typed by hand?): read as counted now.")
+    else:
+        click.echo(f"Counted at {counted.counted_at:%Y-%m-%d %H:%M} UTC ({counted.scope}); "
+                   "what moved since stands.")
+    for lot in counted.moved[:SHOWN_CHANGES]:
+        click.echo(f"  moved since the count: {lot.product}, lot {lot.lot_number} (#{lot.lot_id}): {moved_text(lot)}")
+    zeroed = set(counted.zeroed)
+    for lot in counted.not_counted[:SHOWN_CHANGES]:
+        what = "zeroed, as asked" if lot.lot_id in zeroed else "left as it is (--zero-not-counted to zero it)"
+        click.echo(f"  not counted: {lot.product.name}, lot {lot.lot_number} (#{lot.lot_id}): {what}")
+    hidden = max(len(counted.not_counted), len(counted.moved)) - SHOWN_CHANGES
+    if hidden > 0:
+        click.echo(f"  … and more: {len(counted.moved):,} moved, {len(counted.not_counted):,} not counted in all.")

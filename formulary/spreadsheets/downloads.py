@@ -12,6 +12,8 @@ from flask import Response, current_app, send_file
 from formulary.audit.log import record
 from formulary.extensions import db
 from formulary.spreadsheets.exporter import export_file_name, export_stock
+from formulary.spreadsheets.identity import database_identifier
+from formulary.stock.counting import CountScope
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -26,10 +28,13 @@ def xlsx_download(write: Callable[[BinaryIO], object], file_name: str) -> Respon
     return response
 
 
-def stock_workbook(actor) -> Response:
-    """Today's stock workbook (Stock and Products sheets) as a download; who took it stays in the audit trail."""
+def stock_workbook(actor, scope: CountScope | None = None) -> Response:
+    """Today's stock workbook (Stock and Products sheets, its count record) as a download; who took it stays
+    in the audit trail. `scope`: one part of the stock, for a cycle count."""
     today = date.today()
     days = current_app.config["EXPIRY_WARNING_DAYS"]
-    record("stock.export", actor=actor, detail="stock workbook")
+    scope = scope or CountScope()
+    record("stock.export", actor=actor, detail=f"stock workbook: {scope.describe()}")
+    database_identifier()  # made (once) and committed with the audit row, before the file is written
     db.session.commit()
-    return xlsx_download(lambda stream: export_stock(stream, today, days), export_file_name(today))
+    return xlsx_download(lambda stream: export_stock(stream, today, days, scope=scope), export_file_name(today))

@@ -52,6 +52,10 @@ PRODUCT_COLUMNS = (
     Column("below_reorder", "Below reorder"),
 )
 
+# The exported Stock sheet's last column: each lot's quantity when the workbook was made. The count
+# record (count_record.py) is what the import reads; this copy is for the person counting, never "ignored".
+QUANTITY_AT_COUNT = "Quantity at count"
+
 STOCK_HEADERS = tuple(column.header for column in STOCK_COLUMNS)
 PRODUCT_HEADERS = tuple(column.header for column in PRODUCT_COLUMNS)
 HEADER_OF = {column.field: column.header for column in STOCK_COLUMNS}
@@ -89,6 +93,14 @@ def field_for_header(text: object) -> str | None:
     if not isinstance(text, str):
         return None
     return _FIELD_BY_KEY.get(header_key(text))
+
+
+def read_elsewhere(text: str) -> bool:
+    """Whether a header not among the Stock fields is one of ours all the same (not an ignored column)."""
+    return header_key(text) == _QUANTITY_AT_COUNT_KEY
+
+
+_QUANTITY_AT_COUNT_KEY = header_key(QUANTITY_AT_COUNT)
 
 
 def missing_columns(fields: set[str], mode: str) -> list[str]:

@@ -11,7 +11,7 @@ which the pages, the command line and the API all meet through check_upload.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date
 from operator import attrgetter
 
@@ -23,7 +23,9 @@ from formulary.auth.models import User
 from formulary.catalogue.models import Product
 from formulary.db import utcnow
 from formulary.extensions import db
+from formulary.spreadsheets import stocktake
 from formulary.spreadsheets.collector import collector_paused
+from formulary.spreadsheets.count_record import read_count_record
 from formulary.spreadsheets.lines import StockLine, column, stock_lines
 from formulary.spreadsheets.plan import NEW_LOT, Change
 from formulary.spreadsheets.prepared import (
@@ -38,6 +40,7 @@ from formulary.spreadsheets.reader import read_upload
 from formulary.spreadsheets.validation import Catalogue, LotRef, validate
 from formulary.stock import bulk as stock_bulk
 from formulary.stock.bulk import LotChange
+from formulary.stock.counting import mark_counted
 from formulary.stock.errors import fmt_quantity
 from formulary.stock.models import Lot, StockImport
 from formulary.vocabulary import ImportMode
@@ -58,8 +61,16 @@ def _prepare(data: bytes, file_name: str, mode: str, today: date, date_order: st
     # A function of its own: the rows and lines are freed as it returns, before the collector
     # resumes, rather than scanned by it once more (a tenth of the reading time of 50,000 rows).
     sheet = read_upload(data, file_name, mode=mode, max_rows=max_rows)
+    record = None
+    if mode == ImportMode.STOCKTAKE and data.startswith(b"PK"):  # an .xlsx, guarded by read_upload
+        record = read_count_record(data)
+        if record is not None:
+            stocktake.check_record(record, utcnow())
     lines, line_errors = stock_lines(sheet, mode, date_order)
-    plan = validate(sheet, lines, line_errors, mode, load_catalogue(lines), today)
+    catalogue = load_catalogue(lines)
+    plan = validate(sheet, lines, line_errors, mode, catalogue, today, record)
+    if mode == ImportMode.STOCKTAKE and not plan.errors:
+        plan.counted = stocktake.count_outcome(lines, catalogue, record)
     prepared = PreparedImport(file_name, hashlib.sha256(data).hexdigest(), plan)
     if mode == ImportMode.DELIVERY and not plan.errors:
         prepared.previous = previous_import(plan.content_hash)
@@ -79,7 +90,7 @@ def load_catalogue(lines: Sequence[StockLine]) -> Catalogue:
         db.session.execute(select(Product.id, Product.name, Product.gtin, Product.unit, Product.retired))
     )
     product_ids = catalogue.product_ids(lines)
-    query = select(Lot.id, Lot.product_id, Lot.lot_number, Lot.expiry, Lot.on_hand, Lot.status)
+    query = select(Lot.id, Lot.product_id, Lot.lot_number, Lot.expiry, Lot.on_hand, Lot.status, Lot.counted_at)
     if len(product_ids) <= LOT_FILTER_LIMIT:
         query = query.where(Lot.product_id.in_(product_ids))
     catalogue.lots = {(row.product_id, row.lot_number): LotRef(*row) for row in db.session.execute(query)}
@@ -105,11 +116,13 @@ def refuse_if_imported(prepared: PreparedImport, force: bool) -> None:
 
 
 def check_upload(data: bytes, file_name: str, mode: str, *, force: bool = False,
-                 previewed: str | None = None) -> PreparedImport:
+                 previewed: str | None = None, zero: str | Collection[int] | None = None) -> PreparedImport:
     """An upload read and checked for applying, or the reason it cannot be applied.
 
-    WorkbookRefused (the whole file), ImportHasErrors (some cells), AlreadyImported (unless
-    forced), PreviewOutdated (its changes are no longer the `previewed` ones).
+    WorkbookRefused (the whole file, or a `zero` naming a lot that was counted), ImportHasErrors
+    (some cells), AlreadyImported (unless forced), PreviewOutdated (its changes are no longer
+    the `previewed` ones). A stocktake zeroes the lots it did not count only as `zero` says:
+    "all", or their ids (chosen after the preview, so outside its fingerprint).
     """
     prepared = prepare_from_config(data, file_name, mode)
     if prepared.plan.errors:
@@ -117,16 +130,19 @@ def check_upload(data: bytes, file_name: str, mode: str, *, force: bool = False,
     refuse_if_imported(prepared, force)
     if previewed is not None and prepared.plan.changes_digest() != previewed:
         raise PreviewOutdated(prepared)
+    if zero and prepared.plan.counted is not None:
+        stocktake.add_zeroing(prepared.plan, prepared.plan.counted, zero)
     return prepared
 
 
 def import_upload(data: bytes, file_name: str, mode: str, *, actor, force: bool = False, dry_run: bool = False,
-                  previewed: str | None = None) -> tuple[PreparedImport, StockImport | None]:
+                  previewed: str | None = None,
+                  zero: str | Collection[int] | None = None) -> tuple[PreparedImport, StockImport | None]:
     """check_upload, then apply it unless a dry run: the checked upload and the import made (None for a dry run).
 
     Flushes, never commits: the caller commits once, or rolls back on ImportConflict.
     """
-    prepared = check_upload(data, file_name, mode, force=force, previewed=previewed)
+    prepared = check_upload(data, file_name, mode, force=force, previewed=previewed, zero=zero)
     return prepared, None if dry_run else apply_import(prepared, actor=actor, force=force)
 
 
@@ -181,6 +197,11 @@ def _apply(prepared: PreparedImport, actor, progress) -> StockImport:
     forced = ", forced" if stock_import.forced else ""
     detail = (f"{plan.mode}: {plan.rows} rows, {plan.lots_created} lots created, "
               f"{plan.lots_changed} changed, +{added} / -{removed}{forced}")
+    if plan.counted is not None:  # each lot counted (or zeroed) keeps when and by whom
+        counted = plan.counted
+        mark_counted([*counted.counted, *counted.zeroed], counted.counted_at or stock_import.at,
+                     stock_import.user_id)
+        detail = f"{detail}; {stocktake.describe(counted)}"
     record("stock.import", actor=actor, target=stock_import, detail=detail, username="command line")
     db.session.flush()
     return stock_import

@@ -29,3 +29,18 @@ class PendingUpload(Model):
     mode: Mapped[str] = mapped_column(String(10))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class DatabaseIdentity(Model):
+    """This database's own identifier, written into every stock workbook it exports.
+
+    A stocktake workbook counts against the quantities of the database that made it: a file
+    exported from another clinic's (or a test copy's) database is recognised and refused.
+    One row, made the first time a workbook is exported.
+    """
+
+    __tablename__ = "database_identity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

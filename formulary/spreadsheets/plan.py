@@ -14,6 +14,8 @@ from formulary.spreadsheets.lines import StockLine, column
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from formulary.spreadsheets.stocktake import CountOutcome
+
 ZERO = Decimal(0)
 NEW_LOT = "new-lot"  # a change that makes a lot; more of a lot, or a count, is a MovementKind
 
@@ -70,6 +72,8 @@ class ImportPlan:
     lots_changed: int = 0
     quantity_in: Decimal = ZERO
     quantity_out: Decimal = ZERO
+    # A stocktake's moment, the lots moved since it and those not counted (None for a delivery).
+    counted: CountOutcome | None = None
 
     def count(self) -> None:
         """The totals, a column at a time."""

@@ -24,6 +24,7 @@ from formulary.spreadsheets.format import (
     expected_headers,
     field_for_header,
     missing_columns,
+    read_elsewhere,
 )
 from formulary.spreadsheets.formulas import BadCell, find_bad_cells, sheet_part
 from formulary.spreadsheets.guard import XLSX, Upload, guard_upload
@@ -244,7 +245,8 @@ def _parse(
         headers={name: texts[column] for column, name in fields.items()},
         row_numbers=numbers,
         values=values,
-        ignored_columns=[f"{letters[c]} ({text})" for c, text in texts.items() if text and c not in fields],
+        ignored_columns=[f"{letters[c]} ({text})" for c, text in texts.items()
+                         if text and c not in fields and not read_elsewhere(text)],
     )
     if bad_cells:
         _report_bad_cells(sheet, bad_cells)

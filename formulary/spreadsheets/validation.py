@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from itertools import repeat
 from operator import attrgetter, ge, is_, itemgetter
 from typing import NamedTuple
 
+from formulary.quantity import fmt_quantity
 from formulary.reference.names import normalize_name
+from formulary.spreadsheets.count_record import CountRecord
 from formulary.spreadsheets.errors import CellError
 from formulary.spreadsheets.lines import NAME_LENGTH, Rows, Same, StockLine, column
 from formulary.spreadsheets.plan import NEW_LOT, ZERO, Change, ImportPlan, ProductRef, content_hash
@@ -31,6 +34,7 @@ class LotRef(NamedTuple):
     expiry: date
     on_hand: Decimal
     status: str
+    counted_at: datetime | None = None  # the lot's last count
 
 
 class Catalogue:
@@ -106,8 +110,13 @@ def validate(
     mode: str,
     catalogue: Catalogue,
     today: date,
+    record: CountRecord | None = None,
 ) -> ImportPlan:
-    """Every line checked against the catalogue and the lots; the errors of the cells come first."""
+    """Every line checked against the catalogue and the lots; the errors of the cells come first.
+
+    A stocktake with a count `record` counts against each lot's quantity at the count moment
+    (counted − quantity then), so that what moved since stands.
+    """
     if mode not in tuple(ImportMode):
         raise ValueError(f"mode is one of {', '.join(ImportMode)}, not {mode!r}")
     delivery = mode == ImportMode.DELIVERY
@@ -119,7 +128,8 @@ def validate(
         changes, product_ids = quick
         unchanged = 0
     else:
-        changes, product_ids, unchanged = _line_by_line(lines, resolved, catalogue, delivery, today, problems)
+        changes, product_ids, unchanged = _line_by_line(lines, resolved, catalogue, delivery, today, problems,
+                                                        record)
     if line_errors:  # rows with a bad cell: say too whether their product is known
         problems.extend(_product_problems(sheet, line_errors, catalogue, delivery))
     errors = list(line_errors)
@@ -177,13 +187,14 @@ def _line_by_line(
     delivery: bool,
     today: date,
     problems: list[tuple[int, str, str]],
+    record: CountRecord | None = None,
 ) -> tuple[list[Change], list[int], int]:
     """Each line's change, or its problem added to `problems`: the changes, the lines' product ids, how many agree."""
     changes: list[Change] = []
     seen: dict[tuple[int, str], int] = {}  # (product id, lot) → the first row naming it
     unchanged = 0
     lots = catalogue.lots
-    change_of = _delivery_change if delivery else _count_change
+    change_of = _delivery_change if delivery else partial(_count_change, record=record)
     for line, (product, problem) in zip(lines, resolved, strict=True):
         row = line.row_number
         if problem is not None:
@@ -239,8 +250,12 @@ def _delivery_change(line: StockLine, product: ProductRef, lot: LotRef | None, t
                   line.quantity, lot.id)
 
 
-def _count_change(line: StockLine, product: ProductRef, lot: LotRef | None, _today: date):
-    """The difference between the count and the lot's on hand; None when they agree."""
+def _count_change(line: StockLine, product: ProductRef, lot: LotRef | None, _today: date,
+                  record: CountRecord | None = None):
+    """The difference between the count and the lot's quantity at the count moment; None when they agree.
+
+    Without a record, or for a lot the record does not list, the count moment is now.
+    """
     if lot is None:
         return "lot", (f"{product.name} has no lot {line.lot}; a stocktake counts lots already in stock "
                        "(import new lots as a delivery).")
@@ -249,10 +264,25 @@ def _count_change(line: StockLine, product: ProductRef, lot: LotRef | None, _tod
                           f"not {line.expiry.isoformat()}; a stocktake does not change expiry dates.")
     if line.quantity >= MAX_ON_HAND:
         return "quantity", "Too large for one lot."
-    if line.quantity == lot.on_hand:
+    then = record.quantities.get(lot.id) if record is not None else None
+    recorded = then is not None
+    if then is None:
+        then = lot.on_hand
+    difference = line.quantity - then
+    if difference == 0:
         return None
+    if recorded and lot.counted_at is not None and lot.counted_at >= record.counted_at:  # type: ignore[union-attr]
+        return "quantity", (f"Lot {lot.lot_number} of {product.name} was counted again on "
+                            f"{lot.counted_at:%Y-%m-%d %H:%M} UTC, after this workbook was made: this older "
+                            "count would be applied twice. Export the stock workbook again for a new count.")
+    if lot.on_hand + difference < 0:
+        gone = then - lot.on_hand
+        return "quantity", (f"Counted {fmt_quantity(line.quantity)} {product.unit} of lot {lot.lot_number} of "
+                            f"{product.name}, but {fmt_quantity(gone)} {product.unit} left it after the count "
+                            f"({fmt_quantity(then)} at the count, {fmt_quantity(lot.on_hand)} now): it would go "
+                            "below zero. Count this lot again.")
     return Change(line.row_number, MovementKind.ADJUST, product, lot.lot_number, lot.expiry, lot.on_hand,
-                  line.quantity - lot.on_hand, lot.id)
+                  difference, lot.id)
 
 
 def _product_problems(sheet: ParsedSheet, line_errors: list[CellError], catalogue: Catalogue, delivery: bool):

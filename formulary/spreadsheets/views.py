@@ -30,6 +30,7 @@ from formulary.spreadsheets.prepared import (
     PreviewOutdated,
 )
 from formulary.spreadsheets.writer import looks_like_formula
+from formulary.stock.counting import CountScope, scope_choices
 from formulary.vocabulary import ImportMode
 
 PREVIEW_ROWS = 200  # changes listed on the preview page; the totals count them all
@@ -39,17 +40,26 @@ ERRORS_SHOWN = 1_000  # errors listed on the page; all of them are in the CSV do
 @bp.route("/")
 @permission_required(Permission.VIEW_STOCK)
 def index():
-    """The page: export, the template, the upload form, and the latest imports."""
-    return render_template("spreadsheets/index.html", form=UploadForm(), imports=recent_imports(5),
-                           export_name=export_file_name(date.today()))
+    """The page: export (all stock, or one part for a cycle count), the template, the upload, the latest imports."""
+    return _index(UploadForm())
+
+
+def _index(form: UploadForm) -> str:
+    storages, categories, products = scope_choices()
+    return render_template("spreadsheets/index.html", form=form, imports=recent_imports(5),
+                           export_name=export_file_name(date.today()), storages=storages, categories=categories,
+                           products=products)
 
 
 @bp.route("/export")
 @writes_on_get
 @permission_required(Permission.VIEW_STOCK)
 def export():
-    """The stock workbook: a Stock sheet (a row per lot holding stock) and a Products sheet."""
-    return stock_workbook(current_actor())
+    """The stock workbook: a Stock sheet (a row per lot holding stock) and a Products sheet; its count record.
+
+    storage, category or product_id in the query string: one part of the stock, for a cycle count.
+    """
+    return stock_workbook(current_actor(), CountScope.from_args(request.args))
 
 
 @bp.route("/template")
@@ -67,8 +77,7 @@ def upload():
     """Read and check an upload: the errors, or a preview of every change with a Confirm button."""
     form = UploadForm()
     if not form.validate_on_submit():
-        return render_template("spreadsheets/index.html", form=form, imports=recent_imports(5),
-                               export_name=export_file_name(date.today()))
+        return _index(form)
     data, name = form.file.data.read(), uploads.file_name(form.file.data.filename)
     mode, force, user_id = form.mode.data, form.force.data, _user_id()
     digest = uploads.keep(data, name, mode, user_id)
@@ -102,8 +111,9 @@ def confirm():
     if data is None:
         abort(409, description="This preview is no longer available: it was imported already, or it expired. "
                                "Nothing was imported now; see the imports list, or upload the file again.")
+    zero = "all" if request.form.get("zero_all") else [int(i) for i in request.form.getlist("zero") if i.isdigit()]
     try:
-        prepared = check_upload(data, name, mode, force=force, previewed=previewed)
+        prepared = check_upload(data, name, mode, force=force, previewed=previewed, zero=zero)
         stock_import = apply_import(prepared, actor=actor, force=force)
     except WorkbookRefused as refused:  # the rules changed since the preview (a smaller row limit …)
         return _refusal(refused, name, mode)
@@ -118,8 +128,10 @@ def confirm():
         abort(409, description=str(conflict))
     uploads.discard(digest, user_id)  # in the import's own transaction: applied once, then gone
     db.session.commit()
+    counted = prepared.plan.counted
+    zeroed = f", {_count(len(counted.zeroed), 'lot')} not counted set to zero" if counted and counted.zeroed else ""
     flash(f"Imported {name}: {_count(stock_import.lots_created, 'new lot')}, "
-          f"{_count(stock_import.lots_changed, 'lot')} changed.", "success")
+          f"{_count(stock_import.lots_changed, 'lot')} changed{zeroed}.", "success")
     return redirect(url_for("spreadsheets.import_detail", import_id=stock_import.id))
 
 
@@ -175,9 +187,10 @@ def _preview(prepared: PreparedImport, mode: str, force: bool, *, refused: bool 
         formdata=None, sha256=digest, mode=mode, force="1" if force else "0", file_name=name,
         changes=previewed, signature=uploads.sign(digest, mode, force, name, _user_id(), previewed),
     )
+    counts = plan.counted is not None and bool(plan.counted.counted)  # a stocktake: confirming records the count
     return render_template(
         "spreadsheets/preview.html", prepared=prepared, plan=plan, confirm=confirm, refused=refused,
-        changes=plan.changes[:PREVIEW_ROWS], changed=changed,
+        changes=plan.changes[:PREVIEW_ROWS], changed=changed, counts=counts,
     )
 
 

@@ -9,6 +9,8 @@ from typing import BinaryIO, NamedTuple
 
 import xlsxwriter
 
+from formulary.money import excel_money_format
+from formulary.spreadsheets.count_record import QUANTITY_AT_COUNT, CountRecord, write_count_record
 from formulary.spreadsheets.format import (
     PRODUCT_HEADERS,
     PRODUCTS_SHEET,
@@ -45,6 +47,7 @@ class StockRow(NamedTuple):
     value: Decimal | None
     supplier: str | None
     received: date | None
+    lot_id: int | None = None  # written only into the count record
 
 
 class ProductRow(NamedTuple):
@@ -116,16 +119,20 @@ def looks_like_formula(value: str) -> bool:
     return value.startswith(FORMULA_TRIGGERS)
 
 
-def _formats(workbook) -> dict:
+def _formats(workbook, currency: str | None = None) -> dict:
+    money, value = MONEY_FORMAT, VALUE_FORMAT
+    if currency:  # the clinic's currency: its symbol and decimals on every cost and value
+        money, value = excel_money_format(currency, extra_decimals=2), excel_money_format(currency)
     return {
         "header": workbook.add_format({"bold": True, "bottom": 1, "bg_color": "#F2F2F2"}),
         "quoted": workbook.add_format({"quote_prefix": True}),  # stays text when edited in Excel
         "date": workbook.add_format({"num_format": DATE_FORMAT}),
-        "money": workbook.add_format({"num_format": MONEY_FORMAT}),
-        "value": workbook.add_format({"num_format": VALUE_FORMAT}),
+        "money": workbook.add_format({"num_format": money}),
+        "value": workbook.add_format({"num_format": value}),
         "expired": workbook.add_format({"bg_color": "#F8D7DA", "font_color": "#842029"}),
         "expiring": workbook.add_format({"bg_color": "#FFF3CD", "font_color": "#664D03"}),
         "below": workbook.add_format({"bg_color": "#FFF3CD"}),
+        "then": workbook.add_format({"bg_color": "#E9ECEF", "font_color": "#495057"}),
     }
 
 
@@ -135,13 +142,26 @@ def write_stock_workbook(
     product_rows: Iterable[ProductRow],
     today: date,
     warning_days: int,
+    record: CountRecord | None = None,
+    currency: str | None = None,
 ) -> None:
-    """The Stock sheet (one row per lot, expired and expiring lots highlighted) and the Products sheet."""
+    """The Stock sheet (one row per lot, expired and expiring lots highlighted) and the Products sheet.
+
+    With a count `record` (the moment and the database), each Stock row also shows its
+    quantity at that moment, and a hidden sheet keeps the record the stocktake import reads.
+    """
     workbook = xlsxwriter.Workbook(stream, {"constant_memory": True, **_OPTIONS})
     workbook.set_properties({"title": f"Stock on {today.isoformat()}", "created": _midnight(today)})
-    formats = _formats(workbook)
-    stock = _Sheet(workbook, STOCK_SHEET, STOCK_HEADERS, formats)
+    formats = _formats(workbook, currency)
+    headers = STOCK_HEADERS + ((QUANTITY_AT_COUNT,) if record else ())
+    stock = _Sheet(workbook, STOCK_SHEET, headers, formats)
     text, number, when = stock.text, stock.number, stock.date
+    then_column, counted = len(STOCK_HEADERS), []
+    write_number, then_format = stock.sheet.write_number, formats["then"]
+    if record is not None:
+        stock.sheet.write_comment(0, then_column, (
+            "What the lot held when this workbook was made. Write the count in On hand; the import "
+            "applies counted minus this, so sessions given meanwhile are kept."), {"x_scale": 2})
     for row in stock_rows:
         stock.row += 1
         text(0, row.product)
@@ -156,8 +176,13 @@ def write_stock_workbook(
         number(9, row.value, "value")
         text(10, row.supplier)
         when(11, row.received)
+        if record is not None and row.lot_id is not None:
+            quantity = float(row.on_hand)
+            write_number(stock.row, then_column, quantity, then_format)
+            counted.append((row.lot_id, quantity))
     stock.finish()
     _highlight_expiry(stock, formats, warning_days)
+    _print_setup(stock.sheet, f"Stock on {today.isoformat()}")
 
     products = _Sheet(workbook, PRODUCTS_SHEET, PRODUCT_HEADERS, formats)
     for product in product_rows:
@@ -174,7 +199,21 @@ def write_stock_workbook(
         cells = f"A2:{column_letter(len(PRODUCT_HEADERS) - 1)}{products.row + 1}"
         rule = {"type": "formula", "criteria": '=$G2="yes"', "format": formats["below"]}
         products.sheet.conditional_format(cells, rule)
+    _print_setup(products.sheet, f"Products on {today.isoformat()}")
+    if record is not None:
+        write_count_record(workbook, record, counted, formats)
     workbook.close()
+
+
+def _print_setup(sheet, title: str) -> None:
+    """Printed on A4 landscape, every column on the page's width, the header row on every page."""
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)  # one page wide, as many tall as it takes
+    sheet.repeat_rows(0)
+    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    sheet.set_header(f"&L&\"Calibri,Bold\"{title.replace('&', '&&')}")
+    sheet.set_footer("&RPage &P of &N")
 
 
 def _highlight_expiry(stock: _Sheet, formats: dict, warning_days: int) -> None:

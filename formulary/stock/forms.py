@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, Field, HiddenField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, StopValidation
 from wtforms.widgets import TextInput
 
@@ -107,7 +108,11 @@ class ReceiveForm(FlaskForm):
     )
     quantity = QuantityField("Quantity", validators=[Present("Enter the quantity received.")],
                              render_kw={"inputmode": "decimal", "autocomplete": "off"},
-                             description="In the product's stock unit (mL by default).")
+                             description="In the product's stock unit (mL by default), or in units: see beside.")
+    count_in = SelectField("Counted in", choices=[
+        SelectChoice("volume", "stock unit (mL)"), SelectChoice("units", "units (vials, ampoules …)"),
+    ], default="volume", validate_choice=False,
+        description="Units are turned into the stock unit by the product's content per unit.")
     received_on = DateField("Received", validators=[Present("Enter the date of receipt.")],
                             format="%Y-%m-%d")
     supplier = StringField("Supplier", validators=[Length(max=200)])

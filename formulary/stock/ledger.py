@@ -9,6 +9,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from formulary.audit.log import record
 from formulary.catalogue.models import Product
+from formulary.db import utcnow
 from formulary.extensions import db
 from formulary.stock.errors import DuplicateLot, InsufficientStock, InvalidStockInput
 from formulary.stock.models import Lot, StockMovement
@@ -163,6 +164,8 @@ def adjust(lot: Lot, counted, *, actor, reason: str) -> StockMovement | None:
     # Read under the same guard as every move, so a concurrent draw is not counted twice.
     current = db.session.scalar(select(Lot.on_hand).where(Lot.id == lot.id))
     delta = counted - current
+    # Counted, even when the count agrees: the lot keeps when and by whom (cycle counts read it).
+    lot.counted_at, lot.counted_by_id = utcnow(), getattr(actor, "id", None)
     if delta == 0:
         return None
     movement = move(lot, MovementKind.ADJUST, delta, actor=actor, reason=reason)

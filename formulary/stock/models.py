@@ -48,8 +48,12 @@ class Lot(Model):
     status: Mapped[str] = mapped_column(String(12), default=LotStatus.AVAILABLE)
     on_hand: Mapped[Decimal] = mapped_column(QUANTITY, default=Decimal(0))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The last stocktake that counted this lot (the count moment) and who counted it; None: never counted.
+    counted_at: Mapped[datetime | None]
+    counted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     product: Mapped[Product] = relationship()
+    counted_by = relationship("User", foreign_keys=[counted_by_id])
     movements: Mapped[list["StockMovement"]] = relationship(
         back_populates="lot", order_by="StockMovement.id"
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple, Protocol
 
@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from formulary.catalogue.models import PRODUCT_CATEGORIES, Product
 from formulary.extensions import db
+from formulary.stock.counting import not_counted_within
 from formulary.stock.models import Lot, StockMovement
 from formulary.vocabulary import LotDisplayStatus, LotStatus
 
@@ -66,6 +67,7 @@ class LotFilters:
     sort: str = "expiry"
     direction: str = "asc"
     show_empty: bool = False
+    not_counted_days: int | None = None  # cycle counts: lots not counted in this many days
     problems: list[str] = field(default_factory=list)
 
     def as_args(self) -> dict:
@@ -73,6 +75,7 @@ class LotFilters:
         args = {
             "product_id": self.product_id, "category": self.category, "status": self.status,
             "within": self.within, "q": self.q, "show_empty": "1" if self.show_empty else None,
+            "not_counted": self.not_counted_days,
         }
         if (self.sort, self.direction) != ("expiry", "asc"):
             args |= {"sort": self.sort, "dir": self.direction}
@@ -115,6 +118,7 @@ def parse_filters(args) -> LotFilters:
         sort=sort if sort in SORTS else "expiry",
         direction="desc" if args.get("dir") == "desc" else "asc",
         show_empty=args.get("show_empty") in ("1", "on", "true", "y"),
+        not_counted_days=_int(args.get("not_counted"), "Not counted in (days)", problems),
         problems=problems,
     )
 
@@ -185,6 +189,8 @@ def lot_ids_query(filters: LotFilters, today: date, warning_days: int) -> Select
             Lot.lot_number.icontains(filters.q, autoescape=True)
             | Product.name.icontains(filters.q, autoescape=True)
         )
+    if filters.not_counted_days is not None:
+        query = query.where(not_counted_within(filters.not_counted_days))
     if not filters.show_empty:
         query = query.where(IN_STOCK)
     columns = SORTS[filters.sort]
@@ -196,6 +202,8 @@ class ListedProduct(NamedTuple):
     name: str
     category: str
     unit: str
+    unit_size: Decimal | None = None
+    package: str | None = None
 
 
 class ListedLot(NamedTuple):
@@ -210,6 +218,7 @@ class ListedLot(NamedTuple):
     unit_cost: Decimal | None
     received_on: date
     supplier: str
+    counted_at: datetime | None
     product: ListedProduct
 
 
@@ -223,10 +232,11 @@ class LotPage(Pagination):
             return []
         rows = db.session.execute(
             select(Lot.id, Lot.lot_number, Lot.expiry, Lot.status, Lot.on_hand, Lot.unit_cost, Lot.received_on,
-                   Lot.supplier, Product.name, Product.category, Product.unit)
+                   Lot.supplier, Lot.counted_at, Product.name, Product.category, Product.unit, Product.unit_size,
+                   Product.package)
             .join(Product, Product.id == Lot.product_id).where(Lot.id.in_(ids))
         )
-        by_id = {row[0]: ListedLot(*row[:8], ListedProduct(*row[8:])) for row in rows}
+        by_id = {row[0]: ListedLot(*row[:9], ListedProduct(*row[9:])) for row in rows}  # type: ignore[call-arg]
         return [by_id[lot_id] for lot_id in ids]
 
     def _query_count(self) -> int:

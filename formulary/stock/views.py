@@ -2,6 +2,7 @@
 catalogue's product pages in product_views)."""
 
 from datetime import date
+from decimal import Decimal
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 
@@ -10,12 +11,12 @@ from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.catalogue.models import PRODUCT_CATEGORIES, Product
 from formulary.extensions import db
-from formulary.quantity import fmt_quantity
+from formulary.quantity import stock_of, to_stock_unit
 from formulary.stock import ledger
 from formulary.stock.blueprint import bp
 from formulary.stock.draws import fefo_offer, parse_amount
 from formulary.stock.errors import StockError
-from formulary.stock.forms import ReceiveForm
+from formulary.stock.forms import ReceiveForm, ReceiveMoreForm
 from formulary.stock.queries import (
     DISPLAY_STATUSES,
     display_status,
@@ -26,6 +27,7 @@ from formulary.stock.queries import (
     product_suggestions,
     settle_product,
 )
+from formulary.stock.receiving import lot_already_received
 
 # How the receive form's fields are named when a scan leaves them to be typed.
 MISSING_NAMES = {"product": "product", "lot_number": "lot number", "expiry": "expiry date",
@@ -85,18 +87,47 @@ def receive():
         for field in form:  # the scan comes first: the other fields wait until it reads
             field.errors = []
         form.scan.errors.append(scan_problem)
+    elif had_scan and (existing := _scanned_lot_in_stock(form)) is not None:
+        # A box of a lot already received: offer more of that lot rather than a refusal.
+        return _offer_more(form, existing)
     elif valid:
         lot = _receive(form)
         if lot is not None:
-            received = form.quantity.data
+            received = _in_stock_unit(form, lot.product)
             assert received is not None  # a required field of a form that validated
-            flash(f"Received {fmt_quantity(received)} {lot.product.unit} of {lot.product.name}, "
+            flash(f"Received {stock_of(received, lot.product)} of {lot.product.name}, "
                   f"lot {lot.lot_number} (expires {lot.expiry:%Y-%m-%d}).", "success")
             return redirect(url_for("stock.lot", lot_id=lot.id))
     elif had_scan:
         notice = _scan_notice(form)
     _focus(next((field for field in form if field.errors), form.scan))
     return render_template("stock/receive.html", form=form, notice=notice)
+
+
+def _scanned_lot_in_stock(form: ReceiveForm):
+    """The lot a scan named (product, lot and expiry) when it is already in the ledger."""
+    if not form.product.data:
+        return None
+    return lot_already_received(form.product.data, form.lot_number.data, form.expiry.data)
+
+
+def _offer_more(form: ReceiveForm, lot) -> str:
+    """The receive page with the scanned lot named and a form to receive more of it."""
+    more = ReceiveMoreForm(prefix="receive-more", formdata=None)
+    quantity = _in_stock_unit(form, lot.product)
+    more.quantity.data = quantity
+    more.reason.data = "received by scan" + (f"; serial {form.serial.data}" if form.serial.data else "")
+    _focus(more.quantity)
+    form.scan.data = ""
+    return render_template("stock/receive.html", form=form, existing=lot, more=more)
+
+
+def _in_stock_unit(form: ReceiveForm, product) -> Decimal | None:
+    """The quantity typed, in the product's stock unit (units counted × content per unit)."""
+    quantity = form.quantity.data
+    if quantity is None or form.count_in.data != "units":
+        return quantity
+    return to_stock_unit(quantity, product.unit_size)
 
 
 def _receive(form: ReceiveForm):
@@ -111,7 +142,7 @@ def _receive(form: ReceiveForm):
     try:
         lot = ledger.receive(
             product, lot_number=form.lot_number.data, expiry=expiry,
-            quantity=form.quantity.data, received_on=form.received_on.data, actor=current_actor(),
+            quantity=_in_stock_unit(form, product), received_on=form.received_on.data, actor=current_actor(),
             supplier=form.supplier.data or "", unit_cost=form.unit_cost.data, reason=reason,
         )
     except StockError as error:

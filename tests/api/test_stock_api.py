@@ -67,6 +67,7 @@ def test_post_lot_by_product_id_with_a_month_expiry(client, manager, serum):
         "id": body["id"], "product_id": serum.id, "product": "Hyaluronic serum 2 mL", "unit": "mL",
         "lot_number": "B7", "expiry": "2031-02-28", "received_on": "2026-01-10", "on_hand": 5,
         "status": "available", "expired": False, "supplier": "MesoSupply", "unit_cost": 12.5,
+        "currency": "EUR", "counted_at": None,
     }
     lot = db.session.get(Lot, body["id"])
     assert lot.on_hand == Decimal("5") and [m.kind for m in lot.movements] == ["receive"]
@@ -427,6 +428,6 @@ LOT_BODIES = st.builds(
 def test_random_lot_bodies_never_get_a_5xx(client, manager, serum, body):
     response = client.post("/api/v1/lots", data=json.dumps(body), content_type="application/json",
                            headers=manager)
-    assert response.status_code in (201, 400, 409, 422), response.get_data(as_text=True)
+    assert response.status_code in (200, 201, 400, 409, 422), response.get_data(as_text=True)
     if response.status_code != 201:
         assert response.get_json()["message"]

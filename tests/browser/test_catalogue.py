@@ -71,7 +71,7 @@ def test_manager_creates_a_product_with_two_components(page, seed, browser_user)
     screenshot(page, "catalogue-products")
     page.get_by_role("link", name="Aqua HA 1.5% 2 mL").click()
     expect(page.get_by_role("row", name="HA-2312")).to_contain_text("Expires soon")
-    expect(page.get_by_text("Usable today 16 mL")).to_be_visible()
+    expect(page.get_by_text("Usable today 8 vials · 16 mL")).to_be_visible()
     screenshot(page, "catalogue-product-with-lots")
     page.get_by_role("link", name="Products", exact=True).first.click()
 

@@ -63,7 +63,7 @@ def test_compose_preview_save_revise_and_availability(page, seed, browser_user):
     summary = page.locator("#cocktail-summary")
     expect(summary.locator("#summary-volume")).to_have_text("2 mL")
     # Two vials opened a session: 2 mL × 5 + 2 mL × 2.
-    expect(summary.locator("#summary-cost")).to_have_text("14.00")
+    expect(summary.locator("#summary-cost")).to_have_text("€14.00")
     for substance in ("sodium hyaluronate", "sodium chloride", "thiamine", "methylparaben"):
         expect(summary).to_contain_text(substance)
     expect(summary.locator("li", has_text="methylparaben")).to_contain_text("Vitamin B complex 2 mL")

@@ -90,7 +90,7 @@ def test_export_edit_a_count_import_it_as_a_stocktake(page, seed, browser_user, 
     assert seed(_on_hand, "VC-7") == 9
 
     movements.get_by_role("link", name="VC-7").click()
-    expect(page.locator("#on-hand")).to_have_text("9 mL")
+    expect(page.locator("#on-hand")).to_have_text("1 vial + 4 mL · 9 mL")  # 5 mL vials
 
     page.locator("#main-nav").get_by_role("link", name="Import/Export").click()
     page.get_by_role("link", name="All imports").first.click()

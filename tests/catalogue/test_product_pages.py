@@ -247,7 +247,9 @@ def test_product_page_lists_lots_with_their_state_and_totals(client, login_as, m
              received_on=today - timedelta(days=400))
     make_lot(product, lot_number="BAD1", quantity="4", status="recalled")
     page = text(client.get(f"/catalogue/products/{product.id}"))
-    assert "On hand 22 mL" in page and "Usable today 15 mL" in page and "Value 20.00" in page
+    # 5 mL vials: counted in vials, the volume beside; the value in the clinic's currency (EUR by default)
+    assert "On hand 4 vials + 2 mL · 22 mL" in page and "Usable today 3 vials · 15 mL" in page
+    assert "Value €20.00" in page
     assert f"GOOD1 {today + timedelta(days=300):%Y-%m-%d}" in page
     assert "SOON1" in page and "Expires soon" in page and "Expired" in page and "Recalled" in page
     lot = product_lot(product, "GOOD1")

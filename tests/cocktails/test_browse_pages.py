@@ -111,9 +111,9 @@ def test_the_cocktail_page_shows_recipe_substances_cost_notes_and_history(client
     assert response.status_code == 200
     page = text(response)
     assert "Hydra glow Version 2 Hydration Radiance" in page
-    assert "1 Hydra HA 1% 2 mL Hyaluronic acid 1 mL 10.00" in page
-    assert "2 Lidocaine 2% 2 mL Anaesthetic 0.5 mL 3.00" in page
-    assert "Total volume 1.5 mL 13.00" in page
+    assert "1 Hydra HA 1% 2 mL Hyaluronic acid 1 mL €10.00" in page
+    assert "2 Lidocaine 2% 2 mL Anaesthetic 0.5 mL €3.00" in page
+    assert "Total volume 1.5 mL €13.00" in page
     assert "lidocaine active Lidocaine 2% 2 mL" in page
     assert "sodium chloride excipient Hydra HA 1% 2 mL; Lidocaine 2% 2 mL" in page
     assert "Nappage 4 mm, 30G." in page and "Suggested series: 4 sessions, every 14 days" in page

@@ -23,7 +23,7 @@ def test_the_preview_shows_volume_substances_and_cost_and_saves_nothing(client, 
     page = text(post_form(client, "/cocktails/new", form))
     assert "Total volume 2.5 mL" in page
     # One 2 mL vial of each is opened: 2 mL × 5 + 2 mL × 2.
-    assert "Cost per session 14.00" in page
+    assert "Cost per session €14.00" in page
     for substance, product in [("sodium hyaluronate", "Hydra HA 1% 2 mL"), ("thiamine", "Vitamin B complex 2 mL"),
                                ("methylparaben", "Vitamin B complex 2 mL")]:
         assert f"{substance} " in page and product in page
@@ -41,8 +41,8 @@ def test_saving_makes_version_1_and_shows_the_cocktail(client, login_as, kit):
     assert "Cocktail Hydra glow saved as version 1." in page
     assert "Hydra glow Version 1" in page
     assert "Hydration" in page and "Radiance" in page
-    assert "1 Hydra HA 1% 2 mL Hyaluronic acid 1 mL 10.00" in page
-    assert "Total volume 3 mL 14.00" in page
+    assert "1 Hydra HA 1% 2 mL Hyaluronic acid 1 mL €10.00" in page
+    assert "Total volume 3 mL €14.00" in page
     assert "Nappage, 32G 4 mm at 1–2 mm." in page and "4 sessions, every 14 days" in page
     cocktail = db.session.query(Cocktail).one()
     assert [(c.product_id, str(c.amount)) for c in cocktail.current.components] == [

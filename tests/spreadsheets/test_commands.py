@@ -32,7 +32,7 @@ def test_export_writes_the_workbook(runner, serum, make_lot, tmp_path):
     path = tmp_path / "stock.xlsx"
     result = runner.invoke(args=["stock", "export", str(path)])
     assert result.exit_code == 0, result.output
-    assert result.output == f"Wrote {path}: 1 lots of 1 products.\n"
+    assert result.output == f"Wrote {path}: 1 lots of 1 products (all stock).\n"
     assert openpyxl.load_workbook(path)["Stock"]["D2"].value == "A-1"
     assert runner.invoke(args=["stock", "export", str(tmp_path / "stock.csv")]).exit_code != 0
 
@@ -102,3 +102,34 @@ def test_a_large_stocktake_shows_a_progress_bar(runner, serum, make_lot, tmp_pat
     assert "  mL: -5.5\n" in result.output
     assert "\nImporting" in result.output  # the bar's label; a terminal also sees it move
     assert lots() == {"C0": 5, "C1": D("4.5"), "C2": 0}
+
+
+def test_a_stocktake_of_an_export_says_its_moment_what_moved_and_what_was_not_counted(runner, serum, make_lot,
+                                                                                       tmp_path):
+    import openpyxl
+
+    from formulary.stock import ledger
+
+    kept = make_lot(serum, quantity="4", lot_number="A-1", expiry=EXPIRY)
+    gone = make_lot(serum, quantity="2", lot_number="A-2", expiry=EXPIRY)
+    db.session.commit()
+    path = tmp_path / "count.xlsx"
+    assert runner.invoke(args=["stock", "export", str(path)]).exit_code == 0
+    workbook = openpyxl.load_workbook(path)
+    workbook["Stock"].delete_rows(3)  # the box is missing
+    workbook.save(path)
+    ledger.waste(kept, "1", actor=None, reason="a session meanwhile")
+    db.session.commit()
+
+    result = runner.invoke(args=["stock", "import", str(path), "--mode", "stocktake", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "Counted at " in result.output and "what moved since stands" in result.output
+    assert f"moved since the count: Hyaluronic serum 2 mL, lot A-1 (#{kept.id}): 4 → 3 mL" in result.output
+    assert f"not counted: Hyaluronic serum 2 mL, lot A-2 (#{gone.id}): left as it is" in result.output
+
+    result = runner.invoke(args=["stock", "import", str(path), "--mode", "stocktake",
+                                 "--zero-not-counted", str(gone.id)])
+    assert result.exit_code == 0, result.output
+    assert f"lot A-2 (#{gone.id}): zeroed, as asked" in result.output
+    db.session.expire_all()
+    assert (db.session.get(Lot, kept.id).on_hand, db.session.get(Lot, gone.id).on_hand) == (3, 0)

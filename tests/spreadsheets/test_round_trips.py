@@ -89,9 +89,10 @@ def test_an_edited_export_makes_exactly_those_adjustments(stock):
 
 def test_the_export_is_a_workbook_a_manager_wants_to_open(stock):
     workbook = openpyxl.load_workbook(io.BytesIO(export_bytes()))
-    assert workbook.sheetnames == ["Stock", "Products"]
+    assert workbook.sheetnames == ["Stock", "Products", "Count record"]  # the last one hidden (test_counting.py)
+    assert workbook["Count record"].sheet_state == "hidden"
     sheet = workbook["Stock"]
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:L6"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:M6"  # M: Quantity at count
     assert all(cell.font.b for cell in sheet[1])
     rows = {row[3]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
     ha1 = rows["HA-1"]

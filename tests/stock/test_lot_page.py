@@ -57,7 +57,8 @@ def test_waste_lowers_on_hand_and_is_in_the_history(client, login_as, lot):
     html = response.get_data(as_text=True)
     assert response.request.path == f"/stock/lots/{lot.id}"
     assert "Recorded 2.5 mL of lot VC-001 as waste." in html
-    assert '<dd class="col-7 fs-5 fw-semibold" id="on-hand">7.5 mL</dd>' in html
+    # 7.5 mL of 5 mL vials: one whole vial and 2.5 mL of another, the volume beside
+    assert '<dd class="col-7 fs-5 fw-semibold" id="on-hand">1 vial + 2.5 mL · 7.5 mL</dd>' in html
     assert "Wasted" in html and "−2.5 mL" in html and "vial dropped" in html and user.username in html
     db.session.refresh(lot)
     assert lot.on_hand == Decimal("7.5")

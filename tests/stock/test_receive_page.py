@@ -53,7 +53,7 @@ def test_receive_by_form(client, login_as, product):
     user = login_as("manager")
     response = post_form(client, "/stock/receive", form(product))
     html = response.get_data(as_text=True)
-    assert "Received 10 mL of Hyaluronic Acid 1% 2 mL, lot 24A117" in html
+    assert "Received 5 vials · 10 mL of Hyaluronic Acid 1% 2 mL, lot 24A117" in html
     lot = db.session.scalar(select(Lot).where(Lot.lot_number == "24A117"))
     assert response.request.path == f"/stock/lots/{lot.id}"
     assert (lot.product_id, lot.expiry, lot.on_hand, lot.received_on, lot.supplier, lot.unit_cost) == (
@@ -84,7 +84,7 @@ def test_a_scan_with_a_quantity_receives_at_once(client, login_as, product, scan
     login_as("manager")
     response = post_form(client, "/stock/receive", {"scan": scan, "product": "", "lot_number": "",
                                                     "expiry": "", "quantity": "4", "received_on": TODAY.isoformat()})
-    assert "Received 4 mL of Hyaluronic Acid 1% 2 mL, lot ABC123" in response.get_data(as_text=True)
+    assert "Received 2 vials · 4 mL of Hyaluronic Acid 1% 2 mL, lot ABC123" in response.get_data(as_text=True)
     lot = db.session.scalar(select(Lot).where(Lot.lot_number == "ABC123"))
     assert (lot.product_id, lot.expiry, lot.on_hand) == (product.id, EXPIRY, Decimal(4))
     assert lot.movements[0].reason == "received; serial SN42"
@@ -107,7 +107,7 @@ def test_a_scan_alone_fills_the_form_and_asks_for_the_quantity(client, login_as,
     response = post_form(client, "/stock/receive", {"scan": "", "product": str(product.id),
                                                     "lot_number": "ABC123", "expiry": EXPIRY.isoformat(),
                                                     "quantity": "6", "received_on": TODAY.isoformat()})
-    assert "Received 6 mL" in response.get_data(as_text=True)
+    assert "Received 3 vials · 6 mL" in response.get_data(as_text=True)
 
 
 def test_a_plain_gtin_scan_chooses_the_product_and_asks_for_the_rest(client, login_as, product):

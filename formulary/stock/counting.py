@@ -1,0 +1,194 @@
+"""Cycle counts: which lots one count covers (a storage place, a category, a product), when each lot
+was last counted and by whom, and which lots are overdue for a count."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import NamedTuple
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+
+from formulary.catalogue.models import Product
+from formulary.db import utcnow
+from formulary.extensions import db
+from formulary.stock.models import Lot
+
+CHUNK = 5_000  # lot ids per UPDATE … WHERE id IN (…)
+OVERDUE_LISTED = 5  # storage places the dashboard names
+
+
+@dataclass(frozen=True)
+class CountScope:
+    """What one count covers; all empty: all stock. A cycle count counts one part at a time."""
+
+    storage: str = ""
+    category: str = ""
+    product_id: int | None = None
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> CountScope:
+        """From a query string or a form: storage, category, product_id (blank or unknown parts left out)."""
+        product = (args.get("product_id") or "").strip()
+        return cls((args.get("storage") or "").strip()[:200], (args.get("category") or "").strip()[:40],
+                   int(product) if product.isdigit() else None)
+
+    def __bool__(self) -> bool:
+        return bool(self.storage or self.category or self.product_id)
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        """Conditions on the product (joined as `Product`) that keep the lots this count covers."""
+        found: list[ColumnElement[bool]] = []
+        if self.storage:
+            found.append(Product.storage == self.storage)
+        if self.category:
+            found.append(Product.category == self.category)
+        if self.product_id:
+            found.append(Product.id == self.product_id)
+        return found
+
+    def describe(self, product_name: str | None = None) -> str:
+        """The scope in words, for the workbook's record and the pages: "storage 2–8 °C, category peptide"."""
+        parts = []
+        if self.storage:
+            parts.append(f"storage {self.storage}")
+        if self.category:
+            parts.append(f"category {self.category}")
+        if self.product_id:
+            parts.append(f"product {product_name or f'#{self.product_id}'}")
+        return ", ".join(parts) or "all stock"
+
+    def query_args(self) -> dict[str, str | int]:
+        """The scope as query-string arguments."""
+        args: dict[str, str | int] = {}
+        if self.storage:
+            args["storage"] = self.storage
+        if self.category:
+            args["category"] = self.category
+        if self.product_id:
+            args["product_id"] = self.product_id
+        return args
+
+
+def not_counted_within(days: int, now: datetime | None = None) -> ColumnElement[bool]:
+    """Lots not counted in the last `days` days: counted before then, or never counted and received before then.
+
+    A lot received last week was seen when it arrived; one never counted since a year ago was not.
+    """
+    since = (now or utcnow()) - timedelta(days=days)
+    return or_(Lot.counted_at < since, and_(Lot.counted_at.is_(None), Lot.received_on < since.date()))
+
+
+def mark_counted(lot_ids: Iterable[int], at: datetime, user_id: int | None) -> None:
+    """Record that these lots were counted at `at` (the count moment) by this user. Flushes, never commits."""
+    ids = sorted(set(lot_ids))
+    for start in range(0, len(ids), CHUNK):
+        db.session.execute(
+            update(Lot).where(Lot.id.in_(ids[start : start + CHUNK])).values(counted_at=at, counted_by_id=user_id),
+            execution_options={"synchronize_session": False},
+        )
+    for instance in list(db.session.identity_map.values()):  # lots loaded before read the new values again
+        if isinstance(instance, Lot) and instance.id in ids:
+            db.session.expire(instance, ["counted_at", "counted_by_id"])
+
+
+class OverduePlace(NamedTuple):
+    """Lots in stock at one storage place that are overdue for a count."""
+
+    storage: str
+    lots: int
+    oldest: date | None  # the oldest last count (or receipt, never counted)
+
+
+@dataclass(frozen=True)
+class CountsOverdue:
+    """What the dashboard shows: lots in stock not counted within the interval, by storage place."""
+
+    days: int
+    lots: int
+    never: int  # of which never counted at all
+    places: list[OverduePlace]
+
+
+def counts_overdue(days: int, now: datetime | None = None) -> CountsOverdue:
+    """Lots holding stock not counted within `days`: one grouped query over the lots in stock."""
+    now = now or utcnow()
+    query = (
+        select(Product.storage, func.count(Lot.id), func.count(Lot.id).filter(Lot.counted_at.is_(None)),
+               func.min(Lot.counted_at), func.min(Lot.received_on))
+        .join(Product, Product.id == Lot.product_id)
+        .where(Lot.on_hand > 0, not_counted_within(days, now))
+        .group_by(Product.storage)
+        .order_by(func.count(Lot.id).desc(), Product.storage)
+    )
+    places, total, never = [], 0, 0
+    for storage, lots, uncounted, oldest_count, oldest_receipt in db.session.execute(query):
+        total += lots
+        never += uncounted
+        oldest = oldest_count.date() if oldest_count is not None else None
+        if uncounted and oldest_receipt is not None and (oldest is None or oldest_receipt < oldest):
+            oldest = oldest_receipt
+        places.append(OverduePlace(storage or "", lots, oldest))
+    return CountsOverdue(days, total, never, places[:OVERDUE_LISTED])
+
+
+class SheetLot(NamedTuple):
+    """One lot on the printed count sheet."""
+
+    storage: str
+    product_id: int
+    product: str
+    gtin: str | None
+    unit: str
+    unit_size: Decimal
+    package: str
+    lot_id: int
+    lot_number: str
+    expiry: date
+    status: str
+
+
+@dataclass
+class SheetProduct:
+    """A product's lots on the count sheet."""
+
+    name: str
+    gtin: str | None
+    unit: str
+    unit_size: Decimal
+    package: str
+    lots: list[SheetLot]
+
+
+def count_sheet(scope: CountScope) -> dict[str, list[SheetProduct]]:
+    """The lots holding stock in the scope, by storage place then product (names in order), lots by expiry."""
+    query = (
+        select(Product.storage, Product.id, Product.name, Product.gtin, Product.unit, Product.unit_size,
+               Product.package, Lot.id, Lot.lot_number, Lot.expiry, Lot.status)
+        .join(Product, Product.id == Lot.product_id)
+        .where(Lot.on_hand > 0, *scope.clauses())
+        .order_by(Product.storage, Product.name, Lot.expiry, Lot.lot_number)
+    )
+    places: dict[str, list[SheetProduct]] = {}
+    for row in db.session.execute(query):
+        lot = SheetLot(row[0] or "", *row[1:])
+        products = places.setdefault(lot.storage, [])
+        if not products or products[-1].name != lot.product:
+            products.append(SheetProduct(lot.product, lot.gtin, lot.unit, lot.unit_size, lot.package, []))
+        products[-1].lots.append(lot)
+    return places
+
+
+def scope_choices() -> tuple[list[str], list[str], Sequence[tuple[int, str]]]:
+    """The storage places, categories and products that hold stock: what a cycle count can choose from."""
+    in_stock = select(Lot.product_id).where(Lot.on_hand > 0).distinct().scalar_subquery()
+    products = db.session.execute(
+        select(Product.id, Product.name, Product.storage, Product.category)
+        .where(Product.id.in_(in_stock)).order_by(Product.name)
+    ).all()
+    storages = sorted({row.storage for row in products if row.storage}, key=str.casefold)
+    categories = sorted({row.category for row in products if row.category}, key=str.casefold)
+    return storages, categories, [(row.id, row.name) for row in products]
+
