@@ -12,9 +12,11 @@ from formulary.catalogue.models import (
     ProductContraindication,
     Substance,
     SubstanceSynonym,
+    Supplier,
     TreatmentGoal,
 )
 from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion
+from formulary.purchasing.models import OrderLine, OrderReceipt, PurchaseOrder
 from formulary.patients.models import Allergy, Patient, PatientCondition
 from formulary.spreadsheets.models import PendingUpload
 from formulary.stock.models import Lot, StockImport, StockMovement
@@ -56,6 +58,10 @@ __all__ = [
     "StockMovement",
     "Substance",
     "SubstanceSynonym",
+    "Supplier",
+    "OrderLine",
+    "OrderReceipt",
+    "PurchaseOrder",
     "TreatmentGoal",
     "TreatmentSession",
     "User",

@@ -217,3 +217,14 @@ class ThrottleScope(StrEnum):
     ACCOUNT_FROM_ADDRESS = "account from address"  # locks that address out of that account
     ADDRESS = "address"  # locks an address that tries many accounts out of all of them
     ACCOUNT = "account"  # never locks: tells the admins the account is under attack
+
+
+# --- purchasing (helper "orders") ---------------------------------------------------------------
+
+class OrderStatus(StrEnum):
+    """Where a purchase order stands: edited as a draft, then sent (never edited again), then received."""
+
+    DRAFT = "draft"
+    SENT = "sent"
+    PARTLY_RECEIVED = "partly-received"
+    RECEIVED = "received"
