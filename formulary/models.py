@@ -16,8 +16,8 @@ from formulary.catalogue.models import (
     TreatmentGoal,
 )
 from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion
-from formulary.purchasing.models import OrderLine, OrderReceipt, PurchaseOrder
 from formulary.patients.models import Allergy, Patient, PatientCondition
+from formulary.purchasing.models import OrderLine, OrderReceipt, PurchaseOrder
 from formulary.spreadsheets.models import PendingUpload
 from formulary.stock.models import Lot, StockImport, StockMovement
 from formulary.treatments.models import (

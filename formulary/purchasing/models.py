@@ -1,4 +1,4 @@
-"""Purchase orders: a supplier's order with its lines, and the receipts that booked each delivered lot against a line."""
+"""Purchase orders: a supplier's order with its lines, and the receipts booking each delivered lot to a line."""
 
 from datetime import datetime
 from decimal import Decimal
