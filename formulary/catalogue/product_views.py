@@ -64,7 +64,8 @@ def _product_form(form: ProductForm, product: Product | None):
         for _ in range(CONDITION_ROWS):
             form.contraindications.append_entry()
     form.set_condition_choices(names)
-    form.set_supplier_choices(db.session.execute(select(Supplier.id, Supplier.name).order_by(Supplier.name)).tuples())
+    suppliers = db.session.execute(select(Supplier.id, Supplier.name).order_by(Supplier.name)).tuples().all()
+    form.set_supplier_choices(suppliers)
     if form.is_submitted() and not (form.add_rows.data or form.add_conditions.data):
         if form.validate():
             data, component_rows, condition_rows = form.product_data()

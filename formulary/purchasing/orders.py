@@ -3,6 +3,7 @@
 Plain functions that flush, never commit; the request commits once. Receiving is in receipts.py.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -113,7 +114,7 @@ def _draft_only(order: PurchaseOrder) -> None:
                            "a sent order stays as it was sent.")
 
 
-def update_lines(order: PurchaseOrder, packs_by_line: dict[int, object], *, remove=(), add: LineData | None = None,
+def update_lines(order: PurchaseOrder, packs_by_line: Mapping[int, object], *, remove=(), add: LineData | None = None,
                  actor) -> PurchaseOrder:
     """Change the packs of a draft's lines, remove some, add one; all refusals at once, each naming its line."""
     _draft_only(order)
