@@ -64,8 +64,8 @@ def _product_form(form: ProductForm, product: Product | None):
         for _ in range(CONDITION_ROWS):
             form.contraindications.append_entry()
     form.set_condition_choices(names)
-    suppliers = db.session.execute(select(Supplier.id, Supplier.name).order_by(Supplier.name)).tuples().all()
-    form.set_supplier_choices(suppliers)
+    suppliers = db.session.execute(select(Supplier.id, Supplier.name).order_by(Supplier.name)).all()
+    form.set_supplier_choices([(supplier_id, name) for supplier_id, name in suppliers])
     if form.is_submitted() and not (form.add_rows.data or form.add_conditions.data):
         if form.validate():
             data, component_rows, condition_rows = form.product_data()
