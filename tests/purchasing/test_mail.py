@@ -2,7 +2,7 @@
 
 import email
 import socket
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from aiosmtpd.controller import Controller

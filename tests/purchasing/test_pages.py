@@ -1,7 +1,6 @@
 """The purchasing pages: suppliers, products' packs, the suggested order, a draft, sending and receiving."""
 
 from datetime import date, timedelta
-from decimal import Decimal as D
 
 import pytest
 from sqlalchemy import select
@@ -11,8 +10,7 @@ from formulary.catalogue.models import Product, Supplier
 from formulary.extensions import db
 from formulary.purchasing.models import PurchaseOrder
 from formulary.stock.models import Lot, StockMovement
-from tests.catalogue.test_product_pages import product_form, substances  # noqa: F401 (a fixture)
-from tests.catalogue.test_product_pages import text
+from tests.catalogue.test_product_pages import product_form, substances, text  # noqa: F401 (a fixture)
 from tests.conftest import post_form
 
 TODAY = date.today()
