@@ -17,10 +17,10 @@ from formulary.extensions import db
 from formulary.purchasing.errors import OrderRefused, PurchasingError
 from formulary.purchasing.models import OrderLine, PurchaseOrder
 from formulary.purchasing.orders import LineData, create_order
-from formulary.purchasing.receipts import line_balance
+from formulary.purchasing.receipts import line_balance, receive_import
 from formulary.purchasing.suggest import suggested_order
 from formulary.purchasing.suppliers import SupplierData, create_supplier
-from formulary.vocabulary import OrderStatus
+from formulary.vocabulary import ImportMode, OrderStatus
 
 blp = ApiBlueprint("api_purchasing", __name__, description="Suppliers, the suggested order and purchase orders")
 
@@ -257,3 +257,36 @@ class OrderById(MethodView):
     def get(self, order_id):
         """A purchase order with its lines, what arrived against each, and its status."""
         return order_json(_loaded_order(order_id))
+
+
+# --- a delivery import naming its order (the hook POST /stock/imports calls) ---------------------
+
+class ImportOrderSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    reference = ma.fields.String(required=True)
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf(list(OrderStatus)))
+    not_on_order = ma.fields.List(ma.fields.String(), required=True,
+                                  metadata={"description": "Lots the import received that the order does not list"})
+    lines = ma.fields.List(ma.fields.Nested(OrderLineSchema), required=True)
+
+
+def order_for_import(order_id: int | None, mode: str) -> PurchaseOrder | None:
+    """The order a delivery import names, checked before anything is imported (or None when it names none)."""
+    if order_id is None:
+        return None
+    if mode != ImportMode.DELIVERY:
+        refuse(422, "Only a delivery import can name an order.", [("order_id", "Only a delivery names an order.")])
+    found = db.session.get(PurchaseOrder, order_id) if 0 < order_id <= MAX_ID else None
+    if found is None:
+        refuse(422, f"There is no order with id {order_id}.", [("order_id", f"There is no order with id {order_id}.")])
+    if found.status == OrderStatus.DRAFT:
+        refuse(409, f"Order {found.reference} is a draft: send it before receiving against it. Nothing was imported.")
+    return found
+
+
+def book_import(order: PurchaseOrder, stock_import) -> dict:
+    """Book an applied delivery import's lots against the order's lines; the order as it now stands."""
+    not_on_order = receive_import(order, stock_import, actor=api_user())
+    answer = order_json(order)
+    return {"id": order.id, "reference": order.reference, "status": order.status, "not_on_order": not_on_order,
+            "lines": answer["lines"]}
