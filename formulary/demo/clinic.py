@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from formulary.demo import catalogue, cocktails, patients, sessions, stock, users
+from formulary.demo import catalogue, cocktails, patients, purchasing, sessions, stock, users
 
 
 def load_demo(today: date | None = None) -> list[str]:
@@ -11,6 +11,7 @@ def load_demo(today: date | None = None) -> list[str]:
     lines = []
     lines += users.load()
     lines += catalogue.load()
+    lines += purchasing.load()
     lines += stock.load(today)
     lines += patients.load()
     lines += cocktails.load(today)
