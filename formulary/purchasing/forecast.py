@@ -234,7 +234,9 @@ def suggest_line(product: ProductFacts, lots: Sequence[LotStock], booked: Sequen
                      f"{_q(booked_need, unit)} by {in_period[-1][0]:%Y-%m-%d}")
     else:
         parts.append(f"no booked sessions until {window.end:%Y-%m-%d}")
-    if use.weeks:
+    if use.weeks and use.total <= ZERO:
+        parts.append(f"no use in the last {use.weeks} week{'s' if use.weeks != 1 else ''}")
+    elif use.weeks:
         beyond = f", {_q(extra, unit)} more than booked" if extra > ZERO and in_period else ""
         parts.append(f"recent use {_q(use.per_week, unit)}/week over the last {use.weeks} week"
                      f"{'s' if use.weeks != 1 else ''}: {_q(forecast, unit)} over {window.words()}{beyond}")

@@ -120,3 +120,8 @@ def test_typical_shelf_life(lots, expected):
 def test_window_refuses_a_negative_lead_time():
     with pytest.raises(ValueError, match="lead_days cannot be negative"):
         Window(TODAY, -1, 7)
+
+
+def test_no_use_in_the_weeks_looked_at_is_said_plainly():
+    line = suggest_line(product(), [], [(days(1), D("1"))], RecentUse(D(0), 8), WINDOW)
+    assert "no use in the last 8 weeks" in line.reason and "/week" not in line.reason
