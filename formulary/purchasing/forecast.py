@@ -21,6 +21,8 @@ from formulary.stock.fefo import DrawRule, LotStock, Need, serve_in_turn, usable
 
 ZERO = Decimal(0)
 MILLI = Decimal("0.001")
+CENTI = Decimal("0.01")
+TENTH = Decimal("0.1")
 SHELF_LIFE_LOTS = 5  # the typical shelf life is the median over a product's latest lots
 
 
@@ -106,7 +108,7 @@ class RecentUse:
     @property
     def per_week(self) -> Decimal:
         """The average use a week."""
-        return (self.total / self.weeks).quantize(MILLI) if self.weeks > 0 else ZERO
+        return (self.total / self.weeks).quantize(CENTI, rounding=ROUND_HALF_UP) if self.weeks > 0 else ZERO
 
 
 @dataclass(frozen=True)
@@ -185,7 +187,8 @@ def suggest_line(product: ProductFacts, lots: Sequence[LotStock], booked: Sequen
     usable_now = sum((lot.on_hand for lot in usable_lots(lots, product.rule(window.today))), ZERO)
     in_period = sorted((day, amount) for day, amount in booked if window.today <= day <= window.end)
     booked_need = sum((amount for _day, amount in in_period), ZERO)
-    forecast = (use.per_week * window.days / 7).quantize(MILLI, rounding=ROUND_HALF_UP)
+    # To a tenth: a forecast is an estimate, and three decimals would claim a precision it has not.
+    forecast = (use.per_week * window.days / 7).quantize(TENTH, rounding=ROUND_HALF_UP)
     extra = max(forecast - booked_need, ZERO)
     keep = product.reorder_level or ZERO
 
