@@ -7,17 +7,17 @@ from sqlalchemy.orm import selectinload
 
 from formulary.catalogue.models import Product, Supplier
 from formulary.extensions import db
-from formulary.purchasing.models import OrderLine, PurchaseOrder
+from formulary.purchasing.models import OrderLine, OrderReceipt, PurchaseOrder
 from formulary.stock.models import Lot
 
 
 def load_order(order_id: int) -> PurchaseOrder | None:
-    """An order with its supplier, lines, products and receipts (with their lots), in four queries."""
+    """An order with its supplier, lines, products and receipts with their lots, in a fixed number of queries."""
     return db.session.scalar(
         select(PurchaseOrder).where(PurchaseOrder.id == order_id).options(
             selectinload(PurchaseOrder.supplier),
             selectinload(PurchaseOrder.lines).selectinload(OrderLine.product),
-            selectinload(PurchaseOrder.lines).selectinload(OrderLine.receipts),
+            selectinload(PurchaseOrder.lines).selectinload(OrderLine.receipts).selectinload(OrderReceipt.lot),
         )
     )
 
