@@ -109,16 +109,18 @@ def _render_order(order: PurchaseOrder, lines_form: OrderLinesForm | None = None
                            balances={line.id: line_balance(line) for line in order.lines}, costs=costs), status
 
 
-@bp.route("/<int:order_id>", methods=["GET", "POST"])
+@bp.route("/<int:order_id>")
 @permission_required(Permission.VIEW_STOCK)
 def order(order_id: int):
     """An order: a draft's lines to edit and the ways to send it; a sent order's lines to receive against."""
+    return _render_order(_order_or_404(order_id))
+
+
+@bp.route("/<int:order_id>", methods=["POST"])
+@permission_required(Permission.EDIT_STOCK)
+def save_lines(order_id: int):
+    """Save a draft's packs, removed lines and an added line, all or nothing."""
     found = _order_or_404(order_id)
-    if request.method == "GET":
-        return _render_order(found)
-    actor = current_actor()
-    if actor is None or not actor.can(Permission.EDIT_STOCK):
-        abort(403)
     form = OrderLinesForm()
     if not form.validate_on_submit():
         flash("The form expired: nothing was changed. Please try again.", "warning")
