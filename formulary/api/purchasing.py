@@ -14,7 +14,7 @@ from formulary.api.schemas import MAX_ID, PageArgs, Quantity, Text, list_schema,
 from formulary.auth.permissions import Permission
 from formulary.catalogue.models import Supplier
 from formulary.extensions import db
-from formulary.purchasing.errors import OrderRefused, PurchasingError
+from formulary.purchasing.errors import OrderRefused, PurchasingError, SupplierNameTaken
 from formulary.purchasing.models import OrderLine, PurchaseOrder
 from formulary.purchasing.orders import LineData, create_order
 from formulary.purchasing.receipts import line_balance, receive_import
@@ -71,11 +71,14 @@ class Suppliers(MethodView):
     @allowed(blp, Permission.EDIT_CATALOGUE)
     @blp.arguments(SupplierIn)
     @blp.response(201, SupplierSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="Another supplier has this name")
     @links(blp, 201, "supplier_id", GetSupplier=("get", "/suppliers/{supplier_id}"))
     def post(self, body):
         """Add a supplier; a negative lead time or a name already taken is refused naming the field."""
         try:
             supplier = create_supplier(SupplierData(**body), actor=api_user())
+        except SupplierNameTaken as error:
+            refuse_fields(409, "The supplier was not added.", error.errors)
         except PurchasingError as error:
             refuse_fields(422, "The supplier was not added.", error.errors)
         db.session.commit()
@@ -148,7 +151,8 @@ class Suggested(MethodView):
 class OrderLineIn(ma.Schema):
     product_id = ma.fields.Integer(strict=True, required=True)
     packs = ma.fields.Integer(strict=True, required=True,
-                              metadata={"description": "Whole packs, at least one", "minimum": 1})
+                              metadata={"description": "Whole packs, at least one", "minimum": 1,
+                                        "maximum": 100_000})
 
 
 class OrderIn(ma.Schema):

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from formulary.catalogue.models import Product, Supplier
 from formulary.extensions import db
+from formulary.purchasing.orders import LineData, create_order, mark_sent
 
 # (name, lead time in days, contact, e-mail, phone, the manufacturers it distributes, minimum packs)
 SUPPLIERS = [
@@ -29,14 +30,20 @@ def load() -> list[str]:
     """Add the demo suppliers and give their products a supplier, pack size and minimum order (once)."""
     if db.session.scalar(select(Supplier.id).limit(1)) is not None:
         return ["Demo suppliers already there."]
-    assigned = 0
+    assigned, first = 0, None
     for name, lead, contact, email, phone, makers, minimum in SUPPLIERS:
         supplier = Supplier(name=name, lead_time_days=lead, contact_person=contact, email=email, phone=phone)
         db.session.add(supplier)
+        first = first or supplier
         for product in db.session.scalars(select(Product).where(Product.manufacturer.in_(makers))):
             product.supplier = supplier
             product.pack_size = product.unit_size * pack_units(product.unit_size)
             product.minimum_order_packs = minimum if minimum > 1 else None
             assigned += 1
     db.session.flush()
-    return [f"Demo suppliers: {len(SUPPLIERS)} added, {assigned} products assigned with their packs."]
+    # One order already sent and waiting for its delivery, so the orders page has something to show.
+    assert first is not None
+    sold = sorted(first.products, key=lambda product: product.name)[:2]
+    mark_sent(create_order(first, [LineData(product.id, 2) for product in sold], actor=None), "e-mailed", actor=None)
+    return [f"Demo suppliers: {len(SUPPLIERS)} added, {assigned} products assigned with their packs, "
+            "1 order sent."]

@@ -9,3 +9,7 @@ class PurchasingError(FieldErrors):
 
 class OrderRefused(ValueError):
     """A rule refuses the change as a whole: editing a sent order, receiving against a draft."""
+
+
+class SupplierNameTaken(PurchasingError):
+    """The only refusal: another supplier has this name (the API answers 409, as for any duplicate)."""

@@ -19,6 +19,7 @@ from formulary.purchasing.suggest import suggested_order
 from formulary.vocabulary import OrderStatus
 
 MAX_PACKS = 100_000
+MAX_ID = 2**31 - 1
 
 
 @dataclass
@@ -59,9 +60,11 @@ def _checked_lines(lines: list[LineData]) -> list[tuple[Product, int, str]]:
     ids: list[int | None] = []
     for line in lines:
         try:
-            ids.append(int(str(line.product_id)))
+            product_id = int(str(line.product_id))
         except ValueError:
-            ids.append(None)
+            product_id = None
+        # An id beyond the INTEGER column is no product (PostgreSQL would raise on it rather than find none).
+        ids.append(product_id if product_id is not None and 0 < product_id <= MAX_ID else None)
     products = {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_([i for i in ids if i])))}
     for index, (line, product_id) in enumerate(zip(lines, ids, strict=True)):
         product = products.get(product_id) if product_id else None

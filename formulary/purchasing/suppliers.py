@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from formulary.audit.log import record
 from formulary.catalogue.models import Supplier
 from formulary.extensions import db
-from formulary.purchasing.errors import PurchasingError
+from formulary.purchasing.errors import PurchasingError, SupplierNameTaken
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_LEAD_DAYS = 365
@@ -65,7 +65,8 @@ def _validate(data: SupplierData, supplier: Supplier | None) -> dict:
     if len(contact) > 200:
         errors.append(("contact_person", "The contact person's name is longer than 200 characters."))
     if errors:
-        raise PurchasingError(errors)
+        taken = [field for field, message in errors] == ["name"] and "already exists" in errors[0][1]
+        raise (SupplierNameTaken if taken else PurchasingError)(errors)
     return dict(name=name, lead_time_days=lead, email=email, phone=phone, contact_person=contact,
                 notes=(data.notes or "").strip())
 

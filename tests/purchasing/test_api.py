@@ -142,3 +142,14 @@ def test_an_order_to_an_unknown_supplier_is_refused(client, manager, body, field
 
 def test_an_unknown_order_is_404(client, manager):
     assert client.get("/api/v1/orders/4242", headers=manager).status_code == 404
+
+
+@pytest.mark.parametrize("product_id", [-5, 0, 2**63, 10**30])
+def test_an_impossible_product_id_is_refused_naming_the_line(client, manager, make_supplier, product_id):
+    supplier = make_supplier()
+    db.session.commit()
+    response = client.post("/api/v1/orders", json={"supplier_id": supplier.id,
+                                                   "lines": [{"product_id": product_id, "packs": 1}]}, headers=manager)
+    assert response.status_code == 422
+    assert response.json["errors"] == [{"field": "lines.0.product_id",
+                                        "message": f"Line 1: no product with id {product_id!r}."}]
