@@ -63,6 +63,7 @@ ROUTE_MODULES = (
     "formulary.treatments.views", "formulary.treatments.actions", "formulary.treatments.print_views",
     "formulary.treatments.patient_views",
     "formulary.spreadsheets.views", "formulary.spreadsheets.history_views",
+    "formulary.purchasing.supplier_views", "formulary.purchasing.order_views",
 )
 
 
@@ -76,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     from formulary.cocktails.blueprint import bp as cocktails_bp
     from formulary.dashboard.blueprint import bp as dashboard_bp
     from formulary.patients.blueprint import bp as patients_bp
+    from formulary.purchasing.blueprint import bp as purchasing_bp
     from formulary.spreadsheets.blueprint import bp as spreadsheets_bp
     from formulary.stock.blueprint import bp as stock_bp
     from formulary.treatments.blueprint import bp as treatments_bp
@@ -83,7 +85,7 @@ def register_blueprints(app: Flask) -> None:
     for name in ROUTE_MODULES:
         import_module(name)
     for blueprint in (auth_bp, admin_bp, audit_bp, dashboard_bp, catalogue_bp, stock_bp, cocktails_bp,
-                      patients_bp, treatments_bp, spreadsheets_bp):
+                      patients_bp, treatments_bp, spreadsheets_bp, purchasing_bp):
         app.register_blueprint(blueprint)
     register_api(app)
 
@@ -99,6 +101,7 @@ def register_api(app: Flask) -> None:
         library,
         me,
         patients,
+        purchasing,
         reactions,
         sessions,
         spreadsheets,
@@ -107,5 +110,6 @@ def register_api(app: Flask) -> None:
     from formulary.api.blueprint import URL_PREFIX
     from formulary.extensions import api
 
-    for module in (me, catalogue, stock, cocktails, patients, sessions, spreadsheets, kit, library, reactions, fhir):
+    for module in (me, catalogue, stock, cocktails, patients, sessions, spreadsheets, kit, library, reactions, fhir,
+                   purchasing):
         api.register_blueprint(module.blp, url_prefix=URL_PREFIX)

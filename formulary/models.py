@@ -13,11 +13,13 @@ from formulary.catalogue.models import (
     ProductContraindication,
     Substance,
     SubstanceSynonym,
+    Supplier,
     TreatmentGoal,
 )
 from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion
 from formulary.cocktails.procedure_models import CocktailProcedureItem, ProcedureKitItem
 from formulary.patients.models import Allergy, Patient, PatientCondition, PatientConditionText
+from formulary.purchasing.models import OrderLine, OrderReceipt, PurchaseOrder
 from formulary.spreadsheets.models import PendingUpload
 from formulary.stock.models import Lot, StockImport, StockMovement
 from formulary.treatments.models import (
@@ -62,6 +64,10 @@ __all__ = [
     "StockMovement",
     "Substance",
     "SubstanceSynonym",
+    "Supplier",
+    "OrderLine",
+    "OrderReceipt",
+    "PurchaseOrder",
     "TreatmentGoal",
     "TreatmentSession",
     "User",

@@ -291,3 +291,13 @@ class PackageKind(StrEnum):
     SACHET = "sachet"
     BOX = "box"
     PIECE = "piece"
+
+# --- purchasing (helper "orders") ---------------------------------------------------------------
+
+class OrderStatus(StrEnum):
+    """Where a purchase order stands: edited as a draft, then sent (never edited again), then received."""
+
+    DRAFT = "draft"
+    SENT = "sent"
+    PARTLY_RECEIVED = "partly-received"
+    RECEIVED = "received"

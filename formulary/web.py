@@ -19,6 +19,7 @@ NAVIGATION = [
     ("Patients", "patients.index", Permission.VIEW_PATIENTS),
     ("Sessions", "treatments.index", Permission.VIEW_PATIENTS),
     ("Import/Export", "spreadsheets.index", Permission.VIEW_STOCK),
+    ("Orders", "purchasing.index", Permission.EDIT_STOCK),
     ("Admin", "admin.users", Permission.MANAGE_USERS),
 ]
 

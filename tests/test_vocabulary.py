@@ -34,6 +34,8 @@ EXPECTED = {
     ("cocktail_procedure_item", "use_known"): vocabulary.ProcedureUse,
 
     ("product", "package_known"): vocabulary.PackageKind,
+
+    ("purchase_order", "status_known"): vocabulary.OrderStatus,
     **{(table, "origin_known"): vocabulary.Origin for table in (
         "substance", "allergen_group", "cross_reaction", "condition", "treatment_goal",
     )},

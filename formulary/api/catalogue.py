@@ -144,6 +144,13 @@ class ProductIn(ma.Schema):
         metadata={"description": "Stop using a lot this many days before its expiry"},
     )
     notes = Text(load_default="", max_length=5000)
+    supplier_id = ma.fields.Integer(strict=True, load_default=None, allow_none=True,
+                                    metadata={"description": "The supplier (GET /suppliers)"})
+    pack_size = Quantity(load_default=None, allow_none=True, maximum=10**6, positive=True,
+                         metadata={"description": "How much of the stock unit one pack holds; none: one unit"})
+    minimum_order_packs = ma.fields.Integer(strict=True, load_default=None, allow_none=True,
+                                            validate=ma.validate.Range(min=1, max=100_000),
+                                            metadata={"description": "The fewest packs an order takes"})
     composition = ma.fields.List(ma.fields.Nested(ProductComponentIn), required=True, metadata={"minItems": 1})
     contraindications = ma.fields.List(ma.fields.Nested(ProductContraindicationIn), load_default=list)
 
@@ -175,6 +182,9 @@ class ProductSchema(ma.Schema):
     expiry_margin_days = ma.fields.Integer(required=True)
     notes = ma.fields.String()
     retired = ma.fields.Boolean(required=True)
+    supplier_id = ma.fields.Integer(allow_none=True, required=True)
+    pack_size = Quantity(allow_none=True, required=True, metadata={"description": "None: one unit a pack"})
+    minimum_order_packs = ma.fields.Integer(allow_none=True)
     composition = ma.fields.List(ma.fields.Nested(ProductComponentSchema), required=True)
     contraindications = ma.fields.List(ma.fields.Nested(ProductContraindicationSchema), required=True)
     on_hand = Quantity(required=True, maximum=None, metadata={"description": "Sum over all its lots, in its unit"})
@@ -189,6 +199,7 @@ class ProductQuery(PageArgs):
 PRODUCT_COLUMNS = (
     "id", "name", "category", "manufacturer", "gtin", "unit", "unit_size", "single_use",
     "opened_shelf_life_days", "storage", "reorder_level", "expiry_margin_days", "notes", "retired",
+    "supplier_id", "pack_size", "minimum_order_packs",
 )
 
 

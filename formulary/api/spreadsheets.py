@@ -7,6 +7,7 @@ from flask_smorest.fields import Upload
 from werkzeug.datastructures import CombinedMultiDict
 
 from formulary.api.blueprint import ApiBlueprint, ErrorSchema, JsonParser, allowed
+from formulary.api.purchasing import ImportOrderSchema, book_import, order_for_import
 from formulary.api.schemas import Quantity
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
@@ -44,6 +45,8 @@ class ImportIn(ma.Schema):
     dry_run = ma.fields.Boolean(load_default=False, metadata={
         "description": "true: check and answer what would change, write nothing",
     })
+    order_id = ma.fields.Integer(load_default=None, allow_none=True, metadata={
+        "description": "A delivery against this purchase order: its lines record what the import received"})
     force = ma.fields.Boolean(load_default=False, metadata={
         "description": "Import a delivery whose content was imported before (otherwise 409)",
     })
@@ -95,6 +98,8 @@ class SummarySchema(ma.Schema):
     applied = ma.fields.Boolean(required=True)
     import_id = ma.fields.Integer(allow_none=True, metadata={"description": "The import made, when applied"})
     forced = ma.fields.Boolean(required=True)
+    order = ma.fields.Nested(ImportOrderSchema, allow_none=True, metadata={
+        "description": "The purchase order named by order_id, as it stands after this import"})
     previous_import_id = ma.fields.Integer(allow_none=True, metadata={
         "description": "An earlier import of the same delivery",
     })
@@ -227,6 +232,7 @@ class Imports(MethodView):
         """
         upload = body["file"]
         name = uploads.file_name(upload.filename)
+        order = order_for_import(body.get("order_id"), body["mode"])
         try:
             prepared, stock_import = import_upload(upload.read(), name, body["mode"], actor=current_actor(),
                                                    force=body["force"], dry_run=body["dry_run"],
@@ -243,11 +249,13 @@ class Imports(MethodView):
         except ImportConflict as refused:
             db.session.rollback()
             abort(409, message=str(refused))
-        import_id = None
+        import_id, booked = None, None
         if stock_import is not None:
+            booked = book_import(order, stock_import) if order is not None else None
             db.session.commit()
             import_id = stock_import.id
         summary = summary_json(prepared, dry_run=body["dry_run"], force=body["force"], import_id=import_id)
+        summary["order"] = booked
         listed = prepared.plan.changes[:CHANGES_LISTED]
         return {"summary": summary, "changes": [change_json(change) for change in listed]}
 

@@ -125,11 +125,19 @@ class ProductForm(FlaskForm):
     expiry_margin_days = DaysField("Expiry margin (days)", default=0,
                                    description="Stop using a lot this many days before it expires.")
     notes = TextAreaField("Notes", render_kw={"rows": 3})
+    supplier_id = SelectField("Supplier", choices=[SelectChoice("", "—")], validate_choice=False)
+    pack_size = StringField("Pack size", description="How much of the stock unit one pack holds (blank: one unit).",
+                            render_kw={"inputmode": "decimal"})
+    minimum_order_packs = WholeNumberField("Minimum order (packs)", description="The fewest packs the supplier sells.")
     composition = FieldList(FormField(ComponentForm))
     contraindications = FieldList(FormField(ContraindicationForm))
     add_rows = SubmitField("Add more rows")
     add_conditions = SubmitField("Add more conditions")
     submit = SubmitField("Save product")
+
+    def set_supplier_choices(self, suppliers: Sequence[tuple[int, str]]) -> None:
+        """Offer the clinic's suppliers, by name."""
+        self.supplier_id.choices = [SelectChoice("", "—")] + [SelectChoice(str(i), name) for i, name in suppliers]
 
     def set_condition_choices(self, names: Sequence[str]) -> None:
         """Offer the catalogue's conditions in every contraindication row."""
@@ -180,6 +188,8 @@ class ProductForm(FlaskForm):
             reorder_level=(self.reorder_level.data or "").strip() or None,
             expiry_margin_days=self.expiry_margin_days.data or 0, notes=self.notes.data or "",
             composition=composition, contraindications=conditions, package=self.package.data or PackageKind.VIAL,
+            supplier_id=self.supplier_id.data or None, pack_size=(self.pack_size.data or "").strip() or None,
+            minimum_order_packs=self.minimum_order_packs.data,
         )
         return data, component_rows, condition_rows
 
@@ -194,6 +204,9 @@ def product_form_data(product) -> dict:
         "opened_shelf_life_days": product.opened_shelf_life_days, "storage": product.storage,
         "reorder_level": "" if product.reorder_level is None else fmt_quantity(product.reorder_level),
         "expiry_margin_days": product.expiry_margin_days, "notes": product.notes,
+        "supplier_id": str(product.supplier_id or ""),
+        "pack_size": "" if product.pack_size is None else fmt_quantity(product.pack_size),
+        "minimum_order_packs": product.minimum_order_packs,
         "composition": [
             {"substance": c.substance.name, "role": c.role, "strength": c.strength} for c in product.composition
         ] + [{}] * COMPONENT_ROWS,

@@ -207,6 +207,30 @@ class TreatmentGoal(Model):
     origin: Mapped[str] = mapped_column(String(10), default=Origin.CLINIC)
 
 
+class Supplier(Model):
+    """Who the clinic buys products from: contacts and how many days an order takes to arrive.
+
+    In the catalogue, not in purchasing: a product names its supplier, and the product form offers them.
+    """
+
+    __tablename__ = "supplier"
+    __table_args__ = (CheckConstraint("lead_time_days >= 0", name="lead_time_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    contact_person: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    lead_time_days: Mapped[int] = mapped_column(default=7)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    products: Mapped[list["Product"]] = relationship(back_populates="supplier", order_by="Product.name")
+
+    def __repr__(self) -> str:
+        return f"<Supplier {self.name}>"
+
+
 class Product(Model):
     """What the clinic buys and stocks: a vial, ampoule or syringe SKU."""
 
@@ -219,6 +243,8 @@ class Product(Model):
         CheckConstraint(
             "opened_shelf_life_days IS NULL OR opened_shelf_life_days > 0", name="opened_life_positive"
         ),
+        CheckConstraint("pack_size IS NULL OR pack_size > 0", name="pack_size_positive"),
+        CheckConstraint("minimum_order_packs IS NULL OR minimum_order_packs >= 1", name="minimum_order_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -239,6 +265,12 @@ class Product(Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     retired: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Purchasing: who sells it, how much of the stock unit one pack holds (none: one unit), the fewest packs.
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("supplier.id"), index=True)
+    pack_size: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))
+    minimum_order_packs: Mapped[int | None]
+
+    supplier: Mapped[Supplier | None] = relationship(back_populates="products")
 
     composition: Mapped[list["ProductComponent"]] = relationship(
         back_populates="product", cascade="all, delete-orphan", order_by="ProductComponent.position"

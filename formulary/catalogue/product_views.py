@@ -17,7 +17,7 @@ from formulary.catalogue.forms import (
     new_product_data,
     product_form_data,
 )
-from formulary.catalogue.models import Condition, Product
+from formulary.catalogue.models import Condition, Product, Supplier
 from formulary.catalogue.products import create_product, set_retired, update_product
 from formulary.extensions import db
 
@@ -64,6 +64,8 @@ def _product_form(form: ProductForm, product: Product | None):
         for _ in range(CONDITION_ROWS):
             form.contraindications.append_entry()
     form.set_condition_choices(names)
+    suppliers = db.session.execute(select(Supplier.id, Supplier.name).order_by(Supplier.name)).all()
+    form.set_supplier_choices([(supplier_id, name) for supplier_id, name in suppliers])
     if form.is_submitted() and not (form.add_rows.data or form.add_conditions.data):
         if form.validate():
             data, component_rows, condition_rows = form.product_data()

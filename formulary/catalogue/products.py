@@ -9,7 +9,7 @@ from formulary.audit.log import record
 from formulary.catalogue.errors import CatalogueError
 from formulary.catalogue.gtin import InvalidGtin, normalize_gtin
 from formulary.catalogue.lookup import find_condition, find_substance
-from formulary.catalogue.models import Condition, Product, ProductComponent, ProductContraindication
+from formulary.catalogue.models import Condition, Product, ProductComponent, ProductContraindication, Supplier
 from formulary.extensions import db
 from formulary.vocabulary import ComponentRole, ContraindicationSeverity, PackageKind, ProductCategory
 
@@ -43,6 +43,10 @@ class ProductData:
     # (condition name, "block" or "caution")
     contraindications: list[tuple[str, str]] = field(default_factory=list)
     package: str = PackageKind.VIAL  # what one unit is on the shelf: people count stock in these
+    # Purchasing: who sells it, how much of the stock unit a pack holds, the fewest packs an order takes.
+    supplier_id: int | str | None = None
+    pack_size: Decimal | str | float | None = None
+    minimum_order_packs: int | str | None = None
 
 
 def _decimal(value, field_name: str, label: str, errors, *, positive: bool) -> Decimal | None:
@@ -72,6 +76,42 @@ def _whole(value, field_name: str, label: str, errors) -> int | None:
         errors.append((field_name, f"{label} of {number} days is not plausible."))
         return None
     return number
+
+
+def _purchasing(data: ProductData, errors) -> tuple[int | None, Decimal | None, int | None]:
+    """The supplier (which must exist), the pack size (more than zero) and the minimum order (at least one pack)."""
+    supplier_id = None
+    if data.supplier_id not in (None, ""):
+        try:
+            supplier_id = int(str(data.supplier_id))
+        except ValueError:
+            supplier_id = None
+        if supplier_id is None or db.session.get(Supplier, supplier_id) is None:
+            errors.append(("supplier_id", f"No supplier with id {data.supplier_id!r}."))
+            supplier_id = None
+    pack_size = None
+    if data.pack_size not in (None, ""):
+        try:
+            pack_size = Decimal(str(data.pack_size))
+        except InvalidOperation:
+            errors.append(("pack_size", f"Pack size must be a number (got {data.pack_size!r})."))
+        else:
+            if not pack_size.is_finite() or pack_size <= 0:
+                errors.append(("pack_size", f"Pack size must be more than zero (got {data.pack_size})."))
+                pack_size = None
+    minimum = None
+    if data.minimum_order_packs not in (None, ""):
+        try:
+            minimum = int(str(data.minimum_order_packs).strip())
+        except ValueError:
+            errors.append(("minimum_order_packs", "The minimum order must be a whole number of packs "
+                                                  f"(got {data.minimum_order_packs!r})."))
+        else:
+            if minimum < 1:
+                errors.append(("minimum_order_packs",
+                               f"The minimum order must be at least one pack (got {minimum})."))
+                minimum = None
+    return supplier_id, pack_size, minimum
 
 
 def _validate(data: ProductData, product: Product | None) -> tuple[dict, list, list]:
@@ -109,6 +149,8 @@ def _validate(data: ProductData, product: Product | None) -> tuple[dict, list, l
     if not data.single_use and opened is not None and opened <= 0:
         message = f"Opened shelf life must be at least one day (got {opened})."
         errors.append(("opened_shelf_life_days", message))
+
+    supplier_id, pack_size, minimum = _purchasing(data, errors)
 
     components, seen = [], set()
     for index, component in enumerate(data.composition):
@@ -151,7 +193,8 @@ def _validate(data: ProductData, product: Product | None) -> tuple[dict, list, l
         unit=(data.unit or "mL").strip() or "mL", unit_size=unit_size, single_use=bool(data.single_use),
         opened_shelf_life_days=None if data.single_use else opened,
         storage=(data.storage or "").strip(), reorder_level=reorder, expiry_margin_days=margin,
-        notes=(data.notes or "").strip(),
+        notes=(data.notes or "").strip(), supplier_id=supplier_id, pack_size=pack_size,
+        minimum_order_packs=minimum,
     )
     return values, components, contraindications
 

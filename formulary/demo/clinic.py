@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from formulary.demo import catalogue, certainty, cocktails, counting, kit, patients, sessions, stock, users
+from formulary.demo import catalogue, certainty, cocktails, counting, kit, patients, purchasing, sessions, stock, users
 
 
 def load_demo(today: date | None = None) -> list[str]:
@@ -12,6 +12,7 @@ def load_demo(today: date | None = None) -> list[str]:
     lines += users.load()
     lines += catalogue.load()
     lines += kit.load()
+    lines += purchasing.load()
     lines += stock.load(today)
     lines += patients.load()
     lines += certainty.load()

@@ -172,7 +172,7 @@ def test_the_openapi_document_describes_the_multipart_upload_and_the_download(cl
     schema = spec["components"]["schemas"][body["schema"]["$ref"].rsplit("/", 1)[1]]
     assert schema["properties"]["file"] == {"type": "string", "format": "binary",
                                             "description": "The workbook: .xlsx, or .csv"}
-    assert set(schema["properties"]) == {"file", "mode", "dry_run", "force", "zero_not_counted"}
+    assert set(schema["properties"]) == {"file", "mode", "dry_run", "force", "zero_not_counted", "order_id"}
     responses = spec["paths"]["/api/v1/stock/imports"]["post"]["responses"]
     assert {"200", "401", "403", "409", "413", "422"} <= set(responses)
     download = spec["paths"]["/api/v1/stock/export"]["get"]["responses"]["200"]["content"]

@@ -11,6 +11,9 @@ from formulary.catalogue.models import AllergenGroup, Product, Substance
 from formulary.cocktails.models import Cocktail
 from formulary.extensions import db
 from formulary.patients.models import Allergy, Patient
+from formulary.purchasing.models import PurchaseOrder
+from formulary.purchasing.orders import LineData, create_order, mark_sent
+from formulary.purchasing.suppliers import SupplierData, create_supplier
 from formulary.stock.models import Lot, StockImport
 from formulary.treatments.models import SafetyCheck, TreatmentSession
 from formulary.treatments.sessions import administer, check_session, plan_session
@@ -42,6 +45,7 @@ class Clinic:
     clear_patient: Patient  # no known allergies
     given: TreatmentSession  # administered from `lot`
     stock_import: StockImport
+    order: PurchaseOrder  # sent to `supplier`, one line of `product`: never edited again
 
 
 @pytest.fixture
@@ -69,11 +73,13 @@ def clinic(make_user, make_substance, make_product, make_lot, make_cocktail, mak
     stock_import = StockImport(user=users["manager"], mode="delivery", file_name="delivery.xlsx",
                                sha256="0" * 64)
     db.session.add(stock_import)
+    supplier = create_supplier(SupplierData(name="Mesolab", lead_time_days=7), actor=None)
+    order = mark_sent(create_order(supplier, [LineData(ha.id, 2)], actor=None), "printed", actor=None)
     db.session.commit()
     assert check.outcome == "blocked" and given.status == "administered"
     return Clinic(
         users=users, tokens=tokens, token_rows=token_rows, other=other, substance=substance,
         group=substance.groups[0], product=ha, lot=lot, cocktail=cocktail, patient=patient,
         allergy=patient.allergies[0], session=session, check=check, clear_patient=clear_patient, given=given,
-        stock_import=stock_import,
+        stock_import=stock_import, order=order,
     )

@@ -165,6 +165,30 @@ ROUTES: dict[tuple[str, str], str | Permission] = {
     ("POST", "/api/v1/patients/<int:patient_id>/allergy-intolerances"): P.EDIT_PATIENTS,
     ("POST", "/api/v1/stock/imports"): P.EDIT_STOCK,
     ("GET", "/api/v1/stock/export"): P.VIEW_STOCK,
+    # purchasing: suppliers, the suggested order, purchase orders
+    ("GET", "/orders/"): P.VIEW_STOCK,
+    ("GET", "/orders/suppliers"): P.VIEW_STOCK,
+    ("GET", "/orders/suppliers/new"): P.EDIT_CATALOGUE,
+    ("POST", "/orders/suppliers/new"): P.EDIT_CATALOGUE,
+    ("GET", "/orders/suppliers/<int:supplier_id>"): P.VIEW_STOCK,
+    ("GET", "/orders/suppliers/<int:supplier_id>/edit"): P.EDIT_CATALOGUE,
+    ("POST", "/orders/suppliers/<int:supplier_id>/edit"): P.EDIT_CATALOGUE,
+    ("GET", "/orders/suppliers/<int:supplier_id>/suggested"): P.VIEW_STOCK,
+    ("POST", "/orders/suppliers/<int:supplier_id>/draft"): P.EDIT_STOCK,
+    ("GET", "/orders/<int:order_id>"): P.VIEW_STOCK,
+    ("POST", "/orders/<int:order_id>"): P.EDIT_STOCK,
+    ("POST", "/orders/<int:order_id>/delete"): P.EDIT_STOCK,
+    ("POST", "/orders/<int:order_id>/send"): P.EDIT_STOCK,
+    ("GET", "/orders/<int:order_id>/print"): P.VIEW_STOCK,
+    ("GET", "/orders/<int:order_id>/order.xlsx"): P.VIEW_STOCK,
+    ("POST", "/orders/<int:order_id>/lines/<int:line_id>/receive"): P.EDIT_STOCK,
+    ("GET", "/api/v1/suppliers"): P.VIEW_STOCK,
+    ("POST", "/api/v1/suppliers"): P.EDIT_CATALOGUE,
+    ("GET", "/api/v1/suppliers/<int:supplier_id>"): P.VIEW_STOCK,
+    ("GET", "/api/v1/orders/suggested"): P.VIEW_STOCK,
+    ("GET", "/api/v1/orders"): P.VIEW_STOCK,
+    ("POST", "/api/v1/orders"): P.EDIT_STOCK,
+    ("GET", "/api/v1/orders/<int:order_id>"): P.VIEW_STOCK,
 }
 # Past the door, these answer 404 for the ids fill() gives: an upload is kept only between its
 # preview and its confirmation.
@@ -227,7 +251,8 @@ def fill(rule: str, clinic, who: str) -> str:
         "group_id": clinic.group.id, "cocktail_id": clinic.cocktail.id, "number": 1,
         "patient_id": clinic.patient.id, "allergy_id": clinic.allergy.id, "session_id": clinic.session.id,
         "check_id": clinic.check.id, "action": "waste", "import_id": clinic.stock_import.id,
-        "digest": "0" * 64,
+        "digest": "0" * 64, "supplier_id": clinic.order.supplier_id, "order_id": clinic.order.id,
+        "line_id": clinic.order.lines[0].id,
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule)
 

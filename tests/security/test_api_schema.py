@@ -41,10 +41,11 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy import select
 
-from formulary.catalogue.models import Product
+from formulary.catalogue.models import Product, Supplier
 from formulary.cocktails.models import Cocktail
 from formulary.extensions import db
 from formulary.patients.models import Patient
+from formulary.purchasing.models import PurchaseOrder
 from formulary.stock.models import Lot
 from formulary.treatments.models import TreatmentSession
 
@@ -61,7 +62,7 @@ ACCEPTED = ["2xx", "404", "409"]
 ANY = r"\.\d+"
 RULES = {
     "POST /api/v1/products": [  # and a GTIN's check digit
-        rf"composition{ANY}\.substance", rf"contraindications{ANY}(\.condition)?", "gtin"],
+        rf"composition{ANY}\.substance", rf"contraindications{ANY}(\.condition)?", "gtin", "supplier_id"],
     "POST /api/v1/lots": [  # product_id, gtin or scan; the lot number and expiry may come from the scan
         "product_id", "gtin", "scan", "lot_number", "expiry"],
     "GET /api/v1/cocktails": ["goal", "substance"],
@@ -76,7 +77,9 @@ RULES = {
         "reference"],
     "POST /api/v1/checks": ["patient_id", "cocktail_id"],
     "POST /api/v1/sessions": ["patient_id", "cocktail_id", "practitioner_id"],
-    "POST /api/v1/stock/imports": ["file"],  # a workbook or CSV file the importer can read
+    "POST /api/v1/stock/imports": ["file", "order_id"],  # a workbook or CSV file the importer can read; an order
+    "POST /api/v1/suppliers": ["email", "name"],  # an address the service can tell is one; a name taken
+    "POST /api/v1/orders": ["supplier_id", rf"lines{ANY}\.product_id"],  # a product on the order once
     "POST /api/v1/lots/{lot_id}/movements": ["quantity"],  # waste and return take more than zero; a count may be 0
     # The kit and procedure items: products that must exist, each listed once.
     "PUT /api/v1/procedure-kit": [rf"items{ANY}\.product_id"],
@@ -105,7 +108,7 @@ CHECKS.append(valid_input_accepted)
 # Path parameter → the table whose real ids fill it.
 PATH_IDS = {
     "patient_id": Patient, "cocktail_id": Cocktail, "lot_id": Lot, "product_id": Product,
-    "session_id": TreatmentSession,
+    "session_id": TreatmentSession, "supplier_id": Supplier, "order_id": PurchaseOrder,
 }
 
 

@@ -28,6 +28,8 @@ from formulary.cocktails.recipes import ComponentLine, RecipeData, create_cockta
 from formulary.extensions import db
 from formulary.patients.models import Patient
 from formulary.patients.records import AllergyData, PatientData, add_allergy, create_patient
+from formulary.purchasing.orders import LineData, create_order
+from formulary.purchasing.suppliers import SupplierData, create_supplier
 from formulary.stock import ledger
 from formulary.stock.models import StockImport
 from formulary.treatments.aftercare import save_advice
@@ -115,6 +117,14 @@ def _patients_and_sessions(w: Probed, admin) -> None:
     save_advice(f"{probe('aftercare-heading', 1000)}\n- {probe('aftercare-item', 1000)}", actor=admin)
 
 
+def _purchasing(w: Probed, admin) -> None:
+    w.supplier = create_supplier(SupplierData(
+        name=probe("supplier-name"), lead_time_days=7, phone=probe("phone", 40),
+        contact_person=probe("contact-person"), notes=probe("supplier-notes", 1000)), actor=admin)
+    w.product.supplier = w.supplier
+    w.order = create_order(w.supplier, [LineData(w.product.id, 2, probe("order-reason", 1000))], actor=admin)
+
+
 def _fields(w: Probed) -> dict[str, tuple[str, list[str]]]:
     s, lot, patient, cocktail, product = w.session.id, w.lot.id, w.patient.id, w.cocktail.id, w.product.id
     substance, group, imported = w.substance.id, w.group.id, w.stock_import.id
@@ -162,6 +172,15 @@ def _fields(w: Probed) -> dict[str, tuple[str, list[str]]]:
                                                                  "/sessions/aftercare-text"]),
         "aftercare-item": (probe("aftercare-item", 1000), [f"/sessions/{s}/aftercare",
                                                            "/sessions/aftercare-text"]),
+        "supplier-name": (w.supplier.name, ["/orders/", "/orders/suppliers", f"/orders/suppliers/{w.supplier.id}",
+                                            f"/orders/suppliers/{w.supplier.id}/suggested", f"/orders/{w.order.id}",
+                                            f"/orders/{w.order.id}/print", f"/catalogue/products/{product}"]),
+        "phone": (w.supplier.phone, ["/orders/suppliers", f"/orders/suppliers/{w.supplier.id}",
+                                     f"/orders/{w.order.id}/print"]),
+        "contact-person": (w.supplier.contact_person, [f"/orders/suppliers/{w.supplier.id}",
+                                                       f"/orders/{w.order.id}/print"]),
+        "supplier-notes": (w.supplier.notes, [f"/orders/suppliers/{w.supplier.id}"]),
+        "order-reason": (w.order.lines[0].reason, [f"/orders/{w.order.id}"]),
         # The audit trail's detail column repeats names given to records.
         "audit-detail": (w.substance.name, ["/admin/audit?action=substance.create"]),
     }
@@ -176,6 +195,7 @@ def probed(make_user, make_lot) -> Probed:
     w.token, _text = create_token(w.user, probe("token-name", 80), actor=w.user)
     _catalogue_and_stock(w, w.admin, make_lot)
     _patients_and_sessions(w, w.admin)
+    _purchasing(w, w.admin)
     db.session.commit()
     assert w.session.status == "administered" and w.session.checks[-1].outcome == "blocked"
     w.fields = _fields(w)
@@ -183,6 +203,7 @@ def probed(make_user, make_lot) -> Probed:
         "user_id": w.user.id, "lot_id": w.lot.id, "product_id": w.product.id, "substance_id": w.substance.id,
         "group_id": w.group.id, "cocktail_id": w.cocktail.id, "number": 1, "patient_id": w.patient.id,
         "session_id": w.session.id, "import_id": w.stock_import.id, "digest": "0" * 64,
+        "supplier_id": w.supplier.id, "order_id": w.order.id,
     }
     return w
 
