@@ -61,6 +61,7 @@ ROUTE_MODULES = (
     "formulary.treatments.views", "formulary.treatments.actions", "formulary.treatments.print_views",
     "formulary.treatments.patient_views",
     "formulary.spreadsheets.views", "formulary.spreadsheets.history_views",
+    "formulary.reports.views",
 )
 
 
@@ -74,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     from formulary.cocktails.blueprint import bp as cocktails_bp
     from formulary.dashboard.blueprint import bp as dashboard_bp
     from formulary.patients.blueprint import bp as patients_bp
+    from formulary.reports.blueprint import bp as reports_bp
     from formulary.spreadsheets.blueprint import bp as spreadsheets_bp
     from formulary.stock.blueprint import bp as stock_bp
     from formulary.treatments.blueprint import bp as treatments_bp
@@ -81,7 +83,7 @@ def register_blueprints(app: Flask) -> None:
     for name in ROUTE_MODULES:
         import_module(name)
     for blueprint in (auth_bp, admin_bp, audit_bp, dashboard_bp, catalogue_bp, stock_bp, cocktails_bp,
-                      patients_bp, treatments_bp, spreadsheets_bp):
+                      patients_bp, treatments_bp, spreadsheets_bp, reports_bp):
         app.register_blueprint(blueprint)
     register_api(app)
 

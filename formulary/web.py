@@ -18,6 +18,7 @@ NAVIGATION = [
     ("Patients", "patients.index", Permission.VIEW_PATIENTS),
     ("Sessions", "treatments.index", Permission.VIEW_PATIENTS),
     ("Import/Export", "spreadsheets.index", Permission.VIEW_STOCK),
+    ("Reports", "reports.index", Permission.VIEW_REPORTS),
     ("Admin", "admin.users", Permission.MANAGE_USERS),
 ]
 
