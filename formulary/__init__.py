@@ -91,9 +91,9 @@ def register_blueprints(app: Flask) -> None:
 def register_api(app: Flask) -> None:
     """Mount the JSON API: each resource module's blueprint, registered with the Api object (so each
     lands in openapi.json) under /api/v1."""
-    from formulary.api import catalogue, cocktails, me, patients, sessions, spreadsheets, stock
+    from formulary.api import catalogue, cocktails, me, patients, reports, sessions, spreadsheets, stock
     from formulary.api.blueprint import URL_PREFIX
     from formulary.extensions import api
 
-    for module in (me, catalogue, stock, cocktails, patients, sessions, spreadsheets):
+    for module in (me, catalogue, stock, cocktails, patients, sessions, spreadsheets, reports):
         api.register_blueprint(module.blp, url_prefix=URL_PREFIX)

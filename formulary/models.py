@@ -16,6 +16,7 @@ from formulary.catalogue.models import (
 )
 from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion
 from formulary.patients.models import Allergy, Patient, PatientCondition
+from formulary.reports.models import DigestSend
 from formulary.spreadsheets.models import PendingUpload
 from formulary.stock.models import Lot, StockImport, StockMovement
 from formulary.treatments.models import (
@@ -39,6 +40,7 @@ __all__ = [
     "CocktailVersion",
     "Condition",
     "CrossReaction",
+    "DigestSend",
     "GroupSynonym",
     "LoginThrottle",
     "Lot",
