@@ -75,7 +75,7 @@ class Consumption(MethodView):
     @allowed(blp, Permission.VIEW_REPORTS)
     @blp.arguments(ConsumptionQuery, location="query")
     @blp.response(200, ConsumptionAnswer)
-    @blp.doc(responses={"200": {"content": XLSX}})
+    @blp.doc(responses={"200": {"content": {"application/json": {"schema": ConsumptionAnswer}, **XLSX}}})
     @blp.alt_response(422, schema=ErrorSchema, description="A range backwards or over ten years, an unknown "
                                                            "period or product: `errors` names the field")
     def get(self, args):

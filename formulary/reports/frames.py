@@ -42,7 +42,7 @@ def per_period(df, rng: ReportRange, values: list[str]) -> Any:
     if df.empty:
         summed = pd.DataFrame({v: [ZERO] * len(periods) for v in values}, index=pd.Index(periods, name="period"))
     else:
-        summed = df.groupby("period")[values].sum().reindex(periods, fill_value=ZERO)
+        summed = df.groupby("period")[values].sum().astype(object).reindex(periods, fill_value=ZERO)
         summed.index.name = "period"
     summed = summed.reset_index()
     summed["label"] = [rng.label(p) for p in summed["period"]]
