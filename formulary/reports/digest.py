@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask import render_template
+from flask import current_app
 
 from formulary.stock.dashboard import below_reorder, expired_lots, expiring_lots, held_lots
 from formulary.stock.errors import fmt_quantity
@@ -140,8 +140,9 @@ class Digest:
         return "\n".join(out)
 
     def html(self) -> str:
-        """The HTML body (autoescaped: names are text)."""
-        return render_template("reports/digest.html", digest=self)
+        """The HTML body (autoescaped: names are text). No request here: the bare template, without the
+        context processors that read the logged-in user."""
+        return current_app.jinja_env.get_template("reports/digest.html").render(digest=self)
 
 
 def build_digest(today: date, warning_days: int, clinic: str) -> Digest:
