@@ -85,15 +85,22 @@ def period_label(start: date, by: Period) -> str:
     return f"{start:%Y-%m}"
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
 def _day(value: str | date | None, field: str, default: date) -> date:
     if value is None or value == "":
         return default
     if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise BadReportInput(f"'{value}' is not a date: write it as YYYY-MM-DD.", field) from None
+        day = value
+    else:
+        try:
+            day = date.fromisoformat(value.strip())
+        except ValueError:
+            raise BadReportInput(f"'{value}' is not a date: write it as YYYY-MM-DD.", field) from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise BadReportInput(f"{day} is out of reach: give a year from {FIRST_YEAR} to {LAST_YEAR}.", field)
+    return day
 
 
 def parse_range(start: str | date | None, end: str | date | None, by: str | None, today: date) -> ReportRange:
@@ -103,10 +110,10 @@ def parse_range(start: str | date | None, end: str | date | None, by: str | None
     if start_day > end_day:
         raise BadReportInput(
             f"The range runs backwards: 'from' ({start_day}) is after 'to' ({end_day}).", "from")
-    try:
+    if end_day.month == 2 and end_day.day == 29:
+        limit = date(end_day.year - MAX_YEARS, 2, 28)
+    else:
         limit = end_day.replace(year=end_day.year - MAX_YEARS)
-    except ValueError:  # 29 February
-        limit = end_day.replace(year=end_day.year - MAX_YEARS, day=28)
     if start_day < limit:
         raise BadReportInput(
             f"The range is longer than {MAX_YEARS} years: 'from' must be {limit} or later.", "from")

@@ -77,6 +77,9 @@ RULES = {
     "POST /api/v1/sessions": ["patient_id", "cocktail_id", "practitioner_id"],
     "POST /api/v1/stock/imports": ["file"],  # a workbook or CSV file the importer can read
     "POST /api/v1/lots/{lot_id}/movements": ["quantity"],  # waste and return take more than zero; a count may be 0
+    # from ≤ to, at most ten years apart; the product must exist
+    "GET /api/v1/reports/consumption": ["from", "product_id"],
+    "GET /api/v1/reports/consumption.xlsx": ["from", "product_id"],
 }
 
 
