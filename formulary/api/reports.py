@@ -31,7 +31,8 @@ YEARS = r"^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$"
 class ConsumptionQuery(ma.Schema):
     start = Day(data_key="from", load_default=None, pattern=YEARS, metadata={
         "description": "First day (YYYY-MM-DD); default: 90 days before `to`"})
-    end = Day(data_key="to", load_default=None, pattern=YEARS, metadata={"description": "Last day, included; default: today"})
+    end = Day(data_key="to", load_default=None, pattern=YEARS,
+              metadata={"description": "Last day, included; default: today"})
     by = ma.fields.String(load_default=Period.MONTH.value, metadata={
         "description": "Period: week (from Monday) or month", "enum": [p.value for p in Period]})
     product_id = Id(load_default=None, metadata={"description": "Only this product"})

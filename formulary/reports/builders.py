@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from formulary.reports import ledger
 from formulary.reports.frames import ZERO, frame, per_period, pivot, records
@@ -119,7 +120,8 @@ def _cost_table(title: str, first: str, df) -> Table:
              "per_session": _ratio(r["cost"], r["sessions"])} for r in records(grouped)]
     rows.sort(key=lambda r: (-(r["per_session"] or 0), r[first]))
     return Table(title, [Column(first, first.capitalize()), Column("sessions", "Sessions", Kind.COUNT),
-                         Column("cost", "Stock cost", Kind.MONEY), Column("per_session", "Per session", Kind.MONEY)],
+                         Column("cost", "Stock cost", Kind.MONEY),
+                         Column("per_session", "Per session", Kind.MONEY)],
                  rows, empty="No session was administered in this range.")
 
 
@@ -137,7 +139,8 @@ def session_costs(rng: ReportRange) -> Report:
                list(periods["per_session"]), money=True),
         [_cost_table("By cocktail", "cocktail", cocktails), _cost_table("By goal", "goal", goals),
          Table("By period", [Column("label", "Period"), Column("sessions", "Sessions", Kind.COUNT),
-                             Column("cost", "Stock cost", Kind.MONEY), Column("per_session", "Per session", Kind.MONEY)],
+                             Column("cost", "Stock cost", Kind.MONEY),
+                             Column("per_session", "Per session", Kind.MONEY)],
                records(periods))],
         notes=["Administered sessions by their day. A session's cost is what it drew from stock, administered and "
                "wasted, at each lot's unit cost. A cocktail serving two goals counts under both."],
@@ -180,7 +183,7 @@ def sessions(rng: ReportRange) -> Report:
 
 def turnover(rng: ReportRange, today: date) -> Report:
     """Per product: stock at the range's start and end, use, turnover and days of cover at that rate of use."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for p in ledger.product_stock(rng, today):
         average = (p.opening + p.closing) / 2
         daily = p.used / rng.days

@@ -42,6 +42,10 @@ def _lot_line(lot) -> str:
     return f"{lot.product_name}, lot {lot.lot_number}: {fmt_quantity(lot.on_hand)} {lot.unit}, expiry {lot.expiry}"
 
 
+def _session_line(session) -> str:
+    return f"{session.scheduled_for}: {session.patient.name}, {session.cocktail_version.cocktail.name}"
+
+
 def expired_on_shelf(today: date, warning_days: int) -> Section:
     """Available lots past their expiry that still hold stock."""
     panel = expired_lots(today, LISTED)
@@ -57,8 +61,7 @@ def expiring_soon(today: date, warning_days: int) -> Section:
     for lot in panel.rows:
         line = _lot_line(lot)
         lines.append(line)
-        losing = [f"{row.session.scheduled_for}: {row.session.patient.name}, {row.session.cocktail_version.cocktail.name}"
-                  for row in blocked
+        losing = [_session_line(row.session) for row in blocked
                   if row.session.scheduled_for > lot.expiry
                   and any(s.startswith(f"{lot.product_name}:") for s in row.shortages)]
         if losing:
@@ -80,11 +83,10 @@ def sessions_blocked(today: date, warning_days: int) -> Section:
     """Booked sessions of the next 14 days that stock cannot serve, or whose latest check is blocked."""
     board = session_dashboard(today)
     horizon = today + timedelta(days=HORIZON_DAYS)
-    lines = [f"{row.session.scheduled_for}: {row.session.patient.name}, {row.session.cocktail_version.cocktail.name}"
-             f" — {'; '.join(row.shortages)}" for row in board.blocked if row.session.scheduled_for <= horizon]
+    lines = [f"{_session_line(row.session)} — {'; '.join(row.shortages)}"
+             for row in board.blocked if row.session.scheduled_for <= horizon]
     short_ids = {row.session.id for row in board.blocked}
-    lines += [f"{row.session.scheduled_for}: {row.session.patient.name}, {row.session.cocktail_version.cocktail.name}"
-              f" — the check is {row.state.label.lower()}" for row in board.upcoming
+    lines += [f"{_session_line(row.session)} — the check is {row.state.label.lower()}" for row in board.upcoming
               if row.state.key == "blocked" and row.session.id not in short_ids]
     return Section("blocked", f"Sessions blocked in the next {HORIZON_DAYS} days", len(lines), lines[:LISTED],
                    f"No session of the next {HORIZON_DAYS} days is blocked.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import smtplib
-import socket
 import ssl
 from dataclasses import dataclass
 from datetime import date
@@ -82,7 +81,7 @@ def send_digest(digest: Digest, settings: SmtpSettings, recipients: list[str], *
         reason = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
         raise DigestNotSent(f"The SMTP server {settings.host}:{settings.port} refused the digest: "
                             f"{error.smtp_code} {reason}.") from None
-    except (smtplib.SMTPException, OSError, socket.timeout) as error:
+    except (TimeoutError, smtplib.SMTPException, OSError) as error:
         raise DigestNotSent(f"Cannot reach the SMTP server {settings.host}:{settings.port}: {error}.") from None
     if refused:
         accepted = [r for r in recipients if r not in refused]
