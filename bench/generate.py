@@ -106,7 +106,7 @@ def make_app(url: str):
 
     class BenchConfig(ProductionConfig):
         SQLALCHEMY_DATABASE_URI = url
-        SECRET_KEY = "bench-only-secret"
+        SECRET_KEY = "bench-only-secret-long-enough-for-production-check"  # ProductionConfig.check: 32 bytes
 
     return create_app(BenchConfig)
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 WIDTH, HEIGHT = 760, 300
 LEFT, RIGHT, TOP, BOTTOM = 78, 16, 16, 64
-MAX_X_LABELS = 16  # more periods than this: every n-th one is labelled
+MAX_X_LABELS = 10  # more categories than this: every n-th one is labelled (a label needs ~60 px)
 
 
 @dataclass(frozen=True)
