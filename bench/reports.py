@@ -82,6 +82,7 @@ def main(argv=None) -> int:
                                            args={})
 
                 rows.append((f"{key} page, {label}", *timed(page, args.runs)))
+                print(f"  {rows[-1][0]}: {rows[-1][1]:,.0f} ms median, {rows[-1][2]:,.0f} ms worst", flush=True)
             rows.append((f"consumption workbook, {label}",
                          *timed(lambda rng=rng: write_report(io.BytesIO(), build("consumption", rng)), args.runs)))
         digest_ms = timed(lambda: build_digest(today, 30, "bench").html(), max(3, args.runs // 3))

@@ -77,9 +77,9 @@ def consumption(rng: ReportRange, product_id: int | None = None) -> Report:
 
 def waste(rng: ReportRange) -> Report:
     """Waste by reason and over time, expiry losses by product, and expired stock still on the shelf."""
-    reasons = frame(ledger.waste_by_reason(rng), ["period", "reason", "movements", "value"])
-    outflows = frame(ledger.outflows(rng), OUTFLOW_COLUMNS)
-    expired = outflows[outflows["kind"] == EXPIRED] if not outflows.empty else outflows
+    reasons = frame(ledger.waste_by_reason(rng),
+                    ["period", "reason", "product_id", "product", "unit", "movements", "quantity", "value"])
+    expired = reasons[reasons["reason"] == ledger.EXPIRED_REASON] if not reasons.empty else reasons
     periods = per_period(reasons, rng, ["value"])
     by_reason = (reasons.groupby("reason")[["movements", "value"]].sum().reset_index()
                  .sort_values("value", ascending=False)) if not reasons.empty else reasons
@@ -128,8 +128,8 @@ def _cost_table(title: str, first: str, df) -> Table:
 def session_costs(rng: ReportRange) -> Report:
     """What a session costs in stock (administered and wasted at unit cost), by cocktail and by goal."""
     columns = ["period", "group", "sessions", "cost"]
-    cocktails = frame(ledger.session_costs(rng, "cocktail"), columns)
-    goals = frame(ledger.session_costs(rng, "goal"), columns)
+    by_cocktail, by_goal = ledger.session_costs(rng)
+    cocktails, goals = frame(by_cocktail, columns), frame(by_goal, columns)
     periods = per_period(cocktails, rng, ["sessions", "cost"])
     periods["per_session"] = [_ratio(r["cost"], r["sessions"]) or ZERO for r in records(periods)]
     money = f"Stock cost per session ({currency()})"

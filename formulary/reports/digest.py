@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask import current_app
+from flask import current_app, g
 
 from formulary.stock.dashboard import below_reorder, expired_lots, expiring_lots, held_lots
 from formulary.stock.errors import fmt_quantity
@@ -42,6 +42,14 @@ def _lot_line(lot) -> str:
     return f"{lot.product_name}, lot {lot.lot_number}: {fmt_quantity(lot.on_hand)} {lot.unit}, expiry {lot.expiry}"
 
 
+def _board(today: date):
+    """The dashboard's session panels for the day, computed once per digest (two sections read them)."""
+    boards = g.setdefault("digest_session_boards", {})
+    if today not in boards:
+        boards[today] = session_dashboard(today)
+    return boards[today]
+
+
 def _session_line(session) -> str:
     return f"{session.scheduled_for}: {session.patient.name}, {session.cocktail_version.cocktail.name}"
 
@@ -56,7 +64,7 @@ def expired_on_shelf(today: date, warning_days: int) -> Section:
 def expiring_soon(today: date, warning_days: int) -> Section:
     """Lots expiring within the warning window, each with the booked sessions that will be short once it expires."""
     panel = expiring_lots(today, warning_days, LISTED)
-    blocked = session_dashboard(today).blocked
+    blocked = _board(today).blocked
     lines, details = [], {}
     for lot in panel.rows:
         line = _lot_line(lot)
@@ -81,7 +89,7 @@ def under_reorder_level(today: date, warning_days: int) -> Section:
 
 def sessions_blocked(today: date, warning_days: int) -> Section:
     """Booked sessions of the next 14 days that stock cannot serve, or whose latest check is blocked."""
-    board = session_dashboard(today)
+    board = _board(today)
     horizon = today + timedelta(days=HORIZON_DAYS)
     lines = [f"{_session_line(row.session)} — {'; '.join(row.shortages)}"
              for row in board.blocked if row.session.scheduled_for <= horizon]

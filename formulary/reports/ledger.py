@@ -88,11 +88,15 @@ def _products(ids: set[int]) -> dict[int, tuple[str, str]]:
 
 @dataclass(frozen=True)
 class WasteLine:
-    """Waste in one period under one reason: how many movements, and their value."""
+    """Waste in one period of one product under one reason: how many movements, the quantity, the value."""
 
     period: date
     reason: str
+    product_id: int
+    product: str
+    unit: str
     movements: int
+    quantity: Decimal
     value: Decimal
 
 
@@ -101,7 +105,8 @@ EXPIRED_REASON = "expired"
 
 
 def waste_by_reason(rng: ReportRange) -> list[WasteLine]:
-    """Waste movements per period and reason: expired stock, sessions' remainders, or the reason written."""
+    """Waste movements per period, product and reason: expired stock, sessions' remainders, or the reason
+    written. One pass over the waste movements gives both the reasons and the expiry losses by product."""
     period = period_of(StockMovement.at, rng.by).label("period")
     reason = case(
         (day_of(StockMovement.at) > Lot.expiry, literal(EXPIRED_REASON)),
@@ -109,12 +114,16 @@ def waste_by_reason(rng: ReportRange) -> list[WasteLine]:
         else_=func.lower(func.trim(StockMovement.reason)),
     ).label("reason")
     rows = db.session.execute(
-        select(period, reason, func.count().label("movements"), as_float(func.sum(_value())).label("value"))
+        select(period, reason, Lot.product_id, func.count().label("movements"),
+               as_float(func.sum(-StockMovement.quantity)).label("quantity"),
+               as_float(func.sum(_value())).label("value"))
         .select_from(StockMovement).join(Lot, Lot.id == StockMovement.lot_id)
         .where(StockMovement.at >= rng.since, StockMovement.at < rng.until, StockMovement.kind == MovementKind.WASTE)
-        .group_by(period, reason)
+        .group_by(period, reason, Lot.product_id)
     ).all()
-    return [WasteLine(as_date(row.period), row.reason or "no reason given", row.movements, exact(row.value, 7))
+    products = _products({row.product_id for row in rows})
+    return [WasteLine(as_date(row.period), row.reason or "no reason given", row.product_id,
+                      *products[row.product_id], row.movements, exact(row.quantity, 3), exact(row.value, 7))
             for row in rows]
 
 
@@ -159,31 +168,40 @@ def _administered(rng: ReportRange):
                 TreatmentSession.scheduled_for >= rng.start, TreatmentSession.scheduled_for <= rng.end)
 
 
-def session_costs(rng: ReportRange, by: str) -> list[SessionGroup]:
-    """Sessions and the stock they drew (administered and wasted, at unit cost) per period and cocktail or goal.
-
-    A session of a cocktail version serving two goals counts once under each goal.
-    """
+def session_costs(rng: ReportRange) -> tuple[list[SessionGroup], list[SessionGroup]]:
+    """Sessions and the stock they drew (administered and wasted, at unit cost) per period, by cocktail and
+    by goal. Summed in SQL per period and cocktail version (one pass), then per cocktail and per goal here:
+    a session of a version serving two goals counts once under each goal."""
     period = period_of(TreatmentSession.scheduled_for, rng.by).label("period")
-    group = (Cocktail.name if by == "cocktail" else TreatmentGoal.name).label("grp")
-    query = (
-        select(period, group, func.count(func.distinct(TreatmentSession.id)).label("sessions"),
+    rows = db.session.execute(
+        select(period, TreatmentSession.cocktail_version_id,
+               func.count(func.distinct(TreatmentSession.id)).label("sessions"),
                as_float(func.sum(_value())).label("cost"))
         .select_from(TreatmentSession)
-        .join(CocktailVersion, CocktailVersion.id == TreatmentSession.cocktail_version_id)
         .outerjoin(StockMovement, and_(StockMovement.session_id == TreatmentSession.id,
                                        StockMovement.kind.in_(OUT_KINDS)))
         .outerjoin(Lot, Lot.id == StockMovement.lot_id)
         .where(_administered(rng))
-        .group_by(period, group)
-    )
-    if by == "cocktail":
-        query = query.join(Cocktail, Cocktail.id == CocktailVersion.cocktail_id)
-    else:
-        query = (query.join(version_goal, version_goal.c.version_id == CocktailVersion.id)
-                 .join(TreatmentGoal, TreatmentGoal.id == version_goal.c.goal_id))
-    return [SessionGroup(as_date(row.period), row.grp, row.sessions, exact(row.cost, 7))
-            for row in db.session.execute(query)]
+        .group_by(period, TreatmentSession.cocktail_version_id)
+    ).all()
+    version_ids = {row.cocktail_version_id for row in rows}
+    cocktails: dict[int, str] = {}
+    goals: dict[int, list[str]] = {}
+    if version_ids:
+        cocktails = {version_id: name for version_id, name in db.session.execute(
+            select(CocktailVersion.id, Cocktail.name).join(Cocktail, Cocktail.id == CocktailVersion.cocktail_id)
+            .where(CocktailVersion.id.in_(version_ids)))}
+        for version_id, goal in db.session.execute(
+                select(version_goal.c.version_id, TreatmentGoal.name)
+                .join(TreatmentGoal, TreatmentGoal.id == version_goal.c.goal_id)
+                .where(version_goal.c.version_id.in_(version_ids))):
+            goals.setdefault(version_id, []).append(goal)
+    by_cocktail, by_goal = [], []
+    for row in rows:
+        day, cost = as_date(row.period), exact(row.cost, 7)
+        by_cocktail.append(SessionGroup(day, cocktails[row.cocktail_version_id], row.sessions, cost))
+        by_goal += [SessionGroup(day, goal, row.sessions, cost) for goal in goals.get(row.cocktail_version_id, [])]
+    return by_cocktail, by_goal
 
 
 def session_counts(rng: ReportRange, by: str) -> list[SessionGroup]:
