@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from formulary.reports import ledger
-from formulary.reports.frames import ZERO, frame, per_period, pivot, records
+from formulary.reports.frames import ZERO, dec, frame, per_period, pivot, records
 from formulary.reports.ledger import ADMINISTERED, EXPIRED, WASTED
 from formulary.reports.money import currency
 from formulary.reports.periods import ReportRange
@@ -38,7 +38,7 @@ def consumption_items(rng: ReportRange, product_id: int | None = None) -> list[d
     for row in records(quantities.sort_values(["period", "product"])):
         items.append({"period": row["period"], "product_id": int(row["product_id"]), "product": row["product"],
                       **{kind: row[kind] for kind in CLASSES},
-                      "value": values[(row["period"], row["product_id"])]})
+                      "value": dec(values[(row["period"], row["product_id"])])})
     return items
 
 
@@ -51,19 +51,19 @@ def consumption(rng: ReportRange, product_id: int | None = None) -> Report:
         by_product = by_product.sort_values("value", ascending=False)
     values = pivot(df, ["period"], "kind", "value", CLASSES)
     periods = per_period(values, rng, CLASSES)
-    periods["value"] = [sum((row[k] for k in CLASSES), ZERO) for row in records(periods)]
+    periods["value"] = periods[CLASSES].sum(axis=1)
     money = f"Value at unit cost ({currency()})"
     return Report(
         "consumption", "Consumption by product and period", rng,
         Series("Value of stock used per period", _period_axis(rng), money, list(periods["label"]),
-               list(periods["value"]), money=True),
+               [dec(v) for v in periods["value"]], money=True),
         [
             Table("By product", [Column("product", "Product"), Column("unit", "Unit"),
                                  Column(ADMINISTERED, "Administered", Kind.QUANTITY),
                                  Column(WASTED, "Wasted", Kind.QUANTITY), Column(EXPIRED, "Expired", Kind.QUANTITY),
                                  Column("value", "Value", Kind.MONEY)],
                   records(by_product) if not df.empty else [],
-                  total={"product": "All products", "value": sum(df["value"], ZERO)} if not df.empty else None),
+                  total={"product": "All products", "value": dec(df["value"].sum())} if not df.empty else None),
             Table("Value by period", [Column("label", "Period"), Column(ADMINISTERED, "Administered", Kind.MONEY),
                                       Column(WASTED, "Wasted", Kind.MONEY), Column(EXPIRED, "Expired", Kind.MONEY),
                                       Column("value", "Total", Kind.MONEY)],
@@ -90,16 +90,17 @@ def waste(rng: ReportRange) -> Report:
     return Report(
         "waste", "Waste and expiry losses", rng,
         Series("Value of stock wasted per period", _period_axis(rng), money, list(periods["label"]),
-               list(periods["value"]), money=True),
+               [dec(v) for v in periods["value"]], money=True),
         [
             Table("Waste by reason", [Column("reason", "Reason"), Column("movements", "Records", Kind.COUNT),
                                       Column("value", "Value", Kind.MONEY)], records(by_reason),
                   total={"reason": "All waste", "movements": int(reasons["movements"].sum()) if not reasons.empty
-                         else 0, "value": sum(reasons["value"], ZERO)}, empty="No waste in this range."),
+                         else 0, "value": dec(reasons["value"].sum()) if not reasons.empty else ZERO},
+                  empty="No waste in this range."),
             Table("Expiry losses by product", [Column("product", "Product"), Column("unit", "Unit"),
                                                Column("quantity", "Discarded after expiry", Kind.QUANTITY),
                                                Column("value", "Value", Kind.MONEY)], records(losses),
-                  total={"product": "All products", "value": sum(losses["value"], ZERO)} if not losses.empty else None,
+                  total={"product": "All products", "value": dec(losses["value"].sum())} if not losses.empty else None,
                   empty="No expired stock was discarded in this range."),
             Table("Expired in this range, still on the shelf",
                   [Column("product", "Product"), Column("lot_number", "Lot"), Column("expiry", "Expired"),
@@ -131,12 +132,12 @@ def session_costs(rng: ReportRange) -> Report:
     by_cocktail, by_goal = ledger.session_costs(rng)
     cocktails, goals = frame(by_cocktail, columns), frame(by_goal, columns)
     periods = per_period(cocktails, rng, ["sessions", "cost"])
-    periods["per_session"] = [_ratio(r["cost"], r["sessions"]) or ZERO for r in records(periods)]
+    periods["per_session"] = [float(_ratio(r["cost"], r["sessions"]) or ZERO) for r in records(periods)]
     money = f"Stock cost per session ({currency()})"
     return Report(
         "session-costs", "Cost per session by cocktail and goal", rng,
         Series("Average stock cost per session", _period_axis(rng), money, list(periods["label"]),
-               list(periods["per_session"]), money=True),
+               [dec(v) for v in periods["per_session"]], money=True),
         [_cost_table("By cocktail", "cocktail", cocktails), _cost_table("By goal", "goal", goals),
          Table("By period", [Column("label", "Period"), Column("sessions", "Sessions", Kind.COUNT),
                              Column("cost", "Stock cost", Kind.MONEY),
