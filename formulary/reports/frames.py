@@ -9,7 +9,6 @@ below about a hundred million, far above a clinic's).
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
@@ -32,7 +31,7 @@ def frame(rows: list, columns: list[str]) -> Any:
     """A DataFrame of dataclass rows (with the given columns even when there are none); decimals as floats."""
     import pandas as pd
 
-    df = pd.DataFrame([asdict(row) for row in rows], columns=columns)
+    df = pd.DataFrame.from_records([row if isinstance(row, tuple) else vars(row) for row in rows], columns=columns)
     for column in df.columns:
         if len(df) and isinstance(df[column].iloc[0], Decimal):
             df[column] = df[column].astype(float)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import and_, case, func, literal, select
 
@@ -44,17 +45,19 @@ def _value():
     return -StockMovement.quantity * func.coalesce(Lot.unit_cost, 0)
 
 
-@dataclass(frozen=True)
-class Outflow:
-    """Stock that left in one period for one product, in one class (administered, wasted, expired)."""
+class Outflow(NamedTuple):
+    """Stock that left in one period for one product, in one class (administered, wasted, expired).
+
+    Thousands of these per report: a plain tuple with the sums as floats, which pandas reads as they
+    are (reports/frames.py turns the totals back into exact decimals)."""
 
     period: date
     product_id: int
     product: str
     unit: str
     kind: str
-    quantity: Decimal
-    value: Decimal
+    quantity: float
+    value: float
 
 
 def outflows(rng: ReportRange, product_id: int | None = None) -> list[Outflow]:
@@ -72,11 +75,8 @@ def outflows(rng: ReportRange, product_id: int | None = None) -> list[Outflow]:
         query = query.where(Lot.product_id == product_id)
     rows = db.session.execute(query).all()
     products = _products({row.product_id for row in rows})
-    return [
-        Outflow(as_date(row.period), row.product_id, *products[row.product_id], row.kind, exact(row.quantity, 3),
-                exact(row.value, 7))
-        for row in rows
-    ]
+    return [Outflow(as_date(period), product, *products[product], kind, float(quantity or 0), float(value or 0))
+            for period, product, kind, quantity, value in rows]
 
 
 def _products(ids: set[int]) -> dict[int, tuple[str, str]]:
