@@ -22,8 +22,8 @@ START, END = last_quarter(TODAY)
 
 
 def _clinic():
-    from formulary.catalogue.products import ComponentData, ProductData, create_product
     from formulary.catalogue.models import Substance
+    from formulary.catalogue.products import ComponentData, ProductData, create_product
     from formulary.extensions import db
     from formulary.reference.names import normalize_name
     from formulary.stock.ledger import receive, waste
