@@ -70,6 +70,15 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the login session bounds a form's life, not a clock
     BOOTSTRAP_SERVE_LOCAL = True  # clinics can be offline: never a CDN
 
+    # The daily digest (`formulary notify`): the SMTP server and the managers it goes to.
+    SMTP_HOST = _env("SMTP_HOST", "")
+    SMTP_PORT = _env_int("SMTP_PORT", 25)
+    SMTP_USER = _env("SMTP_USER", "")
+    SMTP_PASSWORD = _env("SMTP_PASSWORD", "")
+    SMTP_FROM = _env("SMTP_FROM", "")
+    SMTP_STARTTLS = _env("SMTP_STARTTLS", "false").lower() in ("1", "true", "yes", "on")
+    DIGEST_TO = _env("DIGEST_TO", "")
+
     API_TITLE = "formulary"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

@@ -22,7 +22,7 @@ import subprocess
 import sys
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +65,15 @@ TARGETS = [
     Target("check", "`POST /api/v1/checks`", "/api/v1/checks", auth="token",
            body='{{"patient_id": {patient}, "cocktail_id": {cocktail}, "date": "{today}"}}'),
     Target("session", "session page", "/sessions/{session}"),
+    # The reports, over their default range (the last 91 days, by month) and a year by week.
+    Target("report_consumption", "report: consumption, last quarter", "/reports/consumption"),
+    Target("report_consumption_year", "report: consumption, a year by week",
+           "/reports/consumption?from={year_ago}&by=week"),
+    Target("report_waste", "report: waste and expiry losses", "/reports/waste"),
+    Target("report_session_costs", "report: cost per session", "/reports/session-costs"),
+    Target("report_sessions", "report: sessions per goal and practitioner", "/reports/sessions"),
+    Target("report_turnover", "report: turnover and days of cover", "/reports/turnover"),
+    Target("report_api", "`GET /api/v1/reports/consumption`", "/api/v1/reports/consumption", auth="token"),
 ]
 
 
@@ -87,6 +96,7 @@ def pick_ids(url: str, per_page: int = 50) -> dict:
     engine.dispose()
     ids["last_stock_page"] = max(1, math.ceil(ids.pop("in_stock") / per_page))
     ids["today"] = date.today().isoformat()
+    ids["year_ago"] = (date.today() - timedelta(days=364)).isoformat()
     return ids | {"counts": counts}
 
 

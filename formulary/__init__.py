@@ -64,6 +64,7 @@ ROUTE_MODULES = (
     "formulary.treatments.patient_views",
     "formulary.spreadsheets.views", "formulary.spreadsheets.history_views",
     "formulary.purchasing.supplier_views", "formulary.purchasing.order_views",
+    "formulary.reports.views",
 )
 
 
@@ -78,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from formulary.dashboard.blueprint import bp as dashboard_bp
     from formulary.patients.blueprint import bp as patients_bp
     from formulary.purchasing.blueprint import bp as purchasing_bp
+    from formulary.reports.blueprint import bp as reports_bp
     from formulary.spreadsheets.blueprint import bp as spreadsheets_bp
     from formulary.stock.blueprint import bp as stock_bp
     from formulary.treatments.blueprint import bp as treatments_bp
@@ -85,7 +87,7 @@ def register_blueprints(app: Flask) -> None:
     for name in ROUTE_MODULES:
         import_module(name)
     for blueprint in (auth_bp, admin_bp, audit_bp, dashboard_bp, catalogue_bp, stock_bp, cocktails_bp,
-                      patients_bp, treatments_bp, spreadsheets_bp, purchasing_bp):
+                      patients_bp, treatments_bp, spreadsheets_bp, purchasing_bp, reports_bp):
         app.register_blueprint(blueprint)
     register_api(app)
 
@@ -103,6 +105,7 @@ def register_api(app: Flask) -> None:
         patients,
         purchasing,
         reactions,
+        reports,
         sessions,
         spreadsheets,
         stock,
@@ -111,5 +114,5 @@ def register_api(app: Flask) -> None:
     from formulary.extensions import api
 
     for module in (me, catalogue, stock, cocktails, patients, sessions, spreadsheets, kit, library, reactions, fhir,
-                   purchasing):
+                   purchasing, reports):
         api.register_blueprint(module.blp, url_prefix=URL_PREFIX)

@@ -144,9 +144,45 @@ def restore_command(file: str, yes: bool):
         click.echo(line)
 
 
+@click.command("notify")
+@click.option("--to", "to", multiple=True, help="A recipient (repeatable); default: FORMULARY_DIGEST_TO.")
+@click.option("--force", is_flag=True, help="Send even though today's digest was sent already.")
+@click.option("--print", "show", is_flag=True, help="Print the digest instead of sending it.")
+@with_appcontext
+def notify(to: tuple[str, ...], force: bool, show: bool):
+    """Send the managers' daily digest by e-mail (SMTP from FORMULARY_SMTP_*), once a day unless --force."""
+    from datetime import date
+
+    from flask import current_app
+
+    from formulary.extensions import db
+    from formulary.reports.digest import build_digest
+    from formulary.reports.mailing import DigestNotSent, SmtpSettings, already_sent, send_digest
+
+    config = current_app.config
+    today = date.today()
+    digest = build_digest(today, config["EXPIRY_WARNING_DAYS"], config["CLINIC_NAME"])
+    if show:
+        click.echo(digest.text())
+        return
+    earlier = already_sent(today)
+    if earlier is not None and not force:
+        click.echo(f"Today's digest was sent already at {earlier.sent_at:%H:%M} UTC to {earlier.recipients}; "
+                   "--force sends it again.")
+        return
+    recipients = list(to) or [a.strip() for a in config.get("DIGEST_TO", "").split(",") if a.strip()]
+    try:
+        sent = send_digest(digest, SmtpSettings.from_config(config), recipients, force=force)
+    except DigestNotSent as error:
+        db.session.rollback()
+        raise click.ClickException(f"The digest was not sent: {error}") from None
+    db.session.commit()
+    click.echo(f"Sent the digest for {today} to {sent.recipients}: {digest.attention} to look at.")
+
+
 def register_commands(app: Flask) -> None:
     """Add formulary's commands to `flask` and `formulary`."""
     from formulary.spreadsheets.commands import stock as stock_workbooks
 
-    for command in (user, token, setup, backup_command, restore_command, stock_workbooks):
+    for command in (user, token, setup, backup_command, restore_command, stock_workbooks, notify):
         app.cli.add_command(command)

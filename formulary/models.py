@@ -20,6 +20,7 @@ from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVers
 from formulary.cocktails.procedure_models import CocktailProcedureItem, ProcedureKitItem
 from formulary.patients.models import Allergy, Patient, PatientCondition, PatientConditionText
 from formulary.purchasing.models import OrderLine, OrderReceipt, PurchaseOrder
+from formulary.reports.models import DigestSend
 from formulary.spreadsheets.models import PendingUpload
 from formulary.stock.models import Lot, StockImport, StockMovement
 from formulary.treatments.models import (
@@ -45,6 +46,7 @@ __all__ = [
     "Condition",
     "ConditionSynonym",
     "CrossReaction",
+    "DigestSend",
     "GroupSynonym",
     "LoginThrottle",
     "Lot",

@@ -20,6 +20,7 @@ NAVIGATION = [
     ("Sessions", "treatments.index", Permission.VIEW_PATIENTS),
     ("Import/Export", "spreadsheets.index", Permission.VIEW_STOCK),
     ("Orders", "purchasing.index", Permission.EDIT_STOCK),
+    ("Reports", "reports.index", Permission.VIEW_REPORTS),
     ("Admin", "admin.users", Permission.MANAGE_USERS),
 ]
 

@@ -26,6 +26,7 @@ class Permission(StrEnum):
     OVERRIDE_BLOCK = "override a blocked check"
     MANAGE_USERS = "manage users"
     VIEW_AUDIT = "read the audit trail"
+    VIEW_REPORTS = "read reports on consumption, waste and costs"
 
 
 ADMIN, MANAGER, PRACTITIONER = Role.ADMIN, Role.MANAGER, Role.PRACTITIONER
@@ -45,6 +46,8 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     # Creating users can create admins, so it stays with admins.
     Permission.MANAGE_USERS: frozenset({ADMIN}),
     Permission.VIEW_AUDIT: frozenset({ADMIN}),
+    # Costs and practitioners' figures: the manager's view of the clinic.
+    Permission.VIEW_REPORTS: frozenset({ADMIN, MANAGER}),
 }
 
 

@@ -1,81 +1,32 @@
-"""The geometry of the dashboard's expiry chart: SVG coordinates computed here, drawn by the template."""
+"""The dashboard's expiry chart: the value expiring each month on one scale, with titled axes and round ticks.
+
+It used to draw units and value side by side, each scaled to its own largest month with no axis, so
+bars of different heights could mean the same amount. Now one series (value at unit cost, in the
+clinic's currency) is drawn on one labelled scale; the units stay in each bar's tooltip and the table.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
+from formulary.quantity import fmt_quantity
+from formulary.reports.charts import BarChart, bar_chart
+from formulary.reports.money import currency, format_money
 from formulary.stock.dashboard import MonthExpiry
 
-WIDTH, HEIGHT = 760, 260
-LEFT, RIGHT, TOP, BOTTOM = 16, 16, 28, 44
-BAR_GAP = 2
 
+def expiry_chart(months: list[MonthExpiry]) -> BarChart:
+    """The value of the stock expiring in each month, bars on one scale starting at zero."""
+    units = {month.label: month.units for month in months}
 
-@dataclass(frozen=True)
-class Bar:
-    """One rectangle of the chart."""
+    def describe(label: str, value: Decimal) -> str:
+        return f"{label}: {format_money(value)}, {fmt_quantity(units[label])} units"
 
-    x: float
-    y: float
-    width: float
-    height: float
-
-
-@dataclass(frozen=True)
-class MonthColumn:
-    """One month: its two bars (units, value), its label position and its figures."""
-
-    label: str
-    label_x: float
-    units: Bar
-    value: Bar
-    month: MonthExpiry
-
-
-@dataclass(frozen=True)
-class ExpiryChart:
-    """Everything the template needs to draw the chart."""
-
-    width: int
-    height: int
-    baseline: float
-    left: float
-    right: float
-    columns: list[MonthColumn]
-    max_units: Decimal
-    max_value: Decimal
-
-    @property
-    def empty(self) -> bool:
-        """Nothing expires in the months shown."""
-        return self.max_units == 0 and self.max_value == 0
-
-
-def _height(amount: Decimal, largest: Decimal, room: float) -> float:
-    if largest <= 0 or amount <= 0:
-        return 0.0
-    return max(round(float(amount / largest) * room, 1), 1.0)  # a tiny amount still shows
-
-
-def expiry_chart(months: list[MonthExpiry]) -> ExpiryChart:
-    """Lay the months out side by side: a units bar and a value bar each, scaled to their own maximum."""
-    room = HEIGHT - TOP - BOTTOM
-    baseline = HEIGHT - BOTTOM
-    slot = (WIDTH - LEFT - RIGHT) / max(len(months), 1)
-    bar = (slot - 10) / 2 - BAR_GAP / 2
-    max_units = max((m.units for m in months), default=Decimal(0))
-    max_value = max((m.value for m in months), default=Decimal(0))
-    columns = []
-    for i, month in enumerate(months):
-        x = LEFT + i * slot + 5
-        units_h = _height(month.units, max_units, room)
-        value_h = _height(month.value, max_value, room)
-        columns.append(MonthColumn(
-            label=month.label,
-            label_x=round(LEFT + i * slot + slot / 2, 1),
-            units=Bar(round(x, 1), round(baseline - units_h, 1), round(bar, 1), units_h),
-            value=Bar(round(x + bar + BAR_GAP, 1), round(baseline - value_h, 1), round(bar, 1), value_h),
-            month=month,
-        ))
-    return ExpiryChart(WIDTH, HEIGHT, baseline, LEFT, WIDTH - RIGHT, columns, max_units, max_value)
+    chart = bar_chart("Stock expiring per month", [m.label for m in months], [m.value for m in months],
+                      x_title="Month of expiry", y_title=f"Value at unit cost ({currency()})", describe=describe)
+    if chart.empty and any(m.units for m in months):
+        # Stock expires but none of it has a unit cost: say so by units rather than show nothing.
+        chart = bar_chart("Stock expiring per month", [m.label for m in months], [m.units for m in months],
+                          x_title="Month of expiry", y_title="Units (vials, ampoules, syringes)",
+                          describe=lambda label, value: f"{label}: {fmt_quantity(value)} units")
+    return chart

@@ -90,6 +90,9 @@ RULES = {
     "POST /api/v1/patients/{patient_id}/allergy-intolerances": [
         r"(entry\.\d+\.resource\.)?(resourceType|patient|code|verificationStatus|clinicalStatus|criticality|type"
         r"|category|onsetDateTime)", "entry"],
+    # from ≤ to, at most ten years apart; the product must exist
+    "GET /api/v1/reports/consumption": ["from", "product_id"],
+    "GET /api/v1/reports/consumption.xlsx": ["from", "product_id"],
 }
 
 

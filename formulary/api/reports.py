@@ -1,0 +1,109 @@
+"""API: reports over the ledger, as JSON or as the same workbook the report page downloads."""
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+import marshmallow as ma
+from flask import request
+from flask.views import MethodView
+
+from formulary.api.answers import refuse
+from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed
+from formulary.api.schemas import Day, Id, Quantity
+from formulary.auth.permissions import Permission
+from formulary.catalogue.models import Product
+from formulary.extensions import db
+from formulary.reports.builders import consumption, consumption_items
+from formulary.reports.money import currency
+from formulary.reports.periods import BadReportInput, Period, parse_range
+from formulary.reports.workbook import file_name, write_report
+from formulary.spreadsheets.downloads import XLSX_TYPE, xlsx_download
+
+blp = ApiBlueprint("api_reports", __name__, description="Reports: consumption, waste and value over time")
+
+XLSX = {XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}}
+
+
+# The years a report may name (reports/periods.py refuses others in words).
+YEARS = r"^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$"
+
+
+class ConsumptionQuery(ma.Schema):
+    start = Day(data_key="from", load_default=None, pattern=YEARS, metadata={
+        "description": "First day (YYYY-MM-DD); default: 90 days before `to`"})
+    end = Day(data_key="to", load_default=None, pattern=YEARS,
+              metadata={"description": "Last day, included; default: today"})
+    by = ma.fields.String(load_default=Period.MONTH.value, metadata={
+        "description": "Period: week (from Monday) or month", "enum": [p.value for p in Period]})
+    product_id = Id(load_default=None, metadata={"description": "Only this product"})
+
+
+class ConsumptionItem(ma.Schema):
+    period = ma.fields.Date(required=True, metadata={"description": "First day of the week (Monday) or month"})
+    product_id = ma.fields.Integer(required=True)
+    product = ma.fields.String(required=True)
+    administered = Quantity(required=True, maximum=None, metadata={"description": "Given in sessions"})
+    wasted = Quantity(required=True, maximum=None, metadata={
+        "description": "Thrown away before expiry: sessions' remainders, breakage …"})
+    expired = Quantity(required=True, maximum=None, metadata={"description": "Discarded after the lot's expiry"})
+    value = Quantity(required=True, maximum=None, places=2, metadata={
+        "description": "(administered + wasted + expired) × each lot's unit cost, in the clinic's currency"})
+
+
+class ConsumptionAnswer(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(ConsumptionItem), required=True)
+    currency = ma.fields.String(required=True, metadata={"description": "The currency of `value`"})
+
+
+def _range(args):
+    try:
+        rng = parse_range(args["start"], args["end"], args["by"], date.today())
+    except BadReportInput as error:
+        refuse(422, str(error), [(error.field, str(error))])
+    product_id = args["product_id"]
+    if product_id is not None and db.session.get(Product, product_id) is None:
+        refuse(422, f"No product with id {product_id}.", [("product_id", f"No product with id {product_id}.")])
+    return rng, product_id
+
+
+def _workbook(rng, product_id):
+    report = consumption(rng, product_id)
+    return xlsx_download(lambda stream: write_report(stream, report), file_name(report))
+
+
+def _wants_workbook() -> bool:
+    return request.accept_mimetypes.best_match(["application/json", XLSX_TYPE]) == XLSX_TYPE
+
+
+@blp.route("/reports/consumption")
+class Consumption(MethodView):
+    @allowed(blp, Permission.VIEW_REPORTS)
+    @blp.arguments(ConsumptionQuery, location="query")
+    @blp.response(200, ConsumptionAnswer)
+    @blp.doc(responses={"200": {"content": {"application/json": {"schema": ConsumptionAnswer}, **XLSX}}})
+    @blp.alt_response(422, schema=ErrorSchema, description="A range backwards or over ten years, an unknown "
+                                                           "period or product: `errors` names the field")
+    def get(self, args):
+        """Administered, wasted and expired per period and product, with their value. Send `Accept:
+        application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` for the workbook (with a chart)."""
+        rng, product_id = _range(args)
+        if _wants_workbook():
+            return _workbook(rng, product_id)
+
+        items = consumption_items(rng, product_id)
+        for item in items:
+            item["value"] = Decimal(item["value"]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return {"items": items, "currency": currency()}
+
+
+@blp.route("/reports/consumption.xlsx")
+class ConsumptionWorkbook(MethodView):
+    @allowed(blp, Permission.VIEW_REPORTS)
+    @blp.arguments(ConsumptionQuery, location="query")
+    @blp.doc(responses={"200": {"description": "The consumption report workbook, with a native Excel chart",
+                                "content": XLSX}})
+    @blp.alt_response(422, schema=ErrorSchema, description="A range backwards or over ten years, an unknown "
+                                                           "period or product: `errors` names the field")
+    def get(self, args):
+        """The consumption report as a workbook: a chart sheet and a sheet per table."""
+        return _workbook(*_range(args))

@@ -1,0 +1,89 @@
+"""The report pages: a range form, the chart, the tables, and the same report as a workbook."""
+
+from datetime import date
+
+from flask import render_template, request
+
+from formulary.auth.access import permission_required
+from formulary.auth.permissions import Permission
+from formulary.reports.blueprint import bp
+from formulary.reports.builders import REPORTS
+from formulary.reports.charts import bar_chart
+from formulary.reports.money import format_money
+from formulary.reports.periods import BadReportInput, Period, ReportRange, parse_range
+from formulary.reports.tables import Report
+from formulary.reports.workbook import file_name, write_report
+from formulary.spreadsheets.downloads import xlsx_download
+
+
+def build(key: str, rng: ReportRange) -> Report:
+    """Run one report over a range (turnover also needs today, for the stock usable now)."""
+    _label, builder = REPORTS[key]
+    return builder(rng, date.today()) if key == "turnover" else builder(rng)
+
+
+def _range() -> ReportRange:
+    args = request.args
+    return parse_range(args.get("from"), args.get("to"), args.get("by"), date.today())
+
+
+def chart_of(report: Report):
+    """The report's series as an SVG bar chart (one scale, both axes titled)."""
+    series = report.series
+
+    def describe(label, value):
+        return f"{label}: {format_money(value) if series.money else f'{value:,}'}"
+
+    return bar_chart(series.title, series.labels, series.values, x_title=series.x_title, y_title=series.y_title,
+                     describe=describe)
+
+
+@bp.route("/")
+@permission_required(Permission.VIEW_REPORTS)
+def index():
+    """The list of reports."""
+    return render_template("reports/index.html", reports=REPORTS)
+
+
+def _refused(key: str, error: BadReportInput):
+    """The form again with the field named; no report is run on input it cannot use."""
+    return render_template("reports/report.html", key=key, report=None, chart=None, error=error, reports=REPORTS,
+                           periods=list(Period), money=format_money, args=request.args), 422
+
+
+def _page(key: str):
+    try:
+        rng = _range()
+    except BadReportInput as error:
+        return _refused(key, error)
+    report = build(key, rng)
+    return render_template("reports/report.html", key=key, report=report, chart=chart_of(report), error=None,
+                           reports=REPORTS, periods=list(Period), money=format_money, args=request.args)
+
+
+def _workbook(key: str):
+    try:
+        rng = _range()
+    except BadReportInput as error:
+        return _refused(key, error)
+    report = build(key, rng)
+    return xlsx_download(lambda stream: write_report(stream, report), file_name(report))
+
+
+def _register(key: str) -> None:
+    endpoint = key.replace("-", "_")
+
+    def page():
+        return _page(key)
+
+    def workbook():
+        return _workbook(key)
+
+    page.__doc__ = f"The {REPORTS[key][0].lower()} report page."
+    workbook.__doc__ = f"The {REPORTS[key][0].lower()} report as a workbook."
+    bp.add_url_rule(f"/{key}", endpoint, permission_required(Permission.VIEW_REPORTS)(page))
+    bp.add_url_rule(f"/{key}.xlsx", f"{endpoint}_workbook", permission_required(Permission.VIEW_REPORTS)(workbook))
+
+
+for _key in REPORTS:
+    _register(_key)

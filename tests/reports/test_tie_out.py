@@ -1,0 +1,133 @@
+"""Reports tie out to the ledger: every figure recomputed here by looping over the movements in Python."""
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from sqlalchemy import select
+
+from formulary.extensions import db
+from formulary.reports import builders
+from formulary.reports.periods import Period, parse_range, period_start
+from formulary.stock.models import Lot, StockMovement
+from formulary.treatments.models import TreatmentSession
+
+START, END = date(2026, 1, 1), date(2026, 3, 31)
+CENT = Decimal("0.01")
+
+
+def independent_outflows(by: Period):
+    """(period, product_id) → {administered, wasted, expired, value}, from a plain loop over the ledger."""
+    sums = defaultdict(lambda: defaultdict(Decimal))
+    since = datetime(START.year, START.month, START.day, tzinfo=UTC)
+    until = datetime(END.year, END.month, END.day, tzinfo=UTC) + timedelta(days=1)
+    for movement in db.session.scalars(select(StockMovement)):
+        if not since <= movement.at < until or movement.kind not in ("administer", "waste"):
+            continue
+        lot = db.session.get(Lot, movement.lot_id)
+        day = movement.at.astimezone(UTC).date()
+        kind = "administered" if movement.kind == "administer" else ("expired" if day > lot.expiry else "wasted")
+        key = (period_start(day, by), lot.product_id)
+        sums[key][kind] += -movement.quantity
+        sums[key]["value"] += -movement.quantity * (lot.unit_cost or 0)
+    return sums
+
+
+@pytest.mark.parametrize("by", [Period.MONTH, Period.WEEK])
+def test_consumption_equals_the_ledger_summed_by_hand(clinic, by):
+    expected = independent_outflows(by)
+    assert len(expected) >= (4 if by == Period.MONTH else 8)
+    rng = parse_range(START, END, by, date(2026, 4, 2))
+    items = builders.consumption_items(rng)
+    got = {(item["period"], item["product_id"]): item for item in items}
+    assert set(got) == set(expected)
+    for key, sums in expected.items():
+        for kind in ("administered", "wasted", "expired"):
+            assert got[key][kind] == sums[kind], (key, kind)
+        assert got[key]["value"] == sums["value"], key  # exact, before rounding to the cent
+
+
+def test_the_api_answers_the_same_figures(clinic, api_token, client):
+    _user, token = api_token("manager")
+    answer = client.get(f"/api/v1/reports/consumption?from={START}&to={END}&by=month",
+                        headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200, answer.get_json()
+    expected = independent_outflows(Period.MONTH)
+    items = answer.get_json()["items"]
+    assert {(i["period"], i["product_id"]) for i in items} == {(p.isoformat(), pid) for p, pid in expected}
+    for item in items:
+        sums = expected[(date.fromisoformat(item["period"]), item["product_id"])]
+        assert Decimal(str(item["administered"])) == sums["administered"]
+        assert Decimal(str(item["wasted"])) == sums["wasted"]
+        assert Decimal(str(item["expired"])) == sums["expired"]
+        assert Decimal(str(item["value"])) == sums["value"].quantize(CENT, ROUND_HALF_UP)
+    assert answer.get_json()["currency"] == "EUR"
+    only = client.get(f"/api/v1/reports/consumption?from={START}&to={END}&product_id={clinic.vit.id}",
+                      headers={"Authorization": f"Bearer {token}"}).get_json()["items"]
+    assert only and {i["product_id"] for i in only} == {clinic.vit.id}
+
+
+def test_the_consumption_report_totals_tie_out(clinic):
+    rng = parse_range(START, END, "month", date(2026, 4, 2))
+    report = builders.consumption(rng)
+    expected = independent_outflows(Period.MONTH)
+    total = sum((s["value"] for s in expected.values()), Decimal(0))
+    by_product, by_period = report.tables
+    assert by_product.total["value"] == total
+    assert sum(report.series.values, Decimal(0)) == total
+    assert report.series.labels == ["2026-01", "2026-02", "2026-03"]
+    ha = next(r for r in by_product.rows if r["product"] == "HA 1% 2 mL")
+    assert (ha["administered"], ha["wasted"], ha["expired"]) == (Decimal("8.333"), Decimal("0.625"), Decimal("30"))
+
+
+def test_waste_by_reason_ties_out(clinic):
+    rng = parse_range(START, END, "month", date(2026, 4, 2))
+    report = builders.waste(rng)
+    by_reason = {r["reason"]: r for r in report.tables[0].rows}
+    assert set(by_reason) == {"expired", "opened and not used in a session", "dropped vial"}
+    assert by_reason["expired"]["movements"] == 2
+    assert by_reason["expired"]["value"] == Decimal("30") * Decimal("1.2345") + Decimal("4.4") * Decimal("0.9999")
+    assert by_reason["opened and not used in a session"]["value"] == (
+        Decimal("0.625") * Decimal("1.2345") + Decimal("0.125") * Decimal("0.9999"))
+    assert by_reason["dropped vial"]["value"] == Decimal("2.5") * Decimal("0.9999")  # Dec 31's is outside
+    losses = {r["product"]: r["quantity"] for r in report.tables[1].rows}
+    assert losses == {"HA 1% 2 mL": Decimal("30"), "Vitamin C 10% 2 mL": Decimal("4.4")}
+
+
+def test_session_costs_tie_out(clinic):
+    rng = parse_range(START, END, "month", date(2026, 4, 2))
+    report = builders.session_costs(rng)
+    costs = defaultdict(Decimal)
+    for session in db.session.scalars(select(TreatmentSession)):
+        for movement in db.session.scalars(select(StockMovement).where(StockMovement.session_id == session.id)):
+            lot = db.session.get(Lot, movement.lot_id)
+            costs[session.cocktail_version.cocktail.name] += -movement.quantity * (lot.unit_cost or 0)
+    by_cocktail = {r["cocktail"]: r for r in report.tables[0].rows}
+    assert {k: v["cost"] for k, v in by_cocktail.items()} == dict(costs)
+    assert by_cocktail["Hydra glow"]["sessions"] == 3 and by_cocktail["Bright"]["sessions"] == 2
+    assert by_cocktail["Bright"]["per_session"] == (costs["Bright"] / 2).quantize(CENT)
+    by_goal = {r["goal"]: r for r in report.tables[1].rows}
+    assert by_goal["hydration"]["sessions"] == 5 and by_goal["brightening"]["sessions"] == 2
+    assert by_goal["brightening"]["cost"] == costs["Bright"]
+
+
+def test_sessions_per_goal_and_practitioner(clinic):
+    rng = parse_range(START, END, "month", date(2026, 4, 2))
+    per_goal, per_practitioner = builders.sessions(rng).tables
+    goals = {r["goal"]: (r["2026-01"], r["2026-02"], r["2026-03"], r["total"]) for r in per_goal.rows}
+    assert goals == {"hydration": (3, 1, 1, 5), "brightening": (1, 1, 0, 2)}
+    assert [(r["practitioner"], r["total"]) for r in per_practitioner.rows] == [("dr.lima", 5)]
+
+
+def test_turnover_and_days_of_cover(clinic):
+    rng = parse_range(START, END, "month", date(2026, 4, 2))
+    report = builders.turnover(rng, date(2026, 4, 2))
+    ha = next(r for r in report.tables[0].rows if r["product"] == "HA 1% 2 mL")
+    # HA: 100 received Dec 1; Jan 5 +80 (in range); Dec 31 -1 (before); Apr 1 -1 (after)
+    assert ha["opening"] == Decimal("99")
+    assert ha["used"] == Decimal("8.333") + Decimal("0.625") + Decimal("30")
+    assert ha["closing"] == Decimal("99") + 80 - ha["used"]
+    usable = Decimal("80") - Decimal("1") - Decimal("2.333") - Decimal("1")  # HA-2 left; HA-1 expired
+    assert ha["usable_now"] == usable
+    assert ha["cover"] == (usable / (ha["used"] / 90)).quantize(Decimal(1))
