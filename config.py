@@ -58,6 +58,12 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the login session bounds a form's life, not a clock
     BOOTSTRAP_SERVE_LOCAL = True  # clinics can be offline: never a CDN
 
+    # The clinic's time zone (an IANA name): appointment times are read and shown in it, stored in UTC.
+    # An unknown name stops the app at start.
+    TIMEZONE = _env("TIMEZONE", "Europe/Paris")
+    # Administering a session needs the patient's signed consent (on screen or on paper) first.
+    REQUIRE_CONSENT = _env("REQUIRE_CONSENT", "on").lower() not in ("0", "off", "false", "no")
+
     API_TITLE = "formulary"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
@@ -82,6 +88,8 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("FORMULARY_TEST_DATABASE_URL") or "sqlite://"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     SECRET_KEY = "testing-secret-key"
+    # Off so that tests which administer sessions need not sign a consent; consent tests turn it on.
+    REQUIRE_CONSENT = False
 
 
 class ProductionConfig(Config):

@@ -23,9 +23,10 @@ def create_app(config_class=None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
 
-    from formulary import errors, web
+    from formulary import clinic_time, errors, web
     from formulary.commands import register_commands
 
+    clinic_time.init_app(app)
     errors.init_app(app)
     web.init_app(app)
     register_commands(app)
@@ -60,6 +61,7 @@ ROUTE_MODULES = (
     "formulary.patients.views",
     "formulary.treatments.views", "formulary.treatments.actions", "formulary.treatments.print_views",
     "formulary.treatments.patient_views",
+    "formulary.treatments.course_views", "formulary.treatments.consent_views",
     "formulary.spreadsheets.views", "formulary.spreadsheets.history_views",
 )
 
@@ -89,9 +91,9 @@ def register_blueprints(app: Flask) -> None:
 def register_api(app: Flask) -> None:
     """Mount the JSON API: each resource module's blueprint, registered with the Api object (so each
     lands in openapi.json) under /api/v1."""
-    from formulary.api import catalogue, cocktails, me, patients, sessions, spreadsheets, stock
+    from formulary.api import catalogue, cocktails, consent, courses, me, patients, sessions, spreadsheets, stock
     from formulary.api.blueprint import URL_PREFIX
     from formulary.extensions import api
 
-    for module in (me, catalogue, stock, cocktails, patients, sessions, spreadsheets):
+    for module in (me, catalogue, stock, cocktails, patients, sessions, courses, consent, spreadsheets):
         api.register_blueprint(module.blp, url_prefix=URL_PREFIX)

@@ -18,6 +18,8 @@ from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVers
 from formulary.patients.models import Allergy, Patient, PatientCondition
 from formulary.spreadsheets.models import PendingUpload
 from formulary.stock.models import Lot, StockImport, StockMovement
+from formulary.treatments.consent_models import Consent, ConsentWording
+from formulary.treatments.course_models import Course
 from formulary.treatments.models import (
     ClinicText,
     Override,
@@ -38,6 +40,9 @@ __all__ = [
     "CocktailComponent",
     "CocktailVersion",
     "Condition",
+    "Consent",
+    "ConsentWording",
+    "Course",
     "CrossReaction",
     "GroupSynonym",
     "LoginThrottle",

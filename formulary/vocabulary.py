@@ -217,3 +217,13 @@ class ThrottleScope(StrEnum):
     ACCOUNT_FROM_ADDRESS = "account from address"  # locks that address out of that account
     ADDRESS = "address"  # locks an address that tries many accounts out of all of them
     ACCOUNT = "account"  # never locks: tells the admins the account is under attack
+
+
+# --- courses and consent (helper "course") ---
+
+
+class ConsentMethod(StrEnum):
+    """How the patient signed the consent for a session."""
+
+    ON_SCREEN = "on-screen"  # drawn on the tablet's signature pad; the PNG is kept
+    PAPER = "paper"  # signed on the printed sheet, which the clinic files

@@ -1,0 +1,4 @@
+"""tmp"""
+from formulary.api.blueprint import ApiBlueprint
+
+blp = ApiBlueprint("api_courses", __name__)
