@@ -100,3 +100,8 @@ def clinic_today() -> date:
 def clinic_appointment(day: date, at: time) -> datetime:
     """An appointment on the clinic's wall clock, as the aware UTC time it is stored as."""
     return appointment_utc(day, at, clinic_zone())
+
+
+def appointment_text(day: date, starts_at: datetime | None) -> str:
+    """A session's appointment as the API answers it: "2026-12-15T14:30" on the clinic's clock, or the date."""
+    return f"{in_zone(starts_at, clinic_zone()):%Y-%m-%dT%H:%M}" if starts_at is not None else day.isoformat()
