@@ -105,3 +105,9 @@ def clinic_appointment(day: date, at: time) -> datetime:
 def appointment_text(day: date, starts_at: datetime | None) -> str:
     """A session's appointment as the API answers it: "2026-12-15T14:30" on the clinic's clock, or the date."""
     return f"{in_zone(starts_at, clinic_zone()):%Y-%m-%dT%H:%M}" if starts_at is not None else day.isoformat()
+
+
+def appointment_shown(session) -> str:
+    """A session's day and, when it has one, its time on the clinic's clock: "2026-12-15 14:30"."""
+    day = f"{session.scheduled_for:%Y-%m-%d}"
+    return f"{day} {local_time_text(session.starts_at)}" if session.starts_at is not None else day

@@ -5,7 +5,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from formulary.auth.permissions import Permission
-from formulary.clinic_time import local_time_text, local_text
+from formulary.clinic_time import appointment_shown, local_text, local_time_text
 from formulary.quantity import fmt_quantity
 from formulary.stock.queries import DISPLAY_STATUSES
 from formulary.vocabulary import LotDisplayStatus
@@ -72,6 +72,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(local_time_text, "local_time")
+    app.add_template_filter(appointment_shown, "appointment")
     app.add_template_filter(fmt_quantity, "quantity")
     for helper in (page_url, fmt_quantity, lot_badge_class, lot_status_label):
         app.add_template_global(helper)
