@@ -5,7 +5,7 @@ from datetime import date
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SubmitField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from formulary.clinic_time import clinic_today
 from formulary.treatments.courses import MAX_INTERVAL_DAYS, MAX_SESSIONS
@@ -37,7 +37,7 @@ class CourseForm(FlaskForm):
     def validate_first_on(self, field):
         """A course starts today or later (the clinic's today)."""
         if isinstance(field.data, date) and field.data < clinic_today():
-            raise ValueError(f"The first session cannot be in the past ({field.data:%Y-%m-%d}).")
+            raise ValidationError(f"The first session cannot be in the past ({field.data:%Y-%m-%d}).")
 
 
 class ConsentForm(FlaskForm):

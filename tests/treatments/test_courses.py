@@ -133,3 +133,51 @@ def test_the_api_refuses_bad_input_with_422_naming_the_field(client, headers, cl
 
 def test_an_unknown_course_is_404(client, headers):
     assert client.get("/api/v1/courses/424242", headers=headers).status_code == 404
+
+
+def test_the_start_a_course_page_books_and_shows_the_course(client, login_as, clinic, ana):
+    from tests.conftest import post_form
+
+    user = login_as("practitioner")
+    page = client.get(f"/sessions/courses/new?patient_id={ana.id}")
+    assert page.status_code == 200 and f'<option selected value="{ana.id}">' in page.get_data(as_text=True)
+    done = post_form(client, f"/sessions/courses/new?patient_id={ana.id}", {
+        "patient": ana.id, "cocktail": clinic["cocktail"].id, "goals": "Brighter skin", "sessions": 4,
+        "interval_days": 14, "first_on": f"{TOMORROW:%d/%m/%Y}", "at_time": "10:00", "practitioner": user.id})
+    text = done.get_data(as_text=True)
+    assert done.status_code == 200 and "Course started for Ana Silva: 4 sessions booked" in text
+    assert "0 of 4 sessions given" in text and "Stock in date lasts to the last session" in text
+    assert f"Next due: <a href=" in text and f"{TOMORROW:%Y-%m-%d} 10:00" in text
+    assert "Brighter skin" in text
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"sessions": "0"}, "The number of sessions must be from 1 to 52."),
+    ({"interval_days": "0"}, "The interval must be from 1 to 365 days."),
+    ({"first_on": f"{TODAY - timedelta(days=2):%Y-%m-%d}"}, "The first session cannot be in the past"),
+    ({"first_on": "31/02/2027"}, "Not a date"),
+    ({"cocktail": "999999"}, "Choose the cocktail."),
+])
+def test_the_course_form_refuses_bad_input_naming_the_field(client, login_as, clinic, ana, change, message):
+    from tests.conftest import post_form
+
+    user = login_as("practitioner")
+    data = {"patient": ana.id, "cocktail": clinic["cocktail"].id, "sessions": 4, "interval_days": 14,
+            "first_on": f"{TOMORROW:%Y-%m-%d}", "practitioner": user.id, **change}
+    refused = post_form(client, "/sessions/courses/new", data)
+    assert refused.status_code == 422 and message in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Course.id))) == 0
+
+
+def test_the_patient_pages_partial_lists_courses_with_progress_and_stock(app, client, login_as, clinic, ana):
+    from flask import render_template_string
+    from flask_login import login_user
+
+    course = start(ana, clinic["cocktail"])
+    user = login_as("practitioner")
+    with app.test_request_context():
+        login_user(user)
+        html = render_template_string('{% include "patients/_courses.html" %}', patient=ana)
+    assert f"/sessions/courses/{course.id}" in html and "0 of 4 given" in html and "Stock lasts" in html
+    assert f"/sessions/courses/new?patient_id={ana.id}" in html
+    assert f"Next due: <a href=\"/sessions/{course.sessions[0].id}\">{TOMORROW:%Y-%m-%d}</a>" in html
