@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from itertools import repeat
 
 from formulary.cocktails.lines import RecipeLine, RecipeStock
-from formulary.stock.fefo import DrawPlan, LotStock, Turn, serve_in_turn
+from formulary.stock.fefo import DrawPlan, LotStock, Need, Turn, serve_in_turn
 
 # Counting stops here: "200 or more" is all a clinic needs to know.
 SESSION_CAP = 200
@@ -71,15 +71,15 @@ def forecast_bookings(bookings: Sequence[Booking], lots: Mapping[int, Sequence[L
     """Serve the bookings in the order given (by day, then as booked) from the lots of every product they use;
     the forecast of each watched one, numbered in turn: a course's sessions among the clinic's other bookings.
     """
-    result = []
+    result: list[SeriesSession] = []
     turns = serve_in_turn((booking_needs(b) for b in bookings), lots)
     for booking, turn in zip(bookings, turns, strict=True):
         if not booking.watched:
             continue
-        problem, short = None, ()
+        problem: str | None = None
+        short: tuple[int, ...] = ()
         if not turn.served:
-            stock = RecipeStock(booking.lines, lots)
-            line, plan = _first_short(stock, turn)
+            line, plan = next((ln, p) for ln, p in zip(booking.lines, turn.plans, strict=True) if not p.covered)
             reasons = sorted({s.reason for s in plan.skipped})
             why = f" (other lots {', '.join(reasons)} by then)" if reasons else ""
             problem = f"not enough {line.product_name} in date on {booking.on:%Y-%m-%d}{why}"
@@ -89,6 +89,6 @@ def forecast_bookings(bookings: Sequence[Booking], lots: Mapping[int, Sequence[L
     return result
 
 
-def booking_needs(booking: Booking) -> list:
+def booking_needs(booking: Booking) -> list[Need]:
     """What the booked session needs of each product on its day."""
     return [line.need(booking.on) for line in booking.lines]

@@ -1,5 +1,7 @@
 """Session forms: plan, override, administer, reaction, cancel, recall and the aftercare wording."""
 
+from typing import Any
+
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -58,6 +60,8 @@ class CheckboxesField(SelectMultipleField):
 class ClinicDateField(DateField):
     """A date typed as the browser's picker sends it (2026-12-15) or in the clinic's order (15/12/2026 with
     FORMULARY_DATE_ORDER=DMY, 12/15/2026 with MDY)."""
+
+    data: Any  # a date once validated, as WTForms' own DateField declares it
 
     def process_formdata(self, valuelist):
         text = " ".join(valuelist).strip() if valuelist else ""

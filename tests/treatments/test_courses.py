@@ -147,7 +147,7 @@ def test_the_start_a_course_page_books_and_shows_the_course(client, login_as, cl
     text = done.get_data(as_text=True)
     assert done.status_code == 200 and "Course started for Ana Silva: 4 sessions booked" in text
     assert "0 of 4 sessions given" in text and "Stock in date lasts to the last session" in text
-    assert f"Next due: <a href=" in text and f"{TOMORROW:%Y-%m-%d} 10:00" in text
+    assert "Next due: <a href=" in text and f"{TOMORROW:%Y-%m-%d} 10:00" in text
     assert "Brighter skin" in text
 
 
