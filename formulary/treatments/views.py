@@ -4,7 +4,6 @@ The reaction and cancel actions, the recall page and the aftercare sheet are in 
 print_views.py, on the same blueprint; the session page they all render is session_page.py's.
 """
 
-from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -45,7 +44,7 @@ def helpers():
 @bp.route("")
 def index():
     """Upcoming and past sessions, filtered by date, status, practitioner and latest check, a page at a time."""
-    today = date.today()
+    today = clinic_today()
     filters = queries.parse_filters(request.args)
     page = db.paginate(queries.sessions_query(filters, today), per_page=current_app.config["PER_PAGE"],
                        error_out=False)
