@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from formulary.demo import catalogue, cocktails, patients, sessions, stock, users
+from formulary.demo import catalogue, cocktails, courses, patients, sessions, stock, users
 
 
 def load_demo(today: date | None = None) -> list[str]:
@@ -15,4 +15,5 @@ def load_demo(today: date | None = None) -> list[str]:
     lines += patients.load()
     lines += cocktails.load(today)
     lines += sessions.load(today)
+    lines += courses.load(today)
     return lines
