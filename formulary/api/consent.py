@@ -21,7 +21,8 @@ class ConsentIn(ma.Schema):
     method = ma.fields.String(required=True, validate=ma.validate.OneOf(list(ConsentMethod)),
                               metadata={"description": "on-screen (with signature_png) or paper"})
     signature_png = ma.fields.String(load_default=None, allow_none=True, metadata={
-        "description": "on-screen: the drawn signature, a PNG as base64 (a data: URL prefix is accepted)"})
+        "format": "byte", "description": "on-screen: the drawn signature, a PNG as base64 (a data: URL prefix "
+                                         "is accepted); paper: ignored"})
 
 
 class ConsentSchema(ma.Schema):
@@ -57,8 +58,9 @@ class SessionConsent(MethodView):
         """Record the patient's consent for the session; the document as generated now is kept with it."""
         session = load_or_404(load_session, session_id, "session")
         try:
+            on_screen = body["method"] == ConsentMethod.ON_SCREEN
             consent = record_consent(session, body["method"], actor=api_user(),
-                                     signature_png=_png(body["signature_png"]))
+                                     signature_png=_png(body["signature_png"]) if on_screen else None)
         except ConsentRefused as error:
             status = 422 if error.field in ("signature_png", "method") else 409
             refuse(status, str(error), [(error.field, str(error))] if error.field else ())

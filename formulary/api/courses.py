@@ -12,7 +12,15 @@ from formulary.cocktails.models import Cocktail
 from formulary.extensions import db
 from formulary.patients.models import Patient
 from formulary.treatments.course_models import Course
-from formulary.treatments.courses import CourseInvalid, CoursePlan, course_forecast, progress, start_course
+from formulary.treatments.courses import (
+    MAX_INTERVAL_DAYS,
+    MAX_SESSIONS,
+    CourseInvalid,
+    CoursePlan,
+    course_forecast,
+    progress,
+    start_course,
+)
 
 blp = ApiBlueprint("api_courses", __name__, description="Courses: a patient's sessions booked at an interval")
 
@@ -20,9 +28,10 @@ blp = ApiBlueprint("api_courses", __name__, description="Courses: a patient's se
 class CourseIn(ma.Schema):
     patient_id = Id(required=True, strict=True)
     cocktail_id = Id(required=True, strict=True)
-    sessions = ma.fields.Integer(required=True, strict=True, metadata={"description": "How many sessions, 1 to 52"})
-    interval_days = ma.fields.Integer(required=True, strict=True,
-                                      metadata={"description": "Days between sessions, 1 to 365"})
+    sessions = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(1, MAX_SESSIONS),
+                                 metadata={"description": "How many sessions"})
+    interval_days = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(1, MAX_INTERVAL_DAYS),
+                                      metadata={"description": "Days between sessions"})
     first_on = Day(required=True, metadata={"description": "The first session's day: today or later"})
     time = TimeOfDay(load_default=None, allow_none=True,
                      metadata={"description": "Every session's time, HH:MM on the clinic's clock"})

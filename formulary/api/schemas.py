@@ -111,7 +111,7 @@ class TimeOfDay(ma.fields.Field[time]):
     default_error_messages = {"invalid": "Not a valid time: write it HH:MM, from 00:00 to 23:59 (got {input!r})."}
 
     def __init__(self, **kwargs):
-        metadata = {"type": "string", "pattern": r"^\d{2}:\d{2}$", "example": "14:30",
+        metadata = {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "example": "14:30",
                     "description": "HH:MM on the clinic's clock", **kwargs.pop("metadata", {})}
         super().__init__(metadata=metadata, **kwargs)
 
@@ -131,7 +131,8 @@ class Appointment(ma.fields.Field[tuple]):
     }
 
     def __init__(self, **kwargs):
-        metadata = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2})?$",
+        metadata = {"type": "string",
+                    "pattern": r"^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d)?$",
                     "example": "2026-12-15T14:30",
                     "description": "YYYY-MM-DD, or YYYY-MM-DDTHH:MM read in the clinic's time zone "
                                    "(FORMULARY_TIMEZONE)", **kwargs.pop("metadata", {})}

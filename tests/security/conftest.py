@@ -12,6 +12,8 @@ from formulary.cocktails.models import Cocktail
 from formulary.extensions import db
 from formulary.patients.models import Allergy, Patient
 from formulary.stock.models import Lot, StockImport
+from formulary.treatments.course_models import Course
+from formulary.treatments.courses import CoursePlan, start_course
 from formulary.treatments.models import SafetyCheck, TreatmentSession
 from formulary.treatments.sessions import administer, check_session, plan_session
 from tests.figures import Figures
@@ -42,6 +44,7 @@ class Clinic:
     clear_patient: Patient  # no known allergies
     given: TreatmentSession  # administered from `lot`
     stock_import: StockImport
+    course: Course  # two sessions for clear_patient, from tomorrow
 
 
 @pytest.fixture
@@ -66,6 +69,8 @@ def clinic(make_user, make_substance, make_product, make_lot, make_cocktail, mak
     _result, check = check_session(session, actor=practitioner)
     given = plan_session(clear_patient, plain, TODAY, practitioner=practitioner, actor=practitioner)
     administer(given, actor=practitioner, today=TODAY)
+    course = start_course(CoursePlan(clear_patient, plain, 2, 14, TODAY + timedelta(days=1)),
+                          practitioner=practitioner, actor=practitioner, today=TODAY)
     stock_import = StockImport(user=users["manager"], mode="delivery", file_name="delivery.xlsx",
                                sha256="0" * 64)
     db.session.add(stock_import)
@@ -75,5 +80,5 @@ def clinic(make_user, make_substance, make_product, make_lot, make_cocktail, mak
         users=users, tokens=tokens, token_rows=token_rows, other=other, substance=substance,
         group=substance.groups[0], product=ha, lot=lot, cocktail=cocktail, patient=patient,
         allergy=patient.allergies[0], session=session, check=check, clear_patient=clear_patient, given=given,
-        stock_import=stock_import,
+        stock_import=stock_import, course=course,
     )

@@ -125,6 +125,16 @@ ROUTES: dict[tuple[str, str], str | Permission] = {
     ("GET", "/sessions/recall/<int:lot_id>"): P.VIEW_PATIENTS,
     ("POST", "/sessions/recall/<int:lot_id>"): P.EDIT_STOCK,
     ("GET", "/sessions/recall/<int:lot_id>.xlsx"): P.VIEW_PATIENTS,
+    # courses and consent
+    ("GET", "/sessions/courses/new"): P.RUN_CHECKS,
+    ("POST", "/sessions/courses/new"): P.RUN_CHECKS,
+    ("GET", "/sessions/courses/<int:course_id>"): P.VIEW_PATIENTS,
+    ("GET", "/sessions/<int:session_id>/consent"): P.RUN_CHECKS,
+    ("POST", "/sessions/<int:session_id>/consent"): P.RUN_CHECKS,
+    ("GET", "/sessions/<int:session_id>/consent/print"): P.VIEW_PATIENTS,
+    ("GET", "/sessions/<int:session_id>/consent/signature.png"): P.VIEW_PATIENTS,
+    ("GET", "/sessions/consent-wording"): P.EDIT_COCKTAILS,
+    ("POST", "/sessions/consent-wording"): P.EDIT_COCKTAILS,
     # the JSON API
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("GET", "/api/v1/me"): USER,
@@ -153,12 +163,16 @@ ROUTES: dict[tuple[str, str], str | Permission] = {
     ("GET", "/api/v1/sessions/<int:session_id>"): P.VIEW_PATIENTS,
     ("POST", "/api/v1/sessions/<int:session_id>/check"): P.RUN_CHECKS,
     ("POST", "/api/v1/sessions/<int:session_id>/administer"): P.ADMINISTER,
+    ("POST", "/api/v1/sessions/<int:session_id>/consent"): P.RUN_CHECKS,
+    ("POST", "/api/v1/courses"): P.RUN_CHECKS,
+    ("GET", "/api/v1/courses/<int:course_id>"): P.VIEW_PATIENTS,
     ("POST", "/api/v1/stock/imports"): P.EDIT_STOCK,
     ("GET", "/api/v1/stock/export"): P.VIEW_STOCK,
 }
 # Past the door, these answer 404 for the ids fill() gives: an upload is kept only between its
-# preview and its confirmation.
-NOT_FOUND_PAST_THE_DOOR = {("GET", "/stock/spreadsheets/uploads/<digest>/errors.csv")}
+# preview and its confirmation; a signature exists only once a consent was signed on screen.
+NOT_FOUND_PAST_THE_DOOR = {("GET", "/stock/spreadsheets/uploads/<digest>/errors.csv"),
+                           ("GET", "/sessions/<int:session_id>/consent/signature.png")}
 
 ROLES = ("admin", "manager", "practitioner")
 REFUSED = {401, 403}
@@ -217,7 +231,7 @@ def fill(rule: str, clinic, who: str) -> str:
         "group_id": clinic.group.id, "cocktail_id": clinic.cocktail.id, "number": 1,
         "patient_id": clinic.patient.id, "allergy_id": clinic.allergy.id, "session_id": clinic.session.id,
         "check_id": clinic.check.id, "action": "waste", "import_id": clinic.stock_import.id,
-        "digest": "0" * 64,
+        "digest": "0" * 64, "course_id": clinic.course.id,
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule)
 

@@ -46,6 +46,7 @@ from formulary.cocktails.models import Cocktail
 from formulary.extensions import db
 from formulary.patients.models import Patient
 from formulary.stock.models import Lot
+from formulary.treatments.course_models import Course
 from formulary.treatments.models import TreatmentSession
 
 EXAMPLES = int(os.environ.get("FORMULARY_FUZZ_EXAMPLES", "20"))
@@ -74,7 +75,11 @@ RULES = {
         rf"allergies{ANY}(\.(substance|group|text|criticality|id|status))?", "conditions", "allergy_status",
         "reference"],
     "POST /api/v1/checks": ["patient_id", "cocktail_id"],
-    "POST /api/v1/sessions": ["patient_id", "cocktail_id", "practitioner_id"],
+    # scheduled_for: a day that does not exist (2027-02-30), or a time the clocks skip that night in the clinic's zone
+    "POST /api/v1/sessions": ["patient_id", "cocktail_id", "practitioner_id", "scheduled_for"],
+    # first_on: today or later (the schema cannot know today); time: one the clocks skip on a session's day
+    "POST /api/v1/courses": ["patient_id", "cocktail_id", "first_on", "time"],
+    "POST /api/v1/sessions/{session_id}/consent": ["signature_png"],  # its content must be a PNG image
     "POST /api/v1/stock/imports": ["file"],  # a workbook or CSV file the importer can read
     "POST /api/v1/lots/{lot_id}/movements": ["quantity"],  # waste and return take more than zero; a count may be 0
 }
@@ -95,7 +100,7 @@ CHECKS.append(valid_input_accepted)
 # Path parameter → the table whose real ids fill it.
 PATH_IDS = {
     "patient_id": Patient, "cocktail_id": Cocktail, "lot_id": Lot, "product_id": Product,
-    "session_id": TreatmentSession,
+    "session_id": TreatmentSession, "course_id": Course,
 }
 
 

@@ -173,3 +173,20 @@ def test_an_on_screen_signature_without_a_drawing_is_refused_on_the_page(client,
 def test_a_later_day_is_fine_too(session):
     session.scheduled_for = TODAY + timedelta(days=3)
     assert record_consent(session, "paper", actor=None).document
+
+
+def test_a_manager_edits_the_wording_and_a_new_version_is_kept(client, login_as):
+    login_as("manager")
+    page = client.get("/sessions/consent-wording")
+    assert page.status_code == 200 and "Version 1" in page.get_data(as_text=True)
+    token = csrf_token(client, "/sessions/consent-wording")
+    saved = client.post("/sessions/consent-wording", data={"csrf_token": token,
+                                                           "body": "Our clinic's words.\n\n- Bruising may happen."},
+                        follow_redirects=True)
+    assert "saved as version 2" in saved.get_data(as_text=True)
+    assert wording_in_force().body.startswith("Our clinic's words.")
+    token = csrf_token(client, "/sessions/consent-wording")
+    again = client.post("/sessions/consent-wording", data={"csrf_token": token,
+                                                           "body": "Our clinic's words.\n\n- Bruising may happen."},
+                        follow_redirects=True)
+    assert "unchanged: still version 2" in again.get_data(as_text=True)

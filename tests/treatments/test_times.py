@@ -113,3 +113,16 @@ def test_the_plan_form_reads_the_clinics_date_order_and_a_time(app, client, logi
     assert session.scheduled_for == date(NEXT_YEAR, 7, 15)
     assert f"{session.starts_at.astimezone(PARIS):%H:%M}" == "09:15"
     assert f"{date(NEXT_YEAR, 7, 15)} 09:15" in response.get_data(as_text=True)
+
+
+def test_the_audit_trail_shows_and_filters_by_the_clinics_clock(client, login_as):
+    from formulary.audit.models import AuditEvent
+
+    # 23:30 UTC on 14 December is 00:30 on the 15th in Paris: the trail shows it, and finds it, on the 15th.
+    db.session.add(AuditEvent(at=datetime(2026, 12, 14, 23, 30, tzinfo=UTC), action="demo.late", username="x"))
+    db.session.flush()
+    login_as("admin")
+    on_the_15th = client.get("/admin/audit?action=demo.late&from=2026-12-15&to=2026-12-15").get_data(as_text=True)
+    assert "2026-12-15 00:30" in on_the_15th and "UTC" not in on_the_15th
+    on_the_14th = client.get("/admin/audit?action=demo.late&from=2026-12-14&to=2026-12-14").get_data(as_text=True)
+    assert "2026-12-15 00:30" not in on_the_14th
