@@ -78,6 +78,11 @@ class Config:
     SMTP_FROM = _env("SMTP_FROM", "")
     SMTP_STARTTLS = _env("SMTP_STARTTLS", "false").lower() in ("1", "true", "yes", "on")
     DIGEST_TO = _env("DIGEST_TO", "")
+    # The clinic's time zone (an IANA name): appointment times are read and shown in it, stored in UTC.
+    # An unknown name stops the app at start.
+    TIMEZONE = _env("TIMEZONE", "Europe/Paris")
+    # Administering a session needs the patient's signed consent (on screen or on paper) first.
+    REQUIRE_CONSENT = _env("REQUIRE_CONSENT", "on").lower() not in ("0", "off", "false", "no")
 
     API_TITLE = "formulary"
     API_VERSION = "v1"
@@ -108,6 +113,8 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("FORMULARY_TEST_DATABASE_URL") or "sqlite://"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     SECRET_KEY = "testing-secret-key"
+    # Off so that tests which administer sessions need not sign a consent; consent tests turn it on.
+    REQUIRE_CONSENT = False
 
 
 class ProductionConfig(Config):

@@ -23,9 +23,10 @@ def create_app(config_class=None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
 
-    from formulary import errors, web
+    from formulary import clinic_time, errors, web
     from formulary.commands import register_commands
 
+    clinic_time.init_app(app)
     errors.init_app(app)
     web.init_app(app)
     register_commands(app)
@@ -62,6 +63,7 @@ ROUTE_MODULES = (
     "formulary.patients.views",
     "formulary.treatments.views", "formulary.treatments.actions", "formulary.treatments.print_views",
     "formulary.treatments.patient_views",
+    "formulary.treatments.course_views", "formulary.treatments.consent_views",
     "formulary.spreadsheets.views", "formulary.spreadsheets.history_views",
     "formulary.purchasing.supplier_views", "formulary.purchasing.order_views",
     "formulary.reports.views",
@@ -98,6 +100,8 @@ def register_api(app: Flask) -> None:
     from formulary.api import (
         catalogue,
         cocktails,
+        consent,
+        courses,
         fhir,
         kit,
         library,
@@ -114,5 +118,5 @@ def register_api(app: Flask) -> None:
     from formulary.extensions import api
 
     for module in (me, catalogue, stock, cocktails, patients, sessions, spreadsheets, kit, library, reactions, fhir,
-                   purchasing, reports):
+                   purchasing, reports, courses, consent):
         api.register_blueprint(module.blp, url_prefix=URL_PREFIX)

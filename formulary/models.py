@@ -23,6 +23,8 @@ from formulary.purchasing.models import OrderLine, OrderReceipt, PurchaseOrder
 from formulary.reports.models import DigestSend
 from formulary.spreadsheets.models import PendingUpload
 from formulary.stock.models import Lot, StockImport, StockMovement
+from formulary.treatments.consent_models import Consent, ConsentWording
+from formulary.treatments.course_models import Course
 from formulary.treatments.models import (
     ClinicText,
     Override,
@@ -45,6 +47,9 @@ __all__ = [
     "CocktailVersion",
     "Condition",
     "ConditionSynonym",
+    "Consent",
+    "ConsentWording",
+    "Course",
     "CrossReaction",
     "DigestSend",
     "GroupSynonym",

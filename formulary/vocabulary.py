@@ -301,3 +301,12 @@ class OrderStatus(StrEnum):
     SENT = "sent"
     PARTLY_RECEIVED = "partly-received"
     RECEIVED = "received"
+
+# --- courses and consent (helper "course") ---
+
+
+class ConsentMethod(StrEnum):
+    """How the patient signed the consent for a session."""
+
+    ON_SCREEN = "on-screen"  # drawn on the tablet's signature pad; the PNG is kept
+    PAPER = "paper"  # signed on the printed sheet, which the clinic files

@@ -6,6 +6,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from formulary.auth.permissions import Permission
 from formulary.money import currency_of, fmt_money
+from formulary.clinic_time import appointment_shown, local_text, local_time_text
 from formulary.quantity import fmt_quantity, package_name, stock_of
 from formulary.stock.queries import DISPLAY_STATUSES
 from formulary.vocabulary import LotDisplayStatus
@@ -31,8 +32,8 @@ def format_date(value) -> str:
 
 
 def format_datetime(value) -> str:
-    """Timestamps in UTC, to the minute."""
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+    """Timestamps on the clinic's wall clock (FORMULARY_TIMEZONE), to the minute."""
+    return local_text(value) if value else ""
 
 
 def lot_badge_class(status: str) -> str:
@@ -73,6 +74,8 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(local_time_text, "local_time")
+    app.add_template_filter(appointment_shown, "appointment")
     app.add_template_filter(fmt_quantity, "quantity")
     for helper in (page_url, fmt_quantity, lot_badge_class, lot_status_label):
         app.add_template_global(helper)

@@ -36,6 +36,8 @@ EXPECTED = {
     ("product", "package_known"): vocabulary.PackageKind,
 
     ("purchase_order", "status_known"): vocabulary.OrderStatus,
+
+    ("consent", "method_known"): vocabulary.ConsentMethod,
     **{(table, "origin_known"): vocabulary.Origin for table in (
         "substance", "allergen_group", "cross_reaction", "condition", "treatment_goal",
     )},

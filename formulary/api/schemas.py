@@ -2,7 +2,7 @@
 
 import calendar
 import re
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 
 import marshmallow as ma
@@ -99,6 +99,58 @@ class Day(ma.fields.Date):
         if not isinstance(value, str) or not _DAY.fullmatch(value):
             raise self.make_error("invalid", input=value)
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+_APPOINTMENT = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::00)?)?")
+_TIME = re.compile(r"(\d{2}):(\d{2})(?::00)?")
+
+
+class TimeOfDay(ma.fields.Field[time]):
+    """A wall-clock time HH:MM, read in the clinic's time zone (FORMULARY_TIMEZONE)."""
+
+    default_error_messages = {"invalid": "Not a valid time: write it HH:MM, from 00:00 to 23:59 (got {input!r})."}
+
+    def __init__(self, **kwargs):
+        metadata = {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "example": "14:30",
+                    "description": "HH:MM on the clinic's clock", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> time:
+        match = _TIME.fullmatch(value) if isinstance(value, str) else None
+        if match is None or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+            raise self.make_error("invalid", input=value)
+        return time(int(match.group(1)), int(match.group(2)))
+
+
+class Appointment(ma.fields.Field[tuple]):
+    """A session's day, YYYY-MM-DD, or its day and time, YYYY-MM-DDTHH:MM on the clinic's clock: (date, time | None)."""
+
+    default_error_messages = {
+        "invalid": "Not a valid appointment: write YYYY-MM-DD, or YYYY-MM-DDTHH:MM for a time on the clinic's "
+                   "clock (got {input!r}).",
+    }
+
+    def __init__(self, **kwargs):
+        metadata = {"type": "string",
+                    "pattern": r"^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d)?$",
+                    "example": "2026-12-15T14:30",
+                    "description": "YYYY-MM-DD, or YYYY-MM-DDTHH:MM read in the clinic's time zone "
+                                   "(FORMULARY_TIMEZONE)", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> tuple[date, time | None]:
+        match = _APPOINTMENT.fullmatch(value) if isinstance(value, str) else None
+        try:
+            if match is None:
+                raise ValueError
+            day = date.fromisoformat(match.group(1))
+            at = time(int(match.group(2)), int(match.group(3))) if match.group(2) else None
+        except ValueError:
+            raise self.make_error("invalid", input=value) from None
+        return day, at
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
 
 
 class Expiry(ma.fields.Field[date]):

@@ -4,16 +4,15 @@ A check answers the same findings as the session page, because both record it wi
 record_check. Answers hold clinical detail: none may be cached.
 """
 
-from datetime import date
-
 import marshmallow as ma
 from flask.views import MethodView
 
 from formulary.api.answers import api_user, load_or_404, refuse, refuse_fields
 from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed, links
-from formulary.api.schemas import Day, Id, Quantity, Text
+from formulary.api.schemas import Appointment, Day, Id, Quantity, Text
 from formulary.auth.models import User
 from formulary.auth.permissions import Permission
+from formulary.clinic_time import NoSuchLocalTime, appointment_text, clinic_appointment, clinic_today
 from formulary.cocktails.models import Cocktail
 from formulary.extensions import db
 from formulary.patients.models import Patient
@@ -63,7 +62,7 @@ class CheckIn(ma.Schema):
 class SessionIn(ma.Schema):
     patient_id = Id(required=True, strict=True)
     cocktail_id = Id(required=True, strict=True)
-    scheduled_for = Day(required=True)
+    scheduled_for = Appointment(required=True)
     practitioner_id = Id(strict=True, metadata={"description": "Default: the token's user"})
 
 
@@ -102,7 +101,13 @@ class SessionSchema(ma.Schema):
     patient_id = ma.fields.Integer(required=True)
     cocktail_id = ma.fields.Integer(required=True)
     cocktail_version = ma.fields.Integer(required=True)
-    scheduled_for = ma.fields.Date(required=True)
+    scheduled_for = ma.fields.String(required=True, metadata={
+        "description": "YYYY-MM-DD, or YYYY-MM-DDTHH:MM on the clinic's clock when the session has a time"})
+    starts_at = ma.fields.DateTime(allow_none=True, required=True, metadata={
+        "description": "The appointment's time in UTC, or null when the session has only a date"})
+    course_id = ma.fields.Integer(allow_none=True, required=True, metadata={"description": "The course it belongs to"})
+    consent = ma.fields.Dict(allow_none=True, required=True, metadata={
+        "description": "{method, signed_at, wording_version} once the patient has signed, else null"})
     practitioner_id = ma.fields.Integer(allow_none=True)
     areas = ma.fields.String(required=True)
     checks = ma.fields.List(ma.fields.Nested(StoredCheckSchema), required=True)
@@ -159,6 +164,15 @@ def draws_json(draws) -> list[dict]:
             for d in draws]
 
 
+def consent_summary(session: TreatmentSession) -> dict | None:
+    """How and when the patient signed the session's consent, or None."""
+    consent = session.consent
+    if consent is None:
+        return None
+    return {"method": consent.method, "signed_at": consent.signed_at.isoformat(),
+            "wording_version": consent.wording.version}
+
+
 def session_json(session: TreatmentSession) -> dict:
     """A session with its checks, latest override and draws."""
     overridden = [c for c in session.checks if c.override is not None]
@@ -166,7 +180,9 @@ def session_json(session: TreatmentSession) -> dict:
     return {
         "id": session.id, "status": session.status, "patient_id": session.patient_id,
         "cocktail_id": session.cocktail_version.cocktail_id, "cocktail_version": session.cocktail_version.number,
-        "scheduled_for": session.scheduled_for, "practitioner_id": session.practitioner_id, "areas": session.areas,
+        "scheduled_for": appointment_text(session.scheduled_for, session.starts_at), "starts_at": session.starts_at,
+        "course_id": session.course_id, "consent": consent_summary(session),
+        "practitioner_id": session.practitioner_id, "areas": session.areas,
         "checks": [stored_check_json(c) for c in session.checks],
         "override": None if latest is None else {
             "check_id": latest.check_id, "by": latest.by.username, "at": latest.at, "reason": latest.reason,
@@ -225,9 +241,14 @@ class Sessions(MethodView):
                 message = f"There is no active user with id {body['practitioner_id']}."
                 refuse(422, message, [("practitioner_id", message)])
             practitioner = chosen
+        day, at = body["scheduled_for"]
         try:
-            session = plan_session(patient, cocktail, body["scheduled_for"], practitioner=practitioner,
-                                   actor=api_user())
+            starts_at = clinic_appointment(day, at) if at is not None else None
+        except NoSuchLocalTime as error:
+            refuse(422, str(error), [("scheduled_for", str(error))])
+        try:
+            session = plan_session(patient, cocktail, day, practitioner=practitioner, actor=api_user(),
+                                   starts_at=starts_at)
         except SessionError as error:
             refuse(409, str(error), [("cocktail_id", str(error))])
         db.session.commit()
@@ -285,7 +306,7 @@ class Administer(MethodView):
         actor = api_user()
         reason = body.get("override_reason")
         try:
-            draws = administer(session, actor=actor, today=date.today(), areas=body["areas"],
+            draws = administer(session, actor=actor, today=clinic_today(), areas=body["areas"],
                                acknowledge_caution=body["acknowledge_caution"], override_reason=reason)
         except CheckBlocked as error:
             if reason and actor.can(Permission.OVERRIDE_BLOCK) and _short(reason):

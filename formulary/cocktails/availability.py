@@ -4,12 +4,13 @@ Pure functions over plain values; sessions are drawn in turn by formulary.stock.
 under the same rule that administering a session uses.
 """
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import repeat
 
 from formulary.cocktails.lines import RecipeLine, RecipeStock
-from formulary.stock.fefo import DrawPlan, Turn, serve_in_turn
+from formulary.stock.fefo import DrawPlan, LotStock, Need, Turn, serve_in_turn
 
 # Counting stops here: "200 or more" is all a clinic needs to know.
 SESSION_CAP = 200
@@ -34,6 +35,16 @@ class SeriesSession:
     on: date
     covered: bool
     problem: str | None
+    short_product_ids: tuple[int, ...] = ()  # every product it runs short of, in recipe order
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A session served in turn: its day and recipe; `watched` when the caller wants its forecast."""
+
+    on: date
+    lines: tuple[RecipeLine, ...]
+    watched: bool = True
 
 
 def _first_short(stock: RecipeStock, turn: Turn) -> tuple[RecipeLine, DrawPlan]:
@@ -53,14 +64,31 @@ def sessions_possible(stock: RecipeStock, on: date, cap: int = SESSION_CAP) -> A
 def plan_series(stock: RecipeStock, start: date, sessions: int, interval_days: int) -> list[SeriesSession]:
     """Each session of a series (every `interval_days` from `start`), drawn from what the earlier ones left."""
     days = [start + timedelta(days=interval_days * n) for n in range(sessions)]
-    result = []
-    turns = serve_in_turn((stock.needs(on) for on in days), stock.lots)
-    for number, (on, turn) in enumerate(zip(days, turns, strict=True), start=1):
-        problem = None
+    return forecast_bookings([Booking(on, stock.lines) for on in days], stock.lots)
+
+
+def forecast_bookings(bookings: Sequence[Booking], lots: Mapping[int, Sequence[LotStock]]) -> list[SeriesSession]:
+    """Serve the bookings in the order given (by day, then as booked) from the lots of every product they use;
+    the forecast of each watched one, numbered in turn: a course's sessions among the clinic's other bookings.
+    """
+    result: list[SeriesSession] = []
+    turns = serve_in_turn((booking_needs(b) for b in bookings), lots)
+    for booking, turn in zip(bookings, turns, strict=True):
+        if not booking.watched:
+            continue
+        problem: str | None = None
+        short: tuple[int, ...] = ()
         if not turn.served:
-            short, plan = _first_short(stock, turn)
+            line, plan = next((ln, p) for ln, p in zip(booking.lines, turn.plans, strict=True) if not p.covered)
             reasons = sorted({s.reason for s in plan.skipped})
             why = f" (other lots {', '.join(reasons)} by then)" if reasons else ""
-            problem = f"not enough {short.product_name} in date on {on:%Y-%m-%d}{why}"
-        result.append(SeriesSession(number, on, turn.served, problem))
+            problem = f"not enough {line.product_name} in date on {booking.on:%Y-%m-%d}{why}"
+            short = tuple(dict.fromkeys(
+                ln.product_id for ln, p in zip(booking.lines, turn.plans, strict=True) if not p.covered))
+        result.append(SeriesSession(len(result) + 1, booking.on, turn.served, problem, short))
     return result
+
+
+def booking_needs(booking: Booking) -> list[Need]:
+    """What the booked session needs of each product on its day."""
+    return [line.need(booking.on) for line in booking.lines]

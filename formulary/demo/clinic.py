@@ -2,7 +2,19 @@
 
 from datetime import date
 
-from formulary.demo import catalogue, certainty, cocktails, counting, kit, patients, purchasing, sessions, stock, users
+from formulary.demo import (
+    catalogue,
+    certainty,
+    cocktails,
+    counting,
+    courses,
+    kit,
+    patients,
+    purchasing,
+    sessions,
+    stock,
+    users,
+)
 
 
 def load_demo(today: date | None = None) -> list[str]:
@@ -19,4 +31,5 @@ def load_demo(today: date | None = None) -> list[str]:
     lines += cocktails.load(today)
     lines += sessions.load(today)
     lines += counting.load(today)
+    lines += courses.load(today)
     return lines

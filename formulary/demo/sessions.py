@@ -18,12 +18,14 @@ from formulary.stock.errors import StockError
 from formulary.stock.ledger import set_status
 from formulary.stock.models import Lot
 from formulary.treatments.checks import acknowledge, check_patient, override
+from formulary.treatments.consent import record_consent
 from formulary.treatments.models import TreatmentSession
 from formulary.treatments.sessions import SessionError, administer, check_session, plan_session, record_reaction
 from formulary.vocabulary import (
     AllergyHistory,
     CheckOutcome,
     ClinicalStatus,
+    ConsentMethod,
     ContraindicationSeverity,
     Criticality,
     LotStatus,
@@ -73,6 +75,7 @@ def _past(patients, cocktails, today, practitioner, count: int = 12) -> list[Tre
             savepoint = db.session.begin_nested()
             try:
                 session = plan_session(patient, cocktail, day, practitioner=practitioner, actor=practitioner)
+                record_consent(session, ConsentMethod.PAPER, actor=practitioner)  # required before administering
                 administer(session, actor=practitioner, today=day, acknowledge_caution=True,
                            areas=AREAS[number % len(AREAS)])
             except (SessionError, StockError):

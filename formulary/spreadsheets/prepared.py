@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
+from formulary.clinic_time import local_text
 from formulary.spreadsheets.plan import ImportPlan
 
 
@@ -50,7 +51,7 @@ class AlreadyImported(ImportRefused):
         who = f" by {previous.username}" if previous.username else ""
         super().__init__(
             prepared,
-            f"This delivery was already imported on {previous.at:%Y-%m-%d %H:%M} UTC{who} "
+            f"This delivery was already imported on {local_text(previous.at)}{who} "
             f"(import #{previous.id}, file {previous.file_name}); nothing was imported. "
             "Import it again only if the same goods arrived twice",
         )

@@ -1,11 +1,24 @@
 """Session forms: plan, override, administer, reaction, cancel, recall and the aftercare wording."""
 
+from typing import Any
+
+from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from formulary.spreadsheets.values import CellProblem, to_date
 from formulary.vocabulary import Criticality, ReactionSeverity
 
 AREAS = ["forehead", "glabella", "crow's feet", "cheeks", "nasolabial", "perioral", "jawline", "neck", "décolleté"]
@@ -44,6 +57,26 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+class ClinicDateField(DateField):
+    """A date typed as the browser's picker sends it (2026-12-15) or in the clinic's order (15/12/2026 with
+    FORMULARY_DATE_ORDER=DMY, 12/15/2026 with MDY)."""
+
+    data: Any  # a date once validated, as WTForms' own DateField declares it
+
+    def process_formdata(self, valuelist):
+        text = " ".join(valuelist).strip() if valuelist else ""
+        if not text:
+            self.data = None
+            return
+        order = current_app.config.get("DATE_ORDER", "DMY")
+        try:
+            self.data = to_date(text, order)
+        except (CellProblem, ValueError):
+            self.data = None
+            example = "15/12/2026 (day/month/year)" if order == "DMY" else "12/15/2026 (month/day/year)"
+            raise ValueError(f"Not a date: {text!r}. Write it {example} or 2026-12-15.") from None
+
+
 class PlanForm(FlaskForm):
     """Plan a session: patient, cocktail (its current version is recorded), date, practitioner."""
 
@@ -51,7 +84,8 @@ class PlanForm(FlaskForm):
     cocktail = PickField("Cocktail", [InputRequired("Choose the cocktail.")],
                          invalid="Choose the cocktail from the list.",
                          description="The session records the cocktail's current version.")
-    scheduled_for = DateField("Date", format="%Y-%m-%d", validators=[InputRequired("Enter the session's date.")])
+    scheduled_for = ClinicDateField("Date", validators=[InputRequired("Enter the session's date.")])
+    at_time = TimeField("Time", validators=[Optional()], description="On the clinic's clock; leave empty for none.")
     practitioner = PickField("Practitioner", [InputRequired("Choose who treats the patient.")],
                              invalid="Choose the practitioner from the list.")
     submit = SubmitField("Plan session")

@@ -38,6 +38,10 @@ class TreatmentSession(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     administered_at: Mapped[datetime | None]
     administered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # An appointment time: the UTC instant of `scheduled_for` at the clinic's wall-clock time
+    # (formulary.clinic_time); `scheduled_for` stays the clinic's local date, which stock is checked for.
+    starts_at: Mapped[datetime | None]
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id"), index=True)
 
     patient: Mapped[Patient] = relationship()
     cocktail_version: Mapped[CocktailVersion] = relationship()
@@ -46,6 +50,8 @@ class TreatmentSession(Model):
     checks: Mapped[list["SafetyCheck"]] = relationship(back_populates="session", order_by="SafetyCheck.id")
     draws: Mapped[list["SessionDraw"]] = relationship(back_populates="session", order_by="SessionDraw.id")
     reactions: Mapped[list["Reaction"]] = relationship(back_populates="session", order_by="Reaction.id")
+    course = relationship("Course", back_populates="sessions")
+    consent = relationship("Consent", back_populates="session", uselist=False)
 
 
 class SafetyCheck(Model):

@@ -9,6 +9,7 @@ import xlsxwriter
 from sqlalchemy import func, select
 
 from formulary.auth.models import User
+from formulary.clinic_time import local_text
 from formulary.extensions import db
 from formulary.patients.models import Patient
 from formulary.spreadsheets.writer import write_text
@@ -97,7 +98,7 @@ def workbook(lot: Lot, rows: list[RecallRow], *, generated: datetime) -> bytes:
         ("Product", lot.product.name), ("Lot", lot.lot_number), ("Status", lot.status),
         ("Supplier", lot.supplier or ""), ("Sessions", str(len(rows))),
         ("Patients", str(len({r.patient_id for r in rows}))),
-        ("Generated (UTC)", f"{generated:%Y-%m-%d %H:%M}"),
+        ("Generated", local_text(generated)),
     ]
     about.write_string(0, 0, "Expires", bold)
     about.write_datetime(0, 1, datetime.combine(lot.expiry, datetime.min.time()), day)

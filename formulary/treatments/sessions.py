@@ -1,7 +1,8 @@
 """Planning, administering and following up treatment sessions. Plain functions that flush, never commit."""
 
-from datetime import date
+from datetime import date, datetime
 
+from flask import current_app
 from sqlalchemy import select
 
 from formulary.audit.log import record
@@ -32,12 +33,26 @@ class CheckBlocked(SessionError):
     """The check is blocked and no allowed override covers it."""
 
 
-def plan_session(patient: Patient, cocktail: Cocktail, scheduled_for: date, *, practitioner, actor) -> TreatmentSession:
-    """Plan a session; it records the cocktail's current version, whatever the recipe becomes later."""
+class ConsentMissing(SessionError):
+    """Administering needs the patient's signed consent (FORMULARY_REQUIRE_CONSENT) and there is none."""
+
+
+def consent_required() -> bool:
+    """Whether the clinic requires a signed consent before administering (on unless it turned it off)."""
+    return bool(current_app.config.get("REQUIRE_CONSENT", True))
+
+
+def plan_session(patient: Patient, cocktail: Cocktail, scheduled_for: date, *, practitioner, actor,
+                 starts_at: datetime | None = None) -> TreatmentSession:
+    """Plan a session; it records the cocktail's current version, whatever the recipe becomes later.
+
+    `scheduled_for` is the clinic's local date; `starts_at`, when the appointment has a time, is that
+    time as UTC (formulary.clinic_time.clinic_appointment).
+    """
     if cocktail.retired:
         raise SessionError(f"{cocktail.name} is retired: choose another cocktail.", "cocktail")
     session = TreatmentSession(
-        patient=patient, cocktail_version=cocktail.current, scheduled_for=scheduled_for,
+        patient=patient, cocktail_version=cocktail.current, scheduled_for=scheduled_for, starts_at=starts_at,
         practitioner_id=practitioner.id if practitioner is not None else None,
     )
     db.session.add(session)
@@ -86,6 +101,9 @@ def administer(
     """
     if session.status in (SessionStatus.ADMINISTERED, SessionStatus.CANCELLED):
         raise SessionError(f"This session is already {session.status}.")
+    if consent_required() and session.consent is None:
+        raise ConsentMissing("The patient has not signed the consent for this session: record it (signed on "
+                             "screen or on paper) before administering.", "consent")
     earlier = list(session.checks)
     result, check = check_session(session, actor=actor, on=today)
     override_holds, caution_holds = covered_by_earlier(check, earlier)

@@ -4,7 +4,6 @@ The reaction and cancel actions, the recall page and the aftercare sheet are in 
 print_views.py, on the same blueprint; the session page they all render is session_page.py's.
 """
 
-from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -13,6 +12,7 @@ from formulary.auth.access import permission_required
 from formulary.auth.models import User
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
+from formulary.clinic_time import NoSuchLocalTime, appointment_shown, clinic_appointment, clinic_today
 from formulary.cocktails.models import Cocktail
 from formulary.extensions import db
 from formulary.patients.models import Patient
@@ -44,7 +44,7 @@ def helpers():
 @bp.route("")
 def index():
     """Upcoming and past sessions, filtered by date, status, practitioner and latest check, a page at a time."""
-    today = date.today()
+    today = clinic_today()
     filters = queries.parse_filters(request.args)
     page = db.paginate(queries.sessions_query(filters, today), per_page=current_app.config["PER_PAGE"],
                        error_out=False)
@@ -70,13 +70,13 @@ def plan():
         found = [choice for choice in form.patient.choices if choice[0] != ""]
         form.patient.data = preset or (found[0][0] if search and len(found) == 1 else None)
         form.cocktail.data = request.args.get("cocktail_id", type=int)
-        form.scheduled_for.data = date.today()
+        form.scheduled_for.data = clinic_today()
         form.practitioner.data = current_user.id
     elif form.validate():
         session = _plan(form)
         if session is not None:
             db.session.commit()
-            flash(f"Session planned for {session.patient.name} on {session.scheduled_for:%Y-%m-%d} with "
+            flash(f"Session planned for {session.patient.name} on {appointment_shown(session)} with "
                   f"{session.cocktail_version.cocktail.name} (version {session.cocktail_version.number}). "
                   "Run the check to see whether it is safe.", "success")
             return redirect(url_for("treatments.detail", session_id=session.id))
@@ -94,11 +94,17 @@ def _plan(form: PlanForm) -> TreatmentSession | None:
         form.cocktail.errors.append("Choose the cocktail.")
     if practitioner is None or not practitioner.active:
         form.practitioner.errors.append("Choose an active user as the practitioner.")
+    starts_at = None
+    if form.at_time.data is not None and form.scheduled_for.data is not None:
+        try:
+            starts_at = clinic_appointment(form.scheduled_for.data, form.at_time.data)
+        except NoSuchLocalTime as error:
+            form.at_time.errors.append(str(error))
     if form.errors or patient is None or cocktail is None:
         return None
     try:
         return plan_treatment(patient, cocktail, form.scheduled_for.data, practitioner=practitioner,
-                              actor=current_actor())
+                              actor=current_actor(), starts_at=starts_at)
     except SessionError as error:
         db.session.rollback()
         getattr(form, error.field or "cocktail").errors.append(str(error))
@@ -181,7 +187,7 @@ def override_check(session_id: int, check_id: int):
 def administer_session(session_id: int):
     """Re-run the check, draw the stock (FEFO, or the lots scanned or picked) and record it, all or nothing."""
     session = session_or_404(session_id)
-    today = date.today()
+    today = clinic_today()
     form = AdministerForm(prefix="administer")
     form.lots.choices = queries.lot_choices(session, today) if session.status in OPEN_SESSION_STATUSES else []
     if not form.validate_on_submit():

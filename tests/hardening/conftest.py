@@ -90,5 +90,6 @@ def real_app(real_database_url):
 def child_environment(url: str) -> dict[str, str]:
     """The environment of a child process running the real app on url (tests/hardening/child.py)."""
     path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    # Consent is required in development; these tests are about transactions, as the test config's are.
     return {**os.environ, "FORMULARY_DATABASE_URL": url, "FORMULARY_ENV": "development", "PYTHONPATH": path,
-            "PYTHONUNBUFFERED": "1"}
+            "PYTHONUNBUFFERED": "1", "FORMULARY_REQUIRE_CONSENT": "off"}

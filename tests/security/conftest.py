@@ -15,6 +15,8 @@ from formulary.purchasing.models import PurchaseOrder
 from formulary.purchasing.orders import LineData, create_order, mark_sent
 from formulary.purchasing.suppliers import SupplierData, create_supplier
 from formulary.stock.models import Lot, StockImport
+from formulary.treatments.course_models import Course
+from formulary.treatments.courses import CoursePlan, start_course
 from formulary.treatments.models import SafetyCheck, TreatmentSession
 from formulary.treatments.sessions import administer, check_session, plan_session
 from tests.figures import Figures
@@ -46,6 +48,7 @@ class Clinic:
     given: TreatmentSession  # administered from `lot`
     stock_import: StockImport
     order: PurchaseOrder  # sent to `supplier`, one line of `product`: never edited again
+    course: Course  # two sessions for clear_patient, from tomorrow
 
 
 @pytest.fixture
@@ -70,6 +73,8 @@ def clinic(make_user, make_substance, make_product, make_lot, make_cocktail, mak
     _result, check = check_session(session, actor=practitioner)
     given = plan_session(clear_patient, plain, TODAY, practitioner=practitioner, actor=practitioner)
     administer(given, actor=practitioner, today=TODAY)
+    course = start_course(CoursePlan(clear_patient, plain, 2, 14, TODAY + timedelta(days=1)),
+                          practitioner=practitioner, actor=practitioner, today=TODAY)
     stock_import = StockImport(user=users["manager"], mode="delivery", file_name="delivery.xlsx",
                                sha256="0" * 64)
     db.session.add(stock_import)
@@ -81,5 +86,5 @@ def clinic(make_user, make_substance, make_product, make_lot, make_cocktail, mak
         users=users, tokens=tokens, token_rows=token_rows, other=other, substance=substance,
         group=substance.groups[0], product=ha, lot=lot, cocktail=cocktail, patient=patient,
         allergy=patient.allergies[0], session=session, check=check, clear_patient=clear_patient, given=given,
-        stock_import=stock_import, order=order,
+        stock_import=stock_import, order=order, course=course,
     )

@@ -140,6 +140,16 @@ ROUTES: dict[tuple[str, str], str | Permission] = {
     ("GET", "/reports/sessions.xlsx"): P.VIEW_REPORTS,
     ("GET", "/reports/turnover"): P.VIEW_REPORTS,
     ("GET", "/reports/turnover.xlsx"): P.VIEW_REPORTS,
+    # courses and consent
+    ("GET", "/sessions/courses/new"): P.RUN_CHECKS,
+    ("POST", "/sessions/courses/new"): P.RUN_CHECKS,
+    ("GET", "/sessions/courses/<int:course_id>"): P.VIEW_PATIENTS,
+    ("GET", "/sessions/<int:session_id>/consent"): P.RUN_CHECKS,
+    ("POST", "/sessions/<int:session_id>/consent"): P.RUN_CHECKS,
+    ("GET", "/sessions/<int:session_id>/consent/print"): P.VIEW_PATIENTS,
+    ("GET", "/sessions/<int:session_id>/consent/signature.png"): P.VIEW_PATIENTS,
+    ("GET", "/sessions/consent-wording"): P.EDIT_COCKTAILS,
+    ("POST", "/sessions/consent-wording"): P.EDIT_COCKTAILS,
     # the JSON API
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("GET", "/api/v1/me"): USER,
@@ -177,6 +187,9 @@ ROUTES: dict[tuple[str, str], str | Permission] = {
     ("POST", "/api/v1/allergen-groups"): P.EDIT_CATALOGUE,
     ("GET", "/api/v1/patients/<int:patient_id>/allergy-intolerances"): P.VIEW_PATIENTS,
     ("POST", "/api/v1/patients/<int:patient_id>/allergy-intolerances"): P.EDIT_PATIENTS,
+    ("POST", "/api/v1/sessions/<int:session_id>/consent"): P.RUN_CHECKS,
+    ("POST", "/api/v1/courses"): P.RUN_CHECKS,
+    ("GET", "/api/v1/courses/<int:course_id>"): P.VIEW_PATIENTS,
     ("POST", "/api/v1/stock/imports"): P.EDIT_STOCK,
     ("GET", "/api/v1/stock/export"): P.VIEW_STOCK,
     # purchasing: suppliers, the suggested order, purchase orders
@@ -205,8 +218,9 @@ ROUTES: dict[tuple[str, str], str | Permission] = {
     ("GET", "/api/v1/orders/<int:order_id>"): P.VIEW_STOCK,
 }
 # Past the door, these answer 404 for the ids fill() gives: an upload is kept only between its
-# preview and its confirmation.
-NOT_FOUND_PAST_THE_DOOR = {("GET", "/stock/spreadsheets/uploads/<digest>/errors.csv")}
+# preview and its confirmation; a signature exists only once a consent was signed on screen.
+NOT_FOUND_PAST_THE_DOOR = {("GET", "/stock/spreadsheets/uploads/<digest>/errors.csv"),
+                           ("GET", "/sessions/<int:session_id>/consent/signature.png")}
 
 ROLES = ("admin", "manager", "practitioner")
 REFUSED = {401, 403}
@@ -267,6 +281,7 @@ def fill(rule: str, clinic, who: str) -> str:
         "check_id": clinic.check.id, "action": "waste", "import_id": clinic.stock_import.id,
         "digest": "0" * 64, "supplier_id": clinic.order.supplier_id, "order_id": clinic.order.id,
         "line_id": clinic.order.lines[0].id,
+        "digest": "0" * 64, "course_id": clinic.course.id,
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule)
 

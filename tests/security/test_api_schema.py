@@ -47,6 +47,7 @@ from formulary.extensions import db
 from formulary.patients.models import Patient
 from formulary.purchasing.models import PurchaseOrder
 from formulary.stock.models import Lot
+from formulary.treatments.course_models import Course
 from formulary.treatments.models import TreatmentSession
 
 EXAMPLES = int(os.environ.get("FORMULARY_FUZZ_EXAMPLES", "20"))
@@ -80,6 +81,12 @@ RULES = {
     "POST /api/v1/stock/imports": ["file", "order_id"],  # a workbook or CSV file the importer can read; an order
     "POST /api/v1/suppliers": ["email", "name"],  # an address the service can tell is one; a name taken
     "POST /api/v1/orders": ["supplier_id", rf"lines{ANY}\.product_id"],  # a product on the order once
+    # scheduled_for: a day that does not exist (2027-02-30), or a time the clocks skip that night in the clinic's zone
+    "POST /api/v1/sessions": ["patient_id", "cocktail_id", "practitioner_id", "scheduled_for"],
+    # first_on: today or later (the schema cannot know today); time: one the clocks skip on a session's day
+    "POST /api/v1/courses": ["patient_id", "cocktail_id", "first_on", "time"],
+    "POST /api/v1/sessions/{session_id}/consent": ["signature_png"],  # its content must be a PNG image
+    "POST /api/v1/stock/imports": ["file"],  # a workbook or CSV file the importer can read
     "POST /api/v1/lots/{lot_id}/movements": ["quantity"],  # waste and return take more than zero; a count may be 0
     # The kit and procedure items: products that must exist, each listed once.
     "PUT /api/v1/procedure-kit": [rf"items{ANY}\.product_id"],
@@ -112,6 +119,7 @@ CHECKS.append(valid_input_accepted)
 PATH_IDS = {
     "patient_id": Patient, "cocktail_id": Cocktail, "lot_id": Lot, "product_id": Product,
     "session_id": TreatmentSession, "supplier_id": Supplier, "order_id": PurchaseOrder,
+    "session_id": TreatmentSession, "course_id": Course,
 }
 
 

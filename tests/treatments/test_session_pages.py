@@ -72,7 +72,7 @@ def test_the_plan_form_refuses_missing_choices(client, login_as, clinic):
                                               "scheduled_for": "2026-02-30"})
     assert odd.status_code == 422 and count(TreatmentSession) == 0
     for message in ["Choose the patient from the list.", "Choose the cocktail from the list.",
-                    "Choose the practitioner from the list.", "Not a valid date value."]:
+                    "Choose the practitioner from the list.", "Not a date: &#39;2026-02-30&#39;"]:
         assert message in html(odd)
 
 
