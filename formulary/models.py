@@ -18,6 +18,7 @@ from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVers
 from formulary.patients.models import Allergy, Patient, PatientCondition
 from formulary.spreadsheets.models import PendingUpload
 from formulary.stock.models import Lot, StockImport, StockMovement
+from formulary.stock.opened_models import OpenedUnit
 from formulary.treatments.models import (
     ClinicText,
     Override,
@@ -26,6 +27,7 @@ from formulary.treatments.models import (
     SessionDraw,
     TreatmentSession,
 )
+from formulary.treatments.preparation_models import Preparation, PreparationDraw
 
 __all__ = [
     "AllergenGroup",
@@ -42,10 +44,13 @@ __all__ = [
     "GroupSynonym",
     "LoginThrottle",
     "Lot",
+    "OpenedUnit",
     "Override",
     "Patient",
     "PatientCondition",
     "PendingUpload",
+    "Preparation",
+    "PreparationDraw",
     "Product",
     "ProductComponent",
     "ProductContraindication",

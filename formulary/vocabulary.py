@@ -201,6 +201,7 @@ class FindingKind(StrEnum):
     ALLERGY_HISTORY_UNKNOWN = "allergy-history-unknown"
     CONTRAINDICATION = "contraindication"
     STOCK = "stock"
+    OPENED_LAPSED = "opened-lapsed"  # only a lapsed opened unit could serve: blocks like stock
 
 
 class ReactionSeverity(StrEnum):
@@ -217,3 +218,14 @@ class ThrottleScope(StrEnum):
     ACCOUNT_FROM_ADDRESS = "account from address"  # locks that address out of that account
     ADDRESS = "address"  # locks an address that tries many accounts out of all of them
     ACCOUNT = "account"  # never locks: tells the admins the account is under attack
+
+
+# --- opened units and preparations (helper "opened") ---------------------------------------
+
+class PreparationStatus(StrEnum):
+    """Where a prepared syringe stands: prepared and waiting, administered, or wasted with a reason."""
+
+    PREPARED = "prepared"
+    ADMINISTERED = "administered"
+    WASTED = "wasted"
+

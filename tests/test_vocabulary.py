@@ -27,6 +27,7 @@ EXPECTED = {
     ("product_contraindication", "severity_known"): vocabulary.ContraindicationSeverity,
     ("user", "role_known"): Role,
     ("login_throttle", "scope_known"): vocabulary.ThrottleScope,
+    ("preparation", "status_known"): vocabulary.PreparationStatus,
     **{(table, "origin_known"): vocabulary.Origin for table in (
         "substance", "allergen_group", "cross_reaction", "condition", "treatment_goal",
     )},
