@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -35,15 +36,16 @@ class Drawn:
     wasted: Decimal
 
 
-def draw_components(session, today: date, *, actor, scanned: dict[int, list[int]], reason: str) -> list[Drawn]:
+def draw_components(session, today: date, *, actor, scanned: dict[int, list[int]], reason: str,
+                    on_draw: Callable[[Drawn], None]) -> None:
     """Draw every component of the session's cocktail by FEFO (only from scanned lots where some were scanned).
 
     Movements name the session; opened units are taken first and a sealed vial is opened when
-    needed. A component not covered raises InsufficientStock: the caller's transaction rolls back.
+    needed; `on_draw` records each draw as soon as it is made. A component not covered raises
+    InsufficientStock: the caller's transaction rolls back.
     """
     components = session.cocktail_version.components
     lots = lot_stocks(c.product_id for c in components)
-    drawn = []
     for component in components:
         product = component.product
         candidates = lots.get(product.id, ())
@@ -60,5 +62,4 @@ def draw_components(session, today: date, *, actor, scanned: dict[int, list[int]
             if draw.wasted:
                 move(lot, MovementKind.WASTE, -draw.wasted, actor=actor, session_id=session.id,
                      reason=f"rest of an opened single-use unit, {reason}")
-            drawn.append(Drawn(lot.id, product.id, unit_id, draw.administered, draw.wasted))
-    return drawn
+            on_draw(Drawn(lot.id, product.id, unit_id, draw.administered, draw.wasted))

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from formulary.audit.log import record
 from formulary.db import utcnow
 from formulary.extensions import db
-from formulary.treatments.drawing import SessionError, draw_components
+from formulary.treatments.drawing import Drawn, SessionError, draw_components
 from formulary.treatments.models import TreatmentSession
 from formulary.treatments.preparation_models import Preparation, PreparationDraw
 from formulary.treatments.prepared import aware, refusal
@@ -63,10 +63,13 @@ def prepare(session: TreatmentSession, *, actor, today: date, use_by_minutes: in
                               prepared_by_id=actor.id if actor is not None else None)
     db.session.add(preparation)
     db.session.flush()
-    for drawn in draw_components(session, today, actor=actor, scanned={},
-                                 reason=f"preparation PREP-{preparation.id}, session #{session.id}"):
+
+    def record_draw(drawn: Drawn) -> None:
         db.session.add(PreparationDraw(preparation=preparation, lot_id=drawn.lot_id, product_id=drawn.product_id,
                                        unit_id=drawn.unit_id, amount=drawn.amount, wasted=drawn.wasted))
+
+    draw_components(session, today, actor=actor, scanned={}, on_draw=record_draw,
+                    reason=f"preparation PREP-{preparation.id}, session #{session.id}")
     db.session.flush()
     record("session.prepare", actor=actor, target=session, detail=f"PREP-{preparation.id}")
     return preparation

@@ -15,7 +15,7 @@ from formulary.stock.errors import fmt_quantity
 from formulary.stock.fefo import LAPSED, lot_unusable_reason
 from formulary.stock.models import Lot
 from formulary.treatments.checks import CheckRefused, covered_by_earlier, override, record_check
-from formulary.treatments.drawing import SessionError, draw_components
+from formulary.treatments.drawing import Drawn, SessionError, draw_components
 from formulary.treatments.models import Reaction, SessionDraw, TreatmentSession
 from formulary.treatments.prepared import draws_of_preparation, preparation_to_administer
 from formulary.vocabulary import CheckOutcome, Criticality, ReactionSeverity, SessionStatus
@@ -111,11 +111,16 @@ def administer(
         draws = draws_of_preparation(session, prepared)
     else:
         scanned = _scanned_lots(session, scanned_lot_ids, today) if scanned_lot_ids else {}
-        draws = [SessionDraw(session=session, lot_id=d.lot_id, product_id=d.product_id, administered=d.amount,
-                             wasted=d.wasted)
-                 for d in draw_components(session, today, actor=actor, scanned=scanned, reason=f"session #{session.id}")]
-        for row in draws:
+        draws = []
+
+        def record_draw(drawn: Drawn) -> None:
+            row = SessionDraw(session=session, lot_id=drawn.lot_id, product_id=drawn.product_id,
+                              administered=drawn.amount, wasted=drawn.wasted)
             db.session.add(row)
+            draws.append(row)
+
+        draw_components(session, today, actor=actor, scanned=scanned, reason=f"session #{session.id}",
+                        on_draw=record_draw)
     session.status = SessionStatus.ADMINISTERED
     session.administered_at = utcnow()
     session.administered_by_id = actor.id if actor is not None else None
