@@ -89,9 +89,19 @@ def register_blueprints(app: Flask) -> None:
 def register_api(app: Flask) -> None:
     """Mount the JSON API: each resource module's blueprint, registered with the Api object (so each
     lands in openapi.json) under /api/v1."""
-    from formulary.api import catalogue, cocktails, me, patients, sessions, spreadsheets, stock
+    from formulary.api import (
+        catalogue,
+        cocktails,
+        me,
+        opened_units,
+        patients,
+        preparations,
+        sessions,
+        spreadsheets,
+        stock,
+    )
     from formulary.api.blueprint import URL_PREFIX
     from formulary.extensions import api
 
-    for module in (me, catalogue, stock, cocktails, patients, sessions, spreadsheets):
+    for module in (me, catalogue, stock, cocktails, patients, sessions, spreadsheets, opened_units, preparations):
         api.register_blueprint(module.blp, url_prefix=URL_PREFIX)

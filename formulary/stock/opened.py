@@ -13,6 +13,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from formulary.audit.log import record
 from formulary.catalogue.models import Product
@@ -28,9 +30,9 @@ from formulary.vocabulary import MovementKind
 ZERO = Decimal(0)
 
 
-def use_by_of(unit_use_by: date, lot_expiry: date, opened_at: datetime, shelf_life_days: int | None) -> date:
+def use_by_of(unit_use_by: date, lot_expiry: date, opened_on: date, shelf_life_days: int | None) -> date:
     """An opened unit's in-use expiry now: the stored one, moved earlier if the product's shelf life shrank."""
-    return min(unit_use_by, in_use_expiry(lot_expiry, opened_at.date(), shelf_life_days))
+    return min(unit_use_by, in_use_expiry(lot_expiry, opened_on, shelf_life_days))
 
 
 def opened_stocks(lot_ids) -> dict[int, tuple[OpenedStock, ...]]:
@@ -39,7 +41,7 @@ def opened_stocks(lot_ids) -> dict[int, tuple[OpenedStock, ...]]:
     if not ids:
         return {}
     rows = db.session.execute(
-        select(OpenedUnit.lot_id, OpenedUnit.id, OpenedUnit.content_left, OpenedUnit.use_by, OpenedUnit.opened_at,
+        select(OpenedUnit.lot_id, OpenedUnit.id, OpenedUnit.content_left, OpenedUnit.use_by, OpenedUnit.opened_on,
                Lot.expiry, Product.opened_shelf_life_days)
         .join(Lot, Lot.id == OpenedUnit.lot_id)
         .join(Product, Product.id == Lot.product_id)
@@ -47,8 +49,8 @@ def opened_stocks(lot_ids) -> dict[int, tuple[OpenedStock, ...]]:
         .order_by(OpenedUnit.id)
     )
     units: defaultdict[int, list[OpenedStock]] = defaultdict(list)
-    for lot_id, unit_id, left, use_by, opened_at, expiry, days in rows:
-        units[lot_id].append(OpenedStock(unit_id, left, use_by_of(use_by, expiry, opened_at, days)))
+    for lot_id, unit_id, left, use_by, opened_on, expiry, days in rows:
+        units[lot_id].append(OpenedStock(unit_id, left, use_by_of(use_by, expiry, opened_on, days)))
     return {lot_id: tuple(items) for lot_id, items in units.items()}
 
 
@@ -64,10 +66,12 @@ def take(lot: Lot, draw: Draw, rule: DrawRule, *, kind: str, actor, reason: str,
             update(OpenedUnit)
             .where(OpenedUnit.id == draw.unit_id, OpenedUnit.content_left >= draw.administered)
             .values(content_left=OpenedUnit.content_left - draw.administered)
-            .returning(OpenedUnit.id)
+            .returning(OpenedUnit.content_left)
             .execution_options(synchronize_session=False)
         ).scalar_one_or_none()
-        if taken is None:
+        if taken is not None:
+            _loaded_unit_holds(draw.unit_id, taken)
+        else:
             left = db.session.scalar(select(OpenedUnit.content_left).where(OpenedUnit.id == draw.unit_id))
             raise InsufficientStock(lot.product.name, draw.administered, left or ZERO, lot.product.unit,
                                     f"{lot.lot_number} (opened vial #{draw.unit_id})")
@@ -78,12 +82,19 @@ def take(lot: Lot, draw: Draw, rule: DrawRule, *, kind: str, actor, reason: str,
          opened_delta=draw.opened_left)
     if draw.opened_left <= ZERO:
         return None
-    unit = OpenedUnit(lot_id=lot.id, opened_at=utcnow(), opened_by_id=actor.id if actor is not None else None,
+    unit = OpenedUnit(lot_id=lot.id, opened_at=utcnow(), opened_on=rule.on, opened_by_id=actor.id if actor is not None else None,
                       session_id=session_id, use_by=rule.use_by_if_opened(lot.expiry),
                       content_left=draw.opened_left)
     db.session.add(unit)
     db.session.flush()
     return unit.id
+
+
+def _loaded_unit_holds(unit_id: int, content_left: Decimal) -> None:
+    """Tell a unit already loaded in the session what it now holds (the guarded UPDATE went past it)."""
+    loaded = db.session.identity_map.get(identity_key(OpenedUnit, unit_id))
+    if loaded is not None:
+        set_committed_value(loaded, "content_left", content_left)
 
 
 def discard(unit: OpenedUnit, *, actor, reason: str) -> None:
@@ -136,7 +147,8 @@ def opened_units(today: date, *, lapsed: bool | None = None, product_id: int | N
     """The opened units that still hold something, earliest use-by first; `lapsed` keeps only those past it."""
     query = (
         select(OpenedUnit.id, Lot.id, Lot.lot_number, Product.id, Product.name, Product.unit, OpenedUnit.opened_at,
-               OpenedUnit.content_left, OpenedUnit.use_by, Lot.expiry, Product.opened_shelf_life_days, Lot.unit_cost)
+               OpenedUnit.content_left, OpenedUnit.use_by, OpenedUnit.opened_on, Lot.expiry,
+               Product.opened_shelf_life_days, Lot.unit_cost)
         .join(Lot, Lot.id == OpenedUnit.lot_id)
         .join(Product, Product.id == Lot.product_id)
         .where(OpenedUnit.content_left > 0)
@@ -149,8 +161,9 @@ def opened_units(today: date, *, lapsed: bool | None = None, product_id: int | N
     # Only units still holding something are read (a clinic has few open at a time); whether one
     # lapsed is decided on the use-by read now, which a shorter shelf life set later moves earlier.
     rows = []
-    for uid, lid, number, pid, pname, unit, opened_at, left, stored, expiry, days, cost in db.session.execute(query):
-        use_by = use_by_of(stored, expiry, opened_at, days)
+    for uid, lid, number, pid, pname, unit, opened_at, left, stored, opened_on, expiry, days, cost in \
+            db.session.execute(query):
+        use_by = use_by_of(stored, expiry, opened_on, days)
         row = OpenedRow(uid, lid, number, pid, pname, unit, opened_at, left, use_by, use_by < today, cost)
         if lapsed is None or row.lapsed == lapsed:
             rows.append(row)

@@ -31,6 +31,8 @@ class OpenedUnit(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id"))
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The clinic's day it was opened (the day of the draw): the in-use expiry counts from it.
+    opened_on: Mapped[date]
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     session_id: Mapped[int | None] = mapped_column(ForeignKey("treatment_session.id"), index=True)
     # The in-use expiry set when it was opened (the earlier of the lot's expiry and opened + shelf life);

@@ -22,6 +22,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('lot_id', sa.Integer(), nullable=False),
     sa.Column('opened_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('opened_on', sa.Date(), nullable=False),
     sa.Column('opened_by_id', sa.Integer(), nullable=True),
     sa.Column('session_id', sa.Integer(), nullable=True),
     sa.Column('use_by', sa.Date(), nullable=False),
