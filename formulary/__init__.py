@@ -60,6 +60,7 @@ ROUTE_MODULES = (
     "formulary.patients.views",
     "formulary.treatments.views", "formulary.treatments.actions", "formulary.treatments.print_views",
     "formulary.treatments.patient_views",
+    "formulary.treatments.preparation_views",
     "formulary.spreadsheets.views", "formulary.spreadsheets.history_views",
 )
 
