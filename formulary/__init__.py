@@ -56,6 +56,7 @@ ROUTE_MODULES = (
     "formulary.dashboard.views",
     "formulary.catalogue.views", "formulary.catalogue.product_views",
     "formulary.stock.views", "formulary.stock.lot_views", "formulary.stock.product_views",
+    "formulary.stock.opened_views",
     "formulary.cocktails.views", "formulary.cocktails.composer", "formulary.cocktails.goal_views",
     "formulary.patients.views",
     "formulary.treatments.views", "formulary.treatments.actions", "formulary.treatments.print_views",

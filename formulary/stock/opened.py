@@ -105,15 +105,15 @@ def discard(unit: OpenedUnit, *, actor, reason: str) -> None:
     left = db.session.execute(
         update(OpenedUnit)
         .where(OpenedUnit.id == unit.id, OpenedUnit.content_left > 0)
-        .values(content_left=0, discarded_at=utcnow(), discard_reason=reason,
+        .values(content_left=0, discarded_content=OpenedUnit.content_left, discarded_at=utcnow(), discard_reason=reason,
                 discarded_by_id=actor.id if actor is not None else None)
-        .returning(OpenedUnit.id)
+        .returning(OpenedUnit.discarded_content)
         .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
     if left is None:
         raise InvalidStockInput(f"Opened vial #{unit.id} of lot {unit.lot.lot_number} holds nothing any more.",
                                 "unit")
-    amount = unit.content_left
+    amount = left
     move(unit.lot, MovementKind.WASTE, -amount, actor=actor, reason=f"opened vial #{unit.id}: {reason}",
          opened_delta=-amount)
     db.session.refresh(unit)

@@ -26,6 +26,7 @@ class OpenedUnit(Model):
               sqlite_where=text("content_left > 0"), postgresql_where=text("content_left > 0")),
         Index("ix_opened_unit_use_by", "use_by",
               sqlite_where=text("content_left > 0"), postgresql_where=text("content_left > 0")),
+        Index("ix_opened_unit_discarded_at", "discarded_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,6 +43,7 @@ class OpenedUnit(Model):
     discarded_at: Mapped[datetime | None]
     discarded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     discard_reason: Mapped[str] = mapped_column(Text, default="")
+    discarded_content: Mapped[Decimal] = mapped_column(QUANTITY, default=Decimal(0))  # what was thrown away
 
     lot: Mapped[Lot] = relationship()
     opened_by = relationship("User", foreign_keys=[opened_by_id])

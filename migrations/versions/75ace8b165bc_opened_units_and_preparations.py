@@ -30,6 +30,7 @@ def upgrade():
     sa.Column('discarded_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('discarded_by_id', sa.Integer(), nullable=True),
     sa.Column('discard_reason', sa.Text(), nullable=False),
+    sa.Column('discarded_content', sa.Numeric(precision=14, scale=3), nullable=False),
     sa.CheckConstraint('content_left >= 0', name=op.f('ck_opened_unit_content_left_not_negative')),
     sa.ForeignKeyConstraint(['discarded_by_id'], ['user.id'], name=op.f('fk_opened_unit_discarded_by_id_user')),
     sa.ForeignKeyConstraint(['lot_id'], ['lot.id'], name=op.f('fk_opened_unit_lot_id_lot')),
@@ -38,6 +39,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_opened_unit'))
     )
     with op.batch_alter_table('opened_unit', schema=None) as batch_op:
+        batch_op.create_index('ix_opened_unit_discarded_at', ['discarded_at'], unique=False)
         batch_op.create_index('ix_opened_unit_holding', ['lot_id', 'use_by'], unique=False, sqlite_where=sa.text('content_left > 0'), postgresql_where=sa.text('content_left > 0'))
         batch_op.create_index(batch_op.f('ix_opened_unit_session_id'), ['session_id'], unique=False)
         batch_op.create_index('ix_opened_unit_use_by', ['use_by'], unique=False, sqlite_where=sa.text('content_left > 0'), postgresql_where=sa.text('content_left > 0'))
@@ -107,6 +109,7 @@ def downgrade():
     with op.batch_alter_table('opened_unit', schema=None) as batch_op:
         batch_op.drop_index('ix_opened_unit_use_by', sqlite_where=sa.text('content_left > 0'), postgresql_where=sa.text('content_left > 0'))
         batch_op.drop_index(batch_op.f('ix_opened_unit_session_id'))
+        batch_op.drop_index('ix_opened_unit_discarded_at')
         batch_op.drop_index('ix_opened_unit_holding', sqlite_where=sa.text('content_left > 0'), postgresql_where=sa.text('content_left > 0'))
 
     op.drop_table('opened_unit')
