@@ -82,8 +82,9 @@ def take(lot: Lot, draw: Draw, rule: DrawRule, *, kind: str, actor, reason: str,
          opened_delta=draw.opened_left)
     if draw.opened_left <= ZERO:
         return None
-    unit = OpenedUnit(lot_id=lot.id, opened_at=utcnow(), opened_on=rule.on, opened_by_id=actor.id if actor is not None else None,
-                      session_id=session_id, use_by=rule.use_by_if_opened(lot.expiry),
+    unit = OpenedUnit(lot_id=lot.id, opened_at=utcnow(), opened_on=rule.on,
+                      opened_by_id=actor.id if actor is not None else None, session_id=session_id,
+                      use_by=rule.use_by_if_opened(lot.expiry),
                       content_left=draw.opened_left)
     db.session.add(unit)
     db.session.flush()
@@ -105,7 +106,8 @@ def discard(unit: OpenedUnit, *, actor, reason: str) -> None:
     left = db.session.execute(
         update(OpenedUnit)
         .where(OpenedUnit.id == unit.id, OpenedUnit.content_left > 0)
-        .values(content_left=0, discarded_content=OpenedUnit.content_left, discarded_at=utcnow(), discard_reason=reason,
+        .values(content_left=0, discarded_content=OpenedUnit.content_left, discarded_at=utcnow(),
+                discard_reason=reason,
                 discarded_by_id=actor.id if actor is not None else None)
         .returning(OpenedUnit.discarded_content)
         .execution_options(synchronize_session=False)

@@ -16,7 +16,7 @@ from formulary.safety.facts import CheckResult, ToleranceFact
 from formulary.safety.loader import component_facts, cross_reaction_facts, patient_facts
 from formulary.treatments.models import Override, Reaction, SafetyCheck, SessionDraw, TreatmentSession
 from formulary.treatments.stock_kinds import STOCK_KINDS
-from formulary.vocabulary import CheckOutcome, FindingKind, FindingSeverity, SessionStatus
+from formulary.vocabulary import CheckOutcome, FindingSeverity, SessionStatus
 
 MIN_OVERRIDE_REASON = 20
 

@@ -14,7 +14,7 @@ from formulary.safety.messages import describe
 from formulary.treatments.checks import check_patient, covered_by_earlier, stored_findings
 from formulary.treatments.models import Override, SafetyCheck, TreatmentSession
 from formulary.treatments.stock_kinds import STOCK_KINDS
-from formulary.vocabulary import CheckOutcome, ClinicalStatus, FindingKind, FindingSeverity, SessionStatus
+from formulary.vocabulary import CheckOutcome, ClinicalStatus, FindingSeverity, SessionStatus
 
 SEVERITY_BADGES = {
     FindingSeverity.BLOCK: ("Blocked", "danger"),
