@@ -7,13 +7,14 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from formulary.catalogue.models import Product
 from formulary.extensions import db
 from formulary.stock.fefo import Draw, DrawPlan, DrawRule, LotStock, SkippedLot, fefo_lots, plan_draw
 from formulary.stock.models import Lot
 from formulary.stock.opened import opened_stocks
+from formulary.vocabulary import LotStatus
 
 
 def lot_stocks(product_ids, *, expiring_from: date | None = None) -> dict[int, tuple[LotStock, ...]]:
@@ -41,6 +42,20 @@ def lot_stocks(product_ids, *, expiring_from: date | None = None) -> dict[int, t
         return {pid: tuple(replace(lot, opened=units.get(lot.lot_id, ())) for lot in items)
                 for pid, items in lots.items()}
     return {pid: tuple(items) for pid, items in lots.items()}
+
+
+def sealed_supply(product_ids, usable_through: date) -> dict[int, Decimal]:
+    """Each product's sealed stock in available lots that stay in date through that day (one aggregate)."""
+    ids = list(product_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Lot.product_id, func.sum(Lot.on_hand - Lot.opened_content))
+        .where(Lot.product_id.in_(ids), Lot.on_hand > 0, Lot.status == LotStatus.AVAILABLE,
+               Lot.expiry >= usable_through)
+        .group_by(Lot.product_id)
+    )
+    return {product_id: Decimal(str(total or 0)) for product_id, total in rows}
 
 
 def lot_stock(lot: Lot) -> LotStock:

@@ -304,7 +304,10 @@ def plan_draw(lots: Iterable[LotStock], needed: Decimal, rule: DrawRule) -> Draw
     found = fefo_lots(lots, rule)
     draws: list[Draw] = []
     remaining = needed
-    for source in draw_sources(found.usable, rule):
+    # Without opened units, a lot's one source is its sealed stock, already in FEFO order: no second sort.
+    opened = any(lot.opened for lot in lots)
+    sources = draw_sources(found.usable, rule) if opened else [Source(lot, None, lot.on_hand) for lot in found.usable]
+    for source in sources:
         if remaining <= ZERO:
             break
         lot = source.lot
@@ -324,7 +327,8 @@ def plan_draw(lots: Iterable[LotStock], needed: Decimal, rule: DrawRule) -> Draw
         draws.append(Draw(lot.lot_id, lot.lot_number, administered, taken - administered,
                           opened_left=_left_in_last_opened(taken, source.available, rule)))
         remaining -= administered
-    return DrawPlan(needed=needed, draws=tuple(draws), skipped=found.skipped, lapsed=_lapsed_content(lots, rule))
+    lapsed = _lapsed_content(lots, rule) if opened else ZERO
+    return DrawPlan(needed=needed, draws=tuple(draws), skipped=found.skipped, lapsed=lapsed)
 
 
 def _lapsed_content(lots: Iterable[LotStock], rule: DrawRule) -> Decimal:
@@ -413,3 +417,30 @@ def _take(lots: dict[int, LotStock], draw: Draw, rule: DrawRule) -> None:
         new_id = min((u.unit_id for u in opened), default=0) - 1
         opened = (*opened, OpenedStock(min(new_id, -1), draw.opened_left, rule.use_by_if_opened(lot.expiry)))
     lots[draw.lot_id] = replace(lot, on_hand=lot.on_hand - draw.taken, opened=opened)
+
+
+# --- a bound that spares the replay -------------------------------------------------------
+
+
+def most_taken(need: Need) -> Decimal:
+    """The most sealed stock one draw can take: whole units rounded up, plus one more unit where the draw
+    crosses from one lot to the next (and, for a multi-dose vial, where the opened one lapsed)."""
+    size = need.rule.unit_size if need.rule.single_use else need.rule.unit_content
+    if size is None:
+        return need.amount
+    return (need.amount / size).to_integral_value(rounding=ROUND_CEILING) * size + size
+
+
+def surely_served(sessions: Iterable[Sequence[Need]], sealed: Mapping[int, Decimal]) -> bool:
+    """Whether every session is served whatever the order of the draws, without replaying them.
+
+    `sealed` is, by product, the sealed stock of the lots usable on every day of the sessions. If
+    the most all the sessions could take of a product fits in it, no plan can fall short: FEFO
+    takes from those lots or from others, never needs more. When this says False, replay
+    (serve_in_turn); it never says True wrongly.
+    """
+    wanted: dict[int, Decimal] = {}
+    for needs in sessions:
+        for need in needs:
+            wanted[need.product_id] = wanted.get(need.product_id, ZERO) + most_taken(need)
+    return all(total <= sealed.get(product_id, ZERO) for product_id, total in wanted.items())

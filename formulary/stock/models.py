@@ -77,6 +77,11 @@ class StockMovement(Model):
         CheckConstraint("on_hand_after >= 0", name="on_hand_after_not_negative"),
         Index("ix_stock_movement_lot_id", "lot_id", "id"),
         Index("ix_stock_movement_at", "at"),
+        # The rests of single-use units a session wasted, by time: what the waste panels sum (partial and
+        # covering, so that the sum reads the index alone).
+        Index("ix_stock_movement_session_waste", "at", "lot_id", "quantity",
+              sqlite_where=text("kind = 'waste' AND session_id IS NOT NULL"),
+              postgresql_where=text("kind = 'waste' AND session_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

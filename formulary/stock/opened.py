@@ -145,8 +145,14 @@ class OpenedRow:
 
 
 def opened_units(today: date, *, lapsed: bool | None = None, product_id: int | None = None,
-                 lot_id: int | None = None, limit: int | None = None) -> list[OpenedRow]:
-    """The opened units that still hold something, earliest use-by first; `lapsed` keeps only those past it."""
+                 lot_id: int | None = None, limit: int | None = None,
+                 stored_use_by_before: date | None = None) -> list[OpenedRow]:
+    """The opened units that still hold something, earliest use-by first; `lapsed` keeps only those past it.
+
+    `stored_use_by_before` narrows the read to units whose use-by, as set when opened, is before that
+    day (the dashboard's index-served read); a unit lapsed only because its product's shelf life was
+    shortened later is then left to FEFO, which never draws it, and to the lot page.
+    """
     query = (
         select(OpenedUnit.id, Lot.id, Lot.lot_number, Product.id, Product.name, Product.unit, OpenedUnit.opened_at,
                OpenedUnit.content_left, OpenedUnit.use_by, OpenedUnit.opened_on, Lot.expiry,
@@ -160,6 +166,8 @@ def opened_units(today: date, *, lapsed: bool | None = None, product_id: int | N
         query = query.where(Lot.product_id == product_id)
     if lot_id is not None:
         query = query.where(OpenedUnit.lot_id == lot_id)
+    if stored_use_by_before is not None:
+        query = query.where(OpenedUnit.use_by < stored_use_by_before)
     # Only units still holding something are read (a clinic has few open at a time); whether one
     # lapsed is decided on the use-by read now, which a shorter shelf life set later moves earlier.
     rows = []

@@ -46,38 +46,64 @@ class OpenedPanels:
 
 
 def waste_cost(today: date, *, product_id: int | None = None, days: int = WASTE_DAYS) -> WasteCost:
-    """Opened vials discarded and single-use remainders wasted since `days` ago, with their value (two sums).
+    """Opened vials discarded and single-use remainders wasted since `days` ago, with their value.
 
     Single-use remainders are the waste movements a session made (the rest of a unit it opened);
-    lapses are opened units discarded with what they still held.
+    lapses are opened units discarded with what they still held. The days before today never
+    change (the ledger is append-only and stamped when written), so each process keeps their sum
+    for the day and adds today's, read live: the figure is the stock's as it is now.
     """
     since = today - timedelta(days=days)
     start = datetime.combine(since, time.min, tzinfo=UTC)
+    midnight = datetime.combine(today, time.min, tzinfo=UTC)
+    key = (str(db.engine.url), today, days, product_id)
+    past = _PAST.get(key)
+    if past is None:
+        past = _sums(start, midnight, product_id)
+        if len(_PAST) > 512:
+            _PAST.clear()
+        _PAST[key] = past
+    now = _sums(midnight, None, product_id)
+    total = [a + b for a, b in zip(past, now, strict=True)]
+    return WasteCost(since, total[0], total[1].quantize(CENTS), total[2], total[3].quantize(CENTS))
+
+
+_PAST: dict[tuple, tuple[Decimal, Decimal, Decimal, Decimal]] = {}
+
+
+def _sums(start: datetime, end: datetime | None, product_id: int | None) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    """(lapsed quantity, its value, single-use remainders, their value) between two moments."""
     lapsed = (
         select(func.coalesce(func.sum(OpenedUnit.discarded_content), 0),
                func.coalesce(func.sum(OpenedUnit.discarded_content * Lot.unit_cost), 0))
         .join(Lot, Lot.id == OpenedUnit.lot_id)
         .where(OpenedUnit.discarded_at >= start)
     )
-    remainders = (
-        select(func.coalesce(func.sum(-StockMovement.quantity), 0),
-               func.coalesce(func.sum(-StockMovement.quantity * Lot.unit_cost), 0))
-        .join(Lot, Lot.id == StockMovement.lot_id)
+    # Per lot first, over the partial index alone; then the few lots' costs.
+    per_lot = (
+        select(StockMovement.lot_id, func.sum(-StockMovement.quantity).label("wasted"))
         .where(StockMovement.kind == MovementKind.WASTE, StockMovement.session_id.is_not(None),
                StockMovement.at >= start)
+    )
+    if end is not None:
+        lapsed = lapsed.where(OpenedUnit.discarded_at < end)
+        per_lot = per_lot.where(StockMovement.at < end)
+    wasted = per_lot.group_by(StockMovement.lot_id).subquery()
+    remainders = (
+        select(func.coalesce(func.sum(wasted.c.wasted), 0), func.coalesce(func.sum(wasted.c.wasted * Lot.unit_cost), 0))
+        .join(Lot, Lot.id == wasted.c.lot_id)
     )
     if product_id is not None:
         lapsed = lapsed.where(Lot.product_id == product_id)
         remainders = remainders.where(Lot.product_id == product_id)
     lapsed_quantity, lapsed_value = db.session.execute(lapsed).one()
     rest_quantity, rest_value = db.session.execute(remainders).one()
-    return WasteCost(since, Decimal(str(lapsed_quantity)), Decimal(str(lapsed_value)).quantize(CENTS),
-                     Decimal(str(rest_quantity)), Decimal(str(rest_value)).quantize(CENTS))
+    return tuple(Decimal(str(v)) for v in (lapsed_quantity, lapsed_value, rest_quantity, rest_value))  # type: ignore[return-value]
 
 
 def opened_panels(today: date) -> OpenedPanels:
     """The dashboard's opened-vial panels for the day."""
-    lapsed = opened_units(today, lapsed=True)
+    lapsed = opened_units(today, lapsed=True, stored_use_by_before=today)
     return OpenedPanels(lapsed[:TOP], len(lapsed), waste_cost(today))
 
 

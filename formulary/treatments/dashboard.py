@@ -16,9 +16,9 @@ from formulary.cocktails.models import Cocktail, CocktailVersion
 from formulary.cocktails.queries import recipe_lines
 from formulary.extensions import db
 from formulary.patients.models import Patient
-from formulary.stock.draws import lot_stocks
+from formulary.stock.draws import lot_stocks, sealed_supply
 from formulary.stock.errors import fmt_quantity
-from formulary.stock.fefo import serve_in_turn
+from formulary.stock.fefo import serve_in_turn, surely_served
 from formulary.treatments.display import CheckState, check_state, session_states
 from formulary.treatments.models import TreatmentSession
 from formulary.vocabulary import OPEN_SESSION_STATUSES
@@ -110,8 +110,12 @@ def stock_shortfalls(sessions: list[BookedSession], today: date) -> list[ShortRo
     A session that is short draws nothing, so it does not make later ones look short as well.
     """
     product_ids = {line.product_id for s in sessions for line in s.cocktail_version.components}
+    if not product_ids:
+        return []
+    if _surely_served(sessions, product_ids):
+        return []
     # Lots that expired before today can serve no session from today on: FEFO would skip them all.
-    lots = lot_stocks(product_ids, expiring_from=today) if product_ids else {}
+    lots = lot_stocks(product_ids, expiring_from=today)
     needs = ([line.need(s.scheduled_for) for line in s.cocktail_version.components] for s in sessions)
     return [
         ShortRow(session, tuple(
@@ -121,6 +125,18 @@ def stock_shortfalls(sessions: list[BookedSession], today: date) -> list[ShortRo
         for session, turn in zip(sessions, serve_in_turn(needs, lots), strict=True)
         if not turn.served
     ]
+
+
+def _surely_served(sessions: list[BookedSession], product_ids: set[int]) -> bool:
+    """Whether the sealed stock that stays usable to the last booking covers the most every booking could take.
+
+    One aggregate query instead of reading every lot and replaying FEFO: when it holds, no booking
+    is short, as the replay would find on the stock as it is now (see fefo.surely_served).
+    """
+    last = max(s.scheduled_for for s in sessions)
+    margin = max(line.margin_days for s in sessions for line in s.cocktail_version.components)
+    needs = [[line.need(s.scheduled_for) for line in s.cocktail_version.components] for s in sessions]
+    return surely_served(needs, sealed_supply(product_ids, last + timedelta(days=margin)))
 
 
 def session_dashboard(today: date) -> SessionDashboard:

@@ -90,3 +90,34 @@ def test_single_use_units_keep_todays_rule_the_rest_is_waste():
     plan = plan_draw([lot(1, date(2027, 6, 1), "10")], D("1.5"), single)
     (draw,) = plan.draws
     assert (draw.administered, draw.wasted, draw.opened_left) == (D("1.5"), D("0.5"), D("0"))
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from formulary.stock.fefo import surely_served  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lots=st.lists(st.tuples(st.integers(0, 60), st.integers(0, 30), st.booleans()), min_size=0, max_size=5),
+    sessions=st.lists(st.tuples(st.integers(0, 20), st.sampled_from(["0.5", "1", "1.5", "2", "4.5"])),
+                      min_size=1, max_size=12),
+    single_use=st.booleans(),
+)
+def test_the_bound_never_says_served_when_the_replay_finds_a_short_session(lots, sessions, single_use):
+    size = D("2")
+    stock = tuple(
+        LotStock(i, f"L{i}", ON + timedelta(days=expiry), date(2026, 1, 1), D(units) * size, "available",
+                 (OpenedStock(100 + i, D("1"), ON + timedelta(days=expiry // 3)),) if opened and units else ())
+        for i, (expiry, units, opened) in enumerate(lots)
+    )
+    def make_rule(day):
+        return DrawRule.for_product(ON + timedelta(days=day), margin_days=0, single_use=single_use, unit_size=size,
+                                    opened_shelf_life_days=7)
+
+    needs = [[Need(1, D(amount), make_rule(day))] for day, amount in sorted(sessions)]
+    last = max(day for day, _ in sessions)
+    sealed = {1: sum((lot.sealed for lot in stock if lot.expiry >= ON + timedelta(days=last)), D(0))}
+    if surely_served(needs, sealed):
+        assert all(turn.served for turn in serve_in_turn(needs, {1: stock}))
