@@ -133,6 +133,7 @@ class OpenedRow:
     product_name: str
     unit: str
     opened_at: datetime
+    opened_on: date  # the clinic's day it was opened
     content_left: Decimal
     use_by: date
     lapsed: bool
@@ -174,7 +175,7 @@ def opened_units(today: date, *, lapsed: bool | None = None, product_id: int | N
     for uid, lid, number, pid, pname, unit, opened_at, left, stored, opened_on, expiry, days, cost in \
             db.session.execute(query):
         use_by = use_by_of(stored, expiry, opened_on, days)
-        row = OpenedRow(uid, lid, number, pid, pname, unit, opened_at, left, use_by, use_by < today, cost)
+        row = OpenedRow(uid, lid, number, pid, pname, unit, opened_at, opened_on, left, use_by, use_by < today, cost)
         if lapsed is None or row.lapsed == lapsed:
             rows.append(row)
     rows.sort(key=lambda r: (r.use_by, r.id))

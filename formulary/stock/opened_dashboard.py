@@ -109,7 +109,7 @@ def opened_panels(today: date) -> OpenedPanels:
 
 def lapsed_reason(row: OpenedRow) -> str:
     """The reason a one-click discard records."""
-    return f"lapsed: opened {row.opened_at:%Y-%m-%d}, use by {row.use_by:%Y-%m-%d}"
+    return f"lapsed: opened {row.opened_on:%Y-%m-%d}, use by {row.use_by:%Y-%m-%d}"
 
 
 __all__ = ["OpenedPanels", "WasteCost", "lapsed_reason", "opened_panels", "waste_cost"]

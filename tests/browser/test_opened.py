@@ -65,6 +65,7 @@ def _five_weeks_pass(lot_id: int) -> None:
 
     for unit in db.session.query(OpenedUnit).filter_by(lot_id=lot_id):
         unit.opened_on -= timedelta(days=35)
+        unit.opened_at -= timedelta(days=35)
         unit.use_by = unit.opened_on + timedelta(days=28)
 
 
