@@ -431,16 +431,17 @@ def most_taken(need: Need) -> Decimal:
     return (need.amount / size).to_integral_value(rounding=ROUND_CEILING) * size + size
 
 
-def surely_served(sessions: Iterable[Sequence[Need]], sealed: Mapping[int, Decimal]) -> bool:
-    """Whether every session is served whatever the order of the draws, without replaying them.
+def unsure_products(sessions: Iterable[Sequence[Need]], sealed: Mapping[int, Decimal]) -> set[int]:
+    """The products that might run short, without replaying the draws; the others surely serve every session.
 
     `sealed` is, by product, the sealed stock of the lots usable on every day of the sessions. If
-    the most all the sessions could take of a product fits in it, no plan can fall short: FEFO
-    takes from those lots or from others, never needs more. When this says False, replay
-    (serve_in_turn); it never says True wrongly.
+    the most all the sessions could take of a product fits in it, no plan of that product can fall
+    short, whatever FEFO takes from which lot. A session short of another product draws nothing,
+    which only leaves more: so replaying the unsure products alone (serve_in_turn) finds exactly
+    the sessions a full replay finds short, with the same shortages.
     """
     wanted: dict[int, Decimal] = {}
     for needs in sessions:
         for need in needs:
             wanted[need.product_id] = wanted.get(need.product_id, ZERO) + most_taken(need)
-    return all(total <= sealed.get(product_id, ZERO) for product_id, total in wanted.items())
+    return {product_id for product_id, total in wanted.items() if total > sealed.get(product_id, ZERO)}

@@ -169,6 +169,8 @@ def opened_units(today: date, *, lapsed: bool | None = None, product_id: int | N
         query = query.where(OpenedUnit.lot_id == lot_id)
     if stored_use_by_before is not None:
         query = query.where(OpenedUnit.use_by < stored_use_by_before)
+        if limit is not None:  # every row read is lapsed (a stored use-by only moves earlier): limit in SQL
+            query = query.limit(limit)
     # Only units still holding something are read (a clinic has few open at a time); whether one
     # lapsed is decided on the use-by read now, which a shorter shelf life set later moves earlier.
     rows = []

@@ -79,20 +79,17 @@ def _sums(start: datetime, end: datetime | None, product_id: int | None) -> tupl
         .join(Lot, Lot.id == OpenedUnit.lot_id)
         .where(OpenedUnit.discarded_at >= start)
     )
-    # Per lot first, over the partial index alone; then the few lots' costs.
-    per_lot = (
-        select(StockMovement.lot_id, func.sum(-StockMovement.quantity).label("wasted"))
+    # Row by row over the partial index (no GROUP BY: SQLite would then walk the lot_id index instead).
+    remainders = (
+        select(func.coalesce(func.sum(-StockMovement.quantity), 0),
+               func.coalesce(func.sum(-StockMovement.quantity * Lot.unit_cost), 0))
+        .join(Lot, Lot.id == StockMovement.lot_id)
         .where(StockMovement.kind == MovementKind.WASTE, StockMovement.session_id.is_not(None),
                StockMovement.at >= start)
     )
     if end is not None:
         lapsed = lapsed.where(OpenedUnit.discarded_at < end)
-        per_lot = per_lot.where(StockMovement.at < end)
-    wasted = per_lot.group_by(StockMovement.lot_id).subquery()
-    remainders = (
-        select(func.coalesce(func.sum(wasted.c.wasted), 0), func.coalesce(func.sum(wasted.c.wasted * Lot.unit_cost), 0))
-        .join(Lot, Lot.id == wasted.c.lot_id)
-    )
+        remainders = remainders.where(StockMovement.at < end)
     if product_id is not None:
         lapsed = lapsed.where(Lot.product_id == product_id)
         remainders = remainders.where(Lot.product_id == product_id)
@@ -103,8 +100,10 @@ def _sums(start: datetime, end: datetime | None, product_id: int | None) -> tupl
 
 def opened_panels(today: date) -> OpenedPanels:
     """The dashboard's opened-vial panels for the day."""
-    lapsed = opened_units(today, lapsed=True, stored_use_by_before=today)
-    return OpenedPanels(lapsed[:TOP], len(lapsed), waste_cost(today))
+    lapsed = opened_units(today, lapsed=True, stored_use_by_before=today, limit=TOP)
+    count = db.session.scalar(select(func.count()).select_from(OpenedUnit).where(
+        OpenedUnit.content_left > 0, OpenedUnit.use_by < today)) or 0
+    return OpenedPanels(lapsed, count, waste_cost(today))
 
 
 def lapsed_reason(row: OpenedRow) -> str:
