@@ -135,7 +135,8 @@ def label(preparation_id: int):
                            sizes=SIZES)
 
 
-@bp.route("/preparations/<int:preparation_id>/label.<any(png, pdf):kind>")
+@bp.route("/preparations/<int:preparation_id>/label.png", defaults={"kind": "png"})
+@bp.route("/preparations/<int:preparation_id>/label.pdf", defaults={"kind": "pdf"})
 @permission_required(Permission.ADMINISTER)
 def label_file(preparation_id: int, kind: str):
     """The label as a PNG or a PDF for the label printer."""
