@@ -31,6 +31,9 @@ class Config:
     EXPIRY_WARNING_DAYS = _env_int("EXPIRY_WARNING_DAYS", 30)
     PER_PAGE = _env_int("PER_PAGE", 50)
     CLINIC_NAME = _env("CLINIC_NAME", "formulary demo clinic")
+    # How long a prepared syringe may wait before it is administered (USP <797> immediate use:
+    # at most 240 minutes; a larger value is refused when a preparation is made).
+    PREPARATION_USE_BY_MINUTES = _env_int("PREPARATION_USE_BY_MINUTES", 60)
 
     PASSWORD_HASH_METHOD = _env("PASSWORD_HASH_METHOD", "scrypt")
     # Wrong passwords for one account from one address: the first LOGIN_FREE_FAILURES are free,

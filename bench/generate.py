@@ -28,12 +28,14 @@ from sqlalchemy import create_engine, func, make_url, select, text  # noqa: E402
 from bench import bulk  # noqa: E402
 from bench.dataset import FULL, Reference, build_cocktails, build_patients, build_products, load_reference  # noqa: E402
 from bench.history import draw_sessions, lot_rows, make_lots, plan_ahead, plan_sessions, session_rows  # noqa: E402
+from bench.opened import add_opened_units  # noqa: E402
 
 # Parents before children, so foreign keys hold on every insert.
 TABLES = [
     "product", "product_component", "product_contraindication", "cocktail", "cocktail_version",
     "cocktail_version_goal", "cocktail_component", "patient", "allergy", "patient_condition", "lot",
     "treatment_session", "safety_check", "session_draw", "stock_movement", "reaction", "audit_event",
+    "opened_unit",
 ]
 BENCH_ADMIN_PASSWORD = "bench-only-Pa55word-91"
 EXTRA_PRACTITIONERS = ["Dr Ana Ibarra", "Dr Ben Oduya", "Dr Carla Neri", "Dr Dev Malhotra", "Dr Eva Lund",
@@ -43,7 +45,7 @@ EXTRA_PRACTITIONERS = ["Dr Ana Ibarra", "Dr Ben Oduya", "Dr Carla Neri", "Dr Dev
 def default_path(scale: int, today: date | None = None) -> Path:
     """The SQLite file for a scale: in the temp folder, named after the day and the generator's code."""
     digest = hashlib.sha256()
-    code = [ROOT / "bench" / name for name in ("generate.py", "dataset.py", "history.py", "bulk.py")]
+    code = [ROOT / "bench" / name for name in ("generate.py", "dataset.py", "history.py", "bulk.py", "opened.py")]
     for path in sorted([*code, *ROOT.joinpath("migrations/versions").glob("*.py")]):
         digest.update(path.read_bytes())
     folder = Path(tempfile.gettempdir()) / "formulary-bench"
@@ -141,6 +143,7 @@ def build_rows(scale: int, ref: Reference, today: date, first_audit_id: int) -> 
     lots = make_lots(rng, products, sessions, FULL["lots_per_product"], today)
     draw_sessions(sessions, lots, rows)
     lot_rows(rng, ref, lots, today, rows)
+    add_opened_units(rng, rows, today, ref.practitioner_ids[0])
     in_use = [versions for versions, row in zip(cocktails, rows["cocktail"], strict=True) if not row["retired"]]
     booked = plan_ahead(rng, ref, patients, in_use, max(10, round(300 * share)), len(sessions) + 1, today)
     session_rows(rng, sessions, booked, rows)

@@ -58,12 +58,14 @@ ROUTE_MODULES = (
     "formulary.catalogue.views", "formulary.catalogue.product_views", "formulary.catalogue.dose_views",
     "formulary.stock.views", "formulary.stock.lot_views", "formulary.stock.product_views",
     "formulary.stock.count_views",
+    "formulary.stock.opened_views",
     "formulary.cocktails.views", "formulary.cocktails.composer", "formulary.cocktails.goal_views",
     "formulary.cocktails.kit_views",
     "formulary.patients.views",
     "formulary.treatments.views", "formulary.treatments.actions", "formulary.treatments.print_views",
     "formulary.treatments.patient_views",
     "formulary.treatments.course_views", "formulary.treatments.consent_views",
+    "formulary.treatments.preparation_views",
     "formulary.spreadsheets.views", "formulary.spreadsheets.history_views",
     "formulary.purchasing.supplier_views", "formulary.purchasing.order_views",
     "formulary.reports.views",
@@ -106,7 +108,9 @@ def register_api(app: Flask) -> None:
         kit,
         library,
         me,
+        opened_units,
         patients,
+        preparations,
         purchasing,
         reactions,
         reports,
@@ -118,5 +122,6 @@ def register_api(app: Flask) -> None:
     from formulary.extensions import api
 
     for module in (me, catalogue, stock, cocktails, patients, sessions, spreadsheets, kit, library, reactions, fhir,
-                   purchasing, reports, courses, consent):
+                   purchasing, reports, courses, consent,
+                   opened_units, preparations):
         api.register_blueprint(module.blp, url_prefix=URL_PREFIX)

@@ -23,6 +23,7 @@ from formulary.purchasing.models import OrderLine, OrderReceipt, PurchaseOrder
 from formulary.reports.models import DigestSend
 from formulary.spreadsheets.models import PendingUpload
 from formulary.stock.models import Lot, StockImport, StockMovement
+from formulary.stock.opened_models import OpenedUnit
 from formulary.treatments.consent_models import Consent, ConsentWording
 from formulary.treatments.course_models import Course
 from formulary.treatments.models import (
@@ -33,6 +34,7 @@ from formulary.treatments.models import (
     SessionDraw,
     TreatmentSession,
 )
+from formulary.treatments.preparation_models import Preparation, PreparationDraw
 
 __all__ = [
     "AllergenGroup",
@@ -55,12 +57,15 @@ __all__ = [
     "GroupSynonym",
     "LoginThrottle",
     "Lot",
+    "OpenedUnit",
     "Override",
     "Patient",
     "PatientCondition",
     "PatientConditionText",
     "PendingUpload",
     "ProcedureKitItem",
+    "Preparation",
+    "PreparationDraw",
     "Product",
     "ProductComponent",
     "ProductContraindication",

@@ -209,6 +209,8 @@ class FindingKind(StrEnum):
     TEXT_MATCH = "text-match"  # a free-text allergy names a substance of what is checked: block
     CONDITION = "condition"  # a general caution (pregnancy, breastfeeding) whatever the products say
 
+    OPENED_LAPSED = "opened-lapsed"  # only a lapsed opened unit could serve: blocks like stock
+
 
 class ReactionSeverity(StrEnum):
     """How severe a reaction noticed after a session was."""
@@ -310,3 +312,13 @@ class ConsentMethod(StrEnum):
 
     ON_SCREEN = "on-screen"  # drawn on the tablet's signature pad; the PNG is kept
     PAPER = "paper"  # signed on the printed sheet, which the clinic files
+
+# --- opened units and preparations (helper "opened") ---------------------------------------
+
+class PreparationStatus(StrEnum):
+    """Where a prepared syringe stands: prepared and waiting, administered, or wasted with a reason."""
+
+    PREPARED = "prepared"
+    ADMINISTERED = "administered"
+    WASTED = "wasted"
+

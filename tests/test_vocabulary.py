@@ -38,6 +38,8 @@ EXPECTED = {
     ("purchase_order", "status_known"): vocabulary.OrderStatus,
 
     ("consent", "method_known"): vocabulary.ConsentMethod,
+
+    ("preparation", "status_known"): vocabulary.PreparationStatus,
     **{(table, "origin_known"): vocabulary.Origin for table in (
         "substance", "allergen_group", "cross_reaction", "condition", "treatment_goal",
     )},

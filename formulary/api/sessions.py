@@ -123,6 +123,9 @@ class AdministerIn(ma.Schema):
         "description": f"Overrides a block (roles allowed only); at least a sentence ({MIN_OVERRIDE_REASON}+ "
                        "characters)"})
     areas = Text(max_length=500, load_default="", metadata={"description": "The areas treated, e.g. 'cheeks, neck'"})
+    preparation_id = Id(load_default=None, strict=True, metadata={
+        "description": "The preparation given (default: the session's waiting one); 409 when it is past its "
+                       "use-by or another patient's"})
 
 
 class AdministeredSchema(ma.Schema):
@@ -307,7 +310,8 @@ class Administer(MethodView):
         reason = body.get("override_reason")
         try:
             draws = administer(session, actor=actor, today=clinic_today(), areas=body["areas"],
-                               acknowledge_caution=body["acknowledge_caution"], override_reason=reason)
+                               acknowledge_caution=body["acknowledge_caution"], override_reason=reason,
+                               preparation_id=body["preparation_id"])
         except CheckBlocked as error:
             if reason and actor.can(Permission.OVERRIDE_BLOCK) and _short(reason):
                 refuse(422, str(error), [("override_reason", str(error))])

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from formulary.api.answers import api_user, get_or_404, paginate, refuse, refuse_fields
 from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed, links
+from formulary.api.opened_units import LotOpenedFields, lot_opened_json
 from formulary.api.receipts import read_receipt
 from formulary.api.schemas import Day, Expiry, Id, PageArgs, Quantity, Text, list_schema
 from formulary.auth.permissions import Permission
@@ -207,14 +208,19 @@ class Lots(MethodView):
         return lot_json(lot)
 
 
+class LotDetailSchema(LotSchema, LotOpenedFields):
+    """One lot, with its sealed units and opened units apart."""
+
+
 @blp.route("/lots/<int:lot_id>")
 class LotById(MethodView):
     @allowed(blp, Permission.VIEW_STOCK)
-    @blp.response(200, LotSchema)
+    @blp.response(200, LotDetailSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No lot with this id")
     def get(self, lot_id):
-        """One lot."""
-        return lot_json(get_or_404(Lot, lot_id, "lot"))
+        """One lot, with its sealed units and opened units (content left, use-by, lapsed)."""
+        lot = get_or_404(Lot, lot_id, "lot")
+        return lot_json(lot) | lot_opened_json(lot)
 
 
 def movement_json(movement, lot: Lot, reason: str) -> dict:

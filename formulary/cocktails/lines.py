@@ -19,17 +19,18 @@ class RecipeLine:
     single_use: bool
     unit_size: Decimal
     margin_days: int
+    opened_shelf_life_days: int | None = None
 
     @classmethod
     def of(cls, product, amount: Decimal) -> "RecipeLine":
         """The line for an amount of a catalogue product (a saved component, or one being composed)."""
         return cls(product.id, product.name, product.unit, amount, product.single_use, product.unit_size,
-                   product.expiry_margin_days)
+                   product.expiry_margin_days, product.opened_shelf_life_days)
 
     def rule(self, on: date) -> DrawRule:
         """The FEFO rule this line's draw follows on the day."""
         return DrawRule.for_product(on, margin_days=self.margin_days, single_use=self.single_use,
-                                    unit_size=self.unit_size)
+                                    unit_size=self.unit_size, opened_shelf_life_days=self.opened_shelf_life_days)
 
     def need(self, on: date) -> Need:
         """What one session on the day needs of this line's product."""

@@ -121,7 +121,8 @@ def recipe_lines(version_ids) -> dict[int, tuple[RecipeLine, ...]]:
         return {}
     rows = db.session.execute(
         select(CocktailComponent.version_id, CocktailComponent.product_id, Product.name, Product.unit,
-               CocktailComponent.amount, Product.single_use, Product.unit_size, Product.expiry_margin_days)
+               CocktailComponent.amount, Product.single_use, Product.unit_size, Product.expiry_margin_days,
+               Product.opened_shelf_life_days)
         .join(Product, Product.id == CocktailComponent.product_id)
         .where(CocktailComponent.version_id.in_(ids))
         .order_by(CocktailComponent.version_id, CocktailComponent.position, CocktailComponent.id)

@@ -215,10 +215,11 @@ def _component_findings(patient: PatientFacts, component: ComponentFact, on: dat
                 place=component.place,
             ))
     if not component.plan.covered:
-        message, path = messages.stock(component, on)
+        lapsed = component.plan.short_for_lapse
+        message, path = (messages.opened_lapsed if lapsed else messages.stock)(component, on)
         skipped = component.plan.skipped
         findings.append(Finding(
-            FindingKind.STOCK, FindingSeverity.BLOCK, message, path,
+            FindingKind.OPENED_LAPSED if lapsed else FindingKind.STOCK, FindingSeverity.BLOCK, message, path,
             product_id=component.product_id,
             lot_id=skipped[0].lot_id if len(skipped) == 1 else None,
             component_position=component.position,

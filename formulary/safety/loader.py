@@ -124,7 +124,7 @@ def component_facts(version_id: int, on: date) -> list[ComponentFact]:
     """The version's components with compositions, contraindications and the FEFO plan for the day."""
     components = db.session.execute(
         select(CocktailComponent.position, CocktailComponent.amount, Product.id, Product.name, Product.unit,
-               Product.single_use, Product.unit_size, Product.expiry_margin_days)
+               Product.single_use, Product.unit_size, Product.expiry_margin_days, Product.opened_shelf_life_days)
         .join(Product, Product.id == CocktailComponent.product_id)
         .where(CocktailComponent.version_id == version_id)
         .order_by(CocktailComponent.position)
@@ -151,7 +151,7 @@ def component_facts(version_id: int, on: date) -> list[ComponentFact]:
     groups_of, _ = _memberships({part[0] for parts in composition.values() for part in parts}, ())
     lots = lot_stocks(product_ids)
     facts = []
-    for position, amount, product_id, name, unit, single_use, unit_size, margin in components:
+    for position, amount, product_id, name, unit, single_use, unit_size, margin, opened_life in components:
         facts.append(ComponentFact(
             position=position + 1, product_id=product_id, product_name=name, unit=unit,
             composition=tuple(
@@ -160,7 +160,8 @@ def component_facts(version_id: int, on: date) -> list[ComponentFact]:
             ),
             contraindications=tuple(rules[product_id]),
             plan=plan_draw(lots.get(product_id, ()), amount, DrawRule.for_product(
-                on, margin_days=margin, single_use=single_use, unit_size=unit_size)),
+                on, margin_days=margin, single_use=single_use, unit_size=unit_size,
+                opened_shelf_life_days=opened_life)),
         ))
     return facts
 

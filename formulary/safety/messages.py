@@ -201,6 +201,23 @@ def stock(component: ComponentFact, on: date) -> tuple[str, tuple[str, ...]]:
     return f"Blocked: {head} — {', '.join(why)}", path
 
 
+def opened_lapsed(component: ComponentFact, on: date) -> tuple[str, tuple[str, ...]]:
+    """A component only opened vials past their use-by could serve: they wait to be discarded."""
+    plan, unit = component.plan, component.unit
+    need = f"{fmt_quantity(plan.needed)} {unit}"
+    head = (f"only opened vials of {component.product_name} past their use-by hold the {need} needed on "
+            f"{on.isoformat()}")
+    why = [f"{fmt_quantity(plan.lapsed)} {unit} in lapsed opened vials: discard them and open a new one",
+           *(f"lot {lot.lot_number} {lot.reason}" for lot in plan.skipped)]
+    path = (
+        f"product: {component.product_name}",
+        f"component {component.position}",
+        f"opened vials lapsed: {fmt_quantity(plan.lapsed)} {unit}",
+        f"short by {fmt_quantity(plan.shortage)} {unit}",
+    )
+    return f"Blocked: {head} — {', '.join(why)}", path
+
+
 def _count(number: int, word: str, plural: str | None = None) -> str:
     return f"{number} {word if number == 1 else plural or word + 's'}"
 

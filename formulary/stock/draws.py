@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from formulary.catalogue.models import Product
 from formulary.extensions import db
 from formulary.stock.fefo import Draw, DrawPlan, DrawRule, LotStock, SkippedLot, fefo_lots, plan_draw
 from formulary.stock.models import Lot
+from formulary.stock.opened import opened_stocks
+from formulary.vocabulary import LotStatus
 
 
 def lot_stocks(product_ids, *, expiring_from: date | None = None) -> dict[int, tuple[LotStock, ...]]:
@@ -22,27 +24,50 @@ def lot_stocks(product_ids, *, expiring_from: date | None = None) -> dict[int, t
     day has no use for the others, and the (product, expiry) index then skips a product's old lots.
     """
     query = (
-        select(Lot.id, Lot.product_id, Lot.lot_number, Lot.expiry, Lot.received_on, Lot.on_hand, Lot.status)
+        select(Lot.id, Lot.product_id, Lot.lot_number, Lot.expiry, Lot.received_on, Lot.on_hand, Lot.status,
+               Lot.opened_content)
         .where(Lot.product_id.in_(list(product_ids)), Lot.on_hand > 0)
     )
     if expiring_from is not None:
         query = query.where(Lot.expiry >= expiring_from)
     lots = defaultdict(list)
+    opened_lots = []
     # Unpacked, not read by name: six lookups by name on a Row cost more than building the LotStock.
-    for lot_id, product_id, lot_number, expiry, received_on, on_hand, status in db.session.execute(query):
+    for lot_id, product_id, lot_number, expiry, received_on, on_hand, status, opened in db.session.execute(query):
         lots[product_id].append(LotStock(lot_id, lot_number, expiry, received_on, on_hand, status))
+        if opened:
+            opened_lots.append(lot_id)
+    if opened_lots:  # only lots with opened content need their units read (one more query)
+        units = opened_stocks(opened_lots)
+        return {pid: tuple(replace(lot, opened=units.get(lot.lot_id, ())) for lot in items)
+                for pid, items in lots.items()}
     return {pid: tuple(items) for pid, items in lots.items()}
 
 
+def sealed_supply(product_ids, usable_through: date) -> dict[int, Decimal]:
+    """Each product's sealed stock in available lots that stay in date through that day (one aggregate)."""
+    ids = list(product_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Lot.product_id, func.sum(Lot.on_hand - Lot.opened_content))
+        .where(Lot.product_id.in_(ids), Lot.on_hand > 0, Lot.status == LotStatus.AVAILABLE,
+               Lot.expiry >= usable_through)
+        .group_by(Lot.product_id)
+    )
+    return {product_id: Decimal(str(total or 0)) for product_id, total in rows}
+
+
 def lot_stock(lot: Lot) -> LotStock:
-    """A lot as FEFO sees it."""
-    return LotStock(lot.id, lot.lot_number, lot.expiry, lot.received_on, lot.on_hand, lot.status)
+    """A lot as FEFO sees it, with its opened units."""
+    opened = opened_stocks([lot.id]).get(lot.id, ()) if lot.opened_content else ()
+    return LotStock(lot.id, lot.lot_number, lot.expiry, lot.received_on, lot.on_hand, lot.status, opened)
 
 
 def draw_rule(product: Product, on: date) -> DrawRule:
     """The FEFO rule of a catalogue product on a day, from its settings."""
     return DrawRule.for_product(on, margin_days=product.expiry_margin_days, single_use=product.single_use,
-                                unit_size=product.unit_size)
+                                unit_size=product.unit_size, opened_shelf_life_days=product.opened_shelf_life_days)
 
 
 @dataclass(frozen=True)
@@ -58,7 +83,7 @@ class FefoOffer:
     @property
     def usable_total(self) -> Decimal:
         """All the stock FEFO may draw on the day."""
-        return sum((lot.on_hand for lot in self.usable), Decimal(0))
+        return sum((lot.usable_content(self.on) for lot in self.usable), Decimal(0))
 
     def draw_for(self, lot_id: int) -> Draw | None:
         """What the planned draw takes from a lot, if it takes anything."""

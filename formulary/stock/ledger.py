@@ -58,28 +58,38 @@ def _reason(reason: str, required: bool) -> str:
 
 
 def move(
-    lot: Lot, kind: str, delta: Decimal, *, actor, reason: str = "", session_id: int | None = None
+    lot: Lot, kind: str, delta: Decimal, *, actor, reason: str = "", session_id: int | None = None,
+    opened_delta: Decimal = ZERO,
 ) -> StockMovement:
     """Change on-hand by delta atomically and append the movement; refuse to go below zero.
 
     The conditional UPDATE is the concurrency guard: two draws racing for the last stock
     cannot both pass its WHERE clause, on PostgreSQL (row lock) as on SQLite (write lock).
+    `opened_delta` changes what opened units hold in the same statement, and the guard keeps
+    on-hand at or above it: two practitioners opening the last sealed vial cannot both open it,
+    and a plain waste or return takes only sealed stock.
     """
     # Rounded in SQL: SQLite keeps NUMERIC as a binary float, and 5.1 - 2 - 2 must leave
     # exactly 1.1 so that the last of a lot can be taken ("+ 0" turns SQLite's -0.0 into 0).
     after = func.round(Lot.on_hand + delta, 3) + 0
+    opened_after = func.round(Lot.opened_content + opened_delta, 3) + 0
     statement = (
         update(Lot)
-        .where(Lot.id == lot.id, after >= 0)
-        .values(on_hand=after)
-        .returning(Lot.on_hand)
+        .where(Lot.id == lot.id, after >= 0, opened_after >= 0, after >= opened_after)
+        .values(on_hand=after, opened_content=opened_after)
+        .returning(Lot.on_hand, Lot.opened_content)
         .execution_options(synchronize_session=False)
     )
-    on_hand = db.session.execute(statement).scalar_one_or_none()
-    if on_hand is None:
-        available = db.session.execute(select(Lot.on_hand).where(Lot.id == lot.id)).scalar_one()
-        raise InsufficientStock(lot.product.name, -delta, available, lot.product.unit, lot.lot_number)
+    changed = db.session.execute(statement).one_or_none()
+    if changed is None:
+        on_hand, opened = db.session.execute(
+            select(Lot.on_hand, Lot.opened_content).where(Lot.id == lot.id)).one()
+        # A draw from an opened unit could take from on-hand; anything else takes only sealed stock.
+        available = on_hand if opened_delta < 0 else on_hand - opened
+        raise InsufficientStock(lot.product.name, -delta, max(available, ZERO), lot.product.unit, lot.lot_number)
+    on_hand, opened_content = changed
     set_committed_value(lot, "on_hand", on_hand)
+    set_committed_value(lot, "opened_content", opened_content)
     movement = StockMovement(
         lot=lot, kind=kind, quantity=delta, on_hand_after=on_hand, reason=reason,
         user_id=actor.id if actor is not None else None, session_id=session_id,

@@ -25,6 +25,9 @@ class Lot(Model):
         UniqueConstraint("product_id", "lot_number"),
         # The ledger's cached sum; the database itself refuses a negative stock.
         CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+        # What opened units of the lot hold (their content_left summed): never negative; the ledger's
+        # guard keeps on_hand at or above it.
+        CheckConstraint("opened_content >= 0", name="opened_content_not_negative"),
         one_of("status", LotStatus, "status_known"),
         CheckConstraint("unit_cost IS NULL OR unit_cost >= 0", name="unit_cost_not_negative"),
         Index("ix_lot_product_expiry", "product_id", "expiry"),
@@ -47,6 +50,8 @@ class Lot(Model):
     unit_cost: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
     status: Mapped[str] = mapped_column(String(12), default=LotStatus.AVAILABLE)
     on_hand: Mapped[Decimal] = mapped_column(QUANTITY, default=Decimal(0))
+    # Of on_hand, what sits in opened units (multi-dose vials already opened): kept by ledger.move.
+    opened_content: Mapped[Decimal] = mapped_column(QUANTITY, default=Decimal(0), server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The last stocktake that counted this lot (the count moment) and who counted it; None: never counted.
     counted_at: Mapped[datetime | None]
@@ -76,6 +81,11 @@ class StockMovement(Model):
         CheckConstraint("on_hand_after >= 0", name="on_hand_after_not_negative"),
         Index("ix_stock_movement_lot_id", "lot_id", "id"),
         Index("ix_stock_movement_at", "at"),
+        # The rests of single-use units a session wasted, by time: what the waste panels sum (partial and
+        # covering, so that the sum reads the index alone).
+        Index("ix_stock_movement_session_waste", "at", "lot_id", "quantity",
+              sqlite_where=text("kind = 'waste' AND session_id IS NOT NULL"),
+              postgresql_where=text("kind = 'waste' AND session_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -18,7 +18,8 @@ from formulary.safety.facts import CheckResult, ToleranceFact
 from formulary.safety.loader import component_facts, cross_reaction_facts, lexicon_for, patient_facts
 from formulary.safety.procedure import procedure_facts
 from formulary.treatments.models import Override, Reaction, SafetyCheck, SessionDraw, TreatmentSession
-from formulary.vocabulary import CheckOutcome, FindingKind, FindingSeverity, SessionStatus
+from formulary.treatments.stock_kinds import STOCK_KINDS
+from formulary.vocabulary import CheckOutcome, FindingSeverity, SessionStatus
 
 MIN_OVERRIDE_REASON = 20
 
@@ -109,7 +110,7 @@ def override(check: SafetyCheck, reason: str, *, actor) -> Override:
     if check.override is not None:
         return check.override
     stored = stored_findings(check)
-    if any(f["kind"] == FindingKind.STOCK for f in stored if f["severity"] == FindingSeverity.BLOCK):
+    if any(f["kind"] in STOCK_KINDS for f in stored if f["severity"] == FindingSeverity.BLOCK):
         raise CheckRefused("A stock block cannot be overridden: receive or release stock, then check again.")
     reason = " ".join((reason or "").split())
     if len(reason) < MIN_OVERRIDE_REASON or " " not in reason:

@@ -16,9 +16,9 @@ from formulary.cocktails.models import Cocktail, CocktailVersion
 from formulary.cocktails.queries import recipe_lines
 from formulary.extensions import db
 from formulary.patients.models import Patient
-from formulary.stock.draws import lot_stocks
+from formulary.stock.draws import lot_stocks, sealed_supply
 from formulary.stock.errors import fmt_quantity
-from formulary.stock.fefo import serve_in_turn
+from formulary.stock.fefo import serve_in_turn, unsure_products
 from formulary.treatments.display import CheckState, check_state, session_states
 from formulary.treatments.models import TreatmentSession
 from formulary.vocabulary import OPEN_SESSION_STATUSES
@@ -107,20 +107,37 @@ def _next_sessions(today: date) -> list[BookedSession]:
 def stock_shortfalls(sessions: list[BookedSession], today: date) -> list[ShortRow]:
     """Serve the sessions in date order from the lots on hand; those the remaining stock cannot cover.
 
-    A session that is short draws nothing, so it does not make later ones look short as well.
+    A session that is short draws nothing, so it does not make later ones look short as well. Only
+    the products that might run short are replayed (fefo.unsure_products): one aggregate query
+    rules out the others, and their lots are never read.
     """
     product_ids = {line.product_id for s in sessions for line in s.cocktail_version.components}
+    if not product_ids:
+        return []
+    unsure = _unsure_products(sessions, product_ids)
+    if not unsure:
+        return []
     # Lots that expired before today can serve no session from today on: FEFO would skip them all.
-    lots = lot_stocks(product_ids, expiring_from=today) if product_ids else {}
-    needs = ([line.need(s.scheduled_for) for line in s.cocktail_version.components] for s in sessions)
+    lots = lot_stocks(unsure, expiring_from=today)
+    lines = [[line for line in s.cocktail_version.components if line.product_id in unsure] for s in sessions]
+    needs = ([line.need(s.scheduled_for) for line in session_lines] for s, session_lines in zip(sessions, lines,
+                                                                                               strict=True))
     return [
         ShortRow(session, tuple(
             f"{line.product_name}: short by {fmt_quantity(plan.shortage)} {line.unit}"
-            for line, plan in zip(session.cocktail_version.components, turn.plans, strict=True) if not plan.covered
+            for line, plan in zip(session_lines, turn.plans, strict=True) if not plan.covered
         ))
-        for session, turn in zip(sessions, serve_in_turn(needs, lots), strict=True)
+        for session, session_lines, turn in zip(sessions, lines, serve_in_turn(needs, lots), strict=True)
         if not turn.served
     ]
+
+
+def _unsure_products(sessions: list[BookedSession], product_ids: set[int]) -> set[int]:
+    """The products whose sealed stock, usable to the last booking, may not cover the most the bookings take."""
+    last = max(s.scheduled_for for s in sessions)
+    margin = max(line.margin_days for s in sessions for line in s.cocktail_version.components)
+    needs = [[line.need(s.scheduled_for) for line in s.cocktail_version.components] for s in sessions]
+    return unsure_products(needs, sealed_supply(product_ids, last + timedelta(days=margin)))
 
 
 def session_dashboard(today: date) -> SessionDashboard:

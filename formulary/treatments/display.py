@@ -13,7 +13,8 @@ from formulary.safety.facts import CheckResult, CheckSummary
 from formulary.safety.messages import describe
 from formulary.treatments.checks import check_patient, covered_by_earlier, stored_findings
 from formulary.treatments.models import Override, SafetyCheck, TreatmentSession
-from formulary.vocabulary import CheckOutcome, ClinicalStatus, FindingKind, FindingSeverity, SessionStatus
+from formulary.treatments.stock_kinds import STOCK_KINDS
+from formulary.vocabulary import CheckOutcome, ClinicalStatus, FindingSeverity, SessionStatus
 
 SEVERITY_BADGES = {
     FindingSeverity.BLOCK: ("Blocked", "danger"),
@@ -108,7 +109,7 @@ class CheckPanel:
     @property
     def stock_blocked(self) -> bool:
         """Whether stock blocks it: no override can help, only stock received or released."""
-        return any(f["kind"] == FindingKind.STOCK and f["severity"] == FindingSeverity.BLOCK for f in self.findings)
+        return any(f["kind"] in STOCK_KINDS and f["severity"] == FindingSeverity.BLOCK for f in self.findings)
 
     @property
     def acknowledged(self) -> bool:
@@ -150,7 +151,7 @@ def blocked_message(session: TreatmentSession, refusal: str) -> str:
     """Why administering was refused, naming what blocks (read before the rollback drops the fresh check)."""
     findings = stored_findings(session.checks[-1]) if session.checks else []
     blocks = [f["message"] for f in findings if f["severity"] == FindingSeverity.BLOCK]
-    if blocks and all(f["kind"] == FindingKind.STOCK for f in findings if f["severity"] == FindingSeverity.BLOCK):
+    if blocks and all(f["kind"] in STOCK_KINDS for f in findings if f["severity"] == FindingSeverity.BLOCK):
         return "Not administered: " + " ".join(blocks) + ". Nothing was drawn."
     found = (" The check found: " + "; ".join(blocks) + ".") if blocks else ""
     return f"Not administered: {refusal}{found} Nothing was drawn."

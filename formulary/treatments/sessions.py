@@ -11,22 +11,15 @@ from formulary.db import utcnow
 from formulary.extensions import db
 from formulary.patients.models import Patient
 from formulary.patients.records import AllergyData, add_allergy
-from formulary.stock.draws import draw_rule, lot_stock, lot_stocks
-from formulary.stock.errors import InsufficientStock, fmt_quantity
-from formulary.stock.fefo import lot_unusable_reason, plan_draw
-from formulary.stock.ledger import move
+from formulary.stock.draws import draw_rule, lot_stock
+from formulary.stock.errors import fmt_quantity
+from formulary.stock.fefo import LAPSED, lot_unusable_reason
 from formulary.stock.models import Lot
 from formulary.treatments.checks import CheckRefused, covered_by_earlier, override, record_check
+from formulary.treatments.drawing import Drawn, SessionError, draw_components
 from formulary.treatments.models import Reaction, SessionDraw, TreatmentSession
-from formulary.vocabulary import CheckOutcome, Criticality, MovementKind, ReactionSeverity, SessionStatus
-
-
-class SessionError(ValueError):
-    """A session change the rules refuse; `field` names the input when there is one."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+from formulary.treatments.prepared import draws_of_preparation, preparation_to_administer
+from formulary.vocabulary import CheckOutcome, Criticality, ReactionSeverity, SessionStatus
 
 
 class CheckBlocked(SessionError):
@@ -80,6 +73,9 @@ def _scanned_lots(session, scanned_lot_ids, on):
         if lot.product_id not in products:
             raise SessionError(f"Lot {lot.lot_number} is {lot.product.name}, which is not in this cocktail.", "lots")
         reason = lot_unusable_reason(lot_stock(lot), draw_rule(lot.product, on))
+        if reason == LAPSED:
+            raise SessionError(f"Lot {lot.lot_number} of {lot.product.name}: its opened vial is past its use-by; "
+                               "discard it and open a new one. Nothing was drawn.", "lots")
         if reason is not None:
             raise SessionError(f"Lot {lot.lot_number} of {lot.product.name} is {reason}: it cannot be used.", "lots")
         by_product.setdefault(lot.product_id, []).append(lot.id)
@@ -89,21 +85,9 @@ def _scanned_lots(session, scanned_lot_ids, on):
     return by_product
 
 
-def administer(
-    session: TreatmentSession, *, actor, today: date, acknowledge_caution: bool = False,
-    override_reason: str | None = None, areas: str = "", scanned_lot_ids=(),
-) -> list[SessionDraw]:
-    """Re-run the check, then draw every component by FEFO (or from scanned lots) and record it all.
-
-    Everything happens in the caller's one transaction: if any part is refused (a block, a
-    caution not acknowledged, a lot short because someone else drew it first), the caller rolls
-    back and nothing is drawn.
-    """
-    if session.status in (SessionStatus.ADMINISTERED, SessionStatus.CANCELLED):
-        raise SessionError(f"This session is already {session.status}.")
-    if consent_required() and session.consent is None:
-        raise ConsentMissing("The patient has not signed the consent for this session: record it (signed on "
-                             "screen or on paper) before administering.", "consent")
+def clear_check(session: TreatmentSession, *, actor, today: date, acknowledge_caution: bool = False,
+                override_reason: str | None = None) -> None:
+    """Re-run the check for today; a block needs an allowed override, a caution an acknowledgement."""
     earlier = list(session.checks)
     result, check = check_session(session, actor=actor, on=today)
     override_holds, caution_holds = covered_by_earlier(check, earlier)
@@ -119,29 +103,42 @@ def administer(
     if result.outcome == CheckOutcome.CAUTION and acknowledge_caution and check.acknowledged_at is None:
         check.acknowledged_by_id, check.acknowledged_at = actor.id, utcnow()
 
-    scanned = _scanned_lots(session, scanned_lot_ids, today) if scanned_lot_ids else {}
-    components = session.cocktail_version.components
-    lots = lot_stocks(c.product_id for c in components)
-    draws = []
-    for component in components:
-        product = component.product
-        candidates = lots.get(product.id, ())
-        if product.id in scanned:
-            candidates = tuple(lot for lot in candidates if lot.lot_id in scanned[product.id])
-        plan = plan_draw(candidates, component.amount, draw_rule(product, today))
-        if not plan.covered:
-            raise InsufficientStock(product.name, component.amount, plan.administered, product.unit)
-        for draw in plan.draws:
-            lot = db.session.get_one(Lot, draw.lot_id)
-            move(lot, MovementKind.ADMINISTER, -draw.administered, actor=actor, reason=f"session #{session.id}",
-                 session_id=session.id)
-            if draw.wasted:
-                move(lot, MovementKind.WASTE, -draw.wasted, actor=actor, session_id=session.id,
-                     reason=f"rest of an opened single-use unit, session #{session.id}")
-            row = SessionDraw(session=session, lot_id=lot.id, product_id=product.id,
-                              administered=draw.administered, wasted=draw.wasted)
+
+def administer(
+    session: TreatmentSession, *, actor, today: date, acknowledge_caution: bool = False,
+    override_reason: str | None = None, areas: str = "", scanned_lot_ids=(), preparation_id: int | None = None,
+) -> list[SessionDraw]:
+    """Re-run the check, then draw every component by FEFO (or from scanned lots) and record it all.
+
+    A prepared session records what its preparation drew instead (the named one, or the session's
+    live one): stock left the shelf at preparation, so nothing is drawn again.
+
+    Everything happens in the caller's one transaction: if any part is refused (a block, a
+    caution not acknowledged, a lot short because someone else drew it first), the caller rolls
+    back and nothing is drawn.
+    """
+    if session.status in (SessionStatus.ADMINISTERED, SessionStatus.CANCELLED):
+        raise SessionError(f"This session is already {session.status}.")
+    if consent_required() and session.consent is None:
+        raise ConsentMissing("The patient has not signed the consent for this session: record it (signed on "
+                             "screen or on paper) before administering.", "consent")
+    clear_check(session, actor=actor, today=today, acknowledge_caution=acknowledge_caution,
+                override_reason=override_reason)
+    prepared = preparation_to_administer(session, preparation_id, now=utcnow())
+    if prepared is not None:
+        draws = draws_of_preparation(session, prepared)
+    else:
+        scanned = _scanned_lots(session, scanned_lot_ids, today) if scanned_lot_ids else {}
+        draws = []
+
+        def record_draw(drawn: Drawn) -> None:
+            row = SessionDraw(session=session, lot_id=drawn.lot_id, product_id=drawn.product_id,
+                              administered=drawn.amount, wasted=drawn.wasted)
             db.session.add(row)
             draws.append(row)
+
+        draw_components(session, today, actor=actor, scanned=scanned, reason=f"session #{session.id}",
+                        on_draw=record_draw)
     session.status = SessionStatus.ADMINISTERED
     session.administered_at = utcnow()
     session.administered_by_id = actor.id if actor is not None else None

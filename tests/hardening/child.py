@@ -42,20 +42,21 @@ def pause(what: str) -> None:
 
 def administer_and_pause(app, session_id: int, username: str, today: str) -> None:
     """Administer a two-product session, pausing inside the transaction after the first product's draw."""
+    from formulary.stock import opened
     from formulary.treatments import sessions
     from formulary.treatments.models import TreatmentSession
     from tests.hardening.clinic import user
 
-    real_move = sessions.move
+    real_move = opened.move  # where a session's draw moves the ledger
     calls = []
 
     def move_then_pause(lot, kind, delta, **kwargs):
         calls.append(lot.lot_number)
-        if len(calls) == 2:  # the first draw, its movement and its SessionDraw row are written
+        if len(calls) == 2:  # the first draw and its movement are written
             pause(f"drawing from lot {lot.lot_number}, after lot {calls[0]}")
         return real_move(lot, kind, delta, **kwargs)
 
-    sessions.move = move_then_pause
+    opened.move = move_then_pause
     with app.app_context():
         session = db.session.get(TreatmentSession, session_id)
         sessions.administer(session, actor=user(username), today=date.fromisoformat(today))

@@ -221,6 +221,26 @@ ROUTES: dict[tuple[str, str], str | Permission] = {
 # preview and its confirmation; a signature exists only once a consent was signed on screen.
 NOT_FOUND_PAST_THE_DOOR = {("GET", "/stock/spreadsheets/uploads/<digest>/errors.csv"),
                            ("GET", "/sessions/<int:session_id>/consent/signature.png")}
+    # Opened vials and preparations (helper "opened").
+    ("GET", "/api/v1/stock/opened-units"): P.VIEW_STOCK,
+    ("POST", "/api/v1/sessions/<int:session_id>/preparations"): P.ADMINISTER,
+    ("POST", "/api/v1/preparations/<int:preparation_id>/waste"): P.ADMINISTER,
+    ("GET", "/api/v1/preparations/<int:preparation_id>/label.png"): P.ADMINISTER,
+    ("GET", "/api/v1/preparations/<int:preparation_id>/label.pdf"): P.ADMINISTER,
+    ("POST", "/sessions/<int:session_id>/prepare"): P.ADMINISTER,
+    ("POST", "/sessions/<int:session_id>/scan-label"): P.ADMINISTER,
+    ("POST", "/sessions/preparations/<int:preparation_id>/waste"): P.ADMINISTER,
+    ("GET", "/sessions/preparations/<int:preparation_id>/label"): P.ADMINISTER,
+    ("GET", "/sessions/preparations/<int:preparation_id>/label.png"): P.ADMINISTER,
+    ("GET", "/sessions/preparations/<int:preparation_id>/label.pdf"): P.ADMINISTER,
+    ("POST", "/stock/opened-units/<int:unit_id>/discard"): P.ADMINISTER,
+}
+# Past the door, these answer 404 for the ids fill() gives: an upload is kept only between its
+# preview and its confirmation.
+NOT_FOUND_PAST_THE_DOOR = {("GET", "/stock/spreadsheets/uploads/<digest>/errors.csv")} | {
+    # The clinic holds no preparation and no opened vial (tests/treatments and tests/stock make them).
+    key for key in ROUTES if "<int:preparation_id>" in key[1] or "<int:unit_id>" in key[1]
+}
 
 ROLES = ("admin", "manager", "practitioner")
 REFUSED = {401, 403}
@@ -282,6 +302,7 @@ def fill(rule: str, clinic, who: str) -> str:
         "digest": "0" * 64, "supplier_id": clinic.order.supplier_id, "order_id": clinic.order.id,
         "line_id": clinic.order.lines[0].id,
         "digest": "0" * 64, "course_id": clinic.course.id,
+        "digest": "0" * 64, "preparation_id": 1, "unit_id": 1,  # none made: past the door, a 404
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule)
 

@@ -179,8 +179,10 @@ def test_unknown_usable_status_is_refused():
         DrawRule(ON, statuses=frozenset({"available", "expired"}))
 
 
-def test_a_product_rule_ignores_the_unit_size_of_a_multi_dose_product():
-    assert DrawRule.for_product(ON, margin_days=5, single_use=False, unit_size=D("10")) == DrawRule(ON, 5)
+def test_a_multi_dose_rule_keeps_the_unit_content_for_opening_units_not_for_waste():
+    multi = DrawRule.for_product(ON, margin_days=5, single_use=False, unit_size=D("10"), opened_shelf_life_days=28)
+    assert multi == DrawRule(ON, 5, unit_content=D("10"), opened_shelf_life_days=28)
+    assert multi.unit_size is None and multi.opens_units
     single = DrawRule.for_product(ON, margin_days=0, single_use=True, unit_size=D("2"))
     assert single == DrawRule(ON, 0, True, D("2"))
     assert single.on_day(date(2026, 7, 1)) == DrawRule(date(2026, 7, 1), 0, True, D("2"))

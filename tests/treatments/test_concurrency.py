@@ -89,8 +89,8 @@ def _seed() -> tuple[int, int, int]:
 
 def test_two_practitioners_race_for_the_last_vial(race_app, monkeypatch):
     from formulary.auth.models import User
+    from formulary.stock import opened as sessions_module  # where a session's draw moves the ledger
     from formulary.stock.models import Lot, StockMovement
-    from formulary.treatments import sessions as sessions_module
     from formulary.treatments.models import SessionDraw, TreatmentSession
 
     with race_app.app_context():

@@ -103,7 +103,7 @@ def test_a_lot_drawn_by_someone_else_meanwhile_rolls_back_the_whole_administrati
             real_move(lot, "waste", -lot.on_hand, actor=None, reason="someone else took it")
         return real_move(lot, kind, delta, **kwargs)
 
-    import formulary.treatments.sessions as sessions_module
+    import formulary.stock.opened as sessions_module  # where a session's draw moves the ledger
 
     sessions_module.move = racing_move
     nested = db.session.begin_nested()
