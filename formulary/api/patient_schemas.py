@@ -11,7 +11,12 @@ ALLERGEN_KINDS = tuple(AllergyKind)
 # cannot say "today"), which every later year of birth up to today also passes.
 BIRTH_YEARS = r"^(19\d\d|20[01]\d)-\d{2}-\d{2}$"
 BORN = "From 1900-01-01 to today"
-PATIENT_FIELDS = ("name", "date_of_birth", "reference", "skin_type", "notes", "allergy_status", "conditions")
+PATIENT_FIELDS = ("name", "date_of_birth", "reference", "skin_type", "notes", "allergy_status", "conditions",
+                  "phone", "email", "contact_ok")
+CONTACT = {
+    "phone": "Digits, spaces and + ( ) -; at least 6 digits", "email": "An e-mail address",
+    "contact_ok": "Whether the patient agrees to be contacted (a recall reaches them whatever it says)",
+}
 
 
 class AllergyIn(ma.Schema):
@@ -52,6 +57,9 @@ class PatientIn(ma.Schema):
     )
     allergies = ma.fields.List(ma.fields.Nested(AllergyIn), load_default=list)
     conditions = ma.fields.List(Text(), load_default=list, metadata={"description": "Condition names"})
+    phone = Text(load_default="", max_length=40, metadata={"description": CONTACT["phone"]})
+    email = Text(load_default="", max_length=254, metadata={"description": CONTACT["email"]})
+    contact_ok = ma.fields.Boolean(load_default=False, metadata={"description": CONTACT["contact_ok"]})
 
 
 class PatientPatch(ma.Schema):
@@ -68,6 +76,9 @@ class PatientPatch(ma.Schema):
                        "allergies are never deleted",
     })
     conditions = ma.fields.List(Text(), metadata={"description": "Condition names: the whole new list"})
+    phone = Text(max_length=40, metadata={"description": CONTACT["phone"]})
+    email = Text(max_length=254, metadata={"description": CONTACT["email"]})
+    contact_ok = ma.fields.Boolean(metadata={"description": CONTACT["contact_ok"]})
 
 
 class AllergySchema(ma.Schema):
@@ -91,6 +102,16 @@ class PatientIdentitySchema(ma.Schema):
     reference = ma.fields.String(allow_none=True)
     skin_type = ma.fields.String(required=True)
     allergy_status = ma.fields.String(required=True, validate=ma.validate.OneOf(ALLERGY_STATUSES))
+    phone = ma.fields.String(required=True)
+    email = ma.fields.String(required=True)
+    contact_ok = ma.fields.Boolean(required=True)
+
+
+class DuplicateSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    date_of_birth = ma.fields.Date(required=True)
+    reference = ma.fields.String(allow_none=True)
 
 
 class PatientSchema(PatientIdentitySchema):
@@ -98,6 +119,10 @@ class PatientSchema(PatientIdentitySchema):
     allergies = ma.fields.List(ma.fields.Nested(AllergySchema), required=True)
     conditions = ma.fields.List(ma.fields.String(), required=True)
     created_at = ma.fields.DateTime(required=True)
+    possible_duplicates = ma.fields.List(ma.fields.Nested(DuplicateSchema), metadata={
+        "description": "POST only: patients already recorded with the same name (case and accents aside) "
+                       "and date of birth; the patient is added all the same (201)",
+    })
 
 
 class PatientSummarySchema(PatientIdentitySchema):

@@ -22,7 +22,7 @@ from formulary.api.schemas import list_schema
 from formulary.auth.permissions import Permission
 from formulary.extensions import db
 from formulary.patients.models import Allergy, Patient
-from formulary.patients.queries import active_allergy_counts, load_patient, patient_query
+from formulary.patients.queries import active_allergy_counts, load_patient, patient_query, possible_duplicates
 from formulary.patients.records import (
     AllergyData,
     PatientData,
@@ -56,6 +56,7 @@ def identity_json(patient: Patient) -> dict:
     return {
         "id": patient.id, "name": patient.name, "date_of_birth": patient.date_of_birth,
         "reference": patient.reference, "skin_type": patient.skin_type, "allergy_status": patient.allergy_status,
+        "phone": patient.phone, "email": patient.email, "contact_ok": patient.contact_ok,
     }
 
 
@@ -135,6 +136,7 @@ class Patients(MethodView):
         errors: list[tuple[str, str]] = []
         allergies = [_allergy(index, item, errors) for index, item in enumerate(items)]
         errors += contradictions(body["allergy_status"], [a for a in allergies if a is not None])
+        duplicates = possible_duplicates(body["name"], body["date_of_birth"])
         try:
             patient = create_patient(PatientData(**body), actor=api_user())
         except PatientError as error:
@@ -146,7 +148,8 @@ class Patients(MethodView):
                 _record(patient, index, item, data)
         audit_allergy_view(patient, actor=api_user(), where="api")
         db.session.commit()
-        return patient_json(_patient_or_404(patient.id))
+        return {**patient_json(_patient_or_404(patient.id)),
+                "possible_duplicates": [duplicate.as_json() for duplicate in duplicates]}
 
 
 @blp.route("/patients/<int:patient_id>")

@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     RadioField,
     SelectField,
@@ -67,6 +68,13 @@ class PatientForm(FlaskForm):
     allergy_status = RadioField("Allergy history", choices=ALLERGY_STATUS_CHOICES, default=AllergyHistory.UNKNOWN)
     conditions = CheckboxListField("Conditions", choices=[])
     notes = TextAreaField("Notes", render_kw={"rows": 3})
+    phone = StringField("Phone", render_kw={"autocomplete": "off", "inputmode": "tel", "placeholder": "+44 20 7946 0958"})
+    email = StringField("E-mail", render_kw={"autocomplete": "off", "inputmode": "email",
+                                             "placeholder": "name@example.com"})
+    contact_ok = BooleanField("The patient agrees to be contacted by phone or e-mail",
+                              description="About their sessions and, always, about a recall of a product they received.")
+    # Ticked on the second try when the page warned of a patient with the same name and date of birth.
+    same_person_checked = BooleanField("This is a different person: add them anyway")
     submit = SubmitField("Save patient")
 
     def set_condition_choices(self, conditions) -> None:
@@ -79,7 +87,8 @@ class PatientForm(FlaskForm):
             name=self.name.data or "", date_of_birth=self.date_of_birth.data, reference=self.reference.data,
             skin_type=self.skin_type.data or "", notes=self.notes.data or "",
             allergy_status=self.allergy_status.data or AllergyHistory.UNKNOWN,
-            conditions=list(self.conditions.data or []),
+            conditions=list(self.conditions.data or []), phone=self.phone.data or "",
+            email=self.email.data or "", contact_ok=bool(self.contact_ok.data),
         )
 
 
@@ -89,6 +98,7 @@ def patient_form_data(patient) -> dict:
         "name": patient.name, "date_of_birth": patient.date_of_birth, "reference": patient.reference or "",
         "skin_type": patient.skin_type, "allergy_status": patient.allergy_status, "notes": patient.notes,
         "conditions": [pc.condition.name for pc in patient.conditions],
+        "phone": patient.phone, "email": patient.email, "contact_ok": patient.contact_ok,
     }
 
 

@@ -30,6 +30,10 @@ from formulary.reference.names import normalize_name
 from formulary.vocabulary import AllergyHistory
 
 
+# The page that starts a course for a patient (?patient_id=), from the courses package when it is there.
+COURSE_START = "courses.new"
+
+
 @bp.before_request
 @permission_required(Permission.VIEW_PATIENTS)
 def only_patient_readers():
@@ -51,7 +55,10 @@ def helpers():
         "age": lambda born: age_on(born, date.today()),
         "catalogue_links": "catalogue.substance" in views and "catalogue.group" in views,
         # The treatments pages add a patient's sessions to the profile once they exist.
-        "sessions_panel": "treatments.patient_sessions" in views,
+        "sessions_panel": "treatments.detail" in views,
+        "plan_session": "treatments.plan" in views,
+        # The courses pages: the patient page offers "Start a course" and lists courses once they exist.
+        "course_start": COURSE_START if COURSE_START in views else None,
         "allergy_status_help": ALLERGY_STATUS_HELP,
     }
 
@@ -101,8 +108,13 @@ def new():
     """Add a patient: identity, allergy history and conditions."""
     form = PatientForm()
     form.set_condition_choices(queries.all_conditions())
-    problems = []
+    problems, duplicates = [], []
     if form.validate_on_submit():
+        if not form.same_person_checked.data:
+            duplicates = queries.possible_duplicates(form.name.data or "", form.date_of_birth.data)
+        if duplicates:
+            return render_template("patients/form.html", form=form, patient=None, problems=[],
+                                   duplicates=duplicates), 409
         try:
             patient = create_patient(form.patient_data(), actor=current_actor())
         except PatientError as error:
@@ -115,7 +127,7 @@ def new():
                 return redirect(url_for("patients.new_allergy", patient_id=patient.id))
             flash(f"Patient {patient.name} added.", "success")
             return redirect(url_for("patients.detail", patient_id=patient.id))
-    return render_template("patients/form.html", form=form, patient=None, problems=problems)
+    return render_template("patients/form.html", form=form, patient=None, problems=problems, duplicates=[])
 
 
 @bp.route("/<int:patient_id>")
@@ -145,7 +157,7 @@ def edit(patient_id: int):
             db.session.commit()
             flash(f"Patient {patient.name} saved.", "success")
             return redirect(url_for("patients.detail", patient_id=patient.id))
-    return render_template("patients/form.html", form=form, patient=patient, problems=problems)
+    return render_template("patients/form.html", form=form, patient=patient, problems=problems, duplicates=[])
 
 
 @bp.route("/<int:patient_id>/allergies/new", methods=["GET", "POST"])
