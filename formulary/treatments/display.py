@@ -20,6 +20,11 @@ SEVERITY_BADGES = {
     FindingSeverity.CAUTION: ("Caution", "warning"),
     FindingSeverity.INFO: ("Note", "info"),
 }
+# The stored statuses in the clinic's words (the filter of the session list).
+STATUS_LABELS = {
+    SessionStatus.PLANNED: "Planned, not checked", SessionStatus.CHECKED: "Checked, not given",
+    SessionStatus.ADMINISTERED: "Given", SessionStatus.CANCELLED: "Cancelled",
+}
 OUTCOME_TONES = {CheckOutcome.BLOCKED: "danger", CheckOutcome.CAUTION: "warning", CheckOutcome.CLEAR: "success"}
 
 
