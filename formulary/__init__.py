@@ -59,7 +59,7 @@ ROUTE_MODULES = (
     "formulary.cocktails.views", "formulary.cocktails.composer", "formulary.cocktails.goal_views",
     "formulary.patients.views",
     "formulary.treatments.views", "formulary.treatments.actions", "formulary.treatments.print_views",
-    "formulary.treatments.patient_views",
+    "formulary.treatments.patient_views", "formulary.treatments.lot_recipients",
     "formulary.spreadsheets.views", "formulary.spreadsheets.history_views",
 )
 
