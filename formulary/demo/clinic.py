@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from formulary.demo import catalogue, cocktails, patients, sessions, stock, users
+from formulary.demo import catalogue, cocktails, contacts, patients, sessions, stock, users
 
 
 def load_demo(today: date | None = None) -> list[str]:
@@ -13,6 +13,7 @@ def load_demo(today: date | None = None) -> list[str]:
     lines += catalogue.load()
     lines += stock.load(today)
     lines += patients.load()
+    lines += contacts.load()
     lines += cocktails.load(today)
     lines += sessions.load(today)
     return lines

@@ -42,7 +42,7 @@ def recall(lot_id: int):
                 if changed is None:
                     flash(f"Lot {lot.lot_number} was already recalled.", "info")
                 else:
-                    flash(f"Lot {lot.lot_number} of {lot.product.name} is recalled: FEFO no longer draws it. "
+                    flash(f"Lot {lot.lot_number} of {lot.product.name} is recalled: no session can use it any more. "
                           "Everyone who received it is listed below.", "success")
                 return redirect(url_for("treatments.recall", lot_id=lot.id))
     rows = recall_rows(lot)

@@ -122,7 +122,7 @@ def test_blocked_overridden_administered_and_recalled(page, browser, live_server
     page.locator("#main-nav").get_by_role("link", name="Sessions").click()
     page.get_by_role("link", name="Past").click()  # today's session counts as upcoming
     page.get_by_role("link", name="Upcoming").click()
-    expect(page.get_by_role("row").filter(has_text="Paula Paraben")).to_contain_text("Administered")
+    expect(page.get_by_role("row").filter(has_text="Paula Paraben")).to_contain_text("Given")
     screenshot(page, "sessions-list")
 
     # The manager recalls the early HA lot: Paula is on the list, ready to print.

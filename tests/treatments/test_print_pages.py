@@ -40,7 +40,7 @@ def test_recalling_a_lot_lists_its_patients(client, login_as, clinic, make_patie
 
     response = post_form(client, f"/sessions/recall/{lot.id}", {"reason": "Manufacturer notice MR-9: particles"})
     page = response.get_data(as_text=True)
-    assert "Lot HA-EARLY of HA 1% 2 mL is recalled: FEFO no longer draws it." in page
+    assert "Lot HA-EARLY of HA 1% 2 mL is recalled: no session can use it any more." in page
     assert db.session.get(Lot, lot.id).status == "recalled"
     assert "Recall this lot" not in page and '2 patients</strong>' in page
     assert 'data-action="print"' in page and "d-print-none" in page
