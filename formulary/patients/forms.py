@@ -68,11 +68,14 @@ class PatientForm(FlaskForm):
     allergy_status = RadioField("Allergy history", choices=ALLERGY_STATUS_CHOICES, default=AllergyHistory.UNKNOWN)
     conditions = CheckboxListField("Conditions", choices=[])
     notes = TextAreaField("Notes", render_kw={"rows": 3})
-    phone = StringField("Phone", render_kw={"autocomplete": "off", "inputmode": "tel", "placeholder": "+44 20 7946 0958"})
+    phone = StringField("Phone", render_kw={"autocomplete": "off", "inputmode": "tel",
+                                            "placeholder": "+44 20 7946 0958"})
     email = StringField("E-mail", render_kw={"autocomplete": "off", "inputmode": "email",
                                              "placeholder": "name@example.com"})
-    contact_ok = BooleanField("The patient agrees to be contacted by phone or e-mail",
-                              description="About their sessions and, always, about a recall of a product they received.")
+    contact_ok = BooleanField(
+        "The patient agrees to be contacted by phone or e-mail",
+        description="About their sessions and, always, about a recall of a product they received.",
+    )
     # Ticked on the second try when the page warned of a patient with the same name and date of birth.
     same_person_checked = BooleanField("This is a different person: add them anyway")
     submit = SubmitField("Save patient")

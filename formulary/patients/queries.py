@@ -132,7 +132,7 @@ def possible_duplicates(name: str, born: date | None, *, other_than: int | None 
     )
     if other_than is not None:
         query = query.where(Patient.id != other_than)
-    return [Duplicate(*row) for row in db.session.execute(query)]
+    return [Duplicate(row.id, row.name, born, row.reference) for row in db.session.execute(query)]
 
 
 def active_allergy_counts(patient_ids) -> dict[int, int]:

@@ -29,7 +29,6 @@ from formulary.patients.records import (
 from formulary.reference.names import normalize_name
 from formulary.vocabulary import AllergyHistory
 
-
 # The page that starts a course for a patient (?patient_id=), from the courses package when it is there.
 COURSE_START = "courses.new"
 

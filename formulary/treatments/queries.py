@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, Subquery, and_, func, or_, select
+from sqlalchemy import Select, Subquery, and_, func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from formulary.auth.models import User

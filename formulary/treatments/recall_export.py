@@ -1,6 +1,7 @@
 """A recalled lot's recipients as the recall page lists them and as an .xlsx workbook."""
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -99,7 +100,7 @@ def recall_rows(lot: Lot) -> list[RecallRow]:
     ]
 
 
-def workbook(lot: Lot, rows: list[RecallRow], *, generated: datetime, letters: list[RecallLetter] = ()) -> bytes:
+def workbook(lot: Lot, rows: list[RecallRow], *, generated: datetime, letters: Sequence[RecallLetter] = ()) -> bytes:
     """The recipients as an .xlsx: bold frozen header, filters, real date cells, names written as text;
     a "Letters" sheet with each patient's letter, ready to paste into a mail or print."""
     buffer = io.BytesIO()
