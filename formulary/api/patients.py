@@ -110,7 +110,8 @@ class Patients(MethodView):
     @blp.arguments(PatientQuery, location="query")
     @blp.response(200, list_schema("PatientList", PatientSummarySchema))
     def get(self, args):
-        """Patients by name; q finds a part of the name or reference, or a date or year of birth.
+        """Patients by name; q finds a part of the name or reference (case and accents aside: "lucia" finds
+        "Lucía"), or a date or year of birth.
 
         Items are summaries (allergy status and the number of active allergies): a patient's
         allergies themselves are answered, and audited, by GET /patients/{id}.
