@@ -68,6 +68,11 @@ def _navbar_one_line(page, name: str) -> None:
         height = page.locator("nav.navbar").bounding_box()["height"]
         screenshot(page, f"day-navbar-{name}-{width}")
         assert height <= ONE_LINE, f"the {name} navbar at {width} px is {height} px high"
+        spare = page.evaluate("""Math.round(document.querySelector(".navbar-user").getBoundingClientRect().left
+            - document.querySelector("#main-nav .me-auto").getBoundingClientRect().right)""")
+        print(f"navbar of the {name} at {width} px: {spare} px to spare")  # room for the items other pages add
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= width, f"the {name} navbar at {width} px pushes the page to {scroll} px ({spare} px spare)"
     page.set_viewport_size({"width": 1366, "height": 900})
 
 
