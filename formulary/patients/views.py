@@ -112,8 +112,9 @@ def new():
         if not form.same_person_checked.data:
             duplicates = queries.possible_duplicates(form.name.data or "", form.date_of_birth.data)
         if duplicates:
+            # A question, not a refusal: the same form again, with the records it may duplicate.
             return render_template("patients/form.html", form=form, patient=None, problems=[],
-                                   duplicates=duplicates), 409
+                                   duplicates=duplicates)
         try:
             patient = create_patient(form.patient_data(), actor=current_actor())
         except PatientError as error:

@@ -94,9 +94,16 @@ def test_the_practitioners_day_and_a_recall_that_reaches_the_patient(page, brows
     page.get_by_label("Name, clinic reference or date of birth").fill("PETROVIC")
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("link", name="Nina Petrović")).to_be_visible()
-    page.get_by_label("Name, clinic reference or date of birth").fill("lucia")
-    page.get_by_role("button", name="Search").click()
-    page.get_by_role("link", name="Lucía Fernández").click()
+
+    # Entering her again, without the accent, is stopped with a link to the record she already has.
+    page.get_by_role("link", name="New patient").click()
+    page.get_by_label("Name", exact=True).fill("Lucia Fernandez")
+    page.get_by_label("Date of birth").fill("1990-05-01")
+    page.get_by_role("button", name="Save patient").click()
+    warning = page.locator(".possible-duplicates")
+    expect(warning).to_contain_text("This may be a patient you already have")
+    _fits(page, "duplicate-warning")
+    warning.get_by_role("link", name="Lucía Fernández").click()
 
     # Her page: contacts, no session yet, and the way to plan one.
     expect(page.get_by_role("heading", name="Lucía Fernández")).to_be_visible()
