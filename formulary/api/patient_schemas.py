@@ -4,6 +4,7 @@ import marshmallow as ma
 
 from formulary.api.schemas import Day, Id, PageArgs, Text, one_of
 from formulary.patients.models import ALLERGY_STATUSES, CLINICAL_STATUSES, CRITICALITIES, SKIN_TYPES
+from formulary.patients.records import EMAIL_PATTERN, PHONE_PATTERN
 from formulary.vocabulary import AllergyKind, ClinicalStatus
 
 ALLERGEN_KINDS = tuple(AllergyKind)
@@ -13,8 +14,11 @@ BIRTH_YEARS = r"^(19\d\d|20[01]\d)-\d{2}-\d{2}$"
 BORN = "From 1900-01-01 to today"
 PATIENT_FIELDS = ("name", "date_of_birth", "reference", "skin_type", "notes", "allergy_status", "conditions",
                   "phone", "email", "contact_ok")
+# Blank, or the form the patients service accepts (it trims the spaces around first).
+PHONE = {"description": "Digits, spaces and + ( ) . - /; at least 6 digits; blank for none",
+         "pattern": rf"^\s*(?:{PHONE_PATTERN})?\s*$"}
+EMAIL = {"description": "An e-mail address; blank for none", "pattern": rf"^\s*(?:{EMAIL_PATTERN})?\s*$"}
 CONTACT = {
-    "phone": "Digits, spaces and + ( ) -; at least 6 digits", "email": "An e-mail address",
     "contact_ok": "Whether the patient agrees to be contacted (a recall reaches them whatever it says)",
 }
 
@@ -57,8 +61,8 @@ class PatientIn(ma.Schema):
     )
     allergies = ma.fields.List(ma.fields.Nested(AllergyIn), load_default=list)
     conditions = ma.fields.List(Text(), load_default=list, metadata={"description": "Condition names"})
-    phone = Text(load_default="", max_length=40, metadata={"description": CONTACT["phone"]})
-    email = Text(load_default="", max_length=254, metadata={"description": CONTACT["email"]})
+    phone = Text(load_default="", max_length=40, metadata=PHONE)
+    email = Text(load_default="", max_length=254, metadata=EMAIL)
     contact_ok = ma.fields.Boolean(load_default=False, metadata={"description": CONTACT["contact_ok"]})
 
 
@@ -76,8 +80,8 @@ class PatientPatch(ma.Schema):
                        "allergies are never deleted",
     })
     conditions = ma.fields.List(Text(), metadata={"description": "Condition names: the whole new list"})
-    phone = Text(max_length=40, metadata={"description": CONTACT["phone"]})
-    email = Text(max_length=254, metadata={"description": CONTACT["email"]})
+    phone = Text(max_length=40, metadata=PHONE)
+    email = Text(max_length=254, metadata=EMAIL)
     contact_ok = ma.fields.Boolean(metadata={"description": CONTACT["contact_ok"]})
 
 

@@ -57,16 +57,18 @@ class PatientData:
     contact_ok: bool = False
 
 
-# A phone number as people write it: digits with spaces, dots, dashes, brackets, a leading + and an
-# extension ("x12"); at least 6 digits. An e-mail address: something@domain.tld, no spaces.
-_PHONE = re.compile(r"\+?[0-9 ().\-/]+(?:\s*(?:x|ext\.?)\s*[0-9]+)?", re.IGNORECASE)
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]{2,}")
+# A phone number as people write it: digits with spaces, dots, dashes, slashes, brackets and a leading +;
+# at least 6 digits. An e-mail address: something@domain.tld, no spaces. (The API documents the same
+# patterns, so that what its schema allows is what is accepted.)
+PHONE_PATTERN = r"\+?(?:[ ().\-/]*[0-9]){6,}[ ().\-/]*"
+EMAIL_PATTERN = r"[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00.]{2,}"
+_PHONE, _EMAIL = re.compile(PHONE_PATTERN), re.compile(EMAIL_PATTERN)
 
 
 def _contact_problems(phone: str, email: str) -> list[tuple[str, str]]:
     """What is wrong with a phone number or e-mail address as typed (nothing when blank)."""
     errors = []
-    if phone and (len(phone) > 40 or not _PHONE.fullmatch(phone) or sum(c.isdigit() for c in phone) < 6):
+    if phone and (len(phone) > 40 or not _PHONE.fullmatch(phone)):
         errors.append(("phone", f"{phone!r} is not a phone number: use digits, spaces and + ( ) - "
                                 "(at least 6 digits, at most 40 characters)."))
     if email and (len(email) > 254 or not _EMAIL.fullmatch(email)):

@@ -125,6 +125,9 @@ ROUTES: dict[tuple[str, str], str | Permission] = {
     ("GET", "/sessions/recall/<int:lot_id>"): P.VIEW_PATIENTS,
     ("POST", "/sessions/recall/<int:lot_id>"): P.EDIT_STOCK,
     ("GET", "/sessions/recall/<int:lot_id>.xlsx"): P.VIEW_PATIENTS,
+    ("GET", "/sessions/recall/<int:lot_id>/letters"): P.VIEW_PATIENTS,
+    ("GET", "/sessions/recall-letter"): P.EDIT_STOCK,
+    ("POST", "/sessions/recall-letter"): P.EDIT_STOCK,
     # the JSON API
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("GET", "/api/v1/me"): USER,
