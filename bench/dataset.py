@@ -18,6 +18,7 @@ from sqlalchemy import select
 from formulary.catalogue.gtin import gtin_check_digit
 from formulary.catalogue.models import AllergenGroup, Condition, Substance, TreatmentGoal, group_member
 from formulary.extensions import db
+from formulary.patients.folding import search_key
 
 # At scale 100 (the large dataset); scale 10 is a tenth of each.
 FULL = {"products": 1_000, "lots_per_product": 50, "patients": 20_000, "sessions": 100_000, "cocktails": 200}
@@ -287,11 +288,14 @@ def build_patients(rng: random.Random, ref: Reference, count: int, today: date, 
         roll = rng.random()
         status = "none-known" if roll < 0.45 else "unknown" if roll < 0.60 else "recorded"
         patient = Patient(pid, created, status)
+        name, reference = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}", f"C-{pid:06d}"
         rows["patient"].append({
-            "id": pid, "name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+            "id": pid, "name": name,
             "date_of_birth": date(rng.randint(1950, 2005), rng.randint(1, 12), rng.randint(1, 28)),
-            "reference": f"C-{pid:06d}", "skin_type": rng.choice(SKIN_TYPES), "notes": "",
+            "reference": reference, "skin_type": rng.choice(SKIN_TYPES), "notes": "",
             "allergy_status": status, "created_at": at(created, 9),
+            # Written by the model in the app; the bulk load writes them itself (see patients/folding.py).
+            "phone": "", "email": "", "contact_ok": False, "search_key": search_key(name, reference),
         })
         for _ in range(rng.choice([1, 1, 1, 2, 2, 3]) if status == "recorded" else 0):
             allergy_id += 1

@@ -63,7 +63,7 @@ ROUTE_MODULES = (
     "formulary.cocktails.kit_views",
     "formulary.patients.views",
     "formulary.treatments.views", "formulary.treatments.actions", "formulary.treatments.print_views",
-    "formulary.treatments.patient_views",
+    "formulary.treatments.patient_views", "formulary.treatments.lot_recipients",
     "formulary.treatments.course_views", "formulary.treatments.consent_views",
     "formulary.treatments.preparation_views",
     "formulary.spreadsheets.views", "formulary.spreadsheets.history_views",

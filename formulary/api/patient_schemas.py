@@ -5,6 +5,7 @@ import marshmallow as ma
 from formulary.api.schemas import Day, Id, PageArgs, Text, one_of
 from formulary.patients.certainty import ALLERGY_CATEGORIES, ALLERGY_TYPES, VERIFICATION_STATUSES
 from formulary.patients.models import ALLERGY_STATUSES, CLINICAL_STATUSES, CRITICALITIES, SKIN_TYPES
+from formulary.patients.records import EMAIL_PATTERN, PHONE_PATTERN
 from formulary.vocabulary import AllergyKind, ClinicalStatus, VerificationStatus
 
 ALLERGEN_KINDS = tuple(AllergyKind)
@@ -12,7 +13,15 @@ ALLERGEN_KINDS = tuple(AllergyKind)
 # cannot say "today"), which every later year of birth up to today also passes.
 BIRTH_YEARS = r"^(19\d\d|20[01]\d)-\d{2}-\d{2}$"
 BORN = "From 1900-01-01 to today"
-PATIENT_FIELDS = ("name", "date_of_birth", "reference", "skin_type", "notes", "allergy_status", "conditions")
+PATIENT_FIELDS = ("name", "date_of_birth", "reference", "skin_type", "notes", "allergy_status", "conditions",
+                  "phone", "email", "contact_ok")
+# Blank, or the form the patients service accepts (it trims the spaces around first).
+PHONE = {"description": "Digits, spaces and + ( ) . - /; at least 6 digits; blank for none",
+         "pattern": rf"^\s*(?:{PHONE_PATTERN})?\s*$"}
+EMAIL = {"description": "An e-mail address; blank for none", "pattern": rf"^\s*(?:{EMAIL_PATTERN})?\s*$"}
+CONTACT = {
+    "contact_ok": "Whether the patient agrees to be contacted (a recall reaches them whatever it says)",
+}
 
 
 CONDITION_ITEM = {"oneOf": [
@@ -104,6 +113,9 @@ class PatientIn(ma.Schema):
     allergies = ma.fields.List(ma.fields.Nested(AllergyIn), load_default=list)
     conditions = ma.fields.List(ConditionItem(), load_default=list, metadata={
         "description": "Listed conditions by name or synonym (\"pregnant\"), or {\"text\": …} for one told in words"})
+    phone = Text(load_default="", max_length=40, metadata=PHONE)
+    email = Text(load_default="", max_length=254, metadata=EMAIL)
+    contact_ok = ma.fields.Boolean(load_default=False, metadata={"description": CONTACT["contact_ok"]})
 
 
 class PatientPatch(ma.Schema):
@@ -121,6 +133,9 @@ class PatientPatch(ma.Schema):
     })
     conditions = ma.fields.List(ConditionItem(), metadata={
         "description": "The whole new list: names or synonyms, or {\"text\": …}"})
+    phone = Text(max_length=40, metadata=PHONE)
+    email = Text(max_length=254, metadata=EMAIL)
+    contact_ok = ma.fields.Boolean(metadata={"description": CONTACT["contact_ok"]})
 
 
 class AllergySchema(ma.Schema):
@@ -154,6 +169,16 @@ class PatientIdentitySchema(ma.Schema):
     reference = ma.fields.String(allow_none=True)
     skin_type = ma.fields.String(required=True)
     allergy_status = ma.fields.String(required=True, validate=ma.validate.OneOf(ALLERGY_STATUSES))
+    phone = ma.fields.String(required=True)
+    email = ma.fields.String(required=True)
+    contact_ok = ma.fields.Boolean(required=True)
+
+
+class DuplicateSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    date_of_birth = ma.fields.Date(required=True)
+    reference = ma.fields.String(allow_none=True)
 
 
 class PatientSchema(PatientIdentitySchema):
@@ -161,6 +186,10 @@ class PatientSchema(PatientIdentitySchema):
     allergies = ma.fields.List(ma.fields.Nested(AllergySchema), required=True)
     conditions = ma.fields.List(ConditionItem(), required=True)
     created_at = ma.fields.DateTime(required=True)
+    possible_duplicates = ma.fields.List(ma.fields.Nested(DuplicateSchema), metadata={
+        "description": "POST only: patients already recorded with the same name (case and accents aside) "
+                       "and date of birth; the patient is added all the same (201)",
+    })
 
 
 class PatientSummarySchema(PatientIdentitySchema):

@@ -23,7 +23,7 @@ from formulary.auth.permissions import Permission
 from formulary.extensions import db
 from formulary.patients.certainty import certainty_problems
 from formulary.patients.models import Allergy, Patient
-from formulary.patients.queries import active_allergy_counts, load_patient, patient_query
+from formulary.patients.queries import active_allergy_counts, load_patient, patient_query, possible_duplicates
 from formulary.patients.reading import matches_json, read_allergy
 from formulary.patients.records import (
     AllergyData,
@@ -71,6 +71,7 @@ def identity_json(patient: Patient) -> dict:
     return {
         "id": patient.id, "name": patient.name, "date_of_birth": patient.date_of_birth,
         "reference": patient.reference, "skin_type": patient.skin_type, "allergy_status": patient.allergy_status,
+        "phone": patient.phone, "email": patient.email, "contact_ok": patient.contact_ok,
     }
 
 
@@ -138,7 +139,8 @@ class Patients(MethodView):
     @blp.arguments(PatientQuery, location="query")
     @blp.response(200, list_schema("PatientList", PatientSummarySchema))
     def get(self, args):
-        """Patients by name; q finds a part of the name or reference, or a date or year of birth.
+        """Patients by name; q finds a part of the name or reference (case and accents aside: "lucia" finds
+        "Lucía"), or a date or year of birth.
 
         Items are summaries (allergy status and the number of active allergies): a patient's
         allergies themselves are answered, and audited, by GET /patients/{id}.
@@ -166,6 +168,7 @@ class Patients(MethodView):
         errors: list[tuple[str, str]] = []
         allergies = [_allergy(index, item, errors) for index, item in enumerate(items)]
         errors += contradictions(body["allergy_status"], [a for a in allergies if a is not None])
+        duplicates = possible_duplicates(body["name"], body["date_of_birth"])
         try:
             patient = create_patient(PatientData(**body), actor=api_user())
         except PatientError as error:
@@ -177,7 +180,8 @@ class Patients(MethodView):
                 _record(patient, index, item, data)
         audit_allergy_view(patient, actor=api_user(), where="api")
         db.session.commit()
-        return patient_json(_patient_or_404(patient.id))
+        return {**patient_json(_patient_or_404(patient.id)),
+                "possible_duplicates": [duplicate.as_json() for duplicate in duplicates]}
 
 
 @blp.route("/patients/<int:patient_id>")

@@ -61,6 +61,10 @@ class RecipientPatientSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
     reference = ma.fields.String(allow_none=True)
+    phone = ma.fields.String(required=True)
+    email = ma.fields.String(required=True)
+    contact_ok = ma.fields.Boolean(required=True, metadata={
+        "description": "Whether the patient agreed to be contacted; a recall reaches them whatever it says"})
 
 
 class RecipientsSchema(ma.Schema):
@@ -137,7 +141,8 @@ def recall_recipients(lot: Lot) -> dict:
     return {
         "sessions": [{"id": s.session_id, "patient_id": s.patient_id, "date": s.administered_on}
                      for s in found.sessions],
-        "patients": [{"id": pid, "name": name, "reference": reference} for pid, name, reference in found.patients],
+        "patients": [{"id": p.id, "name": p.name, "reference": p.reference, "phone": p.phone, "email": p.email,
+                      "contact_ok": p.contact_ok} for p in found.patients],
     }
 
 

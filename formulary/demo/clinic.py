@@ -6,6 +6,7 @@ from formulary.demo import (
     catalogue,
     certainty,
     cocktails,
+    contacts,
     counting,
     courses,
     kit,
@@ -28,6 +29,7 @@ def load_demo(today: date | None = None) -> list[str]:
     lines += stock.load(today)
     lines += patients.load()
     lines += certainty.load()
+    lines += contacts.load()
     lines += cocktails.load(today)
     lines += sessions.load(today)
     lines += counting.load(today)

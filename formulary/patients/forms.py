@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     RadioField,
@@ -104,6 +105,16 @@ class PatientForm(FlaskForm):
         description="One a line. A listed condition's name or synonym (“pregnant”) is ticked above; anything else "
                     "is kept in the patient's words and shown at every check.")
     notes = TextAreaField("Notes", render_kw={"rows": 3})
+    phone = StringField("Phone", render_kw={"autocomplete": "off", "inputmode": "tel",
+                                            "placeholder": "+44 20 7946 0958"})
+    email = StringField("E-mail", render_kw={"autocomplete": "off", "inputmode": "email",
+                                             "placeholder": "name@example.com"})
+    contact_ok = BooleanField(
+        "The patient agrees to be contacted by phone or e-mail",
+        description="About their sessions and, always, about a recall of a product they received.",
+    )
+    # Ticked on the second try when the page warned of a patient with the same name and date of birth.
+    same_person_checked = BooleanField("This is a different person: add them anyway")
     submit = SubmitField("Save patient")
 
     def set_condition_choices(self, conditions) -> None:
@@ -117,6 +128,7 @@ class PatientForm(FlaskForm):
             skin_type=self.skin_type.data or "", notes=self.notes.data or "",
             allergy_status=self.allergy_status.data or AllergyHistory.UNKNOWN,
             conditions=[*(self.conditions.data or []), *condition_lines(self.condition_texts.data or "")],
+            phone=self.phone.data or "", email=self.email.data or "", contact_ok=bool(self.contact_ok.data),
         )
 
 
@@ -140,6 +152,7 @@ def patient_form_data(patient) -> dict:
         "skin_type": patient.skin_type, "allergy_status": patient.allergy_status, "notes": patient.notes,
         "conditions": [pc.condition.name for pc in patient.conditions],
         "condition_texts": "\n".join(told.text for told in patient.condition_texts),
+        "phone": patient.phone, "email": patient.email, "contact_ok": patient.contact_ok,
     }
 
 

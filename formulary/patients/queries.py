@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from formulary.catalogue.models import AllergenGroup, Condition, GroupSynonym, Substance, SubstanceSynonym
 from formulary.extensions import db
+from formulary.patients.folding import fold
 from formulary.patients.models import Allergy, Patient, PatientCondition
 from formulary.reference.names import normalize_name
 from formulary.vocabulary import AllergyKind, ClinicalStatus
@@ -41,11 +42,15 @@ def birth_date_in(text: str, date_order: str = "DMY") -> date | int | None:
 
 
 def patient_query(text: str = "", date_order: str = "DMY") -> Select:
-    """Patients whose name or clinic reference holds every word searched, or born on the date searched."""
+    """Patients whose name or clinic reference holds every word searched, or born on the date searched.
+
+    Case and accents do not count: "lucia" finds "Lucía", "PETROVIC" finds "Petrović" (the folded
+    `search_key` is compared, on both databases).
+    """
     query = select(Patient)
     text = " ".join((text or "").split())
     if text:
-        words = [or_(_contains(Patient.name, word), _contains(Patient.reference, word)) for word in text.split(" ")]
+        words = [_contains(Patient.search_key, word) for word in fold(text).split(" ")]
         matches = [and_(*words)]
         born = birth_date_in(text, date_order)
         if isinstance(born, date):
@@ -94,13 +99,40 @@ class PatientPage(Pagination):
 
 
 def _contains(column, word: str):
-    """Case-insensitive "contains", as icontains() means it, but cheaper to scan: SQLite's LIKE already
-    ignores (ASCII) case, exactly as its lower() does, so the lower() on every row is left out there;
-    PostgreSQL gets ILIKE."""
+    """"contains" on a folded column with a folded word: a plain LIKE on both databases (the column is
+    already lower case, so no lower() or ILIKE on every row; PostgreSQL's trigram index serves LIKE)."""
     pattern = "%" + word.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
-    if db.session.get_bind().dialect.name == "sqlite":
-        return column.like(pattern, escape="/")
-    return column.ilike(pattern, escape="/")
+    return column.like(pattern, escape="/")
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """An existing patient with the same name (case and accents aside) and date of birth."""
+
+    id: int
+    name: str
+    date_of_birth: date
+    reference: str | None
+
+    def as_json(self) -> dict:
+        return {"id": self.id, "name": self.name, "date_of_birth": self.date_of_birth, "reference": self.reference}
+
+
+def possible_duplicates(name: str, born: date | None, *, other_than: int | None = None) -> list[Duplicate]:
+    """Patients who may be this one entered again: the same folded name and the same date of birth."""
+    folded = fold(name)
+    if not folded or born is None:
+        return []
+    escaped = folded.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    query = (
+        select(Patient.id, Patient.name, Patient.date_of_birth, Patient.reference)
+        .where(Patient.date_of_birth == born,
+               or_(Patient.search_key == folded, Patient.search_key.like(escaped + " | %", escape="/")))
+        .order_by(Patient.id).limit(10)
+    )
+    if other_than is not None:
+        query = query.where(Patient.id != other_than)
+    return [Duplicate(row.id, row.name, born, row.reference) for row in db.session.execute(query)]
 
 
 def active_allergy_counts(patient_ids) -> dict[int, int]:

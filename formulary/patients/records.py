@@ -1,5 +1,6 @@
 """Patient records: create and change patients, record allergies and conditions. Plain functions that flush."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -70,6 +71,28 @@ class PatientData:
     allergy_status: str = AllergyHistory.UNKNOWN
     # A listed condition's name or synonym ("pregnant"), or {"text": …} for a condition told in words.
     conditions: list = field(default_factory=list)
+    phone: str = ""
+    email: str = ""
+    contact_ok: bool = False
+
+
+# A phone number as people write it: digits with spaces, dots, dashes, slashes, brackets and a leading +;
+# at least 6 digits. An e-mail address: something@domain.tld, no spaces. (The API documents the same
+# patterns, so that what its schema allows is what is accepted.)
+PHONE_PATTERN = r"\+?(?:[ ().\-/]*[0-9]){6,}[ ().\-/]*"
+EMAIL_PATTERN = r"[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00.]{2,}"
+_PHONE, _EMAIL = re.compile(PHONE_PATTERN), re.compile(EMAIL_PATTERN)
+
+
+def _contact_problems(phone: str, email: str) -> list[tuple[str, str]]:
+    """What is wrong with a phone number or e-mail address as typed (nothing when blank)."""
+    errors = []
+    if phone and (len(phone) > 40 or not _PHONE.fullmatch(phone)):
+        errors.append(("phone", f"{phone!r} is not a phone number: use digits, spaces and + ( ) - "
+                                "(at least 6 digits, at most 40 characters)."))
+    if email and (len(email) > 254 or not _EMAIL.fullmatch(email)):
+        errors.append(("email", f"{email!r} is not an e-mail address (name@example.com)."))
+    return errors
 
 
 def _conditions(items: list, errors: list) -> tuple[list, list[str]]:
@@ -120,11 +143,14 @@ def _validate_patient(data: PatientData, patient: Patient | None, today: date) -
     if data.allergy_status not in ALLERGY_STATUSES:
         errors.append(("allergy_status", f"Allergy status must be one of {', '.join(ALLERGY_STATUSES)}."))
     conditions = _conditions(list(data.conditions), errors)
+    phone, email = " ".join((data.phone or "").split()), (data.email or "").strip()
+    errors += _contact_problems(phone, email)
+    conditions = resolve_names(data.conditions, find_condition, "conditions", "condition", errors)
     if errors:
         raise PatientError(errors)
     values = dict(name=name, date_of_birth=data.date_of_birth, reference=reference,
                   skin_type=data.skin_type or "", notes=(data.notes or "").strip(),
-                  allergy_status=data.allergy_status)
+                  allergy_status=data.allergy_status, phone=phone, email=email, contact_ok=bool(data.contact_ok))
     return values, conditions
 
 

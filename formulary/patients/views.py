@@ -31,6 +31,9 @@ from formulary.patients.records import (
 from formulary.reference.names import normalize_name
 from formulary.vocabulary import AllergyHistory
 
+# The page that starts a course for a patient (?patient_id=), from the courses package when it is there.
+COURSE_START = "courses.new"
+
 
 @bp.before_request
 @permission_required(Permission.VIEW_PATIENTS)
@@ -53,7 +56,10 @@ def helpers():
         "age": lambda born: age_on(born, date.today()),
         "catalogue_links": "catalogue.substance" in views and "catalogue.group" in views,
         # The treatments pages add a patient's sessions to the profile once they exist.
-        "sessions_panel": "treatments.patient_sessions" in views,
+        "sessions_panel": "treatments.detail" in views,
+        "plan_session": "treatments.plan" in views,
+        # The courses pages: the patient page offers "Start a course" and lists courses once they exist.
+        "course_start": COURSE_START if COURSE_START in views else None,
         "allergy_status_help": ALLERGY_STATUS_HELP,
         "read_allergy": read_allergy,  # what a free-text allergy's words name, as the check reads them
     }
@@ -104,8 +110,14 @@ def new():
     """Add a patient: identity, allergy history and conditions."""
     form = PatientForm()
     form.set_condition_choices(queries.all_conditions())
-    problems = []
+    problems, duplicates = [], []
     if form.validate_on_submit():
+        if not form.same_person_checked.data:
+            duplicates = queries.possible_duplicates(form.name.data or "", form.date_of_birth.data)
+        if duplicates:
+            # A question, not a refusal: the same form again, with the records it may duplicate.
+            return render_template("patients/form.html", form=form, patient=None, problems=[],
+                                   duplicates=duplicates)
         try:
             patient = create_patient(form.patient_data(), actor=current_actor())
         except PatientError as error:
@@ -118,7 +130,7 @@ def new():
                 return redirect(url_for("patients.new_allergy", patient_id=patient.id))
             flash(f"Patient {patient.name} added.", "success")
             return redirect(url_for("patients.detail", patient_id=patient.id))
-    return render_template("patients/form.html", form=form, patient=None, problems=problems)
+    return render_template("patients/form.html", form=form, patient=None, problems=problems, duplicates=[])
 
 
 @bp.route("/<int:patient_id>")
@@ -148,7 +160,7 @@ def edit(patient_id: int):
             db.session.commit()
             flash(f"Patient {patient.name} saved.", "success")
             return redirect(url_for("patients.detail", patient_id=patient.id))
-    return render_template("patients/form.html", form=form, patient=patient, problems=problems)
+    return render_template("patients/form.html", form=form, patient=patient, problems=problems, duplicates=[])
 
 
 @bp.route("/<int:patient_id>/allergies/new", methods=["GET", "POST"])

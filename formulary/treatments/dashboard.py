@@ -19,9 +19,9 @@ from formulary.patients.models import Patient
 from formulary.stock.draws import lot_stocks, sealed_supply
 from formulary.stock.errors import fmt_quantity
 from formulary.stock.fefo import serve_in_turn, unsure_products
-from formulary.treatments.display import CheckState, check_state, session_states
+from formulary.treatments.display import CheckState, Outcome, check_state, session_outcome, session_states
 from formulary.treatments.models import TreatmentSession
-from formulary.vocabulary import OPEN_SESSION_STATUSES
+from formulary.vocabulary import OPEN_SESSION_STATUSES, SessionStatus
 
 HORIZON_DAYS = 14
 CAP = 50  # the stock forecast looks at the next 50 sessions at most
@@ -60,6 +60,11 @@ class UpcomingRow:
 
     session: BookedSession
     state: CheckState
+
+    @property
+    def outcome(self) -> Outcome:
+        """What matters in a word: Ready, Blocked, Needs acknowledgement, Not checked (the session is open)."""
+        return session_outcome(SessionStatus.PLANNED, self.state)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,11 @@ SEVERITY_BADGES = {
     FindingSeverity.CAUTION: ("Caution", "warning"),
     FindingSeverity.INFO: ("Note", "info"),
 }
+# The stored statuses in the clinic's words (the filter of the session list).
+STATUS_LABELS = {
+    SessionStatus.PLANNED: "Planned, not checked", SessionStatus.CHECKED: "Checked, not given",
+    SessionStatus.ADMINISTERED: "Given", SessionStatus.CANCELLED: "Cancelled",
+}
 OUTCOME_TONES = {CheckOutcome.BLOCKED: "danger", CheckOutcome.CAUTION: "warning", CheckOutcome.CLEAR: "success"}
 
 
@@ -31,6 +36,39 @@ class CheckState:
     key: str
     label: str
     tone: str
+    settled: bool = False  # a block overridden or cautions acknowledged (here or on a check that still covers it)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What matters about a session in one or two words, for a badge: Given, Ready, Blocked …"""
+
+    key: str
+    label: str
+    tone: str
+    hint: str  # the tooltip: what the word means here
+
+
+def session_outcome(status: str, state: CheckState | None) -> Outcome:
+    """A session's badge in the clinic's words: given or cancelled, else what its latest check allows.
+
+    "Checked" said nothing of the result; a blocked session must read "Blocked", one that may go ahead "Ready".
+    """
+    if status == SessionStatus.ADMINISTERED:
+        return Outcome("given", "Given", "success", "The session was given; its lots are recorded.")
+    if status == SessionStatus.CANCELLED:
+        return Outcome("cancelled", "Cancelled", "secondary", "Cancelled; kept on record with the reason.")
+    if state is None or state.key == "not-checked":
+        return Outcome("not-checked", "Not checked", "light", "Run the pre-session check before giving it.")
+    if state.key == CheckOutcome.BLOCKED:
+        if state.settled:
+            return Outcome("ready-overridden", "Ready · override", "warning",
+                           "The check blocked it; a manager overrode the block with a written reason.")
+        return Outcome("blocked", "Blocked", "danger", "The check found a reason not to give it.")
+    if state.key == CheckOutcome.CAUTION and not state.settled:
+        return Outcome("needs-acknowledgement", "Needs acknowledgement", "warning",
+                       "The check found cautions: read and acknowledge them before giving it.")
+    return Outcome("ready", "Ready", "success", "Checked: nothing stands in the way.")
 
 
 def check_state(check: SafetyCheck | None, earlier: Sequence[SafetyCheck] = ()) -> CheckState:
@@ -43,11 +81,11 @@ def check_state(check: SafetyCheck | None, earlier: Sequence[SafetyCheck] = ()) 
     override_holds, caution_holds = covered_by_earlier(check, list(earlier)) if earlier else (False, False)
     if check.outcome == CheckOutcome.BLOCKED:
         if check.override is not None or override_holds:
-            return CheckState(CheckOutcome.BLOCKED, "Blocked · overridden", "danger")
+            return CheckState(CheckOutcome.BLOCKED, "Blocked · overridden", "danger", settled=True)
         return CheckState(CheckOutcome.BLOCKED, "Blocked", "danger")
     if check.outcome == CheckOutcome.CAUTION:
         if check.acknowledged_at is not None or caution_holds:
-            return CheckState(CheckOutcome.CAUTION, "Caution · acknowledged", "warning")
+            return CheckState(CheckOutcome.CAUTION, "Caution · acknowledged", "warning", settled=True)
         return CheckState(CheckOutcome.CAUTION, "Caution", "warning")
     return CheckState(CheckOutcome.CLEAR, "Clear", "success")
 

@@ -175,3 +175,15 @@ class AftercareTextForm(FlaskForm):
                     "and a line just before such a list becomes its heading.",
     )
     submit = SubmitField("Save the wording")
+
+
+class RecallLetterForm(FlaskForm):
+    """The clinic's recall letter, with placeholders."""
+
+    body = TextAreaField(
+        "Recall letter", validators=[DataRequired("The letter cannot be empty."), Length(max=20000)],
+        render_kw={"rows": 20},
+        description="Plain text. {patient}, {product}, {lot}, {expiry}, {sessions} and {clinic} are filled in for "
+                    "each patient.",
+    )
+    submit = SubmitField("Save the letter")

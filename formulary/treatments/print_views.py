@@ -13,10 +13,10 @@ from formulary.extensions import db
 from formulary.stock.errors import StockError
 from formulary.stock.ledger import set_status
 from formulary.stock.models import Lot
-from formulary.treatments import aftercare
+from formulary.treatments import aftercare, recall_letter
 from formulary.treatments.blueprint import bp
-from formulary.treatments.forms import AftercareTextForm, RecallForm
-from formulary.treatments.recall_export import recall_rows, workbook
+from formulary.treatments.forms import AftercareTextForm, RecallForm, RecallLetterForm
+from formulary.treatments.recall_export import recall_letters, recall_rows, workbook
 from formulary.treatments.session_page import page_for, session_or_404
 from formulary.vocabulary import LotStatus, SessionStatus
 
@@ -42,13 +42,58 @@ def recall(lot_id: int):
                 if changed is None:
                     flash(f"Lot {lot.lot_number} was already recalled.", "info")
                 else:
-                    flash(f"Lot {lot.lot_number} of {lot.product.name} is recalled: FEFO no longer draws it. "
+                    flash(f"Lot {lot.lot_number} of {lot.product.name} is recalled: no session can use it any more. "
                           "Everyone who received it is listed below.", "success")
                 return redirect(url_for("treatments.recall", lot_id=lot.id))
     rows = recall_rows(lot)
     return render_template(
-        "treatments/recall.html", lot=lot, rows=rows, form=form, patients=len({r.patient_id for r in rows}),
+        "treatments/recall.html", lot=lot, rows=rows, form=form, letters=_letters(lot, rows),
         lot_page=page_for("stock.lot", lot_id=lot.id), generated=utcnow(),
+    ), 422 if form.errors else 200
+
+
+def _letters(lot: Lot, rows):
+    return recall_letters(lot, rows, recall_letter.letter_text(), current_app.config["CLINIC_NAME"])
+
+
+@bp.route("/recall/<int:lot_id>/letters")
+def recall_letters_page(lot_id: int):
+    """The recall letters ready to print, one a page: every patient's, or one patient's (?patient=ID)."""
+    lot = db.get_or_404(Lot, lot_id)
+    letters = _letters(lot, recall_rows(lot))
+    patient_id = request.args.get("patient", type=int)
+    if patient_id is not None:
+        letters = [letter for letter in letters if letter.patient_id == patient_id]
+        if not letters:
+            flash("That patient did not receive this lot: no letter to print.", "warning")
+            return redirect(url_for("treatments.recall", lot_id=lot.id))
+    return render_template("treatments/recall_letters.html", lot=lot, letters=letters,
+                           clinic=current_app.config["CLINIC_NAME"])
+
+
+@bp.route("/recall-letter", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_STOCK)
+def recall_letter_text():
+    """The clinic edits the recall letter; placeholders fill in each patient, product, lot and dates."""
+    form = RecallLetterForm()
+    lot_id = request.args.get("lot", type=int)
+    if form.validate_on_submit():
+        try:
+            recall_letter.save_letter(form.body.data, actor=current_actor())
+        except recall_letter.LetterError as error:
+            db.session.rollback()
+            form.body.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Recall letter saved: every recall letter printed from now on uses it.", "success")
+            return redirect(url_for("treatments.recall", lot_id=lot_id) if lot_id
+                            else url_for("treatments.recall_letter_text"))
+    if not form.is_submitted():
+        form.body.data = (recall_letter.DEFAULT_LETTER if request.args.get("default")
+                          else recall_letter.letter_text())
+    return render_template(
+        "treatments/recall_letter_text.html", form=form, row=recall_letter.letter_row(),
+        placeholders=recall_letter.PLACEHOLDERS, lot_id=lot_id, default=bool(request.args.get("default")),
     ), 422 if form.errors else 200
 
 
@@ -57,7 +102,8 @@ def recall(lot_id: int):
 def recall_workbook(lot_id: int):
     """The recall list as an .xlsx workbook."""
     lot = db.get_or_404(Lot, lot_id)
-    content = workbook(lot, recall_rows(lot), generated=utcnow())
+    rows = recall_rows(lot)
+    content = workbook(lot, rows, generated=utcnow(), letters=_letters(lot, rows))
     # The export holds patient names: who took it stays in the audit trail.
     record("recall.export", actor=current_actor(), target=lot, detail=f"lot {lot.lot_number}")
     db.session.commit()

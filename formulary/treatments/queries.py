@@ -3,13 +3,14 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, Subquery, and_, func, or_, select
+from sqlalchemy import Select, Subquery, and_, func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from formulary.auth.models import User
 from formulary.catalogue.models import ProductComponent, Substance
 from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion
 from formulary.extensions import db
+from formulary.patients.folding import fold
 from formulary.patients.models import Patient
 from formulary.quantity import fmt_quantity
 from formulary.stock.draws import draw_rule, lot_stocks
@@ -152,10 +153,9 @@ def load_session(session_id: int) -> TreatmentSession | None:
 def patient_choices(text: str = "", include_id: int | None = None) -> list[tuple[int, str]]:
     """Patients for the plan form, by name; a search text narrows them by name or reference."""
     query = select(Patient.id, Patient.name, Patient.reference)
-    text = " ".join((text or "").split()).lower()
-    if text:
-        query = query.where(or_(func.lower(Patient.name).contains(text, autoescape=True),
-                                func.lower(Patient.reference) == text))
+    text = fold(text)
+    if text:  # case and accents aside, as the patient list searches ("lucia" finds "Lucía")
+        query = query.where(Patient.search_key.contains(text, autoescape=True))
     rows = list(db.session.execute(query.order_by(func.lower(Patient.name), Patient.id).limit(PATIENT_CHOICES)))
     if include_id and include_id not in {row.id for row in rows}:
         rows += db.session.execute(

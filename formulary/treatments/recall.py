@@ -20,6 +20,21 @@ class RecipientSession:
     patient_name: str
     patient_reference: str | None
     administered_on: date
+    phone: str = ""
+    email: str = ""
+    contact_ok: bool = False
+
+
+@dataclass(frozen=True)
+class RecipientPatient:
+    """A patient a recall must reach, and how."""
+
+    id: int
+    name: str
+    reference: str | None
+    phone: str
+    email: str
+    contact_ok: bool
 
 
 @dataclass(frozen=True)
@@ -27,13 +42,14 @@ class Recipients:
     """The sessions and the distinct patients that received a lot."""
 
     sessions: tuple[RecipientSession, ...]
-    patients: tuple[tuple[int, str, str | None], ...]  # (id, name, reference)
+    patients: tuple[RecipientPatient, ...]  # by name
 
 
 def recipients(lot_id: int) -> Recipients:
     """Every administered session that drew from the lot, with its patient (one query)."""
     rows = db.session.execute(
-        select(TreatmentSession.id, Patient.id, Patient.name, Patient.reference, TreatmentSession.scheduled_for)
+        select(TreatmentSession.id, Patient.id, Patient.name, Patient.reference, TreatmentSession.scheduled_for,
+               Patient.phone, Patient.email, Patient.contact_ok)
         .join(SessionDraw, SessionDraw.session_id == TreatmentSession.id)
         .join(Patient, Patient.id == TreatmentSession.patient_id)
         .where(SessionDraw.lot_id == lot_id, TreatmentSession.status == SessionStatus.ADMINISTERED)
@@ -41,7 +57,8 @@ def recipients(lot_id: int) -> Recipients:
         .order_by(TreatmentSession.scheduled_for, TreatmentSession.id)
     ).all()
     sessions = tuple(RecipientSession(*row) for row in rows)
-    patients: dict[int, tuple[int, str, str | None]] = {}
+    patients: dict[int, RecipientPatient] = {}
     for s in sessions:
-        patients.setdefault(s.patient_id, (s.patient_id, s.patient_name, s.patient_reference))
-    return Recipients(sessions, tuple(sorted(patients.values(), key=lambda p: p[1])))
+        patients.setdefault(s.patient_id, RecipientPatient(s.patient_id, s.patient_name, s.patient_reference,
+                                                           s.phone, s.email, s.contact_ok))
+    return Recipients(sessions, tuple(sorted(patients.values(), key=lambda p: p.name)))

@@ -1,6 +1,7 @@
 """A recalled lot's recipients as the recall page lists them and as an .xlsx workbook."""
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -16,10 +17,11 @@ from formulary.spreadsheets.writer import write_text
 from formulary.stock.models import Lot
 from formulary.treatments.models import SessionDraw, TreatmentSession
 from formulary.treatments.recall import recipients
+from formulary.treatments.recall_letter import fill
 
 HEADERS = ("Session date", "Patient", "Reference", "Date of birth", "Administered", "Unit", "Session",
-           "Practitioner")
-WIDTHS = (13, 30, 14, 13, 13, 7, 9, 26)
+           "Practitioner", "Phone", "E-mail", "May contact")
+WIDTHS = (13, 30, 14, 13, 13, 7, 9, 26, 18, 30, 12)
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,43 @@ class RecallRow:
     date_of_birth: date | None
     administered: Decimal
     practitioner: str
+    phone: str = ""
+    email: str = ""
+    contact_ok: bool = False
+
+
+@dataclass(frozen=True)
+class RecallLetter:
+    """The letter to one patient who received the lot, with how to reach them."""
+
+    patient_id: int
+    patient_name: str
+    reference: str | None
+    phone: str
+    email: str
+    contact_ok: bool
+    sessions: tuple[date, ...]
+    text: str
+
+
+def recall_letters(lot: Lot, rows: list[RecallRow], wording: str, clinic: str) -> list[RecallLetter]:
+    """One letter per patient (by name), the clinic's wording filled in with the patient, lot and dates."""
+    by_patient: dict[int, list[RecallRow]] = {}
+    for row in rows:
+        by_patient.setdefault(row.patient_id, []).append(row)
+    letters = []
+    for patient_rows in sorted(by_patient.values(), key=lambda group: (group[0].patient_name.casefold(),
+                                                                       group[0].patient_id)):
+        first = patient_rows[0]
+        days = tuple(sorted({row.on for row in patient_rows}))
+        values = {
+            "patient": first.patient_name, "product": lot.product.name, "lot": lot.lot_number,
+            "expiry": f"{lot.expiry:%Y-%m-%d}", "sessions": ", ".join(f"{day:%Y-%m-%d}" for day in days),
+            "clinic": clinic,
+        }
+        letters.append(RecallLetter(first.patient_id, first.patient_name, first.reference, first.phone, first.email,
+                                    first.contact_ok, days, fill(wording, values)))
+    return letters
 
 
 def recall_rows(lot: Lot) -> list[RecallRow]:
@@ -56,14 +95,15 @@ def recall_rows(lot: Lot) -> list[RecallRow]:
         RecallRow(
             s.session_id, s.administered_on, s.patient_id, s.patient_name, s.patient_reference,
             extra[s.session_id].date_of_birth, Decimal(amounts.get(s.session_id) or 0),
-            extra[s.session_id].full_name or extra[s.session_id].username or "",
+            extra[s.session_id].full_name or extra[s.session_id].username or "", s.phone, s.email, s.contact_ok,
         )
         for s in found.sessions
     ]
 
 
-def workbook(lot: Lot, rows: list[RecallRow], *, generated: datetime) -> bytes:
-    """The recipients as an .xlsx: bold frozen header, filters, real date cells, names written as text."""
+def workbook(lot: Lot, rows: list[RecallRow], *, generated: datetime, letters: Sequence[RecallLetter] = ()) -> bytes:
+    """The recipients as an .xlsx: bold frozen header, filters, real date cells, names written as text;
+    a "Letters" sheet with each patient's letter, ready to paste into a mail or print."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     bold = book.add_format({"bold": True, "bg_color": "#E9ECEF", "border": 1})
@@ -88,8 +128,27 @@ def workbook(lot: Lot, rows: list[RecallRow], *, generated: datetime) -> bytes:
         write_text(sheet, number, 5, unit, quoted)
         sheet.write_number(number, 6, row.session_id)
         write_text(sheet, number, 7, row.practitioner, quoted)
+        write_text(sheet, number, 8, row.phone, quoted)  # "+44 …" must stay text, never a formula
+        write_text(sheet, number, 9, row.email, quoted)
+        write_text(sheet, number, 10, "yes" if row.contact_ok else "no", quoted)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(rows), 1), len(HEADERS) - 1)
+
+    if letters:
+        wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        quoted_wrap = book.add_format({"text_wrap": True, "valign": "top", "quote_prefix": True})
+        sheet = book.add_worksheet("Letters")
+        for column, (header, width) in enumerate(zip(("Patient", "Phone", "E-mail", "May contact", "Letter"),
+                                                     (30, 18, 30, 12, 100), strict=True)):
+            sheet.write_string(0, column, header, bold)
+            sheet.set_column(column, column, width)
+        for number, letter in enumerate(letters, start=1):
+            write_text(sheet, number, 0, letter.patient_name, quoted)
+            write_text(sheet, number, 1, letter.phone, quoted)
+            write_text(sheet, number, 2, letter.email, quoted)
+            write_text(sheet, number, 3, "yes" if letter.contact_ok else "no", quoted)
+            write_text(sheet, number, 4, letter.text, quoted_wrap, wrap)
+        sheet.freeze_panes(1, 0)
 
     about = book.add_worksheet("Lot")
     about.set_column(0, 0, 18)

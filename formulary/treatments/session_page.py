@@ -53,7 +53,9 @@ def render_session(session: TreatmentSession, failed: tuple[str, object] | None 
         forms["administer"].lots.choices = queries.lot_choices(session, today)
     page = render_template(
         "treatments/detail.html", session=session, panel=panel, forms=forms, failed=failed and failed[0],
-        problem=problem, today=today, history=[(c, stored_findings(c)) for c in reversed(session.checks)],
+        problem=problem, today=today,
+        state=display.check_state(session.checks[-1], session.checks[:-1]) if session.checks else None,
+        history=[(c, stored_findings(c)) for c in reversed(session.checks)],
         suggestions=queries.allergen_suggestions(session) if session.status == SessionStatus.ADMINISTERED else [],
         kit=session_kit(session.cocktail_version_id), doses=version_doses(session.cocktail_version_id),
     )

@@ -38,7 +38,8 @@ def only_patient_readers():
 def helpers():
     """What the session templates share: links to other packages' pages, badges for checks."""
     return {"page_for": page_for, "not_checked": display.check_state(None),
-            "severity_badges": display.SEVERITY_BADGES, "outcome_tones": display.OUTCOME_TONES}
+            "severity_badges": display.SEVERITY_BADGES, "outcome_tones": display.OUTCOME_TONES,
+            "session_outcome": display.session_outcome, "status_labels": display.STATUS_LABELS}
 
 
 @bp.route("")

@@ -237,7 +237,8 @@ def test_a_recall_answers_the_patients_who_received_the_lot(client, practitioner
                            json={"status": "recalled", "reason": "manufacturer notice"}).get_json()
     assert recalled["recipients"] == {
         "sessions": [{"id": planned["id"], "patient_id": patient.id, "date": TODAY.isoformat()}],
-        "patients": [{"id": patient.id, "name": "Rita Received", "reference": "R-7"}],
+        "patients": [{"id": patient.id, "name": "Rita Received", "reference": "R-7", "phone": "", "email": "",
+                      "contact_ok": False}],
     }
     assert client.get(f"/api/v1/lots/{clinic['early'].id}/recipients", headers=practitioner).get_json() \
         == recalled["recipients"]

@@ -76,6 +76,7 @@ def test_blocked_overridden_administered_and_recalled(page, browser, live_server
     expect(panel.get_by_role("heading", name=re.compile("^Blocked"))).to_be_visible()
     expect(panel).to_contain_text(
         "Blocked: allergic to parabens (high criticality) — methylparaben is an excipient in the cocktail: Vitamin Complex B 2 mL")
+    panel.locator(".finding-why summary").first.click()  # the chain that explains it is one click away
     why = panel.get_by_role("list", name="Why").first
     for step in ["allergy: parabens", "substance: methylparaben (excipient)", "product: Vitamin Complex B 2 mL"]:
         expect(why).to_contain_text(step)
@@ -122,7 +123,7 @@ def test_blocked_overridden_administered_and_recalled(page, browser, live_server
     page.locator("#main-nav").get_by_role("link", name="Sessions").click()
     page.get_by_role("link", name="Past").click()  # today's session counts as upcoming
     page.get_by_role("link", name="Upcoming").click()
-    expect(page.get_by_role("row").filter(has_text="Paula Paraben")).to_contain_text("Administered")
+    expect(page.get_by_role("row").filter(has_text="Paula Paraben")).to_contain_text("Given")
     screenshot(page, "sessions-list")
 
     # The manager recalls the early HA lot: Paula is on the list, ready to print.

@@ -145,9 +145,9 @@ def test_a_recalled_lot_disappears_from_what_fefo_offers(page, seed, browser_use
     page.locator("#recall-reason").fill("Manufacturer notice R-2026-17")
     page.get_by_role("button", name="Recall this lot").click()
     expect(page.get_by_role("alert")).to_contain_text("Lot GL-2027 is recalled: it is out of use for good.")
-    expect(page.get_by_text("FEFO skips this lot: it is recalled.")).to_be_visible()
+    expect(page.get_by_text("Sessions skip this lot: it is recalled.")).to_be_visible()
 
-    page.get_by_role("link", name=re.compile("What FEFO offers for")).click()
+    page.get_by_role("link", name=re.compile("Which lots sessions use for")).click()
     drawn = page.get_by_role("table", name="Lots FEFO draws")
     expect(drawn.get_by_role("row")).to_have_count(2)
     expect(drawn).not_to_contain_text("GL-2027")
@@ -162,7 +162,7 @@ def test_a_practitioner_sees_the_lot_but_no_actions(page, seed, browser_user):
     page.get_by_role("link", name="VC-HOLD").click()
     expect(page.get_by_role("heading", name="Lot VC-HOLD")).to_be_visible()
     expect(page.get_by_role("button", name="Record waste")).to_have_count(0)
-    expect(page.get_by_text("FEFO skips this lot: it is quarantined.")).to_be_visible()
+    expect(page.get_by_text("Sessions skip this lot: it is quarantined.")).to_be_visible()
 
 
 def test_the_product_filter_suggests_names_and_filters_the_list(page, seed, browser_user):

@@ -150,6 +150,9 @@ ROUTES: dict[tuple[str, str], str | Permission] = {
     ("GET", "/sessions/<int:session_id>/consent/signature.png"): P.VIEW_PATIENTS,
     ("GET", "/sessions/consent-wording"): P.EDIT_COCKTAILS,
     ("POST", "/sessions/consent-wording"): P.EDIT_COCKTAILS,
+    ("GET", "/sessions/recall/<int:lot_id>/letters"): P.VIEW_PATIENTS,
+    ("GET", "/sessions/recall-letter"): P.EDIT_STOCK,
+    ("POST", "/sessions/recall-letter"): P.EDIT_STOCK,
     # the JSON API
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("GET", "/api/v1/me"): USER,

@@ -318,7 +318,8 @@ def test_the_api_answers_the_exact_stored_strings(client, probed, api_token):
     assert any(probe("allergy-text", 300) in f["message"] for f in session["checks"][-1]["findings"])
     recipients = get(f"/api/v1/lots/{w.lot.id}/recipients")
     assert recipients["patients"] == [
-        {"id": w.patient.id, "name": w.patient.name, "reference": w.patient.reference}]
+        {"id": w.patient.id, "name": w.patient.name, "reference": w.patient.reference, "phone": "", "email": "",
+         "contact_ok": False}]
 
 
 def test_scripts_write_server_text_only_as_text():

@@ -47,7 +47,7 @@ def test_the_page_shows_the_facts_and_the_fefo_hint(client, login_as, lot, produ
     assert "Lot VC-001" in html and "Vitamin C 20% 5 mL" in html and "MesoSupply" in html
     assert (TODAY + timedelta(days=106)).isoformat() in html  # usable until: expiry minus 14 days
     assert "14-day margin" in html
-    assert "FEFO draws this lot <strong>2nd</strong>" in html and "of 2 usable lots" in html
+    assert "Sessions use this lot <strong>2nd</strong>" in html and "of 2 usable lots" in html
     assert "32.00" in html  # value on hand: 10 × 3.20
 
 
@@ -147,7 +147,7 @@ def test_quarantine_takes_the_lot_out_of_fefo_until_released(client, login_as, l
     login_as("manager")
     html = action(client, lot, "quarantine", reason="cloudy solution").get_data(as_text=True)
     assert "Lot VC-001 is quarantined: FEFO skips it until it is released." in html
-    assert "FEFO skips this lot: it is quarantined." in html
+    assert "Sessions skip this lot: it is quarantined." in html
     fefo = client.get(f"/stock/fefo?product_id={product.id}").get_data(as_text=True)
     assert "No usable stock of Vitamin C 20% 5 mL" in fefo
     skipped = fefo[fefo.index("Lots FEFO skips"):]

@@ -40,7 +40,7 @@ def test_recalling_a_lot_lists_its_patients(client, login_as, clinic, make_patie
 
     response = post_form(client, f"/sessions/recall/{lot.id}", {"reason": "Manufacturer notice MR-9: particles"})
     page = response.get_data(as_text=True)
-    assert "Lot HA-EARLY of HA 1% 2 mL is recalled: FEFO no longer draws it." in page
+    assert "Lot HA-EARLY of HA 1% 2 mL is recalled: no session can use it any more." in page
     assert db.session.get(Lot, lot.id).status == "recalled"
     assert "Recall this lot" not in page and '2 patients</strong>' in page
     assert 'data-action="print"' in page and "d-print-none" in page
@@ -62,7 +62,7 @@ def test_the_recall_workbook_has_the_patient_rows(client, login_as, clinic, make
     assert rows[1][0] == datetime.combine(TODAY, datetime.min.time()) and rows[1][1] == "Rita Received"
     assert rows[1][2] == "R-7" and rows[1][4] == 1.5 and rows[1][5] == "mL"
     assert sheet["B3"].data_type == "s" and sheet["B3"].value == "=1+1"  # text, never a formula
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:H")
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:K")
     assert sheet["A1"].font.bold
     assert book["Lot"]["B2"].value == "HA 1% 2 mL"
     exports = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "recall.export"))

@@ -143,7 +143,7 @@ def test_a_reaction_becomes_an_allergy_and_recall_finds_the_patient(clinic, make
     assert patient.allergy_status == "recorded"
     found = recipients(clinic["early"].id)
     assert [s.patient_name for s in found.sessions] == ["Rita Reaction"]
-    assert found.patients == ((patient.id, "Rita Reaction", None),)
+    assert [(p.id, p.name, p.reference) for p in found.patients] == [(patient.id, "Rita Reaction", None)]
     assert recipients(clinic["late"].id).sessions == ()
 
 
