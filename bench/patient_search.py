@@ -85,12 +85,12 @@ def main(argv=None) -> int:
         print("| search | folded: found | folded: ms | as it was (raw name): found | as it was: ms |")
         print("| --- | ---: | ---: | ---: | ---: |")
         for search in SEARCHES:
-            def folded():
+            def folded(search=search):
                 return PatientPage(query=patient_query(search), page=1, per_page=25, error_out=False).total
 
             raw_name = Patient.name.ilike if db.engine.dialect.name == "postgresql" else Patient.name.like
 
-            def raw():
+            def raw(search=search, raw_name=raw_name):
                 where = [raw_name(f"%{word}%") | Patient.reference.like(f"%{word}%") for word in search.split()]
                 query = select(func.count()).select_from(Patient).where(*where)
                 return db.session.scalar(query)
