@@ -5,8 +5,8 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from formulary.auth.permissions import Permission
-from formulary.money import currency_of, fmt_money
 from formulary.clinic_time import appointment_shown, local_text, local_time_text
+from formulary.money import currency_of, fmt_money
 from formulary.quantity import fmt_quantity, package_name, stock_of
 from formulary.stock.queries import DISPLAY_STATUSES
 from formulary.vocabulary import LotDisplayStatus

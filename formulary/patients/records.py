@@ -145,7 +145,6 @@ def _validate_patient(data: PatientData, patient: Patient | None, today: date) -
     conditions = _conditions(list(data.conditions), errors)
     phone, email = " ".join((data.phone or "").split()), (data.email or "").strip()
     errors += _contact_problems(phone, email)
-    conditions = resolve_names(data.conditions, find_condition, "conditions", "condition", errors)
     if errors:
         raise PatientError(errors)
     values = dict(name=name, date_of_birth=data.date_of_birth, reference=reference,

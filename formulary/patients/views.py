@@ -31,9 +31,6 @@ from formulary.patients.records import (
 from formulary.reference.names import normalize_name
 from formulary.vocabulary import AllergyHistory
 
-# The page that starts a course for a patient (?patient_id=), from the courses package when it is there.
-COURSE_START = "courses.new"
-
 
 @bp.before_request
 @permission_required(Permission.VIEW_PATIENTS)
@@ -58,8 +55,6 @@ def helpers():
         # The treatments pages add a patient's sessions to the profile once they exist.
         "sessions_panel": "treatments.detail" in views,
         "plan_session": "treatments.plan" in views,
-        # The courses pages: the patient page offers "Start a course" and lists courses once they exist.
-        "course_start": COURSE_START if COURSE_START in views else None,
         "allergy_status_help": ALLERGY_STATUS_HELP,
         "read_allergy": read_allergy,  # what a free-text allergy's words name, as the check reads them
     }

@@ -1,7 +1,7 @@
 """suppliers and purchase orders
 
 Revision ID: 4a229313236b
-Revises: 585b402d0a9a
+Revises: d07ce342a925
 Create Date: 2026-12-06 06:01:45.209520
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '4a229313236b'
-down_revision = '585b402d0a9a'
+down_revision = 'd07ce342a925'
 branch_labels = None
 depends_on = None
 

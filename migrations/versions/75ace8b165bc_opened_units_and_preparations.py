@@ -1,7 +1,7 @@
 """opened units and preparations: the lot's opened content, opened units, preparations and their draws
 
 Revision ID: 75ace8b165bc
-Revises: 585b402d0a9a
+Revises: bb57c9b1013d
 Create Date: 2026-12-06 06:04:36.323820
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '75ace8b165bc'
-down_revision = '585b402d0a9a'
+down_revision = 'bb57c9b1013d'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """patient contacts (phone, e-mail, permission) and the folded search key
 
 Revision ID: 8f15e28ddc95
-Revises: 585b402d0a9a
+Revises: 9b6057f8f672
 Create Date: 2026-12-06 06:25:00
 
 The search key is the name and clinic reference folded (lower case, no accents:
@@ -18,7 +18,7 @@ from formulary.patients.folding import search_key
 
 # revision identifiers, used by Alembic.
 revision = '8f15e28ddc95'
-down_revision = '585b402d0a9a'
+down_revision = '9b6057f8f672'
 branch_labels = None
 depends_on = None
 

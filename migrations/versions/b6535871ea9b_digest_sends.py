@@ -1,7 +1,7 @@
 """digest sends
 
 Revision ID: b6535871ea9b
-Revises: 585b402d0a9a
+Revises: 4a229313236b
 Create Date: 2026-12-06 06:05:29.261401
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b6535871ea9b'
-down_revision = '585b402d0a9a'
+down_revision = '4a229313236b'
 branch_labels = None
 depends_on = None
 

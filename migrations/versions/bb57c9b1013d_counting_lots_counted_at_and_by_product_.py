@@ -1,7 +1,7 @@
 """counting: lots counted at and by, product package, database identity
 
 Revision ID: bb57c9b1013d
-Revises: 585b402d0a9a
+Revises: 8f15e28ddc95
 Create Date: 2026-12-06 06:00:07.386135
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'bb57c9b1013d'
-down_revision = '585b402d0a9a'
+down_revision = '8f15e28ddc95'
 branch_labels = None
 depends_on = None
 

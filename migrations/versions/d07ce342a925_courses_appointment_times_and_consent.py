@@ -1,7 +1,7 @@
 """courses, appointment times and consent
 
 Revision ID: d07ce342a925
-Revises: 585b402d0a9a
+Revises: 75ace8b165bc
 Create Date: 2026-12-06 05:59:45.907007
 
 """
@@ -14,7 +14,7 @@ from sqlalchemy.exc import SAWarning
 
 # revision identifiers, used by Alembic.
 revision = 'd07ce342a925'
-down_revision = '585b402d0a9a'
+down_revision = '75ace8b165bc'
 branch_labels = None
 depends_on = None
 

@@ -219,11 +219,6 @@ ROUTES: dict[tuple[str, str], str | Permission] = {
     ("GET", "/api/v1/orders"): P.VIEW_STOCK,
     ("POST", "/api/v1/orders"): P.EDIT_STOCK,
     ("GET", "/api/v1/orders/<int:order_id>"): P.VIEW_STOCK,
-}
-# Past the door, these answer 404 for the ids fill() gives: an upload is kept only between its
-# preview and its confirmation; a signature exists only once a consent was signed on screen.
-NOT_FOUND_PAST_THE_DOOR = {("GET", "/stock/spreadsheets/uploads/<digest>/errors.csv"),
-                           ("GET", "/sessions/<int:session_id>/consent/signature.png")}
     # Opened vials and preparations (helper "opened").
     ("GET", "/api/v1/stock/opened-units"): P.VIEW_STOCK,
     ("POST", "/api/v1/sessions/<int:session_id>/preparations"): P.ADMINISTER,
@@ -239,8 +234,9 @@ NOT_FOUND_PAST_THE_DOOR = {("GET", "/stock/spreadsheets/uploads/<digest>/errors.
     ("POST", "/stock/opened-units/<int:unit_id>/discard"): P.ADMINISTER,
 }
 # Past the door, these answer 404 for the ids fill() gives: an upload is kept only between its
-# preview and its confirmation.
-NOT_FOUND_PAST_THE_DOOR = {("GET", "/stock/spreadsheets/uploads/<digest>/errors.csv")} | {
+# preview and its confirmation; a signature exists only once a consent was signed on screen.
+NOT_FOUND_PAST_THE_DOOR = {("GET", "/stock/spreadsheets/uploads/<digest>/errors.csv"),
+                           ("GET", "/sessions/<int:session_id>/consent/signature.png")} | {
     # The clinic holds no preparation and no opened vial (tests/treatments and tests/stock make them).
     key for key in ROUTES if "<int:preparation_id>" in key[1] or "<int:unit_id>" in key[1]
 }
@@ -303,9 +299,8 @@ def fill(rule: str, clinic, who: str) -> str:
         "patient_id": clinic.patient.id, "allergy_id": clinic.allergy.id, "session_id": clinic.session.id,
         "check_id": clinic.check.id, "action": "waste", "import_id": clinic.stock_import.id,
         "digest": "0" * 64, "supplier_id": clinic.order.supplier_id, "order_id": clinic.order.id,
-        "line_id": clinic.order.lines[0].id,
-        "digest": "0" * 64, "course_id": clinic.course.id,
-        "digest": "0" * 64, "preparation_id": 1, "unit_id": 1,  # none made: past the door, a 404
+        "line_id": clinic.order.lines[0].id, "course_id": clinic.course.id,
+        "preparation_id": 1, "unit_id": 1,  # none made: past the door, a 404
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule)
 

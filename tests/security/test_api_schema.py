@@ -78,7 +78,6 @@ RULES = {
         rf"allergies{ANY}(\.(substance|group|text|criticality|id|status))?", "conditions", "allergy_status",
         "reference"],
     "POST /api/v1/checks": ["patient_id", "cocktail_id"],
-    "POST /api/v1/sessions": ["patient_id", "cocktail_id", "practitioner_id"],
     "POST /api/v1/stock/imports": ["file", "order_id"],  # a workbook or CSV file the importer can read; an order
     "POST /api/v1/suppliers": ["email", "name"],  # an address the service can tell is one; a name taken
     "POST /api/v1/orders": ["supplier_id", rf"lines{ANY}\.product_id"],  # a product on the order once
@@ -87,7 +86,6 @@ RULES = {
     # first_on: today or later (the schema cannot know today); time: one the clocks skip on a session's day
     "POST /api/v1/courses": ["patient_id", "cocktail_id", "first_on", "time"],
     "POST /api/v1/sessions/{session_id}/consent": ["signature_png"],  # its content must be a PNG image
-    "POST /api/v1/stock/imports": ["file"],  # a workbook or CSV file the importer can read
     "POST /api/v1/lots/{lot_id}/movements": ["quantity"],  # waste and return take more than zero; a count may be 0
     # The kit and procedure items: products that must exist, each listed once.
     "PUT /api/v1/procedure-kit": [rf"items{ANY}\.product_id"],
@@ -119,9 +117,8 @@ CHECKS.append(valid_input_accepted)
 # Path parameter → the table whose real ids fill it.
 PATH_IDS = {
     "patient_id": Patient, "cocktail_id": Cocktail, "lot_id": Lot, "product_id": Product,
-    "session_id": TreatmentSession, "supplier_id": Supplier, "order_id": PurchaseOrder,
-    "session_id": TreatmentSession, "course_id": Course,
-    "session_id": TreatmentSession, "preparation_id": Preparation,
+    "session_id": TreatmentSession, "supplier_id": Supplier, "order_id": PurchaseOrder, "course_id": Course,
+    "preparation_id": Preparation,
 }
 
 
