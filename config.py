@@ -62,18 +62,12 @@ class Config:
     # recent use is averaged over this many weeks.
     ORDER_REVIEW_DAYS = _env_int("ORDER_REVIEW_DAYS", 7)
     ORDER_HISTORY_WEEKS = _env_int("ORDER_HISTORY_WEEKS", 8)
-    # Outgoing mail (orders to suppliers; the same names as the daily digest's).
-    SMTP_HOST = _env("SMTP_HOST", "")
-    SMTP_PORT = _env_int("SMTP_PORT", 25)
-    SMTP_USER = _env("SMTP_USER", "")
-    SMTP_PASSWORD = _env("SMTP_PASSWORD", "")
-    SMTP_FROM = _env("SMTP_FROM", "")
-    SMTP_STARTTLS = _env("SMTP_STARTTLS", "false").lower() in ("1", "true", "yes", "on")
 
     WTF_CSRF_TIME_LIMIT = None  # the login session bounds a form's life, not a clock
     BOOTSTRAP_SERVE_LOCAL = True  # clinics can be offline: never a CDN
 
-    # The daily digest (`formulary notify`): the SMTP server and the managers it goes to.
+    # Outgoing mail: the daily digest (`formulary notify`) and orders e-mailed to suppliers; the managers
+    # the digest goes to.
     SMTP_HOST = _env("SMTP_HOST", "")
     SMTP_PORT = _env_int("SMTP_PORT", 25)
     SMTP_USER = _env("SMTP_USER", "")
