@@ -68,11 +68,13 @@ RULES = {
     "POST /api/v1/cocktails": ["goals", rf"components{ANY}\.product", "name"],
     "PUT /api/v1/cocktails/{cocktail_id}": ["goals", rf"components{ANY}\.product", "name"],
     "GET /api/v1/cocktails/{cocktail_id}/availability": ["sessions", "interval_days"],  # both or neither
-    "POST /api/v1/patients": [  # exactly one of substance, group or text; "none-known" without active allergies
-        rf"allergies{ANY}(\.(substance|group|text|criticality))?", "conditions", "allergy_status", "reference"],
-    "PATCH /api/v1/patients/{patient_id}": [  # also: only the status of a recorded allergy changes
-        rf"allergies{ANY}(\.(substance|group|text|criticality|id|status))?", "conditions", "allergy_status",
-        "reference"],
+    "POST /api/v1/patients": [  # exactly one of substance, group or text; "none-known" without active allergies;
+        # status and clinical_status (one field) agree; an onset not in the future; conditions the catalogue knows
+        rf"allergies{ANY}(\.(substance|group|text|criticality|clinical_status|onset))?", rf"conditions({ANY})?",
+        "allergy_status", "reference"],
+    "PATCH /api/v1/patients/{patient_id}": [  # also: only the statuses of a recorded allergy change
+        rf"allergies{ANY}(\.(substance|group|text|criticality|id|status|clinical_status|onset))?",
+        rf"conditions({ANY})?", "allergy_status", "reference"],
     "POST /api/v1/checks": ["patient_id", "cocktail_id"],
     "POST /api/v1/sessions": ["patient_id", "cocktail_id", "practitioner_id"],
     "POST /api/v1/stock/imports": ["file"],  # a workbook or CSV file the importer can read
