@@ -1,8 +1,10 @@
 """API: the schemas of patients and their allergies, what comes in and what goes out."""
 
+import re
+
 import marshmallow as ma
 
-from formulary.api.schemas import Day, Id, PageArgs, Text, one_of
+from formulary.api.schemas import _UNSTORABLE, NOT_BLANK, Day, Id, PageArgs, Text, one_of
 from formulary.patients.certainty import ALLERGY_CATEGORIES, ALLERGY_TYPES, VERIFICATION_STATUSES
 from formulary.patients.models import ALLERGY_STATUSES, CLINICAL_STATUSES, CRITICALITIES, SKIN_TYPES
 from formulary.patients.records import EMAIL_PATTERN, PHONE_PATTERN
@@ -25,8 +27,10 @@ CONTACT = {
 
 
 CONDITION_ITEM = {"oneOf": [
-    {"type": "string", "description": "A listed condition's name or synonym (\"pregnant\")"},
-    {"type": "object", "properties": {"text": {"type": "string", "maxLength": 300}}, "required": ["text"],
+    {"type": "string", "minLength": 1, "maxLength": 120, "pattern": NOT_BLANK,
+     "description": "A listed condition's name or synonym (\"pregnant\")"},
+    {"type": "object", "additionalProperties": False, "required": ["text"],
+     "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 300, "pattern": NOT_BLANK}},
      "description": "A condition told in words, kept as the patient said it"},
 ]}
 
@@ -34,17 +38,30 @@ CONDITION_ITEM = {"oneOf": [
 class ConditionItem(ma.fields.Field):
     """A condition: a listed name or synonym, or {"text": "…"} for one told in words."""
 
-    default_error_messages = {"invalid": 'Give a condition\'s name or synonym, or {"text": "…"}.'}
+    default_error_messages = {
+        "invalid": 'Give a condition\'s name or synonym, or {{"text": "…"}} and nothing else.',
+        "unstorable": "Contains a character that cannot be stored (NUL or an unpaired surrogate).",
+        "too_long": "Longer than {max} characters.",
+    }
 
     def __init__(self, **kwargs):
         super().__init__(metadata=CONDITION_ITEM, **kwargs)
 
+    def _text(self, value, longest: int) -> str:
+        if not isinstance(value, str) or not re.search(NOT_BLANK, value):
+            raise self.make_error("invalid")
+        if _UNSTORABLE.search(value):
+            raise self.make_error("unstorable")
+        if len(value) > longest:
+            raise self.make_error("too_long", max=longest)
+        return value
+
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, str) and value.strip():
-            return Text(max_length=120)._deserialize(value, attr, data, **kwargs)
-        if isinstance(value, dict) and set(value) == {"text"} and isinstance(value["text"], str):
-            return {"text": Text(max_length=300)._deserialize(value["text"], attr, data, **kwargs)}
-        raise self.make_error("invalid")
+        if isinstance(value, dict):
+            if set(value) != {"text"}:
+                raise self.make_error("invalid")
+            return {"text": self._text(value["text"], 300)}
+        return self._text(value, 120)
 
 
 class MatchSchema(ma.Schema):

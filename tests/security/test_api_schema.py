@@ -72,11 +72,13 @@ RULES = {
     "PUT /api/v1/cocktails/{cocktail_id}": [
         "goals", rf"components{ANY}\.product", "name", rf"procedure{ANY}\.product_id"],
     "GET /api/v1/cocktails/{cocktail_id}/availability": ["sessions", "interval_days"],  # both or neither
-    "POST /api/v1/patients": [  # exactly one of substance, group or text; "none-known" without active allergies
-        rf"allergies{ANY}(\.(substance|group|text|criticality))?", "conditions", "allergy_status", "reference"],
-    "PATCH /api/v1/patients/{patient_id}": [  # also: only the status of a recorded allergy changes
-        rf"allergies{ANY}(\.(substance|group|text|criticality|id|status))?", "conditions", "allergy_status",
-        "reference"],
+    "POST /api/v1/patients": [  # exactly one of substance, group or text; "none-known" without active allergies;
+        # status and clinical_status (one field) agree; an onset not in the future; conditions the catalogue knows
+        rf"allergies{ANY}(\.(substance|group|text|criticality|clinical_status|onset))?", rf"conditions({ANY})?",
+        "allergy_status", "reference"],
+    "PATCH /api/v1/patients/{patient_id}": [  # also: only the statuses of a recorded allergy change
+        rf"allergies{ANY}(\.(substance|group|text|criticality|id|status|clinical_status|onset))?",
+        rf"conditions({ANY})?", "allergy_status", "reference"],
     "POST /api/v1/checks": ["patient_id", "cocktail_id"],
     "POST /api/v1/stock/imports": ["file", "order_id"],  # a workbook or CSV file the importer can read; an order
     "POST /api/v1/suppliers": ["email", "name"],  # an address the service can tell is one; a name taken
