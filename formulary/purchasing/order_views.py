@@ -65,8 +65,12 @@ def index():
 def suggested(supplier_id: int):
     """What to order from the supplier today, each line with why."""
     supplier = db.get_or_404(Supplier, supplier_id)
-    lines = suggested_order(date.today(), supplier_id=supplier.id, **_settings())
-    return render_template("purchasing/suggested.html", supplier=supplier, lines=lines,
+    horizon = request.args.get("horizon_days", type=int)
+    if horizon is not None and not 1 <= horizon <= 365:
+        flash(f"The period must be from 1 to 365 days (got {horizon}): showing lead time plus review.", "warning")
+        horizon = None
+    lines = suggested_order(date.today(), supplier_id=supplier.id, horizon_days=horizon, **_settings())
+    return render_template("purchasing/suggested.html", supplier=supplier, lines=lines, horizon=horizon,
                            to_order=[line for line in lines if line.suggested_packs],
                            review_days=_settings()["review_days"])
 
@@ -76,8 +80,11 @@ def suggested(supplier_id: int):
 def draft(supplier_id: int):
     """Draft an order from the supplier's suggestion as it stands now."""
     supplier = db.get_or_404(Supplier, supplier_id)
+    horizon = request.form.get("horizon_days", type=int)  # the period the page showed, when one was asked
+    horizon = horizon if horizon is not None and 1 <= horizon <= 365 else None
     try:
-        order = orders.draft_from_suggestion(supplier, date.today(), actor=current_actor(), **_settings())
+        order = orders.draft_from_suggestion(supplier, date.today(), actor=current_actor(), horizon_days=horizon,
+                                             **_settings())
     except (OrderRefused, PurchasingError) as error:
         db.session.rollback()
         flash(str(error), "warning")

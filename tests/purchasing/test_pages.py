@@ -195,3 +195,23 @@ def test_a_scanned_box_is_received_against_the_line_of_its_gtin(client, login_as
     refused = scan("(01)04006381333931(17)281231(10)X1")
     assert refused.status_code == 422 and f"GTIN 04006381333931 is not on {order.reference}" in text(refused)
     assert db.session.scalar(select(Lot).where(Lot.lot_number.in_(["NO-EXPIRY", "X1"]))) is None
+
+
+def test_the_suggestion_page_covers_another_period_when_asked(client, login_as, booked_supplier):
+    supplier, _vial = booked_supplier
+    login_as("manager")
+    page = text(client.get(f"/orders/suppliers/{supplier.id}/suggested?horizon_days=2"))
+    assert "covering the next 2 days" in page and "no booked sessions until" in page
+    page = text(client.get(f"/orders/suppliers/{supplier.id}/suggested?horizon_days=0"))
+    assert "The period must be from 1 to 365 days (got 0)" in page and "1 booked session needs 3 mL" in page
+
+
+def test_a_draft_follows_the_period_the_page_showed(client, login_as, booked_supplier, make_cocktail, book):
+    supplier, vial = booked_supplier
+    book(make_cocktail("Glow later", [(vial, "9")]), TODAY + timedelta(days=30))  # beyond lead + review
+    db.session.commit()
+    login_as("manager")
+    response = post_form(client, f"/orders/suppliers/{supplier.id}/draft", {"horizon_days": "40"})
+    assert "is drafted" in text(response)
+    order = db.session.scalar(select(PurchaseOrder).order_by(PurchaseOrder.id.desc()))
+    assert order.lines[0].packs == 3  # 3 + 9 mL booked, 1 mL usable: 11 mL in packs of 5
