@@ -38,3 +38,14 @@ class LineReceiveForm(FlaskForm):
                              render_kw={"inputmode": "decimal", "autocomplete": "off"})
     received_on = DateField("Received", validators=[Present("Enter the date of receipt.")], format="%Y-%m-%d")
     submit = SubmitField("Receive")
+
+
+class ScanReceiveForm(FlaskForm):
+    """A box scanned at the door: its GS1 barcode names product, lot and expiry; the quantity defaults to a pack."""
+
+    scan = StringField("Scan", validators=[DataRequired("Scan the barcode on the box."), Length(max=200)],
+                       render_kw={"autocomplete": "off", "spellcheck": "false"})
+    quantity = QuantityField("Quantity", description="Blank: one pack of its line.",
+                             render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    received_on = DateField("Received", validators=[Present("Enter the date of receipt.")], format="%Y-%m-%d")
+    submit = SubmitField("Receive the scan")

@@ -13,12 +13,12 @@ from formulary.extensions import db
 from formulary.purchasing import orders
 from formulary.purchasing.blueprint import bp
 from formulary.purchasing.errors import OrderRefused, PurchasingError
-from formulary.purchasing.forms import LineReceiveForm, OrderLinesForm
+from formulary.purchasing.forms import LineReceiveForm, OrderLinesForm, ScanReceiveForm
 from formulary.purchasing.mail import MailError, SmtpSettings, send_order
 from formulary.purchasing.models import PurchaseOrder
 from formulary.purchasing.money import format_money
 from formulary.purchasing.queries import last_unit_costs, load_order, order_page
-from formulary.purchasing.receipts import line_balance, receive_line
+from formulary.purchasing.receipts import line_balance, receive_line, receive_scan
 from formulary.purchasing.suggest import suggested_order
 from formulary.purchasing.workbook import order_workbook
 from formulary.stock.errors import StockError
@@ -65,8 +65,12 @@ def index():
 def suggested(supplier_id: int):
     """What to order from the supplier today, each line with why."""
     supplier = db.get_or_404(Supplier, supplier_id)
-    lines = suggested_order(date.today(), supplier_id=supplier.id, **_settings())
-    return render_template("purchasing/suggested.html", supplier=supplier, lines=lines,
+    horizon = request.args.get("horizon_days", type=int)
+    if horizon is not None and not 1 <= horizon <= 365:
+        flash(f"The period must be from 1 to 365 days (got {horizon}): showing lead time plus review.", "warning")
+        horizon = None
+    lines = suggested_order(date.today(), supplier_id=supplier.id, horizon_days=horizon, **_settings())
+    return render_template("purchasing/suggested.html", supplier=supplier, lines=lines, horizon=horizon,
                            to_order=[line for line in lines if line.suggested_packs],
                            review_days=_settings()["review_days"])
 
@@ -76,8 +80,11 @@ def suggested(supplier_id: int):
 def draft(supplier_id: int):
     """Draft an order from the supplier's suggestion as it stands now."""
     supplier = db.get_or_404(Supplier, supplier_id)
+    horizon = request.form.get("horizon_days", type=int)  # the period the page showed, when one was asked
+    horizon = horizon if horizon is not None and 1 <= horizon <= 365 else None
     try:
-        order = orders.draft_from_suggestion(supplier, date.today(), actor=current_actor(), **_settings())
+        order = orders.draft_from_suggestion(supplier, date.today(), actor=current_actor(), horizon_days=horizon,
+                                             **_settings())
     except (OrderRefused, PurchasingError) as error:
         db.session.rollback()
         flash(str(error), "warning")
@@ -88,7 +95,7 @@ def draft(supplier_id: int):
 
 
 def _render_order(order: PurchaseOrder, lines_form: OrderLinesForm | None = None, receive_forms=None,
-                  status: int = 200):
+                  status: int = 200, scan_form: ScanReceiveForm | None = None):
     costs = last_unit_costs(line.product_id for line in order.lines)
     if lines_form is None:
         lines_form = OrderLinesForm()
@@ -105,7 +112,10 @@ def _render_order(order: PurchaseOrder, lines_form: OrderLinesForm | None = None
             balance = line_balance(line)
             forms[line.id] = LineReceiveForm(prefix=f"receive-{line.id}", formdata=None,
                                              data={"quantity": balance.short or None, "received_on": date.today()})
+    if scan_form is None:
+        scan_form = ScanReceiveForm(prefix="scan", formdata=None, data={"received_on": date.today()})
     return render_template("purchasing/order.html", order=order, lines_form=lines_form, receive_forms=forms,
+                           scan_form=scan_form,
                            balances={line.id: line_balance(line) for line in order.lines}, costs=costs), status
 
 
@@ -234,3 +244,29 @@ def receive(order_id: int, line_id: int):
                   f"(lot {form.lot_number.data.strip()}) against {found.reference}.", "success")
             return redirect(url_for("purchasing.order", order_id=found.id) + "#receive")
     return _render_order(_order_or_404(order_id), receive_forms={line_id: form}, status=422)
+
+
+@bp.route("/<int:order_id>/scan", methods=["POST"])
+@permission_required(Permission.EDIT_STOCK)
+def receive_scanned(order_id: int):
+    """Receive a scanned box against the line of its GTIN."""
+    found = _order_or_404(order_id)
+    form = ScanReceiveForm(prefix="scan")
+    if form.validate_on_submit():
+        assert form.received_on.data is not None  # the validator requires it
+        try:
+            receipt = receive_scan(found, form.scan.data or "", quantity=form.quantity.data,
+                                   received_on=form.received_on.data, actor=current_actor())
+        except OrderRefused as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+            return redirect(url_for("purchasing.order", order_id=found.id))
+        except StockError as error:
+            db.session.rollback()
+            (form.quantity.errors if error.field == "quantity" else form.scan.errors).append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Received {receipt.quantity.normalize():f} {receipt.line.product.unit} of "
+                  f"{receipt.line.product.name} (lot {receipt.lot.lot_number}) against {found.reference}.", "success")
+            return redirect(url_for("purchasing.order", order_id=found.id) + "#receive")
+    return _render_order(_order_or_404(order_id), scan_form=form, status=422)

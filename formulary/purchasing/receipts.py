@@ -18,6 +18,7 @@ from formulary.quantity import fmt_quantity
 from formulary.stock import ledger
 from formulary.stock.errors import InvalidStockInput
 from formulary.stock.models import Lot, StockImport, StockMovement
+from formulary.stock.scan import ScanError, parse_scan
 from formulary.vocabulary import MovementKind, OrderStatus
 
 RECEIVABLE = (OrderStatus.SENT, OrderStatus.PARTLY_RECEIVED, OrderStatus.RECEIVED)
@@ -121,3 +122,27 @@ def receive_import(order: PurchaseOrder, stock_import: StockImport, *, actor) ->
     record("order.receive", actor=actor, target=order,
            detail=f"{order.reference}: delivery import #{stock_import.id}, {len(movements)} lot(s)")
     return not_ordered
+
+
+def receive_scan(order: PurchaseOrder, scan: str, *, quantity, received_on: date, actor) -> OrderReceipt:
+    """Receive a scanned box against the order line of its GTIN: lot and expiry from the barcode.
+
+    A blank quantity means one pack of the line. Anything the scan cannot settle is refused, naming it.
+    """
+    _receivable(order)
+    try:
+        result = parse_scan(scan)
+    except ScanError as error:
+        raise InvalidStockInput(f"{error}.", "scan") from None
+    line = next((line for line in order.lines if line.product.gtin == result.gtin), None)
+    if line is None:
+        raise InvalidStockInput(f"GTIN {result.gtin} is not on {order.reference}: receive it from Stock, or add "
+                                "the GTIN to the product in the catalogue.", "scan")
+    if not result.lot_number or not result.expiry:
+        missing = " and ".join(word for word, value in (("lot", result.lot_number), ("expiry", result.expiry))
+                               if not value)
+        raise InvalidStockInput(f"The scan of {line.product.name} has no {missing}: type them in its line below.",
+                                "scan")
+    return receive_line(line, lot_number=result.lot_number, expiry=result.expiry,
+                        quantity=line.pack_size if quantity in (None, "") else quantity,
+                        received_on=received_on, actor=actor)

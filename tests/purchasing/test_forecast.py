@@ -4,6 +4,8 @@ from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from formulary.purchasing.forecast import ProductFacts, RecentUse, Window, suggest_line, typical_shelf_life
 from formulary.stock.fefo import LotStock
@@ -125,3 +127,30 @@ def test_window_refuses_a_negative_lead_time():
 def test_no_use_in_the_weeks_looked_at_is_said_plainly():
     line = suggest_line(product(), [], [(days(1), D("1"))], RecentUse(D(0), 8), WINDOW)
     assert "no use in the last 8 weeks" in line.reason and "/week" not in line.reason
+
+
+amounts = st.decimals(min_value=D("0.1"), max_value=D("50"), places=1)
+
+
+@given(
+    pack=st.one_of(st.none(), amounts), minimum=st.one_of(st.none(), st.integers(1, 5)),
+    single_use=st.booleans(), keep=st.one_of(st.none(), amounts),
+    lots=st.lists(st.tuples(amounts, st.integers(-10, 90), st.sampled_from(["available", "quarantined"])),
+                  max_size=4),
+    booked=st.lists(st.tuples(st.integers(0, 40), amounts), max_size=6),
+    used=st.decimals(min_value=D(0), max_value=D(100), places=1), weeks=st.integers(0, 8),
+)
+def test_the_order_always_covers_what_stock_cannot_in_whole_packs(pack, minimum, single_use, keep, lots, booked,
+                                                                    used, weeks):
+    facts = product(pack_size=pack, minimum_packs=minimum, single_use=single_use, unit_size=D("2"),
+                    reorder_level=keep)
+    stock = [lot(i, q, expiry=days(e), status=s) for i, (q, e, s) in enumerate(lots, start=1)]
+    line = suggest_line(facts, stock, [(days(d), a) for d, a in booked], RecentUse(used, weeks), WINDOW)
+    assert line.suggested_packs >= 0 and line.to_order >= 0 and line.expires_unused >= 0
+    assert line.suggested_quantity == line.suggested_packs * facts.pack
+    assert line.suggested_quantity >= line.to_order  # rounding only ever adds
+    if line.suggested_packs:
+        assert line.suggested_packs >= facts.least_packs
+        assert (line.suggested_packs - 1) * facts.pack < line.to_order or line.suggested_packs == facts.least_packs
+    else:
+        assert line.to_order == 0 and "nothing to order" in line.reason

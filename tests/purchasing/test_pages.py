@@ -9,6 +9,7 @@ from formulary.audit.models import AuditEvent
 from formulary.catalogue.models import Product, Supplier
 from formulary.extensions import db
 from formulary.purchasing.models import PurchaseOrder
+from formulary.purchasing.orders import LineData, create_order, mark_sent
 from formulary.stock.models import Lot, StockMovement
 from tests.catalogue.test_product_pages import product_form, substances, text  # noqa: F401 (a fixture)
 from tests.conftest import post_form
@@ -163,3 +164,54 @@ def test_a_practitioner_sees_no_orders(client, login_as):
     login_as("practitioner")
     assert "Orders" not in text(client.get("/")).split()
     assert post_form(client, "/orders/1/send", {"how": "print"}).status_code == 403
+
+
+GTIN = "09506000134352"
+
+
+def test_a_scanned_box_is_received_against_the_line_of_its_gtin(client, login_as, make_supplier, make_product):
+    supplier = make_supplier("Mesolab")
+    vial = make_product("HA 2 mL", supplier_id=supplier.id, pack_size="20", gtin=GTIN)
+    other = make_product("Saline 10 mL")
+    order = create_order(supplier, [LineData(vial.id, 2)], actor=None)
+    mark_sent(order, "printed", actor=None)
+    db.session.commit()
+    login_as("manager")
+
+    def scan(text, quantity=""):
+        return post_form(client, f"/orders/{order.id}/scan", {"scan-scan": text, "scan-quantity": quantity,
+                                                              "scan-received_on": f"{TODAY:%Y-%m-%d}"})
+
+    page = text(scan(f"(01){GTIN}(17)281231(10)AB-12"))  # blank quantity: one pack
+    assert "Received 20 mL of HA 2 mL (lot AB-12)" in page and "short by 20 mL" in page
+    lot = db.session.scalar(select(Lot).where(Lot.lot_number == "AB-12"))
+    assert (lot.expiry, lot.on_hand, lot.product_id) == (date(2028, 12, 31), 20, vial.id)
+    page = text(scan(f"(01){GTIN}(17)281231(10)AB-12", "20"))
+    assert "complete" in page and "Received" in page
+
+    refused = scan(f"(01){GTIN}(10)NO-EXPIRY")
+    assert refused.status_code == 422 and "The scan of HA 2 mL has no expiry" in text(refused)
+    assert other.id not in [line.product_id for line in order.lines]
+    refused = scan("(01)04006381333931(17)281231(10)X1")
+    assert refused.status_code == 422 and f"GTIN 04006381333931 is not on {order.reference}" in text(refused)
+    assert db.session.scalar(select(Lot).where(Lot.lot_number.in_(["NO-EXPIRY", "X1"]))) is None
+
+
+def test_the_suggestion_page_covers_another_period_when_asked(client, login_as, booked_supplier):
+    supplier, _vial = booked_supplier
+    login_as("manager")
+    page = text(client.get(f"/orders/suppliers/{supplier.id}/suggested?horizon_days=2"))
+    assert "covering the next 2 days" in page and "no booked sessions until" in page
+    page = text(client.get(f"/orders/suppliers/{supplier.id}/suggested?horizon_days=0"))
+    assert "The period must be from 1 to 365 days (got 0)" in page and "1 booked session needs 3 mL" in page
+
+
+def test_a_draft_follows_the_period_the_page_showed(client, login_as, booked_supplier, make_cocktail, book):
+    supplier, vial = booked_supplier
+    book(make_cocktail("Glow later", [(vial, "9")]), TODAY + timedelta(days=30))  # beyond lead + review
+    db.session.commit()
+    login_as("manager")
+    response = post_form(client, f"/orders/suppliers/{supplier.id}/draft", {"horizon_days": "40"})
+    assert "is drafted" in text(response)
+    order = db.session.scalar(select(PurchaseOrder).order_by(PurchaseOrder.id.desc()))
+    assert order.lines[0].packs == 3  # 3 + 9 mL booked, 1 mL usable: 11 mL in packs of 5

@@ -212,6 +212,7 @@ ROUTES: dict[tuple[str, str], str | Permission] = {
     ("GET", "/orders/<int:order_id>/print"): P.VIEW_STOCK,
     ("GET", "/orders/<int:order_id>/order.xlsx"): P.VIEW_STOCK,
     ("POST", "/orders/<int:order_id>/lines/<int:line_id>/receive"): P.EDIT_STOCK,
+    ("POST", "/orders/<int:order_id>/scan"): P.EDIT_STOCK,
     ("GET", "/api/v1/suppliers"): P.VIEW_STOCK,
     ("POST", "/api/v1/suppliers"): P.EDIT_CATALOGUE,
     ("GET", "/api/v1/suppliers/<int:supplier_id>"): P.VIEW_STOCK,
