@@ -429,5 +429,5 @@ def test_random_lot_bodies_never_get_a_5xx(client, manager, serum, body):
     response = client.post("/api/v1/lots", data=json.dumps(body), content_type="application/json",
                            headers=manager)
     assert response.status_code in (200, 201, 400, 409, 422), response.get_data(as_text=True)
-    if response.status_code != 201:
+    if response.status_code not in (200, 201):  # 200: a scan of a lot in stock received more of it
         assert response.get_json()["message"]

@@ -70,6 +70,7 @@ ROUTES: dict[tuple[str, str], str | Permission] = {
     # stock
     ("GET", "/stock"): P.VIEW_STOCK,
     ("GET", "/stock/fefo"): P.VIEW_STOCK,
+    ("GET", "/stock/count-sheet"): P.VIEW_STOCK,
     ("GET", "/stock/product-suggestions"): P.VIEW_STOCK,
     ("GET", "/stock/lots/<int:lot_id>"): P.VIEW_STOCK,
     ("POST", "/stock/lots/<int:lot_id>/<action>"): P.EDIT_STOCK,
