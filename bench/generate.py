@@ -106,7 +106,7 @@ def make_app(url: str):
 
     class BenchConfig(ProductionConfig):
         SQLALCHEMY_DATABASE_URI = url
-        SECRET_KEY = "bench-only-secret-key, long enough for ProductionConfig.check"
+        SECRET_KEY = "bench-only-secret-key-never-for-production-0123456789"  # ProductionConfig wants >= 32 bytes
 
     return create_app(BenchConfig)
 

@@ -21,8 +21,10 @@ from formulary.api.patient_schemas import (
 from formulary.api.schemas import list_schema
 from formulary.auth.permissions import Permission
 from formulary.extensions import db
+from formulary.patients.certainty import certainty_problems
 from formulary.patients.models import Allergy, Patient
 from formulary.patients.queries import active_allergy_counts, load_patient, patient_query
+from formulary.patients.reading import matches_json, read_allergy
 from formulary.patients.records import (
     AllergyData,
     PatientData,
@@ -35,20 +37,33 @@ from formulary.patients.records import (
     set_allergy_status,
     update_patient,
 )
-from formulary.vocabulary import AllergyKind, ClinicalStatus
+from formulary.vocabulary import AllergyKind, ClinicalStatus, VerificationStatus
 
 blp = ApiBlueprint("api_patients", __name__, description="Patients with their allergies and conditions")
 
 
 def allergy_json(allergy: Allergy) -> dict:
-    """An allergy as the API answers it."""
-    return {
+    """An allergy as the API answers it; free text with what its words name (`matches`), never coded."""
+    answer = {
         "id": allergy.id, "substance": allergy.substance.name if allergy.substance else None,
         "group": allergy.group.name if allergy.group else None, "text": allergy.text,
         "criticality": allergy.criticality, "reaction": allergy.reaction, "status": allergy.status,
+        "clinical_status": allergy.status, "verification_status": allergy.verification_status,
+        "type": allergy.type, "category": allergy.category, "onset": allergy.onset,
         "recorded_at": allergy.recorded_at,
         "recorded_by": allergy.recorded_by.username if allergy.recorded_by else None,
     }
+    if allergy.text is not None:
+        mentions = read_allergy(allergy.text)
+        answer["matches"] = matches_json(mentions)
+        answer["ambiguous"] = list(mentions.ambiguous)
+    return answer
+
+
+def conditions_json(patient: Patient) -> list:
+    """The patient's conditions: listed ones by name, then those told in words as {"text": …}."""
+    names: list = sorted((pc.condition.name for pc in patient.conditions), key=str.casefold)
+    return names + [{"text": told.text} for told in patient.condition_texts]
 
 
 def identity_json(patient: Patient) -> dict:
@@ -64,7 +79,7 @@ def patient_json(patient: Patient) -> dict:
     return {
         **identity_json(patient), "notes": patient.notes, "created_at": patient.created_at,
         "allergies": [allergy_json(allergy) for allergy in patient.allergies],
-        "conditions": sorted((pc.condition.name for pc in patient.conditions), key=str.casefold),
+        "conditions": conditions_json(patient),
     }
 
 
@@ -80,12 +95,26 @@ def _allergy(index: int, item: dict, errors: list) -> AllergyData | None:
         errors.append((f"allergies.{index}", "Give exactly one of substance, group or text."))
         return None
     kind = given[0]
+    status = _clinical_status(index, item, errors) or ClinicalStatus.ACTIVE
     data = AllergyData(allergen=item[kind], criticality=item.get("criticality", ""),
-                       reaction=item.get("reaction", ""), status=item.get("status") or ClinicalStatus.ACTIVE,
-                       kind=None if kind == AllergyKind.TEXT else kind)
+                       reaction=item.get("reaction", ""), status=status,
+                       kind=None if kind == AllergyKind.TEXT else kind,
+                       verification_status=item.get("verification_status") or VerificationStatus.CONFIRMED,
+                       type=item.get("type"), category=item.get("category"), onset=item.get("onset"))
+    errors += [(f"allergies.{index}.{field}", message) for field, message in certainty_problems(
+        None, None, onset=data.onset)]
     if problem := allergen_problem(data):
         errors.append((f"allergies.{index}.{kind}", problem))
     return data
+
+
+def _clinical_status(index: int, item: dict, errors: list) -> str | None:
+    """The clinical status, sent as `status` or as `clinical_status` (the same field): both must agree."""
+    status, clinical = item.get("status"), item.get("clinical_status")
+    if status and clinical and status != clinical:
+        errors.append((f"allergies.{index}.clinical_status",
+                       f"`status` ({status}) and `clinical_status` ({clinical}) are the same field: send one."))
+    return clinical or status
 
 
 def _patient_or_404(patient_id: int) -> Patient:
@@ -128,8 +157,10 @@ class Patients(MethodView):
         """Add a patient with allergies and conditions; one refused value and nothing is saved.
 
         Each allergy names exactly one of `substance` or `group` (a name or synonym from the
-        catalogue; an unknown one is refused) or `text`. An active allergy makes the allergy
-        status "recorded"; "none-known" with active allergies is refused.
+        catalogue; an unknown one is refused) or `text`: a text that is exactly a name or synonym is
+        coded, an ambiguous word ("water", "HA") or a sentence is kept as free text and answered with
+        `matches`, what its words name, for the user to accept. An active allergy (not refuted or
+        entered in error) makes the allergy status "recorded"; "none-known" with one is refused.
         """
         items = body.pop("allergies")
         errors: list[tuple[str, str]] = []
@@ -185,11 +216,11 @@ class PatientById(MethodView):
         if errors:
             refuse_fields(422, "Nothing was saved.", errors)
         actor = api_user()
-        for allergy, status in changes:
-            set_allergy_status(allergy, status, actor=actor)
+        for allergy, status, verification in changes:
+            set_allergy_status(allergy, status, actor=actor, verification_status=verification)
         if any(name in body for name in PATIENT_FIELDS):
             current = {name: getattr(patient, name) for name in PATIENT_FIELDS if name != "conditions"}
-            current["conditions"] = [pc.condition.name for pc in patient.conditions]
+            current["conditions"] = conditions_json(patient)
             current.update((name, body[name]) for name in PATIENT_FIELDS if name in body)
             try:
                 update_patient(patient, PatientData(**current), actor=actor)
@@ -207,10 +238,11 @@ class PatientById(MethodView):
         allergy = next((a for a in patient.allergies if a.id == item["id"]), None)
         if allergy is None:
             errors.append((f"allergies.{index}.id", f"This patient has no allergy with id {item['id']}."))
-        if "status" not in item:
-            errors.append((f"allergies.{index}.status", "Give the allergy's new status."))
-        extra = sorted(set(item) - {"id", "status"})
+        status = _clinical_status(index, item, errors)
+        if status is None and "verification_status" not in item:
+            errors.append((f"allergies.{index}.status", "Give the allergy's new status or verification status."))
+        extra = sorted(set(item) - {"id", "status", "clinical_status", "verification_status"})
         if extra:
-            errors.append((f"allergies.{index}", f"Only the status of a recorded allergy can change (got "
+            errors.append((f"allergies.{index}", f"Only the statuses of a recorded allergy can change (got "
                                                  f"{', '.join(extra)}); record a new allergy instead."))
-        return allergy, item.get("status")
+        return allergy, status, item.get("verification_status")

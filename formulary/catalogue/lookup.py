@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from formulary.catalogue.models import (
     AllergenGroup,
     Condition,
+    ConditionSynonym,
     GroupSynonym,
     Substance,
     SubstanceSynonym,
@@ -39,9 +40,12 @@ def find_group(name: str) -> AllergenGroup | None:
 
 
 def find_condition(name: str) -> Condition | None:
-    """The condition with this name."""
+    """The condition with this name or synonym ("pregnant" finds pregnancy)."""
     key = normalize_name(name or "")
-    return db.session.scalar(select(Condition).where(Condition.key == key)) if key else None
+    if not key:
+        return None
+    synonym_of = select(ConditionSynonym.condition_id).where(ConditionSynonym.key == key)
+    return db.session.scalar(select(Condition).where(or_(Condition.key == key, Condition.id.in_(synonym_of))))
 
 
 def find_goal(name: str) -> TreatmentGoal | None:

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from formulary.demo import catalogue, cocktails, kit, patients, sessions, stock, users
+from formulary.demo import catalogue, certainty, cocktails, kit, patients, sessions, stock, users
 
 
 def load_demo(today: date | None = None) -> list[str]:
@@ -14,6 +14,7 @@ def load_demo(today: date | None = None) -> list[str]:
     lines += kit.load()
     lines += stock.load(today)
     lines += patients.load()
+    lines += certainty.load()
     lines += cocktails.load(today)
     lines += sessions.load(today)
     return lines

@@ -7,6 +7,7 @@ conditions with theirs.
 
 from functools import cache
 
+from flask import has_request_context, request
 from sqlalchemy import func, select
 
 from formulary.catalogue.models import (
@@ -36,6 +37,7 @@ def condition_lexicon() -> Lexicon:
 
 
 _LEXICONS: dict[tuple, Lexicon] = {}
+_PER_REQUEST = "formulary.catalogue_lexicon"
 
 
 @cache
@@ -59,12 +61,16 @@ def catalogue_lexicon() -> Lexicon:
     A fingerprint query tells when a substance or group name, synonym or membership changed, so a
     caller pays one small query instead of reading ~900 names.
     """
+    if has_request_context() and (known := request.environ.get(_PER_REQUEST)) is not None:
+        return known  # once per request: a page that shows several free-text allergies asks once
     fingerprint = (str(db.engine.url), *db.session.execute(_fingerprint_statement()).one())
     found = _LEXICONS.get(fingerprint)
     if found is None:
         if len(_LEXICONS) > 8:
             _LEXICONS.clear()
         found = _LEXICONS[fingerprint] = _build_catalogue_lexicon()
+    if has_request_context():
+        request.environ[_PER_REQUEST] = found
     return found
 
 

@@ -6,9 +6,10 @@ from datetime import date
 from sqlalchemy import select
 
 from formulary.audit.log import record, record_after_reading
-from formulary.catalogue.lookup import find_condition, find_group, find_substance, resolve_names
+from formulary.catalogue.lookup import find_condition, find_group, find_substance
 from formulary.errors import FieldErrors
 from formulary.extensions import db
+from formulary.patients.certainty import SET_ASIDE, certainty_problems, counts
 from formulary.patients.models import (
     ALLERGY_STATUSES,
     CLINICAL_STATUSES,
@@ -17,8 +18,16 @@ from formulary.patients.models import (
     Allergy,
     Patient,
     PatientCondition,
+    PatientConditionText,
 )
-from formulary.vocabulary import AllergyHistory, AllergyKind, ClinicalStatus, Criticality
+from formulary.patients.reading import is_ambiguous
+from formulary.vocabulary import (
+    AllergyHistory,
+    AllergyKind,
+    ClinicalStatus,
+    Criticality,
+    VerificationStatus,
+)
 
 
 class PatientError(FieldErrors):
@@ -36,8 +45,17 @@ class AllergyData:
     allergen: str
     criticality: str = Criticality.UNABLE_TO_ASSESS
     reaction: str = ""
-    status: str = ClinicalStatus.ACTIVE
+    status: str = ClinicalStatus.ACTIVE  # the clinical status
     kind: str | None = None
+    verification_status: str = VerificationStatus.CONFIRMED
+    type: str | None = None  # AllergyType
+    category: str | None = None  # AllergyCategory
+    onset: date | None = None
+
+    @property
+    def counts(self) -> bool:
+        """Whether it is an allergy the patient has: active, and neither refuted nor entered in error."""
+        return self.status == ClinicalStatus.ACTIVE and self.verification_status not in SET_ASIDE
 
 
 @dataclass
@@ -50,10 +68,38 @@ class PatientData:
     skin_type: str = ""
     notes: str = ""
     allergy_status: str = AllergyHistory.UNKNOWN
-    conditions: list[str] = field(default_factory=list)
+    # A listed condition's name or synonym ("pregnant"), or {"text": …} for a condition told in words.
+    conditions: list = field(default_factory=list)
 
 
-def _validate_patient(data: PatientData, patient: Patient | None, today: date) -> tuple[dict, list]:
+def _conditions(items: list, errors: list) -> tuple[list, list[str]]:
+    """The listed conditions named (by name or synonym) and the texts of conditions told in words."""
+    names, texts = [], []
+    for index, item in enumerate(items):
+        if isinstance(item, dict):
+            text = " ".join(str(item.get("text") or "").split())
+            if not text or set(item) != {"text"}:
+                errors.append((f"conditions.{index}", 'A condition told in words is {"text": "…"}, with some text.'))
+            elif len(text) > 300:
+                errors.append((f"conditions.{index}.text", "The condition text is longer than 300 characters."))
+            elif text not in texts:
+                texts.append(text)
+        elif isinstance(item, str):
+            names.append(item)
+        else:
+            errors.append((f"conditions.{index}", "Give a condition's name or synonym, or {\"text\": \"…\"}."))
+    conditions = []
+    for name in names:
+        condition = find_condition(name)
+        if condition is None:
+            errors.append(("conditions", f"Unknown condition {name!r}: give a listed name or synonym, or record it "
+                                         f'in words as {{"text": {name!r}}}.'))
+        elif condition not in conditions:
+            conditions.append(condition)
+    return conditions, texts
+
+
+def _validate_patient(data: PatientData, patient: Patient | None, today: date) -> tuple[dict, tuple[list, list[str]]]:
     errors = []
     name = " ".join((data.name or "").split())
     if not name:
@@ -73,7 +119,7 @@ def _validate_patient(data: PatientData, patient: Patient | None, today: date) -
         errors.append(("skin_type", f"Skin type must be one of {', '.join(SKIN_TYPES)} (got {data.skin_type!r})."))
     if data.allergy_status not in ALLERGY_STATUSES:
         errors.append(("allergy_status", f"Allergy status must be one of {', '.join(ALLERGY_STATUSES)}."))
-    conditions = resolve_names(data.conditions, find_condition, "conditions", "condition", errors)
+    conditions = _conditions(list(data.conditions), errors)
     if errors:
         raise PatientError(errors)
     values = dict(name=name, date_of_birth=data.date_of_birth, reference=reference,
@@ -82,11 +128,15 @@ def _validate_patient(data: PatientData, patient: Patient | None, today: date) -
     return values, conditions
 
 
-def _set_conditions(patient: Patient, conditions) -> None:
+def _set_conditions(patient: Patient, conditions_and_texts) -> None:
+    conditions, texts = conditions_and_texts
     wanted = {c.id for c in conditions}
     patient.conditions = [pc for pc in patient.conditions if pc.condition_id in wanted]
     have = {pc.condition_id for pc in patient.conditions}
     patient.conditions += [PatientCondition(condition=c) for c in conditions if c.id not in have]
+    patient.condition_texts = [t for t in patient.condition_texts if t.text in texts]
+    told = {t.text for t in patient.condition_texts}
+    patient.condition_texts += [PatientConditionText(text=text) for text in texts if text not in told]
 
 
 def create_patient(data: PatientData, *, actor, today: date | None = None) -> Patient:
@@ -103,9 +153,7 @@ def create_patient(data: PatientData, *, actor, today: date | None = None) -> Pa
 def update_patient(patient: Patient, data: PatientData, *, actor, today: date | None = None) -> Patient:
     """Change a patient's identity, allergy status or conditions."""
     values, conditions = _validate_patient(data, patient, today or date.today())
-    if values["allergy_status"] == AllergyHistory.NONE_KNOWN and any(
-        a.status == ClinicalStatus.ACTIVE for a in patient.allergies
-    ):
+    if values["allergy_status"] == AllergyHistory.NONE_KNOWN and any(counts(a) for a in patient.allergies):
         raise PatientError([("allergy_status", "The patient has active allergies: set them inactive or "
                                                "resolved before recording “no known allergies”.")])
     for key, value in values.items():
@@ -126,8 +174,7 @@ def add_allergy(patient: Patient, data: AllergyData, *, actor) -> Allergy:
         errors.append(("allergen", "The allergy text is longer than 300 characters."))
     if data.criticality not in CRITICALITIES:
         errors.append(("criticality", f"Criticality must be one of {', '.join(CRITICALITIES)}."))
-    if data.status not in CLINICAL_STATUSES:
-        errors.append(("status", f"Status must be one of {', '.join(CLINICAL_STATUSES)}."))
+    errors += certainty_problems(data.status, data.verification_status, data.type, data.category, data.onset)
     if errors:
         raise PatientError(errors)
     substance, group = _coded(text, data.kind)
@@ -135,10 +182,11 @@ def add_allergy(patient: Patient, data: AllergyData, *, actor) -> Allergy:
         patient=patient, substance=substance, group=group,
         text=None if (substance or group) else text, criticality=data.criticality,
         reaction=(data.reaction or "").strip(), status=data.status,
-        recorded_by_id=actor.id if actor is not None else None,
+        verification_status=data.verification_status, type=data.type or None, category=data.category or None,
+        onset=data.onset, recorded_by_id=actor.id if actor is not None else None,
     )
     db.session.add(allergy)
-    if data.status == ClinicalStatus.ACTIVE:
+    if data.counts:
         patient.allergy_status = AllergyHistory.RECORDED
     db.session.flush()
     # The audit row says that an allergy was recorded, never what it is.
@@ -147,7 +195,13 @@ def add_allergy(patient: Patient, data: AllergyData, *, actor) -> Allergy:
 
 
 def _coded(text: str, kind: str | None) -> tuple:
-    """The substance or group an allergen names (by name or synonym); (None, None) for free text."""
+    """The substance or group an allergen names exactly (by name or synonym); (None, None) for free text.
+
+    Nothing is coded by guess: a word that could mean more than one thing ("water", "HA") stays free
+    text, as does a sentence; the form then proposes what it names for the user to accept.
+    """
+    if kind == AllergyKind.TEXT or (kind is None and is_ambiguous(text)):
+        return None, None
     if kind == AllergyKind.GROUP:
         group = find_group(text)
         missing = group is None
@@ -173,23 +227,32 @@ def allergen_problem(data: AllergyData) -> str | None:
 
 def contradictions(allergy_status: str | None, allergies: list[AllergyData]) -> list[tuple[str, str]]:
     """“none-known” sent with active allergies: the history and the allergies cannot both be true."""
-    if allergy_status == AllergyHistory.NONE_KNOWN and any(
-        allergy.status == ClinicalStatus.ACTIVE for allergy in allergies
-    ):
+    if allergy_status == AllergyHistory.NONE_KNOWN and any(allergy.counts for allergy in allergies):
         return [("allergy_status", "“none-known” contradicts the active allergies sent with it: use “recorded”.")]
     return []
 
 
-def set_allergy_status(allergy: Allergy, status: str, *, actor) -> None:
-    """Mark an allergy active, inactive or resolved; allergies are never deleted."""
-    if status not in CLINICAL_STATUSES:
+def set_allergy_status(allergy: Allergy, status: str | None, *, actor, verification_status: str | None = None) -> None:
+    """Change an allergy's clinical status (active, inactive, resolved) and/or its verification status
+    (unconfirmed, confirmed, refuted, entered-in-error); allergies are never deleted."""
+    if status is not None and status not in CLINICAL_STATUSES:
         raise PatientError([("status", f"Status must be one of {', '.join(CLINICAL_STATUSES)}.")])
-    if allergy.status != status:
+    errors = certainty_problems(None, verification_status)
+    if errors:
+        raise PatientError(errors)
+    changes = []
+    if status is not None and allergy.status != status:
         allergy.status = status
-        if status == ClinicalStatus.ACTIVE:
+        changes.append(status)
+    if verification_status is not None and allergy.verification_status != verification_status:
+        allergy.verification_status = verification_status
+        changes.append(verification_status)
+    if changes:
+        if counts(allergy):
             allergy.patient.allergy_status = AllergyHistory.RECORDED
         db.session.flush()
-        record("allergy.status", actor=actor, target=allergy.patient, detail=f"allergy #{allergy.id}: {status}")
+        record("allergy.status", actor=actor, target=allergy.patient,
+               detail=f"allergy #{allergy.id}: {', '.join(changes)}")
 
 
 def audit_allergy_view(patient: Patient, *, actor, where: str) -> None:

@@ -18,6 +18,8 @@ from formulary.patients.forms import (
     patient_form_data,
 )
 from formulary.patients.models import Allergy
+from formulary.patients.proposals import accepted, proposal
+from formulary.patients.reading import read_allergy
 from formulary.patients.records import (
     PatientError,
     add_allergy,
@@ -53,6 +55,7 @@ def helpers():
         # The treatments pages add a patient's sessions to the profile once they exist.
         "sessions_panel": "treatments.patient_sessions" in views,
         "allergy_status_help": ALLERGY_STATUS_HELP,
+        "read_allergy": read_allergy,  # what a free-text allergy's words name, as the check reads them
     }
 
 
@@ -155,28 +158,36 @@ def new_allergy(patient_id: int):
     patient = get_patient(patient_id)
     form = AllergyForm()
     problems = []
+    proposed = None
     if form.validate_on_submit():
         typed = " ".join((form.allergen.data or "").split())
-        try:
-            allergy = add_allergy(patient, form.allergy_data(), actor=current_actor())
-        except PatientError as error:
-            db.session.rollback()
-            problems = show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(*_recorded_message(allergy, typed))
-            return redirect(url_for("patients.detail", patient_id=patient.id))
-    return render_template("patients/allergy_form.html", form=form, patient=patient, problems=problems)
+        # Words that are not exactly a name are read, and what they name is proposed: nothing is coded silently.
+        proposed = None if form.coding.data else proposal(typed)
+        if proposed is None:
+            try:
+                data = accepted(form.allergy_data(), form.coding.data) if form.coding.data else form.allergy_data()
+                allergy = add_allergy(patient, data, actor=current_actor())
+            except PatientError as error:
+                db.session.rollback()
+                problems = show_errors(form, error)
+            else:
+                db.session.commit()
+                flash(*_recorded_message(allergy, typed, chosen=bool(form.coding.data)))
+                return redirect(url_for("patients.detail", patient_id=patient.id))
+    return render_template("patients/allergy_form.html", form=form, patient=patient, problems=problems,
+                           proposed=proposed)
 
 
-def _recorded_message(allergy: Allergy, typed: str) -> tuple[str, str]:
+def _recorded_message(allergy: Allergy, typed: str, *, chosen: bool = False) -> tuple[str, str]:
     """What the practitioner is told after recording an allergy: what it was coded to, or that it was not."""
     if allergy.text is not None:
-        return (f"Allergy recorded as free text: “{allergy.text}” is not matched to any substance or group — "
-                "the check will flag it for review.", "warning")
+        return (f"Allergy recorded as free text: “{allergy.text}”. The check reads its words at every session "
+                "and asks for a review when they name nothing it checks.", "warning")
     kind = "substance" if allergy.substance is not None else "allergen group"
     message = f"Allergy to {allergy.label} ({kind}) recorded."
-    if normalize_name(typed) != normalize_name(allergy.label):
+    if chosen and normalize_name(typed) != normalize_name(allergy.label):
+        message += f" You chose it for “{typed}”, kept in the reaction note."
+    elif normalize_name(typed) != normalize_name(allergy.label):
         message += f" “{typed}” is another name for it."
     return message, "success"
 
@@ -193,11 +204,13 @@ def allergy_status(patient_id: int, allergy_id: int):
         flash("Choose active, inactive or resolved; nothing was changed.", "danger")
     else:
         try:
-            set_allergy_status(allergy, form.status.data, actor=current_actor())
+            set_allergy_status(allergy, form.status.data, actor=current_actor(),
+                               verification_status=form.verification_status.data or None)
         except PatientError as error:
             db.session.rollback()
             flash(" ".join(message for _field, message in error.errors), "danger")
         else:
             db.session.commit()
-            flash(f"The allergy to {allergy.label} is now {allergy.status}.", "success")
+            flash(f"The allergy to {allergy.label} is now {allergy.status} ({allergy.verification_status}).",
+                  "success")
     return redirect(url_for("patients.detail", patient_id=patient_id))

@@ -305,7 +305,9 @@ def _allergy_finding(
         kind, severity = FindingKind.CROSS_REACTION, cross_severity(link.strength, allergy.criticality)
         if tolerated_on is not None and severity == FindingSeverity.CAUTION:
             severity = FindingSeverity.INFO  # tolerated since the allergy was recorded: shown, no longer a caution
-        message, path = messages.cross(severity, allergy, link, ingredient, component, tolerated_on)
+        raised = severity != CROSS_SEVERITY[link.strength] and severity == cross_severity(link.strength,
+                                                                                        allergy.criticality)
+        message, path = messages.cross(severity, allergy, link, ingredient, component, tolerated_on, raised=raised)
     return Finding(
         kind, severity, message, path,
         substance=ingredient.substance.name,

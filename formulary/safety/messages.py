@@ -143,8 +143,10 @@ def cross(
     ingredient: IngredientFact,
     component: ComponentFact,
     tolerated_on: date | None,
+    *,
+    raised: bool = False,
 ) -> tuple[str, tuple[str, ...]]:
-    """An allergy that cross-reacts with a substance of the component."""
+    """An allergy that cross-reacts with a substance of the component (`raised`: by its high criticality)."""
     near, far, strength = link
     if near == far:  # a group whose members cross-react with one another
         how = f"{_allergen(allergy, near)}; {near} cross-react with one another ({strength})"
@@ -155,6 +157,7 @@ def cross(
     text = (
         f"{PREFIX[severity]}: allergic to {how} — {_in_product(ingredient, component)}"
         f"{_tolerance(tolerated_on)}"
+        f"{'; raised a step by the high criticality' if raised else ''}"
     )
     return text, (f"allergy: {allergy.name}", row, *_tail(ingredient, component))
 

@@ -232,9 +232,9 @@ def test_patch_can_resolve_the_last_allergy_and_record_none_known_at_once(client
     [
         ([{"id": 999999, "status": "resolved"}], "allergies.0.id", "no allergy with id 999999"),
         ([{"id": "OTHER", "status": "resolved"}], "allergies.0.id", "no allergy with id"),
-        ([{"id": "MINE"}], "allergies.0.status", "Give the allergy's new status."),
+        ([{"id": "MINE"}], "allergies.0.status", "Give the allergy's new status or verification status."),
         ([{"id": "MINE", "status": "resolved", "criticality": "high"}], "allergies.0",
-         "Only the status of a recorded allergy can change"),
+         "Only the statuses of a recorded allergy can change"),
         ([{"id": "MINE", "status": "resolved"}, {"substance": "unobtainium", "criticality": "low"}],
          "allergies.1.substance", "Unknown substance 'unobtainium'"),
     ],
@@ -282,3 +282,115 @@ def test_openapi_documents_the_patient_paths(client):
     assert {"id", "substance", "group", "text", "criticality", "reaction", "status", "recorded_at",
             "recorded_by"} <= set(schemas["Allergy"]["properties"])
     assert schemas["Patient"]["properties"]["date_of_birth"]["format"] == "date"
+
+
+# --- Allergy certainty, free text read, conditions in words (issue 13) ------------------------------------
+
+
+@pytest.fixture
+def reference():
+    """The whole shipped reference library, as `formulary setup` loads it."""
+    from formulary.catalogue.reference_sync import sync_reference_library
+
+    sync_reference_library()
+    db.session.commit()
+
+
+def test_the_fhir_fields_go_in_and_come_back(client, practitioner, reference):
+    body = patient_body(allergies=[
+        {"substance": "lidocaine", "criticality": "high", "verification_status": "unconfirmed", "type": "allergy",
+         "category": "medication", "onset": "2019-05-01", "clinical_status": "active"},
+        {"substance": "procaine", "criticality": "low", "verification_status": "refuted"},
+        {"substance": "methylparaben", "criticality": "low", "verification_status": "entered-in-error",
+         "status": "inactive"},
+    ], conditions=[])
+    answer = client.post("/api/v1/patients", json=body, headers=practitioner).get_json()
+    first, refuted, error = answer["allergies"]
+    assert (first["verification_status"], first["type"], first["category"], first["onset"],
+            first["clinical_status"], first["status"]) == ("unconfirmed", "allergy", "medication", "2019-05-01",
+                                                            "active", "active")
+    assert refuted["verification_status"] == "refuted" and refuted["clinical_status"] == "active"
+    assert (error["verification_status"], error["status"]) == ("entered-in-error", "inactive")
+    patched = client.patch(f"/api/v1/patients/{answer['id']}", headers=practitioner, json={
+        "allergies": [{"id": first["id"], "verification_status": "confirmed"}]}).get_json()
+    assert patched["allergies"][0]["verification_status"] == "confirmed"
+
+
+@pytest.mark.parametrize(("allergy", "field"), [
+    ({"substance": "lidocaine", "criticality": "low", "verification_status": "probable"},
+     "verification_status"),
+    ({"substance": "lidocaine", "criticality": "low", "type": "sensitivity"}, "type"),
+    ({"substance": "lidocaine", "criticality": "low", "category": "drug"}, "category"),
+    ({"substance": "lidocaine", "criticality": "low", "status": "active", "clinical_status": "resolved"},
+     "clinical_status"),
+    ({"substance": "lidocaine", "criticality": "low", "onset": "2999-01-01"}, "onset"),
+])
+def test_an_unknown_certainty_value_is_refused_naming_the_field_and_nothing_is_written(
+        client, practitioner, reference, allergy, field):
+    before = count(Patient), count(Allergy)
+    response = client.post("/api/v1/patients", json=patient_body(allergies=[allergy], conditions=[]),
+                           headers=practitioner)
+    assert response.status_code == 422
+    assert field in str(response.get_json()["errors"])
+    assert (count(Patient), count(Allergy)) == before
+
+
+def test_none_known_with_an_active_allergy_is_a_contradiction_but_a_refuted_one_is_not(
+        client, practitioner, reference):
+    active = {"substance": "lidocaine", "criticality": "low"}
+    response = client.post("/api/v1/patients", headers=practitioner,
+                           json=patient_body(allergy_status="none-known", allergies=[active], conditions=[]))
+    assert response.status_code == 422 and "allergy_status" in str(response.get_json()["errors"])
+    assert count(Patient) == 0
+    refuted = {**active, "verification_status": "refuted"}
+    response = client.post("/api/v1/patients", headers=practitioner,
+                           json=patient_body(allergy_status="none-known", allergies=[refuted], conditions=[]))
+    assert response.status_code == 201 and response.get_json()["allergy_status"] == "none-known"
+
+
+def test_free_text_is_answered_with_what_it_names_and_never_coded(client, practitioner, reference):
+    allergies = [{"text": text, "criticality": "low"} for text in
+                 ("lidocaine (hives)", "Lidocaína", "water", "PPD", "reacted to the blue serum")]
+    answer = client.post("/api/v1/patients", json=patient_body(allergies=allergies, conditions=[]),
+                         headers=practitioner).get_json()
+    lidocaine = db.session.scalar(select(Allergy.id).where(Allergy.text == "lidocaine (hives)"))
+    assert lidocaine is not None
+    hives, spanish, water, ppd, blue = answer["allergies"]
+    assert all(item["substance"] is None and item["group"] is None for item in answer["allergies"])
+    for item in (hives, spanish):
+        [match] = item["matches"]
+        assert (match["kind"], match["name"]) == ("substance", "lidocaine") and isinstance(match["id"], int)
+    assert (water["text"], water["matches"], water["ambiguous"]) == ("water", [], ["water"])
+    assert (ppd["matches"], ppd["ambiguous"]) == ([], ["PPD"])
+    assert (blue["matches"], blue["ambiguous"]) == ([], [])
+
+
+def test_conditions_take_a_synonym_or_words_and_refuse_an_unknown_name(client, practitioner, reference):
+    body = patient_body(allergies=[], allergy_status="none-known",
+                        conditions=["pregnant", {"text": "on isotretinoin until May"}, {"text": "smokes"}])
+    answer = client.post("/api/v1/patients", json=body, headers=practitioner).get_json()
+    assert answer["conditions"] == ["pregnancy", {"text": "on isotretinoin until May"}, {"text": "smokes"}]
+    refused = client.post("/api/v1/patients", headers=practitioner,
+                          json=patient_body(reference="P-2", allergies=[], conditions=["smoker"]))
+    assert refused.status_code == 422 and "smoker" in str(refused.get_json()["errors"])
+    patched = client.patch(f"/api/v1/patients/{answer['id']}", headers=practitioner,
+                           json={"conditions": ["breastfeeding", {"text": "smokes"}]}).get_json()
+    assert patched["conditions"] == ["breastfeeding", {"text": "smokes"}]
+
+
+def test_the_check_blocks_on_a_free_text_allergy_naming_the_substance_and_cautions_on_pregnancy(
+        client, practitioner, reference, make_product, make_cocktail, make_lot):
+    vial = make_product("Lidocaine 2% 5 mL", composition=[("lidocaine", "active")], category="anaesthetic")
+    make_lot(vial, quantity="10")
+    cocktail = make_cocktail("Numbing", [(vial, "1")])
+    body = patient_body(allergies=[{"text": "allergic to Lidocaína (hives)", "criticality": "low"}],
+                        conditions=["pregnant"])
+    patient = client.post("/api/v1/patients", json=body, headers=practitioner).get_json()
+    answer = client.post("/api/v1/checks", headers=practitioner, json={
+        "patient_id": patient["id"], "cocktail_id": cocktail.id, "date": "2026-12-10"}).get_json()
+    assert answer["outcome"] == "blocked"
+    block, caution = answer["findings"]
+    assert (block["kind"], block["severity"], block["substance"], block["in"]) == (
+        "text-match", "block", "lidocaine", "cocktail")
+    assert "'allergic to Lidocaína (hives)'" in block["message"] and "in the cocktail: Lidocaine 2% 5 mL" in block["message"]
+    assert (caution["kind"], caution["severity"]) == ("condition", "caution") and "pregnancy" in caution["message"]

@@ -49,3 +49,22 @@ def test_demo_patients_code_their_allergies_and_load_once():
     assert demo_patients.load() == ["Demo patients already there."]
     assert db.session.scalar(select(func.count()).select_from(Patient)) == 30
     assert db.session.scalar(select(func.count()).select_from(Allergy)) == allergies
+
+
+def test_demo_patients_for_allergy_certainty_load_once_with_their_fhir_fields():
+    from formulary.demo import certainty
+
+    sync_reference_library()
+    demo_users.load()
+    assert certainty.load() == ["Demo patients for allergy certainty: 4 added (P-1031 to P-1034)."]
+    assert certainty.load() == []
+    by_reference = {p.reference: p for p in db.session.scalars(select(Patient).where(Patient.reference >= "P-1031"))}
+    [told] = by_reference["P-1031"].allergies
+    assert (told.text, told.substance_id) == ("lidocaine (hives)", None)  # read by the check, never coded
+    [reilly] = by_reference["P-1032"].allergies
+    assert (reilly.substance.name, reilly.criticality, str(reilly.onset)) == ("lidocaine", "high", "2015-03-01")
+    refuted, soya = by_reference["P-1033"].allergies
+    assert (refuted.verification_status, soya.verification_status, soya.category) == ("refuted", "unconfirmed", "food")
+    sara = by_reference["P-1034"]
+    assert [pc.condition.name for pc in sara.conditions] == ["pregnancy"]
+    assert [t.text for t in sara.condition_texts] == ["stopped isotretinoin in May"]

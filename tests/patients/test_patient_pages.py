@@ -147,7 +147,7 @@ def test_the_profile_shows_identity_allergies_and_conditions(client, login_as, m
     assert "Prefers morning appointments." in page and "keloid tendency" in page
     assert "parabens</a>" in page and "allergen group" in page
     assert "“glow booster”" in page and "free text" in page
-    assert "Not matched to any substance — the check will flag it for review." in page
+    assert "Not coded: the check reads its words at every session." in page
     assert "2 allergies" in page
 
 
@@ -301,8 +301,8 @@ def test_an_allergy_nothing_matches_is_kept_as_free_text_and_said_so(client, log
     page = text(post_form(client, f"/patients/{patient.id}/allergies/new", {
         "allergen": "that glow booster", "criticality": "unable-to-assess", "status": "active",
     }))
-    assert ("Allergy recorded as free text: “that glow booster” is not matched to any substance or group — "
-            "the check will flag it for review.") in page
+    assert ("Allergy recorded as free text: “that glow booster”. The check reads its words at every session "
+            "and asks for a review when they name nothing it checks.") in page
     assert "free text</span>" in page
     assert db.session.scalar(select(Allergy.text)) == "that glow booster"
 
@@ -328,7 +328,7 @@ def test_an_allergy_status_changes_and_the_allergy_is_kept(client, login_as, mak
     login_as("practitioner")
     url = f"/patients/{patient.id}/allergies/{allergy.id}/status"
     page = text(post_form(client, url, {"status": "resolved"}))
-    assert "The allergy to lidocaine is now resolved." in page
+    assert "The allergy to lidocaine is now resolved (confirmed)." in page
     db.session.expire_all()
     assert allergy.status == "resolved" and count(Allergy) == 2
     assert [row.detail for row in audit_rows("allergy.status")] == [f"allergy #{allergy.id}: resolved"]

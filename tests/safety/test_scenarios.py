@@ -142,3 +142,10 @@ def test_an_ambiguous_word_is_shown_as_such_and_never_coded():
     assert allergy.kind == "text"
     [finding] = _check("water", L, ["water for injection"]).findings
     assert "'water' could mean more than one thing" in finding.message
+
+
+def test_a_raised_cross_reaction_says_why():
+    [raised] = _check("lignocaine", H, ["mepivacaine"]).findings
+    assert raised.message.endswith("; raised a step by the high criticality")
+    [plain] = _check("lignocaine", L, ["mepivacaine"]).findings
+    assert "raised" not in plain.message
