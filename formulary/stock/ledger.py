@@ -65,17 +65,21 @@ def move(
 
     The conditional UPDATE is the concurrency guard: two draws racing for the last stock
     cannot both pass its WHERE clause, on PostgreSQL (row lock) as on SQLite (write lock).
-    `opened_delta` changes what opened units hold in the same statement, and the guard keeps
-    on-hand at or above it: two practitioners opening the last sealed vial cannot both open it,
-    and a plain waste or return takes only sealed stock.
+    `opened_delta` changes what opened units hold in the same statement; a draw that opens vials
+    must leave on-hand at or above it, so two practitioners opening the last sealed vial cannot
+    both open it. A plain waste, return or count is guarded by zero alone, as before: it is the
+    manager's record of the shelf (FEFO then sees no sealed stock beyond what opened vials hold).
     """
     # Rounded in SQL: SQLite keeps NUMERIC as a binary float, and 5.1 - 2 - 2 must leave
     # exactly 1.1 so that the last of a lot can be taken ("+ 0" turns SQLite's -0.0 into 0).
     after = func.round(Lot.on_hand + delta, 3) + 0
     opened_after = func.round(Lot.opened_content + opened_delta, 3) + 0
+    guard = [Lot.id == lot.id, after >= 0, opened_after >= 0]
+    if opened_delta > 0:  # opening vials: what is left must still hold every opened vial's content
+        guard.append(after >= opened_after)
     statement = (
         update(Lot)
-        .where(Lot.id == lot.id, after >= 0, opened_after >= 0, after >= opened_after)
+        .where(*guard)
         .values(on_hand=after, opened_content=opened_after)
         .returning(Lot.on_hand, Lot.opened_content)
         .execution_options(synchronize_session=False)
@@ -84,8 +88,8 @@ def move(
     if changed is None:
         on_hand, opened = db.session.execute(
             select(Lot.on_hand, Lot.opened_content).where(Lot.id == lot.id)).one()
-        # A draw from an opened unit could take from on-hand; anything else takes only sealed stock.
-        available = on_hand if opened_delta < 0 else on_hand - opened
+        # A draw that opens vials could take only sealed stock; anything else, on-hand.
+        available = on_hand - opened if opened_delta > 0 else on_hand
         raise InsufficientStock(lot.product.name, -delta, max(available, ZERO), lot.product.unit, lot.lot_number)
     on_hand, opened_content = changed
     set_committed_value(lot, "on_hand", on_hand)

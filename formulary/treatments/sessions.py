@@ -132,6 +132,12 @@ def administer(
         draws = []
 
         def record_draw(drawn: Drawn) -> None:
+            # One row per lot: an opened vial and a sealed one of the same lot are one lot to a recall.
+            row = next((r for r in draws if r.lot_id == drawn.lot_id and r.product_id == drawn.product_id), None)
+            if row is not None:
+                row.administered += drawn.amount
+                row.wasted += drawn.wasted
+                return
             row = SessionDraw(session=session, lot_id=drawn.lot_id, product_id=drawn.product_id,
                               administered=drawn.amount, wasted=drawn.wasted)
             db.session.add(row)

@@ -87,10 +87,17 @@ def test_only_a_lapsed_vial_left_is_an_opened_lapsed_block_and_nothing_is_drawn(
         administer(session, actor=vials["user"], today=later, override_reason="An override cannot make it usable.")
 
 
-def test_a_plain_waste_takes_only_sealed_stock(vials, make_patient):
-    given(vials, make_patient("Ana"))  # 13 on hand, 3 of it in the opened vial
+def test_opening_a_vial_never_takes_what_opened_vials_hold(vials, make_patient):
+    from formulary.stock.fefo import Draw
+    from formulary.stock.opened import take
+
+    given(vials, make_patient("Ana"))  # 13 on hand, 3 of it in the opened vial: 10 sealed
+    rule = vials["lot"].product
+    from formulary.stock.draws import draw_rule
+
+    stale = Draw(vials["lot"].id, "VC-1", Decimal("12"), Decimal(0), opened_left=Decimal("3"))  # a plan read earlier
     with pytest.raises(InsufficientStock, match="only 10 mL available"):
-        waste(vials["lot"], "11", actor=None, reason="dropped")
+        take(vials["lot"], stale, draw_rule(rule, TODAY), kind="administer", actor=None, reason="test")
 
 
 def test_a_scanned_lot_holding_only_a_lapsed_vial_is_refused_and_named(vials, make_patient, make_lot):

@@ -89,8 +89,10 @@ def _seed() -> tuple[int, int, int]:
 
 def test_two_practitioners_race_for_the_last_vial(race_app, monkeypatch):
     from formulary.auth.models import User
-    from formulary.stock import opened as sessions_module  # where a session's draw moves the ledger
+    from formulary.stock import opened as ledger_writer  # where a session's draw moves the ledger
+    from formulary.stock.errors import InsufficientStock
     from formulary.stock.models import Lot, StockMovement
+    from formulary.treatments import sessions as sessions_module
     from formulary.treatments.models import SessionDraw, TreatmentSession
 
     with race_app.app_context():
@@ -98,14 +100,14 @@ def test_two_practitioners_race_for_the_last_vial(race_app, monkeypatch):
 
     # Both have read the stock and passed the check before either draws: they meet at the lot's row.
     barrier = threading.Barrier(2, timeout=20)
-    real_move = sessions_module.move
+    real_move = ledger_writer.move
 
     def move_together(lot, kind, delta, **kwargs):
         if kind == "administer":
             barrier.wait()
         return real_move(lot, kind, delta, **kwargs)
 
-    monkeypatch.setattr(sessions_module, "move", move_together)
+    monkeypatch.setattr(ledger_writer, "move", move_together)
     outcomes: dict[int, str] = {}
 
     def administer(session_id: int, username: str) -> None:
@@ -116,7 +118,7 @@ def test_two_practitioners_race_for_the_last_vial(race_app, monkeypatch):
                 sessions_module.administer(session, actor=actor, today=TODAY)
                 db.session.commit()
                 outcomes[session_id] = "administered"
-            except (sessions_module.SessionError, sessions_module.InsufficientStock) as error:
+            except (sessions_module.SessionError, InsufficientStock) as error:
                 db.session.rollback()
                 outcomes[session_id] = str(error)
 
