@@ -31,6 +31,8 @@ from formulary.patients.records import AllergyData, PatientData, add_allergy, cr
 from formulary.stock import ledger
 from formulary.stock.models import StockImport
 from formulary.treatments.aftercare import save_advice
+from formulary.treatments.consent import record_consent, save_wording
+from formulary.treatments.courses import CoursePlan, start_course
 from formulary.treatments.sessions import administer, cancel, check_session, plan_session, record_reaction
 from tests.conftest import PASSWORD, csrf_token, log_in
 from tests.security.conftest import TODAY
@@ -113,6 +115,11 @@ def _patients_and_sessions(w: Probed, admin) -> None:
                                actor=admin)
     cancel(w.cancelled, actor=admin, reason=probe("cancel-reason", 500))
     save_advice(f"{probe('aftercare-heading', 1000)}\n- {probe('aftercare-item', 1000)}", actor=admin)
+    # A course (its goals), the clinic's consent wording, and a consent signed on paper under it.
+    w.course = start_course(CoursePlan(w.patient, w.cocktail, 2, 14, TODAY + timedelta(days=40),
+                                       goals=probe("course-goals", 2000)), practitioner=w.user, actor=admin, today=TODAY)
+    save_wording(f"{probe('consent-wording', 5000)}\n- {probe('consent-item', 1000)}", actor=admin)
+    record_consent(w.course.sessions[0], "paper", actor=admin)
 
 
 def _fields(w: Probed) -> dict[str, tuple[str, list[str]]]:
@@ -162,6 +169,10 @@ def _fields(w: Probed) -> dict[str, tuple[str, list[str]]]:
                                                                  "/sessions/aftercare-text"]),
         "aftercare-item": (probe("aftercare-item", 1000), [f"/sessions/{s}/aftercare",
                                                            "/sessions/aftercare-text"]),
+        "course-goals": (probe("course-goals", 2000), [f"/sessions/courses/{w.course.id}"]),
+        "consent-wording": (probe("consent-wording", 5000), [
+            "/sessions/consent-wording", f"/sessions/{w.course.sessions[0].id}/consent/print"]),
+        "consent-item": (probe("consent-item", 1000), [f"/sessions/{w.course.sessions[0].id}/consent/print"]),
         # The audit trail's detail column repeats names given to records.
         "audit-detail": (w.substance.name, ["/admin/audit?action=substance.create"]),
     }
@@ -182,7 +193,7 @@ def probed(make_user, make_lot) -> Probed:
     w.ids = {
         "user_id": w.user.id, "lot_id": w.lot.id, "product_id": w.product.id, "substance_id": w.substance.id,
         "group_id": w.group.id, "cocktail_id": w.cocktail.id, "number": 1, "patient_id": w.patient.id,
-        "session_id": w.session.id, "import_id": w.stock_import.id, "digest": "0" * 64,
+        "session_id": w.session.id, "import_id": w.stock_import.id, "digest": "0" * 64, "course_id": w.course.id,
     }
     return w
 
