@@ -33,6 +33,8 @@ from formulary.purchasing.suppliers import SupplierData, create_supplier
 from formulary.stock import ledger
 from formulary.stock.models import StockImport
 from formulary.treatments.aftercare import save_advice
+from formulary.treatments.consent import record_consent, save_wording
+from formulary.treatments.courses import CoursePlan, start_course
 from formulary.treatments.sessions import administer, cancel, check_session, plan_session, record_reaction
 from tests.conftest import PASSWORD, csrf_token, log_in
 from tests.security.conftest import TODAY
@@ -115,6 +117,11 @@ def _patients_and_sessions(w: Probed, admin) -> None:
                                actor=admin)
     cancel(w.cancelled, actor=admin, reason=probe("cancel-reason", 500))
     save_advice(f"{probe('aftercare-heading', 1000)}\n- {probe('aftercare-item', 1000)}", actor=admin)
+    # A course (its goals), the clinic's consent wording, and a consent signed on paper under it.
+    w.course = start_course(CoursePlan(w.patient, w.cocktail, 2, 14, TODAY + timedelta(days=40),
+                                       goals=probe("course-goals", 2000)), practitioner=w.user, actor=admin, today=TODAY)
+    save_wording(f"{probe('consent-wording', 5000)}\n- {probe('consent-item', 1000)}", actor=admin)
+    record_consent(w.course.sessions[0], "paper", actor=admin)
 
 
 def _purchasing(w: Probed, admin) -> None:
@@ -181,6 +188,10 @@ def _fields(w: Probed) -> dict[str, tuple[str, list[str]]]:
                                                        f"/orders/{w.order.id}/print"]),
         "supplier-notes": (w.supplier.notes, [f"/orders/suppliers/{w.supplier.id}"]),
         "order-reason": (w.order.lines[0].reason, [f"/orders/{w.order.id}"]),
+        "course-goals": (probe("course-goals", 2000), [f"/sessions/courses/{w.course.id}"]),
+        "consent-wording": (probe("consent-wording", 5000), [
+            "/sessions/consent-wording", f"/sessions/{w.course.sessions[0].id}/consent/print"]),
+        "consent-item": (probe("consent-item", 1000), [f"/sessions/{w.course.sessions[0].id}/consent/print"]),
         # The audit trail's detail column repeats names given to records.
         "audit-detail": (w.substance.name, ["/admin/audit?action=substance.create"]),
     }
@@ -203,7 +214,7 @@ def probed(make_user, make_lot) -> Probed:
         "user_id": w.user.id, "lot_id": w.lot.id, "product_id": w.product.id, "substance_id": w.substance.id,
         "group_id": w.group.id, "cocktail_id": w.cocktail.id, "number": 1, "patient_id": w.patient.id,
         "session_id": w.session.id, "import_id": w.stock_import.id, "digest": "0" * 64,
-        "supplier_id": w.supplier.id, "order_id": w.order.id,
+        "supplier_id": w.supplier.id, "order_id": w.order.id, "course_id": w.course.id,
     }
     return w
 
