@@ -10,13 +10,13 @@ from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.catalogue.models import Product, Supplier
 from formulary.extensions import db
+from formulary.money import fmt_money
 from formulary.purchasing import orders
 from formulary.purchasing.blueprint import bp
 from formulary.purchasing.errors import OrderRefused, PurchasingError
 from formulary.purchasing.forms import LineReceiveForm, OrderLinesForm, ScanReceiveForm
 from formulary.purchasing.mail import MailError, SmtpSettings, send_order
 from formulary.purchasing.models import PurchaseOrder
-from formulary.purchasing.money import format_money
 from formulary.purchasing.queries import last_unit_costs, load_order, order_page
 from formulary.purchasing.receipts import line_balance, receive_line, receive_scan
 from formulary.purchasing.suggest import suggested_order
@@ -45,7 +45,8 @@ def _order_or_404(order_id: int) -> PurchaseOrder:
 
 @bp.context_processor
 def _words():
-    return {"status_words": STATUS_WORDS, "status_badges": STATUS_BADGES, "format_money": format_money}
+    return {"status_words": STATUS_WORDS, "status_badges": STATUS_BADGES,
+            "format_money": lambda value: fmt_money(value, current_app.config["CURRENCY"])}
 
 
 @bp.route("/")

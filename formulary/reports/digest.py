@@ -1,8 +1,7 @@
 """The managers' daily digest: a list of sections, each a title and lines, rendered as plain text and HTML.
 
-SECTIONS is the hook: each entry is (key, builder), a builder takes the day and the warning window and
-answers a Section. At merge, "opened vials to discard" is appended, and the "below-reorder" builder is
-replaced by one that adds the suggested order to each product.
+SECTIONS lists them: each entry is (key, builder), a builder takes the day and the warning window and
+answers a Section.
 """
 
 from __future__ import annotations
@@ -13,8 +12,11 @@ from datetime import date, timedelta
 
 from flask import current_app, g
 
+from formulary.purchasing.suggest import suggested_order
 from formulary.stock.dashboard import below_reorder, expired_lots, expiring_lots, held_lots
 from formulary.stock.errors import fmt_quantity
+from formulary.stock.opened import opened_units
+from formulary.stock.opened_dashboard import lapsed_reason
 from formulary.treatments.dashboard import HORIZON_DAYS, session_dashboard
 from formulary.vocabulary import LotStatus
 
@@ -79,12 +81,34 @@ def expiring_soon(today: date, warning_days: int) -> Section:
 
 
 def under_reorder_level(today: date, warning_days: int) -> Section:
-    """Products whose usable stock is under their reorder level."""
+    """Products whose usable stock is under their reorder level, each with what the suggested order says."""
     panel = below_reorder(today, LISTED)
-    return Section("below-reorder", "Products under their reorder level", panel.count,
-                   [f"{row.product_name}: {fmt_quantity(row.on_hand)} {row.unit} usable, reorder level "
-                    f"{fmt_quantity(row.reorder_level)} {row.unit}" for row in panel.rows],
-                   "Every product is at or above its reorder level.")
+    config = current_app.config
+    suggestions = {line.product_id: line for line in suggested_order(
+        today, product_ids=[row.product_id for row in panel.rows], review_days=config["ORDER_REVIEW_DAYS"],
+        history_weeks=config["ORDER_HISTORY_WEEKS"])} if panel.rows else {}
+    lines, details = [], {}
+    for row in panel.rows:
+        line = (f"{row.product_name}: {fmt_quantity(row.on_hand)} {row.unit} usable, reorder level "
+                f"{fmt_quantity(row.reorder_level)} {row.unit}")
+        lines.append(line)
+        suggestion = suggestions.get(row.product_id)
+        if suggestion is not None:
+            packs = suggestion.suggested_packs
+            order = (f"Suggested order: {packs} pack{'s' if packs != 1 else ''} "
+                     f"({fmt_quantity(suggestion.suggested_quantity)} {suggestion.unit}) — {suggestion.reason}")
+            details[line] = [order, *([suggestion.warning] if suggestion.warning else [])]
+    return Section("below-reorder", "Products under their reorder level", panel.count, lines,
+                   "Every product is at or above its reorder level.", details)
+
+
+def opened_to_discard(today: date, warning_days: int) -> Section:
+    """Opened vials past their in-use expiry that still hold something: never drawn, to be discarded."""
+    lapsed = opened_units(today, lapsed=True)
+    return Section("opened", "Opened vials to discard", len(lapsed),
+                   [f"{row.product_name}, lot {row.lot_number}: {fmt_quantity(row.content_left)} {row.unit} left "
+                    f"({lapsed_reason(row)})" for row in lapsed[:LISTED]],
+                   "No opened vial is past its use-by.")
 
 
 def sessions_blocked(today: date, warning_days: int) -> Section:
@@ -111,6 +135,7 @@ Builder = Callable[[date, int], Section]
 SECTIONS: list[tuple[str, Builder]] = [
     ("expired", expired_on_shelf),
     ("expiring", expiring_soon),
+    ("opened", opened_to_discard),
     ("below-reorder", under_reorder_level),
     ("blocked", sessions_blocked),
     ("recalls", recalls),

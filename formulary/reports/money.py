@@ -1,30 +1,25 @@
-"""Money in the clinic's currency: the one place reports and the digest format an amount.
-
-Helper "count" adds the clinic's currency setting and its own formatter; at merge this function
-can call that one (it reads the same CURRENCY setting).
-"""
+"""Money in the clinic's currency for reports and the digest: formulary/money.py's rules, with the
+currency the clinic set (FORMULARY_CURRENCY)."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from flask import current_app
 
-CENTS = Decimal("0.01")
+from formulary.money import currency_of, fmt_money, round_money
 
 
 def currency() -> str:
     """The clinic's currency code (EUR unless configured)."""
-    return str(current_app.config.get("CURRENCY", "EUR"))
+    return currency_of(current_app.config.get("CURRENCY"))[0]
 
 
 def cents(amount: Decimal) -> Decimal:
-    """An amount rounded to the cent, half up as an invoice rounds."""
-    return Decimal(amount).quantize(CENTS, rounding=ROUND_HALF_UP)
+    """An amount rounded to the currency's minor unit (cents for EUR, none for JPY), half up."""
+    return round_money(amount, currency())
 
 
 def format_money(amount: Decimal | float | int | None) -> str:
-    """'1,234.50 EUR'; an unknown amount is '—'."""
-    if amount is None:
-        return "—"
-    return f"{cents(Decimal(str(amount))):,.2f} {currency()}"
+    """'€1,234.50' (the currency's symbol and decimals); an unknown amount is '—'."""
+    return fmt_money(amount, currency())

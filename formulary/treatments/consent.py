@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from formulary.audit.log import record
 from formulary.clinic_time import local_time_text
+from formulary.cocktails.kit import session_kit
 from formulary.extensions import db
 from formulary.quantity import fmt_quantity
 from formulary.treatments.aftercare import advice_text
@@ -56,12 +57,8 @@ class KitItem:
 
 
 def kit_items(session: TreatmentSession) -> list[KitItem]:
-    """The procedure kit of the session's cocktail (the clinic's default kit and the cocktail's own items).
-
-    HOOK for the procedure kit (helper "kit", merged separately): until it is merged there is no kit
-    and the consent lists the cocktail only. At merge, return its items for `session.cocktail_version`.
-    """
-    return []
+    """The procedure kit of the session's cocktail (the clinic's default kit and the cocktail's own items)."""
+    return [KitItem(product=item.product_name, use=item.use_words) for item in session_kit(session.cocktail_version_id)]
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,7 @@ def test_suggested_order_then_draft(client, login_as, booked_supplier):
     order = draft_order(client, supplier)
     assert order.status == "draft" and [(line.product_id, line.packs) for line in order.lines] == [(vial.id, 1)]
     assert "1 booked session needs 3 mL" in order.lines[0].reason
-    assert "20.00 EUR" in text(client.get(f"/orders/{order.id}"))  # 5 mL at the last lot's 4.00 a mL
+    assert "€20.00" in text(client.get(f"/orders/{order.id}"))  # 5 mL at the last lot's 4.00 a mL
 
 
 def test_zero_packs_on_a_draft_is_refused_naming_the_line(client, login_as, booked_supplier):

@@ -35,7 +35,7 @@ def test_the_dashboards_expiry_chart_has_one_scale_and_axes():
     # 100 cheap units must not tower over 1 dear one: the bars are the value, on one scale
     assert feb.height == pytest.approx(4 * jan.height, rel=0.02)
     assert chart.y_title == "Value at unit cost (EUR)" and chart.x_title == "Month of expiry"
-    assert jan.tooltip == "2030-01: 10.00 EUR, 100 units"
+    assert jan.tooltip == "2030-01: €10.00, 100 units"
 
 
 def test_the_dashboard_page_draws_the_axes(client, login_as, make_product, make_lot):

@@ -9,10 +9,10 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from formulary.extensions import db
-from formulary.reports import digest as digest_module
-from formulary.reports.digest import SECTIONS, Section, build_digest
+from formulary.reports.digest import build_digest
 from formulary.reports.models import DigestSend
 from formulary.stock.ledger import set_status
+from formulary.treatments.sessions import administer, plan_session
 
 TODAY = date.today()
 
@@ -139,12 +139,25 @@ def test_print_shows_the_digest_without_sending(runner, attention):
     assert sends() == 0
 
 
-def test_sections_are_a_list_other_features_add_to(monkeypatch, attention):
-    extra = ("opened", lambda today, days: Section("opened", "Opened vials to discard", 1, ["Vial 7 of lot X"]))
-    monkeypatch.setattr(digest_module, "SECTIONS", [*SECTIONS, extra])
+def test_the_digest_names_the_suggested_order_and_the_opened_vials_to_discard(attention, make_product, make_lot,
+                                                                               make_cocktail, make_patient, make_user):
+    user = make_user("practitioner")
+    vial = make_product("Vitamin C 5 mL multi-dose", unit_size="5", single_use=False, opened_shelf_life_days=28)
+    make_lot(vial, lot_number="VC-1", quantity="15", expiry=TODAY + timedelta(days=300))
+    earlier = TODAY - timedelta(days=35)  # opened five weeks ago: lapsed after 28 days
+    session = plan_session(make_patient("Ana"), make_cocktail("Glow", [(vial, "2")]), earlier, practitioner=user,
+                           actor=user)
+    administer(session, actor=user, today=earlier)
+    db.session.commit()
     digest = build_digest(TODAY, 30, "Clinic")
-    assert [s.key for s in digest.sections] == ["expired", "expiring", "below-reorder", "blocked", "recalls", "opened"]
-    assert "Opened vials to discard (1)\n" in digest.text() and "- Vial 7 of lot X" in digest.text()
+    assert [s.key for s in digest.sections] == ["expired", "expiring", "opened", "below-reorder", "blocked", "recalls"]
+    text = digest.text()
+    assert "Opened vials to discard (1)\n" in text
+    assert "- Vitamin C 5 mL multi-dose, lot VC-1: 3 mL left (lapsed: opened" in text
+    # HA holds 4 mL usable against a reorder level of 100: the line says what to order and why.
+    reorder = text[text.index("Products under their reorder level (1)"):]
+    assert "- HA 1% 2 mL <b>: 4 mL usable, reorder level 100 mL" in reorder
+    assert "    Suggested order: " in reorder and "pack" in reorder.split("Suggested order: ", 1)[1].split("\n")[0]
 
 
 def test_expiring_lots_name_the_sessions_that_will_lack_them(attention, make_product, make_cocktail, make_patient):
