@@ -16,6 +16,7 @@ from formulary.spreadsheets.downloads import stock_workbook
 from formulary.spreadsheets.errors import WorkbookRefused
 from formulary.spreadsheets.importer import import_upload
 from formulary.spreadsheets.prepared import AlreadyImported, ImportConflict, ImportHasErrors, PreparedImport
+from formulary.spreadsheets.stocktake import ZeroRefused
 from formulary.stock.counting import CountScope
 from formulary.vocabulary import ImportMode
 
@@ -47,7 +48,8 @@ class ImportIn(ma.Schema):
     force = ma.fields.Boolean(load_default=False, metadata={
         "description": "Import a delivery whose content was imported before (otherwise 409)",
     })
-    zero_not_counted = ma.fields.String(load_default="", metadata={
+    zero_not_counted = ma.fields.String(load_default="", validate=ma.validate.Regexp(r"^(all|[0-9]{1,18}(,[0-9]{1,18})*)?$"),
+                                        metadata={
         "description": "Stocktake: zero lots the count left out (summary.not_counted): `all`, or their lot ids "
                        "separated by commas. Without it, a lot not counted is never changed",
     })
@@ -231,6 +233,9 @@ class Imports(MethodView):
             prepared, stock_import = import_upload(upload.read(), name, body["mode"], actor=current_actor(),
                                                    force=body["force"], dry_run=body["dry_run"],
                                                    zero=zero_choice(body["zero_not_counted"]))
+        except ZeroRefused as refused:
+            abort(422, message=f"{refused.message} Nothing was imported.",
+                  errors=[{"field": "zero_not_counted", "message": refused.message}])
         except WorkbookRefused as refused:
             whole = {"sheet": None, "row": None, "column": None, "value": name, "message": refused.message}
             abort(422, message=f"{refused.message} Nothing was imported.", errors=[whole])

@@ -75,7 +75,8 @@ RULES = {
         "reference"],
     "POST /api/v1/checks": ["patient_id", "cocktail_id"],
     "POST /api/v1/sessions": ["patient_id", "cocktail_id", "practitioner_id"],
-    "POST /api/v1/stock/imports": ["file"],  # a workbook or CSV file the importer can read
+    # a workbook or CSV file the importer can read; lots to zero must be among those the file did not count
+    "POST /api/v1/stock/imports": ["file", "zero_not_counted"],
     "POST /api/v1/lots/{lot_id}/movements": ["quantity"],  # waste and return take more than zero; a count may be 0
 }
 
