@@ -37,6 +37,9 @@ CHANGES_LISTED = 1_000  # changes an answer lists; summary.changes_total counts 
 blp = MultipartBlueprint("api_spreadsheets", __name__, description="Stock workbooks: import and export")
 
 
+ZERO_PATTERN = r"^(all|[0-9]{1,18}(,[0-9]{1,18})*)?$"  # `all`, or lot ids separated by commas
+
+
 class ImportIn(ma.Schema):
     file = Upload(required=True, metadata={"description": "The workbook: .xlsx, or .csv"})
     mode = ma.fields.String(required=True, validate=ma.validate.OneOf([mode.value for mode in ImportMode]), metadata={
@@ -48,8 +51,7 @@ class ImportIn(ma.Schema):
     force = ma.fields.Boolean(load_default=False, metadata={
         "description": "Import a delivery whose content was imported before (otherwise 409)",
     })
-    zero_not_counted = ma.fields.String(load_default="", validate=ma.validate.Regexp(r"^(all|[0-9]{1,18}(,[0-9]{1,18})*)?$"),
-                                        metadata={
+    zero_not_counted = ma.fields.String(load_default="", validate=ma.validate.Regexp(ZERO_PATTERN), metadata={
         "description": "Stocktake: zero lots the count left out (summary.not_counted): `all`, or their lot ids "
                        "separated by commas. Without it, a lot not counted is never changed",
     })
