@@ -17,6 +17,7 @@ from formulary.spreadsheets.downloads import stock_workbook
 from formulary.spreadsheets.errors import WorkbookRefused
 from formulary.spreadsheets.importer import import_upload
 from formulary.spreadsheets.prepared import AlreadyImported, ImportConflict, ImportHasErrors, PreparedImport
+from formulary.spreadsheets.stocktake import ZeroRefused
 from formulary.stock.counting import CountScope
 from formulary.vocabulary import ImportMode
 
@@ -37,6 +38,9 @@ CHANGES_LISTED = 1_000  # changes an answer lists; summary.changes_total counts 
 blp = MultipartBlueprint("api_spreadsheets", __name__, description="Stock workbooks: import and export")
 
 
+ZERO_PATTERN = r"^(all|[0-9]{1,18}(,[0-9]{1,18})*)?$"  # `all`, or lot ids separated by commas
+
+
 class ImportIn(ma.Schema):
     file = Upload(required=True, metadata={"description": "The workbook: .xlsx, or .csv"})
     mode = ma.fields.String(required=True, validate=ma.validate.OneOf([mode.value for mode in ImportMode]), metadata={
@@ -50,7 +54,7 @@ class ImportIn(ma.Schema):
     force = ma.fields.Boolean(load_default=False, metadata={
         "description": "Import a delivery whose content was imported before (otherwise 409)",
     })
-    zero_not_counted = ma.fields.String(load_default="", metadata={
+    zero_not_counted = ma.fields.String(load_default="", validate=ma.validate.Regexp(ZERO_PATTERN), metadata={
         "description": "Stocktake: zero lots the count left out (summary.not_counted): `all`, or their lot ids "
                        "separated by commas. Without it, a lot not counted is never changed",
     })
@@ -237,6 +241,9 @@ class Imports(MethodView):
             prepared, stock_import = import_upload(upload.read(), name, body["mode"], actor=current_actor(),
                                                    force=body["force"], dry_run=body["dry_run"],
                                                    zero=zero_choice(body["zero_not_counted"]))
+        except ZeroRefused as refused:
+            abort(422, message=f"{refused.message} Nothing was imported.",
+                  errors=[{"field": "zero_not_counted", "message": refused.message}])
         except WorkbookRefused as refused:
             whole = {"sheet": None, "row": None, "column": None, "value": name, "message": refused.message}
             abort(422, message=f"{refused.message} Nothing was imported.", errors=[whole])

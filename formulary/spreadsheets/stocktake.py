@@ -34,6 +34,10 @@ IDS_PER_QUERY = 5_000
 NOT_COUNTED_ROW = 0  # a zeroed lot has no row in the file
 
 
+class ZeroRefused(WorkbookRefused):
+    """A lot named to be zeroed is not one the count left out: nothing is imported."""
+
+
 class MovedLot(NamedTuple):
     """A counted lot whose quantity moved between the count moment and the import."""
 
@@ -119,7 +123,7 @@ def add_zeroing(plan: ImportPlan, outcome: CountOutcome, zero: str | Collection[
     chosen: set[int] = set(by_id) if isinstance(zero, str) else set(zero)  # a string here is "all"
     strangers = sorted(chosen.difference(by_id))
     if strangers:
-        raise WorkbookRefused(
+        raise ZeroRefused(
             f"Lot #{strangers[0]} is not one of the lots this count left out"
             f"{' (nor are ' + ', '.join(f'#{i}' for i in strangers[1:6]) + ')' if len(strangers) > 1 else ''}; "
             "only a lot not counted can be zeroed."

@@ -95,6 +95,7 @@ def test_zeroing_a_counted_lot_or_nonsense_is_422(client, manager, lots):
     data = export(client, manager)
     counted = post(client, manager, data, zero_not_counted=str(lots["HA-1"].id))
     assert counted.status_code == 422 and "not one of the lots this count left out" in counted.get_json()["message"]
+    assert counted.get_json()["errors"][0]["field"] == "zero_not_counted"
     nonsense = post(client, manager, data, zero_not_counted="some")
     assert nonsense.status_code == 422 and nonsense.get_json()["errors"][0]["field"] == "zero_not_counted"
 

@@ -80,7 +80,8 @@ RULES = {
         rf"allergies{ANY}(\.(substance|group|text|criticality|id|status|clinical_status|onset))?",
         rf"conditions({ANY})?", "allergy_status", "reference"],
     "POST /api/v1/checks": ["patient_id", "cocktail_id"],
-    "POST /api/v1/stock/imports": ["file", "order_id"],  # a workbook or CSV file the importer can read; an order
+    # a workbook or CSV file the importer can read; an order that exists; lots to zero among those the file did not count
+    "POST /api/v1/stock/imports": ["file", "order_id", "zero_not_counted"],
     "POST /api/v1/suppliers": ["email", "name"],  # an address the service can tell is one; a name taken
     "POST /api/v1/orders": ["supplier_id", rf"lines{ANY}\.product_id"],  # a product on the order once
     # scheduled_for: a day that does not exist (2027-02-30), or a time the clocks skip that night in the clinic's zone
