@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from formulary.cocktails.dose_queries import version_doses
 from formulary.quantity import fmt_quantity
 from formulary.treatments.preparation_models import Preparation
 from formulary.treatments.prepared import aware
@@ -51,7 +52,7 @@ class LabelContent:
     preparer: str
     wasted: bool
     waste_reason: str = ""
-    dose_line: str = ""  # the dose per session (helper "kit"'s formulary.safety.dose), wired at merge
+    dose_line: str = ""  # each substance's total per session that can be told in mg (cocktails/dose.py)
 
     @property
     def patient_line(self) -> str:
@@ -102,4 +103,13 @@ def label_content(preparation: Preparation) -> LabelContent:
         syringes=preparation.syringes, prepared_at=aware(preparation.prepared_at), use_by=aware(preparation.use_by),
         preparer=(preparer.full_name or preparer.username) if preparer is not None else "unknown",
         wasted=preparation.status == PreparationStatus.WASTED, waste_reason=preparation.waste_reason,
+        dose_line=_dose_line(version.id),
     )
+
+
+def _dose_line(version_id: int) -> str:
+    """'Dose: Lidocaine 50 mg · Hyaluronic acid 20 mg': the totals per session the recipe's strengths tell."""
+    doses = [dose for dose in version_doses(version_id) if dose.total_mg is not None]
+    if not doses:
+        return ""
+    return "Dose: " + " · ".join(f"{dose.substance} {fmt_quantity(dose.total_mg)} mg" for dose in doses)

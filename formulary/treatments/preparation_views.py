@@ -135,11 +135,21 @@ def label(preparation_id: int):
                            sizes=SIZES)
 
 
-@bp.route("/preparations/<int:preparation_id>/label.png", defaults={"kind": "png"})
-@bp.route("/preparations/<int:preparation_id>/label.pdf", defaults={"kind": "pdf"})
+@bp.route("/preparations/<int:preparation_id>/label.png")
 @permission_required(Permission.ADMINISTER)
-def label_file(preparation_id: int, kind: str):
-    """The label as a PNG or a PDF for the label printer."""
+def label_png(preparation_id: int):
+    """The label as a PNG for the label printer."""
+    return _label_file(preparation_id, "png")
+
+
+@bp.route("/preparations/<int:preparation_id>/label.pdf")
+@permission_required(Permission.ADMINISTER)
+def label_pdf(preparation_id: int):
+    """The label as a PDF of the label's size."""
+    return _label_file(preparation_id, "pdf")
+
+
+def _label_file(preparation_id: int, kind: str) -> Response:
     preparation = _preparation_or_404(preparation_id)
     size = _size()
     body = (png if kind == "png" else pdf)(label_content(preparation), size)

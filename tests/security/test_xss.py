@@ -116,6 +116,12 @@ def _patients_and_sessions(w: Probed, admin) -> None:
     w.cancelled = plan_session(w.patient, w.cocktail, TODAY + timedelta(days=30), practitioner=w.user,
                                actor=admin)
     cancel(w.cancelled, actor=admin, reason=probe("cancel-reason", 500))
+    # A preparation, so that its label's print view is probed too (patient, cocktail, product, lot).
+    from formulary.treatments.preparations import prepare
+
+    w.prepared = plan_session(w.patient, w.cocktail, TODAY, practitioner=w.user, actor=admin)
+    w.preparation = prepare(w.prepared, actor=admin, today=TODAY, use_by_minutes=60, acknowledge_caution=True,
+                            override_reason=probe("prepare-override", 2000))
     save_advice(f"{probe('aftercare-heading', 1000)}\n- {probe('aftercare-item', 1000)}", actor=admin)
     # A course (its goals), the clinic's consent wording, and a consent signed on paper under it.
     w.course = start_course(CoursePlan(w.patient, w.cocktail, 2, 14, TODAY + timedelta(days=40),
@@ -215,6 +221,7 @@ def probed(make_user, make_lot) -> Probed:
         "group_id": w.group.id, "cocktail_id": w.cocktail.id, "number": 1, "patient_id": w.patient.id,
         "session_id": w.session.id, "import_id": w.stock_import.id, "digest": "0" * 64,
         "supplier_id": w.supplier.id, "order_id": w.order.id, "course_id": w.course.id,
+        "preparation_id": w.preparation.id,
     }
     return w
 
@@ -243,6 +250,9 @@ def fetch_inert(browser, url: str) -> str | None:
     assert response.status_code < 500, url
     if response.mimetype == XLSX:  # a download, never shown inline; its cells are checked below
         assert response.headers["Content-Disposition"].startswith("attachment;"), url
+        return None
+    if response.mimetype in ("image/png", "application/pdf"):  # a syringe label: drawn text, no markup
+        assert response.headers["X-Content-Type-Options"] == "nosniff", url
         return None
     if response.is_json:  # data for a script, which writes it with textContent (see below)
         assert response.headers["X-Content-Type-Options"] == "nosniff", url

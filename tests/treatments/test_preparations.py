@@ -174,3 +174,14 @@ def test_a_wasted_preparations_label_says_so(client, room, tmp_path):
                 headers=room["headers"])
     lines = _lines(label_content(db.session.get(Preparation, prep_id)))
     assert lines[0] == ("WASTED — DO NOT USE (dropped on the floor)", True)
+
+
+def test_the_label_carries_the_dose_per_session_from_the_recipes_strengths(room, client):
+    from formulary.treatments.label_content import label_content
+
+    room["lido"].composition[0].strength = "2 %"  # 20 mg/mL × 0.5 mL in the recipe = 10 mg
+    db.session.commit()
+    prep_id = prepare(client, room, room["ana"]).json["id"]
+    content = label_content(db.session.get(Preparation, prep_id))
+    assert content.dose_line.startswith("Dose: ") and "idocaine" in content.dose_line
+    assert content.dose_line.endswith("10 mg")
