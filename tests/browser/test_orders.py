@@ -67,7 +67,7 @@ def test_suggest_draft_send_and_receive_an_order(page, seed, browser_user):
     page.get_by_role("button", name="Save changes").click()
     expect(page.get_by_text(re.compile("Order PO-\\d+ is saved."))).to_be_visible()
     expect(page.get_by_role("row", name=re.compile("Vitamin C 20% 5 mL"))).to_contain_text("10 mL")
-    expect(page.get_by_role("row", name=re.compile("Vitamin C 20% 5 mL"))).to_contain_text("60.00 EUR")
+    expect(page.get_by_role("row", name=re.compile("Vitamin C 20% 5 mL"))).to_contain_text("€60.00")
     screenshot(page, "orders-draft")
 
     page.get_by_role("button", name="Send: print it").click()

@@ -56,8 +56,8 @@ def test_a_manager_reads_last_quarters_waste_and_downloads_it(page, seed, browse
 
     expect(page.get_by_role("heading", name="Waste and expiry losses")).to_be_visible()
     reasons = page.locator("section", has=page.get_by_role("heading", name="Waste by reason"))
-    expect(reasons.get_by_role("row", name="expired")).to_contain_text("90.00 EUR")  # 20 × 4.50
-    expect(reasons.get_by_role("row", name="dropped vial")).to_contain_text("9.00 EUR")
+    expect(reasons.get_by_role("row", name="expired")).to_contain_text("€90.00")  # 20 × 4.50
+    expect(reasons.get_by_role("row", name="dropped vial")).to_contain_text("€9.00")
     chart = page.locator('svg[data-chart="report-chart"]')
     expect(chart.locator(".axis-title")).to_have_text(["Month", "Value at unit cost (EUR)"])
     expect(chart.locator(".x-axis text")).to_have_count(3)
