@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from formulary.clinic_time import clinic_zone, in_zone
 from formulary.cocktails.dose_queries import version_doses
 from formulary.quantity import fmt_quantity
 from formulary.treatments.preparation_models import Preparation
@@ -69,8 +70,8 @@ class LabelContent:
 
     @property
     def times_line(self) -> str:
-        """"Prepared 2026-12-06 09:10 · use by 10:10 UTC · by Dr Lee"."""
-        return (f"Prepared {self.prepared_at:%Y-%m-%d %H:%M} · use by {self.use_by:%Y-%m-%d %H:%M} UTC · "
+        """"Prepared 2026-12-06 09:10 · use by 10:10 · by Dr Lee", on the clinic's clock."""
+        return (f"Prepared {self.prepared_at:%Y-%m-%d %H:%M} · use by {self.use_by:%Y-%m-%d %H:%M} · "
                 f"by {self.preparer}")
 
 
@@ -100,7 +101,8 @@ def label_content(preparation: Preparation) -> LabelContent:
         date_of_birth=patient.date_of_birth, patient_reference=patient.reference or "",
         cocktail=version.cocktail.name, version=version.number, lines=tuple(lines),
         total=sum((line.volume for line in lines), Decimal(0)), total_unit=units.pop() if len(units) == 1 else "mL",
-        syringes=preparation.syringes, prepared_at=aware(preparation.prepared_at), use_by=aware(preparation.use_by),
+        syringes=preparation.syringes, prepared_at=in_zone(aware(preparation.prepared_at), clinic_zone()),
+        use_by=in_zone(aware(preparation.use_by), clinic_zone()),
         preparer=(preparer.full_name or preparer.username) if preparer is not None else "unknown",
         wasted=preparation.status == PreparationStatus.WASTED, waste_reason=preparation.waste_reason,
         dose_line=_dose_line(version.id),

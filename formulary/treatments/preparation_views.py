@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -11,6 +10,7 @@ from sqlalchemy import select
 from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
+from formulary.clinic_time import clinic_today, local_time_text
 from formulary.db import utcnow
 from formulary.extensions import db
 from formulary.stock.errors import InsufficientStock
@@ -72,7 +72,7 @@ def prepare_session(session_id: int):
         flash(f"Syringes must be a whole number from 1 to {MAX_SYRINGES}.", "danger")
         return _back(session_id)
     try:
-        preparation = prepare(session, actor=current_actor(), today=date.today(), syringes=syringes,
+        preparation = prepare(session, actor=current_actor(), today=clinic_today(), syringes=syringes,
                               use_by_minutes=current_app.config["PREPARATION_USE_BY_MINUTES"],
                               acknowledge_caution=bool(request.form.get("acknowledge_caution")),
                               override_reason=(request.form.get("override_reason") or "").strip() or None)
@@ -86,7 +86,7 @@ def prepare_session(session_id: int):
         return _back(session_id)
     db.session.commit()
     flash(f"Prepared PREP-{preparation.id}: print its label and use it by "
-          f"{aware(preparation.use_by):%H:%M} UTC.", "success")
+          f"{local_time_text(preparation.use_by)}.", "success")
     return _back(session_id)
 
 

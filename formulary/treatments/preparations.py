@@ -17,7 +17,7 @@ from formulary.treatments.drawing import Drawn, SessionError, draw_components
 from formulary.treatments.models import TreatmentSession
 from formulary.treatments.preparation_models import Preparation, PreparationDraw
 from formulary.treatments.prepared import aware, refusal
-from formulary.treatments.sessions import clear_check
+from formulary.treatments.sessions import clear_check, require_consent
 from formulary.vocabulary import PreparationStatus, SessionStatus
 
 MAX_USE_BY_MINUTES = 240  # USP <797> immediate use
@@ -55,6 +55,7 @@ def prepare(session: TreatmentSession, *, actor, today: date, use_by_minutes: in
                                                       status=PreparationStatus.PREPARED).first()
     if waiting is not None:
         raise SessionError(f"Preparation PREP-{waiting.id} is still waiting: administer or waste it first.")
+    require_consent(session, "preparing it")
     prepared_at = utcnow()
     use_by = use_by_after(prepared_at, use_by_minutes)
     clear_check(session, actor=actor, today=today, acknowledge_caution=acknowledge_caution,

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from formulary.clinic_time import local_text
 from formulary.extensions import db
 from formulary.treatments.drawing import SessionError
 from formulary.treatments.models import SessionDraw, TreatmentSession
@@ -35,8 +36,8 @@ def refusal(session: TreatmentSession, preparation: Preparation, now: datetime) 
     if preparation.status == PreparationStatus.ADMINISTERED:
         return f"Preparation PREP-{preparation.id} was already administered."
     if aware(preparation.use_by) < now:
-        return (f"Preparation PREP-{preparation.id} is past its use-by ({aware(preparation.use_by):%Y-%m-%d %H:%M} "
-                "UTC): waste it and prepare again.")
+        return (f"Preparation PREP-{preparation.id} is past its use-by ({local_text(preparation.use_by)}): "
+                "waste it and prepare again.")
     return None
 
 

@@ -85,6 +85,14 @@ def _scanned_lots(session, scanned_lot_ids, on):
     return by_product
 
 
+def require_consent(session: TreatmentSession, step: str) -> None:
+    """Refuse a step that puts the cocktail on its way to the patient (preparing, administering) while the
+    clinic requires a signed consent and there is none."""
+    if consent_required() and session.consent is None:
+        raise ConsentMissing("The patient has not signed the consent for this session: record it (signed on "
+                             f"screen or on paper) before {step}.", "consent")
+
+
 def clear_check(session: TreatmentSession, *, actor, today: date, acknowledge_caution: bool = False,
                 override_reason: str | None = None) -> None:
     """Re-run the check for today; a block needs an allowed override, a caution an acknowledgement."""
@@ -119,9 +127,7 @@ def administer(
     """
     if session.status in (SessionStatus.ADMINISTERED, SessionStatus.CANCELLED):
         raise SessionError(f"This session is already {session.status}.")
-    if consent_required() and session.consent is None:
-        raise ConsentMissing("The patient has not signed the consent for this session: record it (signed on "
-                             "screen or on paper) before administering.", "consent")
+    require_consent(session, "administering")
     clear_check(session, actor=actor, today=today, acknowledge_caution=acknowledge_caution,
                 override_reason=override_reason)
     prepared = preparation_to_administer(session, preparation_id, now=utcnow())

@@ -112,6 +112,19 @@ def test_administering_without_consent_is_refused_when_required(require_consent,
     assert session.status == "administered"
 
 
+def test_preparing_without_consent_is_refused_when_required_and_nothing_is_drawn(require_consent, session):
+    from formulary.stock.models import StockMovement
+    from formulary.treatments.preparations import prepare
+
+    before = db.session.query(StockMovement).count()
+    with pytest.raises(ConsentMissing, match="before preparing it"):
+        prepare(session, actor=None, today=TODAY, use_by_minutes=60)
+    assert db.session.query(StockMovement).count() == before
+    record_consent(session, "paper", actor=None)
+    preparation = prepare(session, actor=None, today=TODAY, use_by_minutes=60)
+    assert preparation.draws and db.session.query(StockMovement).count() > before
+
+
 def test_administering_without_consent_is_allowed_when_the_clinic_turned_it_off(session):
     administer(session, actor=None, today=TODAY)
     assert session.status == "administered"
