@@ -7,6 +7,7 @@ print_views.py, on the same blueprint; the session page they all render is sessi
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from formulary.auth.access import permission_required
 from formulary.auth.models import User
@@ -22,10 +23,11 @@ from formulary.treatments.blueprint import bp
 from formulary.treatments.checks import CheckRefused, acknowledge, override
 from formulary.treatments.forms import AdministerForm, OverrideForm, PlanForm
 from formulary.treatments.models import SESSION_STATUSES, SafetyCheck, TreatmentSession
+from formulary.treatments.preparation_models import Preparation
 from formulary.treatments.session_page import act_with_reason, page_for, render_session, session_or_404
 from formulary.treatments.sessions import CheckBlocked, SessionError, administer, check_session, drawn_summary
 from formulary.treatments.sessions import plan_session as plan_treatment
-from formulary.vocabulary import OPEN_SESSION_STATUSES, CheckOutcome
+from formulary.vocabulary import OPEN_SESSION_STATUSES, CheckOutcome, PreparationStatus
 
 
 @bp.before_request
@@ -220,7 +222,11 @@ def administer_session(session_id: int):
         return render_session(session_or_404(session_id), ("administer", form),
                               f"{error} Nothing was drawn; check the stock and try again.", 409)
     summary = drawn_summary(draws)
+    prepared = db.session.scalar(select(Preparation.id).where(
+        Preparation.session_id == session.id, Preparation.status == PreparationStatus.ADMINISTERED))
     db.session.commit()
-    flash(f"Administered. Drawn: {summary}.", "success")
+    # A prepared session's stock left the shelf at preparation: say which syringe was given.
+    flash(f"Administered from PREP-{prepared}: {summary}." if prepared else f"Administered. Drawn: {summary}.",
+          "success")
     return redirect(url_for("treatments.detail", session_id=session.id))
 

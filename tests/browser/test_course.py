@@ -1,6 +1,8 @@
-"""In a real browser: start a course of four sessions, get consent signed on a tablet-sized screen by drawing on
-the pad, then give the first session (consent required for this test)."""
+"""In a real browser, the practitioner's day: search "lucia", open her page, start a course of four sessions, get
+consent signed on a tablet-sized screen by drawing on the pad, prepare the first session's cocktail and give it
+(consent required for this test)."""
 
+import re
 from datetime import timedelta
 
 from playwright.sync_api import expect
@@ -53,8 +55,15 @@ def test_a_course_of_four_consent_signed_on_a_tablet_and_the_first_session_given
     page.on("pageerror", lambda error: errors.append(str(error)))
     log_in(page, practitioner)
 
+    # Find Lucía without her accent, open her page and start a course from it.
+    page.goto("/patients/")
+    page.get_by_role("searchbox").fill("lucia")
+    page.get_by_role("searchbox").press("Enter")
+    page.get_by_role("link", name="Lucía Petrović").click()
+    expect(page.get_by_role("heading", name="Lucía Petrović")).to_be_visible()
+    page.get_by_role("link", name="Start a course").first.click()
+
     # Start the course: the cocktail's series setting fills the number of sessions and the interval.
-    page.goto(f"/sessions/courses/new?patient_id={patient_id}")
     expect(page.get_by_label("Patient", exact=True)).to_have_value(str(patient_id))
     page.get_by_label("Goals").fill("Hydration and a brighter skin before the summer")
     page.get_by_label("Cocktail").select_option(label="Hydra glow (version 1)")
@@ -106,10 +115,12 @@ def test_a_course_of_four_consent_signed_on_a_tablet_and_the_first_session_given
     signature = page.request.get(page.url.split("#")[0] + "/consent/signature.png")
     assert signature.status == 200 and signature.body()[:8] == b"\x89PNG\r\n\x1a\n" and len(signature.body()) > 500
 
-    # Then the session is given.
+    # The cocktail is prepared (the stock leaves the shelf now), then the session is given from that preparation.
+    page.get_by_role("button", name="Prepare the cocktail").click()
+    expect(page.get_by_role("alert")).to_contain_text("Prepared PREP-")
     page.get_by_label("cheeks").check()
     page.get_by_role("button", name="Administer and draw the stock").click()
-    expect(page.get_by_role("alert")).to_contain_text("Administered. Drawn:")
+    expect(page.get_by_role("alert")).to_contain_text(re.compile(r"Administered from PREP-\d+: .*HA 1% 2 mL"))
     screenshot(page, "session-given-768")
 
     # The printed consent keeps the signature; the course moves on.

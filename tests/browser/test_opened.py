@@ -102,21 +102,21 @@ def test_prepare_label_scan_administer_share_the_vial_and_discard_it_when_lapsed
     expect(page.get_by_role("alert").first).to_contain_text("Right patient (Ana Silva), right preparation")
     screenshot(page, "opened-scanned")
     page.get_by_role("button", name="Administer and draw the stock").click()
-    expect(page.get_by_role("alert").first).to_contain_text("Administered.")
+    expect(page.get_by_role("alert").first).to_contain_text("Administered from PREP-")
     (first_vial,) = seed(_opened_units, clinic["lido_lot"])
     assert first_vial[1] == Decimal("9.5")
 
     # The next session that day draws from the same opened vial.
     page.goto(f"/sessions/{bea}")
     page.get_by_role("button", name="Administer and draw the stock").click()
-    expect(page.get_by_role("alert").first).to_contain_text("Administered.")
+    expect(page.get_by_role("alert").first).to_contain_text("Administered. Drawn:")
     assert seed(_opened_units, clinic["lido_lot"]) == [(first_vial[0], Decimal("9"))]
 
     # Five weeks on: the old vial has lapsed; the next session opens a new one.
     seed(_five_weeks_pass, clinic["lido_lot"])
     page.goto(f"/sessions/{cara}")
     page.get_by_role("button", name="Administer and draw the stock").click()
-    expect(page.get_by_role("alert").first).to_contain_text("Administered.")
+    expect(page.get_by_role("alert").first).to_contain_text("Administered. Drawn:")
     old, new = seed(_opened_units, clinic["lido_lot"])
     assert old == (first_vial[0], Decimal("9")) and new[1] == Decimal("9.5")
 
