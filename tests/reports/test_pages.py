@@ -39,16 +39,13 @@ def test_each_report_page_has_a_chart_with_titled_axes_and_downloads_a_workbook(
     assert book.sheetnames[0] == "Chart" and len(book.sheetnames) >= 2
 
 
-def test_the_waste_page_shows_the_reasons_in_the_clinics_currency(clinic, client, login_as, app):
+def test_the_waste_page_shows_the_reasons_in_the_clinics_currency(clinic, client, login_as, app, monkeypatch):
     login_as("manager")
     html = client.get(f"/reports/waste?{RANGE}").get_data(as_text=True)
     assert "Waste by reason" in html and "dropped vial" in html and "opened and not used in a session" in html
     assert "€41.43" in html  # expired: 30 × 1.2345 + 4.4 × 0.9999 = 37.035 + 4.39956
-    app.config["CURRENCY"] = "CHF"
-    try:
-        assert "CHF" in client.get(f"/reports/waste?{RANGE}").get_data(as_text=True)
-    finally:
-        app.config.pop("CURRENCY")
+    monkeypatch.setitem(app.config, "CURRENCY", "CHF")
+    assert "CHF 41.43" in client.get(f"/reports/waste?{RANGE}").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(("query", "field", "words"), [
