@@ -56,6 +56,7 @@ def register_extensions(app: Flask) -> None:
 ROUTE_MODULES = (
     "formulary.dashboard.views",
     "formulary.catalogue.views", "formulary.catalogue.product_views", "formulary.catalogue.dose_views",
+    "formulary.catalogue.condition_views",
     "formulary.stock.views", "formulary.stock.lot_views", "formulary.stock.product_views",
     "formulary.stock.count_views",
     "formulary.stock.opened_views",

@@ -88,6 +88,23 @@ class GroupForm(FlaskForm):
     submit = SubmitField("Add allergen group")
 
 
+class ConditionForm(FlaskForm):
+    """A clinic adds its own condition."""
+
+    name = StringField("Name")
+    synonyms = TextAreaField("Other names", render_kw={"rows": 2, "placeholder": "one a line, e.g. keloids"},
+                             description="Any wording of it, one a line: each finds the condition where it is typed.")
+    description = TextAreaField("Description", render_kw={"rows": 2})
+    session_caution = TextAreaField(
+        "Caution at every session", render_kw={"rows": 2},
+        description="Leave empty when the condition matters only where a product names it. Filled in, it is shown "
+                    "as a caution at every session of a patient who has it, whatever the products say.")
+    submit = SubmitField("Add condition")
+
+    def synonym_list(self) -> list[str]:
+        return [line.strip() for line in (self.synonyms.data or "").splitlines() if line.strip()]
+
+
 class ComponentForm(Form):
     """One row of the composition editor."""
 

@@ -30,7 +30,7 @@ def show_errors(form, error: CatalogueError) -> list[str]:
     return [message for _field, message in error.errors]
 
 
-def _adding(form, add, template: str):
+def adding(form, add, template: str):
     """Validate the form and call `add` (the service, returning its message and the new row's page), then
     commit and go there; a refusal puts each message on its field, and the page shows them all."""
     problems = []
@@ -80,7 +80,7 @@ def new_substance():
                                   actor=current_actor())
         return f"Substance {substance.name} added.", url_for("catalogue.substance", substance_id=substance.id)
 
-    return _adding(form, add, "catalogue/substance_new.html")
+    return adding(form, add, "catalogue/substance_new.html")
 
 
 @bp.route("/substances/<int:substance_id>")
@@ -120,7 +120,7 @@ def new_group():
                           actor=current_actor())
         return f"Allergen group {group.name} added.", url_for("catalogue.group", group_id=group.id)
 
-    return _adding(form, add, "catalogue/group_new.html")
+    return adding(form, add, "catalogue/group_new.html")
 
 
 @bp.route("/groups/<int:group_id>")

@@ -94,6 +94,7 @@ RULES = {
     "PUT /api/v1/procedure-kit": [rf"items{ANY}\.product_id"],
     "POST /api/v1/substances": ["name", "synonyms", "groups"],  # names with letters; groups that exist
     "POST /api/v1/allergen-groups": ["name", "members"],
+    "POST /api/v1/conditions": ["name", "synonyms"],  # a name with letters, not another condition's
     "POST /api/v1/sessions/{session_id}/reactions": ["session_id", "substance", "group"],  # administered only
     # A FHIR document: its elements are checked by the FHIR rules, not by the schema (which reads any element).
     "POST /api/v1/patients/{patient_id}/allergy-intolerances": [
