@@ -230,5 +230,5 @@ def describe(result: CheckResult) -> str:
         f"Checked {_count(seen.allergies, 'active allergy', 'active allergies')}, "
         f"{_count(seen.conditions, 'condition')} and {_count(seen.components, 'product')}{kit} "
         f"with {_count(seen.substances, 'substance')}, and the {_count(seen.lots, 'lot')} "
-        f"FEFO would draw on {result.checked_on.isoformat()}"
+        f"the session would draw on {result.checked_on.isoformat()} (soonest expiry first)"
     )

@@ -243,5 +243,5 @@ def test_summary_says_what_was_checked():
     result = check(person, first, second)
     assert describe(result) == (
         "Checked 2 active allergies, 1 condition and 2 products with 3 substances,"
-        " and the 2 lots FEFO would draw on 2026-12-01"
+        " and the 2 lots the session would draw on 2026-12-01 (soonest expiry first)"
     )
