@@ -36,7 +36,7 @@ def test_a_lapsed_vial_waits_on_the_dashboard_and_one_click_discards_it(client, 
     page = html(post_form(client, f"/stock/opened-units/{unit.id}/discard", {"next": "/"}))
     assert f"Opened vial #{unit.id} of lot VC-1 discarded (lapsed: opened" in page
     assert "No opened vial is past its use-by." in page
-    assert "12.00" in page  # 3 mL at 4.00 a mL, lapsed within 90 days
+    assert "€12.00" in page  # 3 mL at 4.00 a mL, lapsed within 90 days, in the clinic's currency
     db.session.expire_all()
     assert db.session.get(OpenedUnit, unit.id).discarded_content == Decimal("3")
     assert lot.movements[-1].reason.startswith(f"opened vial #{unit.id}: lapsed")
