@@ -80,7 +80,9 @@ class PatientData:
 # at least 6 digits. An e-mail address: something@domain.tld, no spaces. (The API documents the same
 # patterns, so that what its schema allows is what is accepted.)
 PHONE_PATTERN = r"\+?(?:[ ().\-/]*[0-9]){6,}[ ().\-/]*"
-EMAIL_PATTERN = r"[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00.]{2,}"
+# Control characters are named outright: Python's \s counts U+0085 as a space and JavaScript's (the
+# schema's) does not, so `\s` alone would let the document allow what the service refuses.
+EMAIL_PATTERN = r"[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\.[^@\s\x00-\x1f\x7f-\x9f.]{2,}"
 _PHONE, _EMAIL = re.compile(PHONE_PATTERN), re.compile(EMAIL_PATTERN)
 
 

@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from formulary.audit.log import record
 from formulary.catalogue.models import Supplier
@@ -47,7 +47,10 @@ def _validate(data: SupplierData, supplier: Supplier | None) -> dict:
     elif len(name) > 200:
         errors.append(("name", "The supplier name is longer than 200 characters."))
     else:
-        clash = db.session.scalar(select(Supplier).where(func.lower(Supplier.name) == name.lower()))
+        # SQLite's lower() folds ASCII only: the exact name is looked for too, so that the unique index
+        # is never what refuses a name typed twice.
+        clash = db.session.scalar(select(Supplier).where(
+            or_(Supplier.name == name, func.lower(Supplier.name) == name.lower())).limit(1))
         if clash is not None and clash is not supplier:
             errors.append(("name", f"A supplier named {clash.name!r} already exists."))
     if data.lead_time_days is None or str(data.lead_time_days).strip() == "":

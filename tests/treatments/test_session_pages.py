@@ -55,8 +55,8 @@ def test_a_practitioner_plans_a_session_and_sees_the_block_with_its_path(client,
     for step in ["allergy: parabens", "substance: methylparaben (excipient)", "product: Vitamin Complex B 2 mL",
                  "component 2"]:
         assert f"<li>{step}</li>" in page
-    assert "Checked 1 active allergy, 0 conditions and 2 products with 3 substances, and the 2 lots FEFO would " \
-           f"draw on {TODAY.isoformat()}." in page
+    assert "Checked 1 active allergy, 0 conditions and 2 products with 3 substances, and the 2 lots the session " \
+           f"would draw on {TODAY.isoformat()} (soonest expiry first)." in page
     # A practitioner is told who may override, and gets no override form.
     assert "Only a manager or an admin may override" in page and 'name="override-reason"' not in page
 
