@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from formulary.api.answers import api_user, load_or_404, paginate, refuse_fields
 from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed, links
-from formulary.api.schemas import PageArgs, Quantity, Text, list_schema, one_of
+from formulary.api.schemas import Id, PageArgs, Quantity, Text, list_schema, one_of
 from formulary.auth.permissions import Permission
 from formulary.catalogue.errors import CatalogueError
 from formulary.catalogue.models import (
@@ -144,8 +144,8 @@ class ProductIn(ma.Schema):
         metadata={"description": "Stop using a lot this many days before its expiry"},
     )
     notes = Text(load_default="", max_length=5000)
-    supplier_id = ma.fields.Integer(strict=True, load_default=None, allow_none=True,
-                                    metadata={"description": "The supplier (GET /suppliers)"})
+    supplier_id = Id(strict=True, load_default=None, allow_none=True,
+                     metadata={"description": "The supplier (GET /suppliers)"})
     pack_size = Quantity(load_default=None, allow_none=True, maximum=10**6, positive=True,
                          metadata={"description": "How much of the stock unit one pack holds; none: one unit"})
     minimum_order_packs = ma.fields.Integer(strict=True, load_default=None, allow_none=True,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from formulary.api.answers import api_user, get_or_404, load_or_404, paginate, refuse, refuse_fields
 from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed, links
-from formulary.api.schemas import MAX_ID, PageArgs, Quantity, Text, list_schema, one_of
+from formulary.api.schemas import MAX_ID, Id, PageArgs, Quantity, Text, list_schema, one_of
 from formulary.auth.permissions import Permission
 from formulary.catalogue.models import Supplier
 from formulary.extensions import db
@@ -47,7 +47,7 @@ class SupplierSchema(ma.Schema):
     phone = ma.fields.String(required=True)
     contact_person = ma.fields.String(required=True)
     notes = ma.fields.String()
-    product_ids = ma.fields.List(ma.fields.Integer(), required=True, metadata={"description": "Products it sells"})
+    product_ids = ma.fields.List(Id(), required=True, metadata={"description": "Products it sells"})
 
 
 def supplier_json(supplier: Supplier) -> dict:
@@ -149,7 +149,7 @@ class Suggested(MethodView):
 # --- purchase orders ------------------------------------------------------------------------------
 
 class OrderLineIn(ma.Schema):
-    product_id = ma.fields.Integer(strict=True, required=True)
+    product_id = Id(strict=True, required=True)
     packs = ma.fields.Integer(strict=True, required=True,
                               metadata={"description": "Whole packs, at least one", "minimum": 1,
                                         "maximum": 100_000})

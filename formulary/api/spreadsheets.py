@@ -8,7 +8,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from formulary.api.blueprint import ApiBlueprint, ErrorSchema, JsonParser, allowed
 from formulary.api.purchasing import ImportOrderSchema, book_import, order_for_import
-from formulary.api.schemas import Quantity
+from formulary.api.schemas import Id, Quantity
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.extensions import db
@@ -275,9 +275,7 @@ XLSX = {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
 class ExportIn(ma.Schema):
     storage = ma.fields.String(load_default="", metadata={"description": "Cycle count: one storage place"})
     category = ma.fields.String(load_default="", metadata={"description": "Cycle count: one category"})
-    product_id = ma.fields.Integer(load_default=None, allow_none=True, metadata={
-        "description": "Cycle count: one product",
-    })
+    product_id = Id(load_default=None, allow_none=True, metadata={"description": "Cycle count: one product"})
 
 
 @blp.route("/stock/export")

@@ -86,7 +86,8 @@ def _purchasing(data: ProductData, errors) -> tuple[int | None, Decimal | None, 
             supplier_id = int(str(data.supplier_id))
         except ValueError:
             supplier_id = None
-        if supplier_id is None or db.session.get(Supplier, supplier_id) is None:
+        # An id no row can have is not asked of the database (PostgreSQL refuses it outside int4).
+        if supplier_id is None or not 0 < supplier_id < 2**31 or db.session.get(Supplier, supplier_id) is None:
             errors.append(("supplier_id", f"No supplier with id {data.supplier_id!r}."))
             supplier_id = None
     pack_size = None
