@@ -149,7 +149,7 @@ class Suggested(MethodView):
 # --- purchase orders ------------------------------------------------------------------------------
 
 class OrderLineIn(ma.Schema):
-    product_id = Id(strict=True, required=True)
+    product_id = ma.fields.Integer(strict=True, required=True)
     packs = ma.fields.Integer(strict=True, required=True,
                               metadata={"description": "Whole packs, at least one", "minimum": 1,
                                         "maximum": 100_000})
