@@ -111,7 +111,7 @@ def label_content(preparation: Preparation) -> LabelContent:
 
 def _dose_line(version_id: int) -> str:
     """'Dose: Lidocaine 50 mg · Hyaluronic acid 20 mg': the totals per session the recipe's strengths tell."""
-    doses = [dose for dose in version_doses(version_id) if dose.total_mg is not None]
-    if not doses:
+    totals = [(dose.substance, total) for dose in version_doses(version_id) if (total := dose.total_mg) is not None]
+    if not totals:
         return ""
-    return "Dose: " + " · ".join(f"{dose.substance} {fmt_quantity(dose.total_mg)} mg" for dose in doses)
+    return "Dose: " + " · ".join(f"{substance} {fmt_quantity(total)} mg" for substance, total in totals)
