@@ -35,4 +35,6 @@
     clearTimeout(timer);
     timer = setTimeout(ask, 120);
   });
+  // A name typed before this script ran (a slow page) is suggested for too.
+  if (input.value.trim()) ask();
 })();

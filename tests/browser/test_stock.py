@@ -169,6 +169,7 @@ def test_the_product_filter_suggests_names_and_filters_the_list(page, seed, brow
     seed_clinic(seed)
     log_in(page, browser_user("practitioner"))
     page.locator("#main-nav").get_by_role("link", name="Stock").click()
+    page.wait_for_load_state()  # the suggestions script runs once the page has loaded
     product = page.get_by_label("Product", exact=True)
     product.press_sequentially("gluta")
     # The suggestions come from the catalogue as the name is typed (the list is not in the page).
