@@ -4,16 +4,14 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from formulary.auth.access import permission_required
-from formulary.auth.models import User
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.catalogue.models import Product
 from formulary.clinic_time import clinic_today
 from formulary.cocktails.models import Cocktail
 from formulary.extensions import db
-from formulary.patients.models import Patient
-from formulary.treatments import queries
 from formulary.treatments.blueprint import bp
+from formulary.treatments.choosing import offer_choices, read_choices
 from formulary.treatments.course_forms import CourseForm
 from formulary.treatments.course_models import Course
 from formulary.treatments.courses import CourseInvalid, CoursePlan, course_forecast, courses_of, progress, start_course
@@ -31,9 +29,7 @@ def course_new():
     form = CourseForm()
     preset = request.args.get("patient_id", type=int)
     chosen = form.patient.data if form.is_submitted() else preset
-    form.patient.choices = [("", "Choose a patient…")] + queries.patient_choices(include_id=chosen)
-    form.cocktail.choices = [("", "Choose a cocktail…")] + queries.cocktail_choices()
-    form.practitioner.choices = queries.practitioner_choices()
+    offer_choices(form, chosen_patient=chosen)
     if not form.is_submitted():
         form.patient.data = preset
         form.cocktail.data = request.args.get("cocktail_id", type=int)
@@ -57,15 +53,8 @@ def _series_defaults() -> dict[int, tuple[int | None, int | None]]:
 
 
 def _start(form: CourseForm) -> Course | None:
-    patient = db.session.get(Patient, form.patient.data)
-    cocktail = db.session.get(Cocktail, form.cocktail.data)
-    practitioner = db.session.get(User, form.practitioner.data)
-    if patient is None:
-        form.patient.errors.append("Choose the patient.")
-    if cocktail is None:
-        form.cocktail.errors.append("Choose the cocktail.")
-    if practitioner is None or not practitioner.active:
-        form.practitioner.errors.append("Choose an active user as the practitioner.")
+    chosen = read_choices(form)
+    patient, cocktail, practitioner = chosen.patient, chosen.cocktail, chosen.practitioner
     if form.errors or patient is None or cocktail is None:
         return None
     plan = CoursePlan(patient, cocktail, form.sessions.data, form.interval_days.data, form.first_on.data,

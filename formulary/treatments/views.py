@@ -10,17 +10,15 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from formulary.auth.access import permission_required
-from formulary.auth.models import User
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.clinic_time import NoSuchLocalTime, appointment_shown, clinic_appointment, clinic_today
-from formulary.cocktails.models import Cocktail
 from formulary.extensions import db
-from formulary.patients.models import Patient
 from formulary.stock.errors import InsufficientStock
 from formulary.treatments import display, queries
 from formulary.treatments.blueprint import bp
 from formulary.treatments.checks import CheckRefused, acknowledge, override
+from formulary.treatments.choosing import offer_choices, read_choices
 from formulary.treatments.forms import AdministerForm, OverrideForm, PlanForm
 from formulary.treatments.models import SESSION_STATUSES, SafetyCheck, TreatmentSession
 from formulary.treatments.preparation_models import Preparation
@@ -66,9 +64,7 @@ def plan():
     search = (request.args.get("q") or "").strip()
     preset = request.args.get("patient_id", type=int)
     chosen = form.patient.data if form.is_submitted() else preset
-    form.patient.choices = [("", "Choose a patient…")] + queries.patient_choices(search, include_id=chosen)
-    form.cocktail.choices = [("", "Choose a cocktail…")] + queries.cocktail_choices()
-    form.practitioner.choices = queries.practitioner_choices()
+    offer_choices(form, chosen_patient=chosen, search=search)
     if not form.is_submitted():
         found = [choice for choice in form.patient.choices if choice[0] != ""]
         form.patient.data = preset or (found[0][0] if search and len(found) == 1 else None)
@@ -88,15 +84,8 @@ def plan():
 
 
 def _plan(form: PlanForm) -> TreatmentSession | None:
-    patient = db.session.get(Patient, form.patient.data)
-    cocktail = db.session.get(Cocktail, form.cocktail.data)
-    practitioner = db.session.get(User, form.practitioner.data)
-    if patient is None:
-        form.patient.errors.append("Choose the patient.")
-    if cocktail is None:
-        form.cocktail.errors.append("Choose the cocktail.")
-    if practitioner is None or not practitioner.active:
-        form.practitioner.errors.append("Choose an active user as the practitioner.")
+    chosen = read_choices(form)
+    patient, cocktail, practitioner = chosen.patient, chosen.cocktail, chosen.practitioner
     starts_at = None
     if form.at_time.data is not None and form.scheduled_for.data is not None:
         try:
