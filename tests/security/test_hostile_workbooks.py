@@ -1,4 +1,4 @@
-"""Every workbook attack is refused in under a second with bounded memory, before anything is written."""
+"""Every workbook attack is refused within a second of CPU with bounded memory, before anything is written."""
 
 import io
 import time
@@ -11,7 +11,9 @@ from formulary.spreadsheets.errors import WorkbookRefused
 from formulary.spreadsheets.reader import read_upload
 from tests.spreadsheets.workbooks import edit_part, raw_zip, stored, xlsx, zeros_deflated
 
-SECONDS = 1.0
+# CPU seconds, not wall clock: a dense grid or an unbounded read costs tens of seconds of CPU, while a
+# busy machine only stretches the wall clock (CI once took 1.37 s of wall time for 0.3 s of work).
+CPU_SECONDS = 1.0
 MEMORY = 64 * 1024 * 1024
 
 
@@ -68,13 +70,14 @@ ATTACKS = {"zip bomb": zip_bomb, "XML entity bomb": entity_bomb, "macro workbook
 def test_a_hostile_workbook_is_refused_quickly_with_bounded_memory(name):
     data = ATTACKS[name]()
     tracemalloc.start()
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     with pytest.raises(WorkbookRefused) as refused:
         read_upload(data, "stock.xlsx", mode="delivery", max_rows=100_000)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - started_cpu
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"hostile workbook: {name} ({len(data):,} bytes) refused in {elapsed * 1000:.0f} ms, "
+    print(f"hostile workbook: {name} ({len(data):,} bytes) refused in {elapsed * 1000:.0f} ms "
+          f"({cpu * 1000:.0f} ms CPU), "
           f"peak Python memory {peak / 1e6:.1f} MB: {refused.value}")
-    assert elapsed < SECONDS, f"{name} took {elapsed:.2f} s to refuse"
+    assert cpu < CPU_SECONDS, f"{name} took {cpu:.2f} s of CPU to refuse"
     assert peak < MEMORY, f"{name} used {peak / 1e6:.0f} MB"

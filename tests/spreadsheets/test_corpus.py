@@ -23,13 +23,13 @@ resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))
 from formulary.spreadsheets.errors import WorkbookRefused
 from formulary.spreadsheets.reader import read_upload
 data = open(sys.argv[1], "rb").read()
-started = time.perf_counter()
+started = time.process_time()
 try:
     sheet = read_upload(data, sys.argv[1], mode="delivery", max_rows=100_000)
     answer = {{"answer": "read", "rows": len(sheet.row_numbers), "message": ""}}
 except WorkbookRefused as refused:
     answer = {{"answer": "refused", "message": refused.message}}
-answer["seconds"] = time.perf_counter() - started
+answer["seconds"] = time.process_time() - started
 print(json.dumps(answer))
 """
 
@@ -49,7 +49,7 @@ def test_the_corpus_is_all_there():
 def test_each_corpus_file_is_read_or_refused_in_words_quickly_in_bounded_memory(name):
     answer, words = EXPECTED[name]
     found = read_in_a_child(HERE / name)
-    print(f"{name}: {found['answer']} in {found['seconds'] * 1000:.0f} ms: {found['message']}")
+    print(f"{name}: {found['answer']} in {found['seconds'] * 1000:.0f} ms CPU: {found['message']}")
     assert found["answer"] == answer, found
     assert words in found["message"]
     assert found["seconds"] < 1.0

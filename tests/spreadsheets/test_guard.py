@@ -100,9 +100,9 @@ def test_a_zip_bomb_is_refused_from_its_directory_without_inflating(monkeypatch)
         raise AssertionError("the guard inflated the bomb")
 
     monkeypatch.setattr(zlib, "decompressobj", inflating)
-    started = time.perf_counter()
+    started = time.process_time()
     message = refusal(bomb)
-    assert time.perf_counter() - started < 0.5
+    assert time.process_time() - started < 0.5
     assert "ZIP bomb" in message
 
 
@@ -117,9 +117,9 @@ def test_a_member_lying_about_its_size_is_refused_after_a_few_kilobytes():
     raw, crc, _ = zeros_deflated(300)
     liar = raw_zip([stored("[Content_Types].xml", b"<Types/>"), stored("xl/workbook.xml", b"<workbook/>"),
                     ("xl/worksheets/sheet1.xml", zipfile.ZIP_DEFLATED, raw, crc, 4000)])
-    started = time.perf_counter()
+    started = time.process_time()
     assert "ZIP bomb" in refusal(liar)
-    assert time.perf_counter() - started < 0.5
+    assert time.process_time() - started < 0.5
 
 
 def test_too_many_parts_are_refused():
