@@ -151,23 +151,23 @@ def restore_command(file: str, yes: bool):
 @with_appcontext
 def notify(to: tuple[str, ...], force: bool, show: bool):
     """Send the managers' daily digest by e-mail (SMTP from FORMULARY_SMTP_*), once a day unless --force."""
-    from datetime import date
 
     from flask import current_app
 
+    from formulary.clinic_time import clinic_today, local_time_text
     from formulary.extensions import db
     from formulary.reports.digest import build_digest
     from formulary.reports.mailing import DigestNotSent, SmtpSettings, already_sent, send_digest
 
     config = current_app.config
-    today = date.today()
+    today = clinic_today()
     digest = build_digest(today, config["EXPIRY_WARNING_DAYS"], config["CLINIC_NAME"])
     if show:
         click.echo(digest.text())
         return
     earlier = already_sent(today)
     if earlier is not None and not force:
-        click.echo(f"Today's digest was sent already at {earlier.sent_at:%H:%M} UTC to {earlier.recipients}; "
+        click.echo(f"Today's digest was sent already at {local_time_text(earlier.sent_at)} to {earlier.recipients}; "
                    "--force sends it again.")
         return
     recipients = list(to) or [a.strip() for a in config.get("DIGEST_TO", "").split(",") if a.strip()]

@@ -1,6 +1,5 @@
 """API: cocktails, their versions and how many sessions the stock can serve."""
 
-from datetime import date
 
 import marshmallow as ma
 from flask.views import MethodView
@@ -13,6 +12,7 @@ from formulary.api.kit import ProcedureItemIn, ProcedureItemSchema, item_json, p
 from formulary.api.schemas import Day, Id, PageArgs, Quantity, Text, list_schema
 from formulary.auth.permissions import Permission
 from formulary.catalogue.lookup import find_goal, find_substance
+from formulary.clinic_time import clinic_today
 from formulary.cocktails.availability import plan_series, sessions_possible
 from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion
 from formulary.cocktails.procedure_models import CocktailProcedureItem
@@ -237,7 +237,7 @@ class Availability(MethodView):
         if ("sessions" in args) != ("interval_days" in args):
             refuse(422, "Give both sessions and interval_days to plan a series.",
                    [("sessions" if "sessions" not in args else "interval_days", "Needed with the other.")])
-        on = args.get("date") or date.today()
+        on = args.get("date") or clinic_today()
         version = cocktail.current
         stocks = component_stocks(version)
         result = sessions_possible(stocks, on)

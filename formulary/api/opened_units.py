@@ -1,6 +1,5 @@
 """API: opened units (multi-dose vials already opened), and what GET /lots/{id} adds about them."""
 
-from datetime import date
 
 import marshmallow as ma
 from flask.views import MethodView
@@ -8,6 +7,7 @@ from flask.views import MethodView
 from formulary.api.blueprint import ApiBlueprint, allowed
 from formulary.api.schemas import Id, Quantity
 from formulary.auth.permissions import Permission
+from formulary.clinic_time import clinic_today
 from formulary.stock.models import Lot
 from formulary.stock.opened import OpenedRow, opened_units
 from formulary.stock.opened_view import lot_contents
@@ -58,7 +58,7 @@ def unit_json(row: OpenedRow, listed: bool = False) -> dict:
 
 def lot_opened_json(lot: Lot) -> dict:
     """The fields GET /lots/{id} gains."""
-    contents = lot_contents(lot, date.today())
+    contents = lot_contents(lot, clinic_today())
     return {"sealed_units": contents.sealed_units, "opened_units": [unit_json(row) for row in contents.opened]}
 
 
@@ -69,5 +69,5 @@ class OpenedUnits(MethodView):
     @blp.response(200, OpenedUnitList)
     def get(self, args):
         """Opened units still holding content, earliest use-by first; `lapsed=true` for those to discard."""
-        rows = opened_units(date.today(), lapsed=args["lapsed"], product_id=args["product_id"], lot_id=args["lot_id"])
+        rows = opened_units(clinic_today(), lapsed=args["lapsed"], product_id=args["product_id"], lot_id=args["lot_id"])
         return {"items": [unit_json(row, listed=True) for row in rows]}

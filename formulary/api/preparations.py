@@ -1,6 +1,5 @@
 """API: preparing a session's cocktail into syringes, its label, and wasting a preparation."""
 
-from datetime import date
 
 import marshmallow as ma
 from flask import Response, current_app
@@ -10,6 +9,7 @@ from formulary.api.answers import api_user, get_or_404, refuse
 from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed
 from formulary.api.schemas import Quantity, Text
 from formulary.auth.permissions import Permission
+from formulary.clinic_time import clinic_today
 from formulary.extensions import db
 from formulary.stock.errors import InsufficientStock
 from formulary.treatments.display import blocked_message
@@ -74,7 +74,7 @@ class Preparations(MethodView):
         """Prepare the session's cocktail: the stock is drawn here (opened vials first), with a use-by."""
         session = get_or_404(TreatmentSession, session_id, "session")
         try:
-            preparation = prepare(session, actor=api_user(), today=date.today(), syringes=body["syringes"],
+            preparation = prepare(session, actor=api_user(), today=clinic_today(), syringes=body["syringes"],
                                   use_by_minutes=current_app.config["PREPARATION_USE_BY_MINUTES"],
                                   acknowledge_caution=body["acknowledge_caution"],
                                   override_reason=body["override_reason"])

@@ -1,6 +1,5 @@
 """API: suppliers, the suggested order and purchase orders."""
 
-from datetime import date
 
 import marshmallow as ma
 from flask import current_app
@@ -13,6 +12,7 @@ from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed, links
 from formulary.api.schemas import MAX_ID, Id, PageArgs, Quantity, Text, list_schema, one_of
 from formulary.auth.permissions import Permission
 from formulary.catalogue.models import Supplier
+from formulary.clinic_time import clinic_today
 from formulary.extensions import db
 from formulary.purchasing.errors import OrderRefused, PurchasingError, SupplierNameTaken
 from formulary.purchasing.models import OrderLine, PurchaseOrder
@@ -141,7 +141,7 @@ class Suggested(MethodView):
         if supplier_id is not None:
             get_or_404(Supplier, supplier_id, "supplier")
         config = current_app.config
-        lines = suggested_order(date.today(), supplier_id=supplier_id, horizon_days=args.get("horizon_days"),
+        lines = suggested_order(clinic_today(), supplier_id=supplier_id, horizon_days=args.get("horizon_days"),
                                 review_days=config["ORDER_REVIEW_DAYS"], history_weeks=config["ORDER_HISTORY_WEEKS"])
         return {"items": [suggested_json(line) for line in lines], "total": len(lines)}
 

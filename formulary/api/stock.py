@@ -1,6 +1,6 @@
 """API: lots, movements, status and recipients."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import NoReturn
 
 import marshmallow as ma
@@ -15,6 +15,7 @@ from formulary.api.opened_units import LotOpenedFields, lot_opened_json
 from formulary.api.receipts import read_receipt
 from formulary.api.schemas import Day, Expiry, Id, PageArgs, Quantity, Text, list_schema
 from formulary.auth.permissions import Permission
+from formulary.clinic_time import clinic_today
 from formulary.extensions import db
 from formulary.money import currency_of
 from formulary.stock import ledger
@@ -127,7 +128,7 @@ def lot_json(lot: Lot) -> dict:
     return {
         "id": lot.id, "product_id": lot.product_id, "product": lot.product.name, "unit": lot.product.unit,
         "lot_number": lot.lot_number, "expiry": lot.expiry, "received_on": lot.received_on,
-        "on_hand": lot.on_hand, "status": lot.status, "expired": date.today() > lot.expiry,
+        "on_hand": lot.on_hand, "status": lot.status, "expired": clinic_today() > lot.expiry,
         "supplier": lot.supplier, "unit_cost": lot.unit_cost,
         "currency": currency_of(current_app.config["CURRENCY"])[0], "counted_at": lot.counted_at,
     }
@@ -163,7 +164,7 @@ class Lots(MethodView):
         if "status" in args:
             query = query.where(Lot.status == args["status"])
         if "expiring_within_days" in args:
-            today = date.today()
+            today = clinic_today()
             horizon = today + timedelta(days=args["expiring_within_days"])
             query = query.where(Lot.expiry >= today, Lot.expiry <= horizon)
         if args["in_stock"]:
@@ -198,7 +199,7 @@ class Lots(MethodView):
             lot = ledger.receive(
                 product, lot_number=lot_number, expiry=expiry,
                 quantity=body["quantity"],
-                received_on=body.get("received_on") or date.today(), actor=api_user(),
+                received_on=body.get("received_on") or clinic_today(), actor=api_user(),
                 supplier=body["supplier"], unit_cost=body["unit_cost"],
                 reason="received" + (f"; serial {receipt.serial}" if receipt.serial else ""),
             )

@@ -7,6 +7,7 @@ from sqlalchemy import func, literal, select
 
 from formulary.audit.log import record, request_address
 from formulary.audit.models import AuditTally
+from formulary.clinic_time import local_time_text
 from formulary.db import UTCDateTime, insert_for
 from formulary.extensions import db
 
@@ -37,7 +38,7 @@ def record_counted(action: str, *, now: datetime, window: timedelta, detail: str
     count = db.session.execute(statement).scalar_one()
     if count == 1:
         until = start + window
-        record(action, detail=f"{detail}; repeats from this address until {until:%H:%M} UTC are counted"[:500])
+        record(action, detail=f"{detail}; repeats from this address until {local_time_text(until)} are counted"[:500])
     return count
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import case, delete, literal, select
 from formulary.audit.log import Actor, record
 from formulary.auth.models import LoginThrottle, User
 from formulary.auth.throttle import Failures, Policy, Refusal, first_refusal, is_stale, refusal
+from formulary.clinic_time import local_time_text
 from formulary.db import UTCDateTime, insert_for, rowcount
 from formulary.extensions import db
 from formulary.vocabulary import ThrottleScope
@@ -90,7 +91,7 @@ def count_failure(username: str, user: User | None, address: str, now: datetime)
         count = _bump(key, scope, user, address, now, rules[scope].window)
         if count != rules[scope].max_failures:
             continue
-        until = f"{now + rules[scope].window:%H:%M} UTC"
+        until = local_time_text(now + rules[scope].window)
         if scope == ThrottleScope.ACCOUNT_FROM_ADDRESS and user is not None:
             record("login.locked", target=user, username=user.username,
                    detail=f"{count} wrong passwords from {address}: refused from there until {until}")

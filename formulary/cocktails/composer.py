@@ -1,12 +1,12 @@
 """The composer: a new cocktail or a new version, with its summary shown as you compose."""
 
-from datetime import date
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 
 from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
+from formulary.clinic_time import clinic_today
 from formulary.cocktails import queries
 from formulary.cocktails.blueprint import bp
 from formulary.cocktails.forms import MORE_ROWS, CocktailForm, new_form_data, version_form_data
@@ -31,7 +31,7 @@ def form_summary(form: CocktailForm) -> RecipeSummary:
             skipped.append(f"Row {row + 1}: {product.name} has {what}, so it is left out of the totals.")
         else:
             pairs.append((product, amount))
-    summary = summarize(pairs, date.today())
+    summary = summarize(pairs, clinic_today())
     summary.warnings = skipped + summary.warnings
     return summary
 

@@ -12,6 +12,7 @@ from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.catalogue.lookup import find_goal, find_substance
+from formulary.clinic_time import clinic_today
 from formulary.cocktails import queries
 from formulary.cocktails.availability import SESSION_CAP, plan_series, sessions_possible
 from formulary.cocktails.blueprint import bp
@@ -83,7 +84,7 @@ def _day(text: str | None, problems: list[str]) -> date:
             return date.fromisoformat(text)
         except ValueError:
             problems.append(f"{text!r} is not a date: write it YYYY-MM-DD.")
-    return date.today()
+    return clinic_today()
 
 
 def _count(name: str, label: str, default: int | None, top: int, problems: list[str]) -> int | None:
@@ -109,7 +110,7 @@ def detail(cocktail_id: int):
     sessions = _count("sessions", "Sessions", current.series_sessions, MAX_SERIES, problems)
     every = _count("every", "Days between sessions", current.series_interval_days, 365, problems)
     load_products(c.product_id for c in current.components)
-    summary = summarize([(c.product, c.amount) for c in current.components], date.today())
+    summary = summarize([(c.product, c.amount) for c in current.components], clinic_today())
     stocks = component_stocks(current)
     availability = sessions_possible(stocks, on)
     series = plan_series(stocks, on, sessions, every) if sessions and every else None
@@ -117,7 +118,7 @@ def detail(cocktail_id: int):
     return render_template(
         "cocktails/detail.html", cocktail=cocktail, version=current, summary=summary,
         availability=availability, series=series, sessions=sessions, every=every, on=on,
-        problems=problems, history=list(reversed(history)), cap=SESSION_CAP, today=date.today(),
+        problems=problems, history=list(reversed(history)), cap=SESSION_CAP, today=clinic_today(),
     )
 
 
@@ -136,7 +137,7 @@ def version(cocktail_id: int, number: int):
     shown = _version(versions, number)
     previous = next((v for v in versions if v.number == number - 1), None)
     load_products(c.product_id for c in shown.components)
-    summary = summarize([(c.product, c.amount) for c in shown.components], date.today())
+    summary = summarize([(c.product, c.amount) for c in shown.components], clinic_today())
     return render_template(
         "cocktails/version.html", cocktail=cocktail, version=shown, versions=versions, summary=summary,
         changes=describe_changes(previous, shown) if previous else [], previous=previous,

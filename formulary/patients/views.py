@@ -7,6 +7,7 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
+from formulary.clinic_time import clinic_today
 from formulary.extensions import db
 from formulary.patients import queries
 from formulary.patients.blueprint import bp
@@ -50,7 +51,7 @@ def helpers():
     """Ages, and which other pages exist to link to or include."""
     views = current_app.view_functions
     return {
-        "age": lambda born: age_on(born, date.today()),
+        "age": lambda born: age_on(born, clinic_today()),
         "catalogue_links": "catalogue.substance" in views and "catalogue.group" in views,
         # The treatments pages add a patient's sessions to the profile once they exist.
         "sessions_panel": "treatments.detail" in views,

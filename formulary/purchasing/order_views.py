@@ -1,6 +1,5 @@
 """Order pages: the list, a suggested order, a draft's lines, sending (print, workbook, e-mail), receiving."""
 
-from datetime import date
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -9,6 +8,7 @@ from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.catalogue.models import Product, Supplier
+from formulary.clinic_time import clinic_today
 from formulary.extensions import db
 from formulary.money import fmt_money
 from formulary.purchasing import orders
@@ -70,7 +70,7 @@ def suggested(supplier_id: int):
     if horizon is not None and not 1 <= horizon <= 365:
         flash(f"The period must be from 1 to 365 days (got {horizon}): showing lead time plus review.", "warning")
         horizon = None
-    lines = suggested_order(date.today(), supplier_id=supplier.id, horizon_days=horizon, **_settings())
+    lines = suggested_order(clinic_today(), supplier_id=supplier.id, horizon_days=horizon, **_settings())
     return render_template("purchasing/suggested.html", supplier=supplier, lines=lines, horizon=horizon,
                            to_order=[line for line in lines if line.suggested_packs],
                            review_days=_settings()["review_days"])
@@ -84,7 +84,7 @@ def draft(supplier_id: int):
     horizon = request.form.get("horizon_days", type=int)  # the period the page showed, when one was asked
     horizon = horizon if horizon is not None and 1 <= horizon <= 365 else None
     try:
-        order = orders.draft_from_suggestion(supplier, date.today(), actor=current_actor(), horizon_days=horizon,
+        order = orders.draft_from_suggestion(supplier, clinic_today(), actor=current_actor(), horizon_days=horizon,
                                              **_settings())
     except (OrderRefused, PurchasingError) as error:
         db.session.rollback()
@@ -112,9 +112,9 @@ def _render_order(order: PurchaseOrder, lines_form: OrderLinesForm | None = None
         if line.id not in forms:
             balance = line_balance(line)
             forms[line.id] = LineReceiveForm(prefix=f"receive-{line.id}", formdata=None,
-                                             data={"quantity": balance.short or None, "received_on": date.today()})
+                                             data={"quantity": balance.short or None, "received_on": clinic_today()})
     if scan_form is None:
-        scan_form = ScanReceiveForm(prefix="scan", formdata=None, data={"received_on": date.today()})
+        scan_form = ScanReceiveForm(prefix="scan", formdata=None, data={"received_on": clinic_today()})
     return render_template("purchasing/order.html", order=order, lines_form=lines_form, receive_forms=forms,
                            scan_form=scan_form,
                            balances={line.id: line_balance(line) for line in order.lines}, costs=costs), status

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from formulary.clinic_time import clinic_today
 from formulary.spreadsheets.plan import NEW_LOT
 from formulary.vocabulary import ImportMode, MovementKind
 
@@ -36,7 +36,7 @@ def export_command(path: Path, storage: str, category: str, product_id: int | No
     if path.suffix.lower() != ".xlsx":
         raise click.BadParameter("the file name must end in .xlsx", param_hint="PATH")
     scope = CountScope(storage.strip(), category.strip(), product_id)
-    counts = export_stock(str(path), date.today(), current_app.config["EXPIRY_WARNING_DAYS"], scope=scope)
+    counts = export_stock(str(path), clinic_today(), current_app.config["EXPIRY_WARNING_DAYS"], scope=scope)
     db.session.commit()  # this database's identifier, made on its first export
     click.echo(f"Wrote {path}: {counts.lots:,} lots of {counts.products:,} products ({scope.describe()}).")
 

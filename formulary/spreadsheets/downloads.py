@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import date
 from typing import BinaryIO
 
 from flask import Response, current_app, send_file
 
 from formulary.audit.log import record
+from formulary.clinic_time import clinic_today
 from formulary.extensions import db
 from formulary.spreadsheets.exporter import export_file_name, export_stock
 from formulary.spreadsheets.identity import database_identifier
@@ -31,7 +31,7 @@ def xlsx_download(write: Callable[[BinaryIO], object], file_name: str) -> Respon
 def stock_workbook(actor, scope: CountScope | None = None) -> Response:
     """Today's stock workbook (Stock and Products sheets, its count record) as a download; who took it stays
     in the audit trail. `scope`: one part of the stock, for a cycle count."""
-    today = date.today()
+    today = clinic_today()
     days = current_app.config["EXPIRY_WARNING_DAYS"]
     scope = scope or CountScope()
     record("stock.export", actor=actor, detail=f"stock workbook: {scope.describe()}")

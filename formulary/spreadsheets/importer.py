@@ -21,6 +21,7 @@ from sqlalchemy import select
 from formulary.audit.log import record
 from formulary.auth.models import User
 from formulary.catalogue.models import Product
+from formulary.clinic_time import clinic_today
 from formulary.db import utcnow
 from formulary.extensions import db
 from formulary.spreadsheets import stocktake
@@ -80,7 +81,7 @@ def _prepare(data: bytes, file_name: str, mode: str, today: date, date_order: st
 def prepare_from_config(data: bytes, file_name: str, mode: str) -> PreparedImport:
     """prepare_import with today's date and the clinic's date order and row limit."""
     config = current_app.config
-    return prepare_import(data, file_name, mode, today=date.today(), date_order=config["DATE_ORDER"],
+    return prepare_import(data, file_name, mode, today=clinic_today(), date_order=config["DATE_ORDER"],
                           max_rows=config["IMPORT_MAX_ROWS"])
 
 

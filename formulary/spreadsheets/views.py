@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from datetime import date
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 
 from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
+from formulary.clinic_time import clinic_today
 from formulary.db import writes_on_get
 from formulary.extensions import db
 from formulary.spreadsheets import uploads
@@ -47,7 +47,7 @@ def index():
 def _index(form: UploadForm) -> str:
     storages, categories, products = scope_choices()
     return render_template("spreadsheets/index.html", form=form, imports=recent_imports(5),
-                           export_name=export_file_name(date.today()), storages=storages, categories=categories,
+                           export_name=export_file_name(clinic_today()), storages=storages, categories=categories,
                            products=products)
 
 

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
+from formulary.clinic_time import clinic_today
 from formulary.extensions import db
 from formulary.quantity import fmt_quantity
 from formulary.stock import ledger
@@ -42,7 +43,7 @@ def _fefo_position(lot: Lot, today: date) -> dict:
 
 def render_lot(lot: Lot, failed_form: FlaskForm | None = None, failed_action: str | None = None):
     """The lot page; after a refused action, that action's form keeps its values and errors."""
-    today = date.today()
+    today = clinic_today()
     forms = {action: form_class(prefix=action, formdata=None) for action, form_class in ACTION_FORMS.items()}
     if failed_form is not None and failed_action is not None:
         forms[failed_action] = failed_form

@@ -1,12 +1,12 @@
 """Discarding an opened vial in one click (from the dashboard or the lot page), with the reason recorded."""
 
-from datetime import date
 
 from flask import flash, redirect, request, url_for
 
 from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
+from formulary.clinic_time import clinic_today
 from formulary.extensions import db
 from formulary.stock.blueprint import bp
 from formulary.stock.errors import StockError
@@ -26,7 +26,7 @@ def _safe_next(default: str) -> str:
 def discard_opened(unit_id: int):
     """Waste what an opened vial still holds; the reason (lapsed, by default) goes into the lot's history."""
     unit = db.get_or_404(OpenedUnit, unit_id)
-    row = next((r for r in opened_units(date.today(), lot_id=unit.lot_id) if r.id == unit.id), None)
+    row = next((r for r in opened_units(clinic_today(), lot_id=unit.lot_id) if r.id == unit.id), None)
     default = lapsed_reason(row) if row is not None and row.lapsed else "discarded before its use-by"
     reason = (request.form.get("reason") or "").strip() or default
     try:
@@ -47,4 +47,4 @@ def opened_helpers():
     from formulary.stock.opened_view import lot_contents
 
     return {"lot_contents": lot_contents, "opened_units_of": opened_units, "waste_cost_of": waste_cost,
-            "today_for_opened": date.today()}
+            "today_for_opened": clinic_today()}

@@ -1,13 +1,13 @@
 """The catalogue's product list and product page: they show stock, so they live here, on the catalogue's
 blueprint (endpoints catalogue.products and catalogue.product)."""
 
-from datetime import date
 
 from flask import abort, current_app, render_template, request
 
 from formulary.catalogue import queries
 from formulary.catalogue.blueprint import bp
 from formulary.catalogue.models import PRODUCT_CATEGORIES
+from formulary.clinic_time import clinic_today
 from formulary.extensions import db
 from formulary.stock.product_stock import on_hand_totals, product_stock
 
@@ -33,7 +33,7 @@ def product(product_id: int):
     product = queries.product_with_details(product_id)
     if product is None:
         abort(404)
-    lots, totals = product_stock(product, date.today(), current_app.config["EXPIRY_WARNING_DAYS"])
+    lots, totals = product_stock(product, clinic_today(), current_app.config["EXPIRY_WARNING_DAYS"])
     return render_template(
         "catalogue/product.html", product=product, lots=lots, totals=totals,
         lot_pages="stock.lot" in current_app.view_functions,

@@ -10,6 +10,7 @@ from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.catalogue.models import PRODUCT_CATEGORIES, Product
+from formulary.clinic_time import clinic_today
 from formulary.extensions import db
 from formulary.quantity import stock_of, to_stock_unit
 from formulary.stock import ledger
@@ -44,7 +45,7 @@ def warning_days() -> int:
 @permission_required(Permission.VIEW_STOCK)
 def lots():
     """All lots, filtered, sorted and a page at a time."""
-    today, days = date.today(), warning_days()
+    today, days = clinic_today(), warning_days()
     filters = parse_filters(request.args)
     settle_product(filters)
     page = lot_page(filters, today, days, current_app.config["PER_PAGE"])
@@ -75,7 +76,7 @@ def receive():
     form = ReceiveForm()
     form.product.choices = [("", "Choose a product…")] + product_choices(include_retired=False)
     if not form.is_submitted():
-        form.received_on.data = date.today()
+        form.received_on.data = clinic_today()
         _focus(form.scan)
         return render_template("stock/receive.html", form=form)
 
@@ -184,7 +185,7 @@ def fefo():
         product = db.session.get(Product, product_id)
         if product is None:
             problems.append(f"There is no product with id {product_id}.")
-    on = date.today()
+    on = clinic_today()
     if request.args.get("date"):
         try:
             on = date.fromisoformat(request.args["date"])
@@ -196,6 +197,6 @@ def fefo():
     offer = fefo_offer(product, on, amount) if product is not None else None
     return render_template(
         "stock/fefo.html", offer=offer, product=product, on=on, amount=amount,
-        products=product_choices(), problems=problems, today=date.today(),
+        products=product_choices(), problems=problems, today=clinic_today(),
     )
 

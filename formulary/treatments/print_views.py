@@ -1,6 +1,5 @@
 """Pages made to print or download: a lot's recall list (and .xlsx), the aftercare sheet and its wording."""
 
-from datetime import date
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 
@@ -8,6 +7,7 @@ from formulary.audit.log import record
 from formulary.auth.access import permission_required, require
 from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
+from formulary.clinic_time import clinic_today
 from formulary.db import utcnow, writes_on_get
 from formulary.extensions import db
 from formulary.stock.errors import StockError
@@ -109,7 +109,7 @@ def recall_workbook(lot_id: int):
     db.session.commit()
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in lot.lot_number)
     return Response(content, mimetype=XLSX, headers={
-        "Content-Disposition": f'attachment; filename="recall-lot-{safe}-{date.today():%Y-%m-%d}.xlsx"',
+        "Content-Disposition": f'attachment; filename="recall-lot-{safe}-{clinic_today():%Y-%m-%d}.xlsx"',
     })
 
 
