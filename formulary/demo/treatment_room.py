@@ -83,9 +83,9 @@ def _discard_lapsed(product_id: int, on: date, actor) -> int:
         select(OpenedUnit).join(Lot, Lot.id == OpenedUnit.lot_id)
         .where(Lot.product_id == product_id, OpenedUnit.content_left > 0, OpenedUnit.use_by < on)
     ).all()
+    # Discarded now, as its waste movement is stamped: the dashboard's waste figures keep past days' sums.
     for unit in units:
         discard(unit, actor=actor, reason=f"lapsed: opened {unit.opened_on:%Y-%m-%d}, use by {unit.use_by:%Y-%m-%d}")
-        unit.discarded_at = _at(on, 8, 45)
     return len(units)
 
 
