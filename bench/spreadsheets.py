@@ -179,7 +179,14 @@ def measure_import(workdir: Path, run: int) -> dict:
 
 
 def export_cells(workdir: Path) -> tuple[list[tuple], list[tuple]]:
-    """The cells the export writes, as plain values, read without formulary (not timed)."""
+    """The cells the export writes, as plain values, read without formulary's exporter (not timed).
+
+    Stock rows, in the export's column order: product, GTIN, category, lot, expiry, status, package,
+    sealed units, opened content, unit, unit cost, value, supplier, received, quantity at count (text);
+    then the lot id and on hand for the count record. Products: name, GTIN, category, unit, on hand,
+    in units (text), reorder level.
+    """
+    from formulary.quantity import count_size, fmt_count, package_label, split_count
     from formulary.spreadsheets.exporter import CENT
 
     connection = sqlite3.connect(workdir / "stock.db")
@@ -187,18 +194,29 @@ def export_cells(workdir: Path) -> tuple[list[tuple], list[tuple]]:
     stock = []
     for row in connection.execute(
         "SELECT p.name, p.gtin, p.category, l.lot_number, l.expiry, l.status, l.on_hand, p.unit, "
-        "l.unit_cost, l.supplier, l.received_on, l.id FROM lot l JOIN product p ON p.id = l.product_id "
+        "l.unit_cost, l.supplier, l.received_on, l.id, p.package, p.unit_size, l.opened_content "
+        "FROM lot l JOIN product p ON p.id = l.product_id "
         "WHERE l.on_hand > 0 ORDER BY p.name, l.expiry, l.lot_number"
     ):
         expiry = date.fromisoformat(row[4])
         status = "Expired" if expiry < today else "Available"
         value = float((Decimal(str(row[6])) * Decimal(str(row[8]))).quantize(CENT))
         received = date.fromisoformat(row[10])
-        stock.append((*row[:4], expiry, status, row[6], row[7], row[8], value, row[9], received, row[11]))
-    products = list(connection.execute(
-        "SELECT p.name, p.gtin, p.category, p.unit, COALESCE(SUM(l.on_hand), 0), p.reorder_level "
+        on_hand, unit, package, unit_size = Decimal(str(row[6])), row[7], row[12], Decimal(str(row[13]))
+        size = count_size(unit, unit_size, package)
+        sealed, opened = split_count(on_hand, Decimal(str(row[14])), size)
+        stock.append((*row[:4], expiry, status, package_label(package, unit_size, unit), float(sealed),
+                      float(opened), unit, row[8], value, row[9], received,
+                      fmt_count(sealed, opened, unit, size, package), row[11], row[6]))
+    products = []
+    for name, gtin, category, unit, on_hand, reorder, package, unit_size, opened in connection.execute(
+        "SELECT p.name, p.gtin, p.category, p.unit, COALESCE(SUM(l.on_hand), 0), p.reorder_level, p.package, "
+        "p.unit_size, COALESCE(SUM(l.opened_content), 0) "
         "FROM product p LEFT JOIN lot l ON l.product_id = p.id GROUP BY p.id ORDER BY p.name"
-    ))
+    ):
+        size = count_size(unit, Decimal(str(unit_size)), package)
+        sealed, loose = split_count(Decimal(str(on_hand)), Decimal(str(opened)), size)
+        products.append((name, gtin, category, unit, on_hand, fmt_count(sealed, loose, unit, size, package), reorder))
     connection.close()
     return stock, products
 
@@ -206,36 +224,36 @@ def export_cells(workdir: Path) -> tuple[list[tuple], list[tuple]]:
 def measure_bare_write(workdir: Path) -> dict:
     import xlsxwriter
 
-    from formulary.spreadsheets.format import PRODUCT_HEADERS, STOCK_HEADERS
+    from formulary.spreadsheets.format import EXPORT_HEADERS, PRODUCT_HEADERS
+    from formulary.spreadsheets.writer import QUANTITY_AT_COUNT
 
     stock, products = export_cells(workdir)
     clock = Clock()
     workbook = xlsxwriter.Workbook(str(workdir / "bare.xlsx"), {"constant_memory": True})
     dates = workbook.add_format({"num_format": "yyyy-mm-dd"})
     sheet = workbook.add_worksheet("Stock")
-    sheet.write_row(0, 0, STOCK_HEADERS)
+    sheet.write_row(0, 0, (*EXPORT_HEADERS, QUANTITY_AT_COUNT))
     for number, row in enumerate(stock, start=1):
-        for column in (0, 1, 2, 3, 5, 7, 10):
+        for column in (0, 1, 2, 3, 5, 6, 9, 12, 14):
             sheet.write_string(number, column, row[column])
-        for column in (6, 8, 9):
+        for column in (7, 8, 10, 11):
             sheet.write_number(number, column, row[column])
         sheet.write_datetime(number, 4, row[4], dates)
-        sheet.write_datetime(number, 11, row[11], dates)
-        sheet.write_number(number, 12, row[6])  # the quantity at the count
+        sheet.write_datetime(number, 13, row[13], dates)
     sheet = workbook.add_worksheet("Products")
     sheet.write_row(0, 0, PRODUCT_HEADERS)
     for number, row in enumerate(products, start=1):
-        for column in (0, 1, 2, 3):
+        for column in (0, 1, 2, 3, 5):
             sheet.write_string(number, column, row[column])
         sheet.write_number(number, 4, row[4])
-        if row[5] is not None:
-            sheet.write_number(number, 5, row[5])
-        sheet.write_string(number, 6, "no")
+        if row[6] is not None:
+            sheet.write_number(number, 6, row[6])
+        sheet.write_string(number, 7, "no")
     # The count record: each lot's id and quantity then, on a sheet of its own.
     sheet = workbook.add_worksheet("Count record")
     for number, row in enumerate(stock, start=6):
-        sheet.write_number(number, 0, row[12])
-        sheet.write_number(number, 1, row[6])
+        sheet.write_number(number, 0, row[15])
+        sheet.write_number(number, 1, row[16])
     workbook.close()
     return {**clock.read(), "rows": len(stock)}
 

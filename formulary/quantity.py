@@ -54,3 +54,49 @@ def stock_of(quantity, product) -> str:
 def to_stock_unit(count, unit_size) -> Decimal:
     """Units counted (vials) → the stock unit (mL): 3 vials of 2 mL → 6."""
     return Decimal(count) * Decimal(unit_size)
+
+
+# Counting a shelf: sealed units are counted whole and what opened ones hold is read in the stock unit
+# ("11 vials + 7 mL opened"): a clinic reads 7 mL off a 20 mL vial's graduation more surely than 0.35 vial.
+
+
+def counts_packages_apart(unit: str, package: str | None) -> bool:
+    """Whether stock kept in `unit` is counted in packages of its own: not when the unit is the package
+    ("vial" stock is counted in vials, one each)."""
+    word = package or "vial"
+    return unit.casefold() not in (word.casefold(), package_name(word, 2).casefold())
+
+
+def count_size(unit: str, unit_size, package: str | None) -> Decimal:
+    """What one sealed unit counts for in the stock unit: its size, or 1 for stock kept in the packages."""
+    return Decimal(unit_size) if counts_packages_apart(unit, package) else Decimal(1)
+
+
+def package_label(package: str | None, unit_size, unit: str) -> str:
+    """What one unit on the shelf is and holds: "vial of 2 mL", "box of 100 pair"; "vial" for stock kept in vials."""
+    word = package or "vial"
+    if not counts_packages_apart(unit, word):
+        return word
+    return f"{word} of {fmt_quantity(Decimal(unit_size))} {unit}"
+
+
+def split_count(on_hand, opened_content, unit_size) -> tuple[Decimal, Decimal]:
+    """On hand as a counter finds it: (whole sealed units, what opened units and any loose rest hold).
+
+    sealed × unit_size + opened == on_hand, exactly. A lot whose opened units hold more than on hand
+    (a count recorded less) has no sealed unit.
+    """
+    on_hand, size = Decimal(on_hand), Decimal(unit_size)
+    sealed_content = max(on_hand - Decimal(opened_content or 0), Decimal(0))
+    sealed = Decimal(int(sealed_content // size)) if size > 0 else Decimal(0)
+    return sealed, on_hand - sealed * size
+
+
+def fmt_count(sealed, opened, unit: str, unit_size, package: str | None) -> str:
+    """A count in units with the volume beside it: "11 vials + 7 mL opened · 29 mL", "12 vials · 24 mL"."""
+    sealed, opened = Decimal(sealed), Decimal(opened)
+    total = sealed * Decimal(unit_size) + opened
+    units = f"{fmt_quantity(sealed)} {package_name(package or 'vial', sealed)}"
+    if opened:
+        units = f"{units} + {fmt_quantity(opened)} {unit} opened"
+    return f"{units} · {fmt_quantity(total)} {unit}"

@@ -42,7 +42,10 @@ ZERO_PATTERN = r"^(all|[0-9]{1,18}(,[0-9]{1,18})*)?$"  # `all`, or lot ids separ
 
 
 class ImportIn(ma.Schema):
-    file = Upload(required=True, metadata={"description": "The workbook: .xlsx, or .csv"})
+    file = Upload(required=True, metadata={
+        "description": "The workbook: .xlsx, or .csv. Quantities as On hand (in the stock unit), or as Sealed units "
+                       "(whole vials, ampoules, boxes) with Opened content (in the stock unit), as the exported "
+                       "stock workbook counts them; not both"})
     mode = ma.fields.String(required=True, validate=ma.validate.OneOf([mode.value for mode in ImportMode]), metadata={
         "description": "delivery: stock received (new lots, or more of a lot); stocktake: quantities counted",
     })

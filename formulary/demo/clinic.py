@@ -14,6 +14,7 @@ from formulary.demo import (
     purchasing,
     sessions,
     stock,
+    treatment_room,
     users,
 )
 
@@ -34,4 +35,5 @@ def load_demo(today: date | None = None) -> list[str]:
     lines += sessions.load(today)
     lines += counting.load(today)
     lines += courses.load(today)
+    lines += treatment_room.load(today)
     return lines

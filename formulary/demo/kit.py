@@ -17,7 +17,7 @@ from formulary.catalogue.substances import add_substance
 from formulary.cocktails.kit import ProcedureLine, default_kit, set_default_kit
 from formulary.extensions import db
 from formulary.reference.library import SubstanceCategory
-from formulary.vocabulary import ComponentRole, ProcedureUse
+from formulary.vocabulary import ComponentRole, PackageKind, ProcedureUse
 
 A, E = ComponentRole.ACTIVE, ComponentRole.EXCIPIENT
 CREAM = "Numbalis lidocaine/prilocaine cream 5% 30 g"
@@ -29,15 +29,15 @@ CLINIC_SUBSTANCES: list[tuple[str, str, list[str]]] = [
     ("isopropyl alcohol", SubstanceCategory.EXCIPIENT, ["isopropanol", "2-propanol"]),
     ("nitrile butadiene rubber", SubstanceCategory.ALLERGEN, ["nitrile rubber"]),
 ]
-# (name, category, unit, unit size, composition, use in the default kit or None)
+# (name, category, unit, unit size, what one unit is on the shelf, composition, use in the default kit or None)
 PRODUCTS = [
-    (CREAM, "anaesthetic", "g", 30, [("lidocaine", A, "25 mg/g"), ("prilocaine", A, "25 mg/g"),
+    (CREAM, "anaesthetic", "g", 30, PackageKind.TUBE, [("lidocaine", A, "25 mg/g"), ("prilocaine", A, "25 mg/g"),
                                      ("polyoxyl 35 castor oil", E, ""), ("sodium hydroxide", E, "")],
      ProcedureUse.TOPICAL_ANAESTHETIC),
-    (ANTISEPTIC, "other", "mL", 250, [("chlorhexidine", A, "20 mg/mL"), ("isopropyl alcohol", E, "70 %")],
-     ProcedureUse.ANTISEPTIC),
-    (NITRILE, "other", "pair", 100, [("nitrile butadiene rubber", A, "")], ProcedureUse.GLOVES),
-    (LATEX, "other", "pair", 100, [("natural rubber latex", A, "")], None),
+    (ANTISEPTIC, "other", "mL", 250, PackageKind.BOTTLE,
+     [("chlorhexidine", A, "20 mg/mL"), ("isopropyl alcohol", E, "70 %")], ProcedureUse.ANTISEPTIC),
+    (NITRILE, "other", "pair", 100, PackageKind.BOX, [("nitrile butadiene rubber", A, "")], ProcedureUse.GLOVES),
+    (LATEX, "other", "pair", 100, PackageKind.BOX, [("natural rubber latex", A, "")], None),
 ]
 # The product label's ceiling for lidocaine without epinephrine is 4.5 mg/kg and 300 mg in all (Xylocaine
 # prescribing information); 200 mg is that 4.5 mg/kg for a 45 kg adult: a conservative clinic maximum.
@@ -50,16 +50,16 @@ def load() -> list[str]:
         if find_substance(name) is None:
             add_substance(name, category=category, synonyms=synonyms, actor=None)
     existing = set(db.session.scalars(select(Product.name)))
-    missing = sorted({s for row in PRODUCTS for s, _r, _st in row[4] if find_substance(s) is None})
+    missing = sorted({s for row in PRODUCTS for s, _r, _st in row[5] if find_substance(s) is None})
     if missing:
         return [f"Demo kit skipped: substances {', '.join(missing)} are not loaded."]
     created = 0
-    for name, category, unit, size, composition, _use in PRODUCTS:
+    for name, category, unit, size, package, composition, _use in PRODUCTS:
         if name in existing:
             continue
         create_product(ProductData(
             name=name, category=category, manufacturer="Demo Medical Supplies", unit=unit, unit_size=str(size),
-            single_use=False, storage="Below 25 °C",
+            package=package, single_use=False, storage="Below 25 °C",
             composition=[ComponentData(substance=s, role=r, strength=st) for s, r, st in composition],
         ), actor=None)
         created += 1

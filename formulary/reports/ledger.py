@@ -3,7 +3,9 @@
 What leaves stock counts as:
 - administered: `administer` movements;
 - expired: `waste` movements made after the lot's expiry day (expired stock discarded);
-- wasted: every other `waste` (a session's unused remainder, breakage, contamination …).
+- wasted: every other `waste` (a session's unused remainder, a wasted preparation, breakage …).
+A preparation wasted after it was made appends a reversing `administer` entry and a `waste`
+(treatments/preparations.py): it nets out of administered and counts as wasted.
 Returns, stocktake adjustments and status changes are not consumption. Value is quantity × the
 lot's unit cost (a lot without a unit cost adds nothing to the value, only to the quantities).
 """
@@ -25,6 +27,7 @@ from formulary.reports.periods import ReportRange
 from formulary.reports.sql import as_date, as_float, day_of, exact, period_of
 from formulary.stock.models import Lot, StockMovement
 from formulary.treatments.models import TreatmentSession
+from formulary.treatments.preparations import WASTE_NOTE_LIKE
 from formulary.vocabulary import LotStatus, MovementKind, SessionStatus
 
 ADMINISTERED, WASTED, EXPIRED = "administered", "wasted", "expired"
@@ -101,6 +104,7 @@ class WasteLine:
 
 
 SESSION_REMAINDER = "opened and not used in a session"
+PREPARATION_WASTED = "prepared and not given"
 EXPIRED_REASON = "expired"
 
 
@@ -110,6 +114,8 @@ def waste_by_reason(rng: ReportRange) -> list[WasteLine]:
     period = period_of(StockMovement.at, rng.by).label("period")
     reason = case(
         (day_of(StockMovement.at) > Lot.expiry, literal(EXPIRED_REASON)),
+        (and_(StockMovement.session_id.is_not(None), StockMovement.reason.like(WASTE_NOTE_LIKE)),
+         literal(PREPARATION_WASTED)),
         (StockMovement.session_id.is_not(None), literal(SESSION_REMAINDER)),
         else_=func.lower(func.trim(StockMovement.reason)),
     ).label("reason")

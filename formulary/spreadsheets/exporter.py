@@ -14,6 +14,7 @@ from sqlalchemy import and_, case, func, or_, select, type_coerce
 from formulary.catalogue.models import Product
 from formulary.db import utcnow
 from formulary.extensions import db
+from formulary.quantity import count_size, fmt_count, split_count
 from formulary.spreadsheets.count_record import CountRecord
 from formulary.spreadsheets.identity import database_identifier
 from formulary.spreadsheets.writer import ProductRow, StockRow, write_delivery_template, write_stock_workbook
@@ -41,7 +42,8 @@ def stock_rows(today: date, warning_days: int, counter: list[int] | None = None,
     query = (
         select(
             product.name, product.gtin, product.category, lot.lot_number, lot.expiry, lot.status, lot.on_hand,
-            product.unit, lot.unit_cost, lot.supplier, lot.received_on, lot.id,
+            product.unit, lot.unit_cost, lot.supplier, lot.received_on, lot.id, product.package, product.unit_size,
+            lot.opened_content,
         )
         .select_from(Lot.__table__.join(Product.__table__, product.id == lot.product_id))
         .where(lot.on_hand > 0, *(scope.clauses() if scope else ()))
@@ -50,7 +52,8 @@ def stock_rows(today: date, warning_days: int, counter: list[int] | None = None,
     )
     shown: dict[tuple[str, date], str] = {}  # (status, expiry) → the status shown: few distinct pairs
     rows = db.session.connection().execute(query)
-    for name, gtin, category, lot_number, expiry, status, on_hand, unit, cost, supplier, received, lot_id in rows:
+    for (name, gtin, category, lot_number, expiry, status, on_hand, unit, cost, supplier, received, lot_id, package,
+         unit_size, opened) in rows:
         if counter is not None:
             counter[0] += 1
         label = shown.get((status, expiry))
@@ -58,9 +61,8 @@ def stock_rows(today: date, warning_days: int, counter: list[int] | None = None,
             label = DISPLAY_STATUSES[display_status(_Lot(status, expiry), today, warning_days)]
             shown[status, expiry] = label
         value = None if cost is None else (on_hand * cost).quantize(CENT)
-        yield StockRow(
-            name, gtin, category, lot_number, expiry, label, on_hand, unit, cost, value, supplier, received, lot_id
-        )
+        yield StockRow(name, gtin, category, lot_number, expiry, label, on_hand, unit, cost, value, supplier, received,
+                       lot_id, package, unit_size, opened)
 
 
 class _Lot(NamedTuple):
@@ -76,9 +78,11 @@ def product_rows(today: date, counter: list[int] | None = None,
     usable = case((and_(Lot.status == LotStatus.AVAILABLE, Lot.expiry >= today), Lot.on_hand), else_=0)
     on_hand = type_coerce(func.coalesce(func.sum(Lot.on_hand), 0), QUANTITY)
     usable_total = type_coerce(func.coalesce(func.sum(usable), 0), QUANTITY)
+    opened = type_coerce(func.coalesce(func.sum(Lot.opened_content), 0), QUANTITY)
     query = (
         select(Product.name, Product.gtin, Product.category, Product.unit, Product.reorder_level,
-               on_hand.label("on_hand"), usable_total.label("usable"))
+               on_hand.label("on_hand"), usable_total.label("usable"), opened.label("opened"), Product.unit_size,
+               Product.package)
         .outerjoin(Lot, Lot.product_id == Product.id)
         .where(*(scope.clauses() if scope else ()))
         .group_by(Product.id)
@@ -90,7 +94,11 @@ def product_rows(today: date, counter: list[int] | None = None,
             counter[0] += 1
         level = row.reorder_level
         below = level is not None and Decimal(row.usable) < level
-        yield ProductRow(row.name, row.gtin, row.category, row.unit, Decimal(row.on_hand), level, below)
+        total = Decimal(row.on_hand)
+        size = count_size(row.unit, row.unit_size, row.package)
+        sealed, opened_content = split_count(total, Decimal(row.opened), size)
+        yield ProductRow(row.name, row.gtin, row.category, row.unit, total, level, below,
+                         fmt_count(sealed, opened_content, row.unit, size, row.package))
 
 
 def export_stock(stream: BinaryIO | str, today: date, warning_days: int, *,

@@ -41,6 +41,20 @@ STOCK_COLUMNS = (
     Column("received", "Received", ("Received on", "Delivery date", "Date received")),
 )
 
+# Counting in the product's units (both modes read them; the exported Stock sheet writes them in place of
+# On hand): whole sealed units, and what opened units (or an opened box) hold, in the stock unit. A row's
+# quantity is sealed × the product's unit size + opened content. A file gives On hand or these, not both.
+UNIT_COLUMNS = (
+    Column("sealed", "Sealed units", ("Sealed", "Unopened", "Sealed vials", "Vials", "Ampoules", "Boxes")),
+    Column("opened", "Opened content", ("Opened", "Open content", "Opened vials", "Loose", "Part used")),
+)
+SEALED, OPENED = (column.header for column in UNIT_COLUMNS)
+PACKAGE = "Package"  # "vial of 2 mL": what one sealed unit is and holds (export only, for the counter)
+
+# The exported Stock sheet, in order: the lot, its count in units, then what the stock list shows.
+EXPORT_HEADERS = ("Product", "GTIN", "Category", "Lot", "Expiry", "Status", PACKAGE, SEALED, OPENED, "Unit",
+                  "Unit cost", "Value", "Supplier", "Received")
+
 # The Products sheet (export only): totals per product.
 PRODUCT_COLUMNS = (
     Column("product", "Product"),
@@ -48,6 +62,7 @@ PRODUCT_COLUMNS = (
     Column("category", "Category"),
     Column("unit", "Unit"),
     Column("on_hand", "On hand"),
+    Column("in_units", "In units"),
     Column("reorder_level", "Reorder level"),
     Column("below_reorder", "Below reorder"),
 )
@@ -58,12 +73,12 @@ QUANTITY_AT_COUNT = "Quantity at count"
 
 STOCK_HEADERS = tuple(column.header for column in STOCK_COLUMNS)
 PRODUCT_HEADERS = tuple(column.header for column in PRODUCT_COLUMNS)
-HEADER_OF = {column.field: column.header for column in STOCK_COLUMNS}
+HEADER_OF = {column.field: column.header for column in (*STOCK_COLUMNS, *UNIT_COLUMNS)}
 
 # Per mode: groups of fields, each group satisfied by any one of its fields.
 REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
-    ImportMode.DELIVERY: (("product", "gtin"), ("lot",), ("expiry",), ("quantity",)),
-    ImportMode.STOCKTAKE: (("product", "gtin"), ("lot",), ("quantity",)),
+    ImportMode.DELIVERY: (("product", "gtin"), ("lot",), ("expiry",), ("quantity", "sealed")),
+    ImportMode.STOCKTAKE: (("product", "gtin"), ("lot",), ("quantity", "sealed")),
 }
 
 
@@ -84,7 +99,8 @@ def header_key(text: object) -> str:
 
 
 _FIELD_BY_KEY = {
-    header_key(name): column.field for column in STOCK_COLUMNS for name in (column.header, *column.aliases)
+    header_key(name): column.field
+    for column in (*STOCK_COLUMNS, *UNIT_COLUMNS) for name in (column.header, *column.aliases)
 }
 
 
@@ -97,10 +113,10 @@ def field_for_header(text: object) -> str | None:
 
 def read_elsewhere(text: str) -> bool:
     """Whether a header not among the Stock fields is one of ours all the same (not an ignored column)."""
-    return header_key(text) == _QUANTITY_AT_COUNT_KEY
+    return header_key(text) in _OURS_UNREAD
 
 
-_QUANTITY_AT_COUNT_KEY = header_key(QUANTITY_AT_COUNT)
+_OURS_UNREAD = {header_key(QUANTITY_AT_COUNT), header_key(PACKAGE)}
 
 
 def missing_columns(fields: set[str], mode: str) -> list[str]:

@@ -88,7 +88,8 @@ def prepare_from_config(data: bytes, file_name: str, mode: str) -> PreparedImpor
 def load_catalogue(lines: Sequence[StockLine]) -> Catalogue:
     """Every product (one query), and the lots of the products the lines name (one more)."""
     catalogue = Catalogue.of(
-        db.session.execute(select(Product.id, Product.name, Product.gtin, Product.unit, Product.retired))
+        db.session.execute(select(Product.id, Product.name, Product.gtin, Product.unit, Product.retired,
+                                  Product.unit_size, Product.package))
     )
     product_ids = catalogue.product_ids(lines)
     query = select(Lot.id, Lot.product_id, Lot.lot_number, Lot.expiry, Lot.on_hand, Lot.status, Lot.counted_at)

@@ -21,12 +21,14 @@ from formulary.spreadsheets.values import (
     to_money,
     to_quantity,
     to_text,
+    to_whole_count,
 )
 from formulary.vocabulary import ImportMode
 
 LOT_LENGTH = 40  # Lot.lot_number
 NAME_LENGTH = 200  # Product.name, Lot.supplier
-_NEEDED = {"lot": "a lot number", "expiry": "an expiry date", "quantity": "a quantity"}
+_NEEDED = {"lot": "a lot number", "expiry": "an expiry date", "quantity": "a quantity",
+           "sealed": "its sealed units counted (0 if none)"}
 _TEXT = {"lot": LOT_LENGTH, "product": NAME_LENGTH, "supplier": NAME_LENGTH, "status": None}  # their longest
 
 
@@ -35,7 +37,9 @@ class StockLine(NamedTuple):
 
     row_number: int
     lot: str
-    quantity: Decimal  # received (above 0) or counted (0 and above)
+    # Received (above 0) or counted (0 and above), in the stock unit. A sheet counting in units gives None
+    # here until validation, which knows each product's unit size, works it out (in_stock_units).
+    quantity: Decimal
     product: str | None = None
     gtin: str | None = None
     expiry: date | None = None  # always set for a delivery
@@ -43,6 +47,8 @@ class StockLine(NamedTuple):
     supplier: str | None = None
     received: date | None = None
     status: str | None = None  # as written; the importer decides what it means
+    sealed: Decimal | None = None  # whole sealed units, when the sheet counts in units
+    opened: Decimal | None = None  # what opened units hold, in the stock unit (blank: none)
 
 
 _LINE = partial(tuple.__new__, StockLine)  # a line from its fields, without _make's Python-level call
@@ -67,6 +73,10 @@ class Rows(Sequence):
         self._make = partial(tuple.__new__, kind)
         defaults = kind._field_defaults
         self._columns = {name: columns[name] if name in columns else Same(defaults[name]) for name in kind._fields}
+
+    def with_column(self, name: str, values: Sequence) -> Rows:
+        """The same rows with one field's column replaced."""
+        return Rows(self.kind, self._length, {**self._columns, name: values})
 
     def column(self, name: str) -> Sequence:
         """One field of every row (the column itself: to read, not to change)."""
@@ -105,6 +115,21 @@ def column(rows: Sequence, name: str) -> Sequence:
     return rows.column(name) if isinstance(rows, Rows) else list(map(attrgetter(name), rows))
 
 
+def in_stock_units(lines: Sequence[StockLine], unit_sizes: Sequence[Decimal | None]) -> Sequence[StockLine]:
+    """Lines counted in units, with their quantity in the stock unit: sealed × unit size + opened content.
+
+    `unit_sizes` holds each line's product's unit size, None where the product is unknown (its quantity
+    stays None: that line has a problem of its own).
+    """
+    quantities = [None if size is None else sealed * size + (opened or 0)
+                  for sealed, opened, size in zip(column(lines, "sealed"), column(lines, "opened"), unit_sizes,
+                                                  strict=True)]
+    if isinstance(lines, Rows):
+        return lines.with_column("quantity", quantities)
+    # None only for a line whose product is unknown: validation reports that line and never reads its quantity.
+    return [line._replace(quantity=quantity) for line, quantity in zip(lines, quantities, strict=True)]  # type: ignore[arg-type]
+
+
 def stock_lines(sheet: ParsedSheet, mode: str, date_order: str) -> tuple[Sequence[StockLine], list[CellError]]:
     """Every row typed, or the reasons it cannot be: all rows are checked, none is skipped on error."""
     if mode not in tuple(ImportMode):
@@ -119,6 +144,8 @@ def stock_lines(sheet: ParsedSheet, mode: str, date_order: str) -> tuple[Sequenc
         "supplier": partial(to_text, max_length=NAME_LENGTH),
         "received": partial(to_date, date_order=date_order),
         "status": to_text,
+        "sealed": to_whole_count,
+        "opened": partial(to_quantity, allow_zero=True),
     }  # in StockLine's order
     numbers = sheet.row_numbers
     # Column by column: products, dates and quantities repeat, and each distinct value is read once.
@@ -137,7 +164,8 @@ def stock_lines(sheet: ParsedSheet, mode: str, date_order: str) -> tuple[Sequenc
             empty.add(name)
         if failed:
             bad.update(index for index, value in enumerate(cells) if value.__class__ is CellProblem)
-    required = ("lot", "quantity", "expiry") if mode == ImportMode.DELIVERY else ("lot", "quantity")
+    count = "sealed" if "sealed" in sheet.values else "quantity"  # the reader lets a sheet give one or the other
+    required = ("lot", count, "expiry") if mode == ImportMode.DELIVERY else ("lot", count)
     for name in empty.intersection(required):
         bad.update(index for index, value in enumerate(typed[name] or ()) if value is None)  # a blank cell: a column
     identity = [name for name in ("product", "gtin") if typed[name] is not None]
@@ -152,7 +180,9 @@ def stock_lines(sheet: ParsedSheet, mode: str, date_order: str) -> tuple[Sequenc
         bad.update(index for index, number in enumerate(numbers) if number in flagged_rows)
 
     if not bad and not reader_errors:
-        kept = {name: column for name, column in typed.items() if column is not None}
+        kept: dict[str, Sequence | Same] = {name: column for name, column in typed.items() if column is not None}
+        if count == "sealed":
+            kept["quantity"] = Same(None)
         return Rows(StockLine, len(numbers), {"row_number": numbers, **kept}), []
     columns: list[Iterable[object]] = [column if column is not None else repeat(None) for column in typed.values()]
     lines = list(map(_LINE, zip(numbers, *columns, strict=False)))  # repeat() is endless

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
+from formulary.quantity import count_size
 from formulary.spreadsheets.errors import CellError
 from formulary.spreadsheets.lines import StockLine, column
 
@@ -27,6 +28,13 @@ class ProductRef(NamedTuple):
     name: str
     unit: str
     retired: bool
+    unit_size: Decimal = Decimal(1)  # what one sealed unit holds, in the stock unit
+    package: str = "vial"  # what a sealed unit is on the shelf
+
+    @property
+    def count_size(self) -> Decimal:
+        """What one sealed unit counted stands for in the stock unit."""
+        return count_size(self.unit, self.unit_size, self.package)
 
 
 class Change(NamedTuple):

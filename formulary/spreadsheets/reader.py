@@ -19,6 +19,8 @@ from formulary.spreadsheets.filled_rows import filled_rows_over
 from formulary.spreadsheets.format import (
     HEADER_OF,
     HEADER_SEARCH_ROWS,
+    OPENED,
+    SEALED,
     STOCK_SHEET,
     column_letter,
     expected_headers,
@@ -213,6 +215,7 @@ def _parse(
                 f"both mean {HEADER_OF[name]}; keep one of them."
             )
         seen[name] = column
+    _one_way_of_counting(seen, letters, texts)
     missing = missing_columns(set(seen), mode)
     if missing:
         raise WorkbookRefused(
@@ -251,6 +254,27 @@ def _parse(
     if bad_cells:
         _report_bad_cells(sheet, bad_cells)
     return sheet
+
+
+def _one_way_of_counting(seen: dict[str, int], letters: dict[int, str], texts: dict[int, str]) -> None:
+    """Refuse a sheet that gives quantities two ways (On hand, and Sealed units with Opened content), or
+    Opened content without Sealed units: which one counts would be a guess."""
+
+    def named(field: str) -> str:
+        return f"{letters[seen[field]]} ({texts[seen[field]]})"
+
+    if "quantity" in seen and ("sealed" in seen or "opened" in seen):
+        units = " and ".join(named(field) for field in ("sealed", "opened") if field in seen)
+        raise WorkbookRefused(
+            f"Column {named('quantity')} gives each lot's quantity in the stock unit, and {units} in units: "
+            f"keep one way. The stock workbook counts in {SEALED} and {OPENED}; a workbook of an older "
+            f"export counts in {HEADER_OF['quantity']}."
+        )
+    if "opened" in seen and "sealed" not in seen:
+        raise WorkbookRefused(
+            f"Column {named('opened')} says what opened units hold, but no {SEALED} column counts the sealed "
+            f"ones: add it (0 where none is left), or give the whole quantity under {HEADER_OF['quantity']}."
+        )
 
 
 def _blank_rows(columns: list[list]) -> set[int]:

@@ -153,7 +153,7 @@ def moved_text(lot: MovedLot) -> str:
 
 def _select_lots():
     return (select(Lot.id, Lot.lot_number, Lot.expiry, Lot.on_hand, Product.id, Product.name, Product.unit,
-                   Product.retired)
+                   Product.retired, Product.unit_size, Product.package)
             .join(Product, Product.id == Lot.product_id))
 
 
@@ -175,5 +175,6 @@ def _lots_in_stock(product_ids: set[int], counted: set[int]) -> list[NotCountedL
 
 
 def _not_counted(row) -> NotCountedLot:
-    lot_id, lot_number, expiry, on_hand, product_id, name, unit, retired = row
-    return NotCountedLot(lot_id, lot_number, ProductRef(product_id, name, unit, bool(retired)), expiry, on_hand)
+    lot_id, lot_number, expiry, on_hand, product_id, name, unit, retired, unit_size, package = row
+    return NotCountedLot(lot_id, lot_number, ProductRef(product_id, name, unit, bool(retired), unit_size, package),
+                         expiry, on_hand)

@@ -10,11 +10,11 @@ from itertools import repeat
 from operator import attrgetter, ge, is_, itemgetter
 from typing import NamedTuple
 
-from formulary.quantity import fmt_quantity
+from formulary.quantity import fmt_count, fmt_quantity
 from formulary.reference.names import normalize_name
 from formulary.spreadsheets.count_record import CountRecord
 from formulary.spreadsheets.errors import CellError
-from formulary.spreadsheets.lines import NAME_LENGTH, Rows, Same, StockLine, column
+from formulary.spreadsheets.lines import NAME_LENGTH, Rows, Same, StockLine, column, in_stock_units
 from formulary.spreadsheets.plan import NEW_LOT, ZERO, Change, ImportPlan, ProductRef, content_hash
 from formulary.spreadsheets.reader import ParsedSheet
 from formulary.spreadsheets.values import CellProblem, shown, to_gtin, to_text
@@ -50,11 +50,11 @@ class Catalogue:
         self._last: tuple = (None, None, None)  # the lines last resolved, their products, the distinct ones
 
     @classmethod
-    def of(cls, products: Iterable[tuple[int, str, str | None, str, bool]]) -> Catalogue:
-        """From (id, name, gtin, unit, retired) rows."""
+    def of(cls, products: Iterable[tuple]) -> Catalogue:
+        """From (id, name, gtin, unit, retired) rows, optionally followed by unit size and package."""
         refs, gtins = [], {}
-        for ident, name, gtin, unit, retired in products:
-            refs.append(ref := ProductRef(ident, name, unit, bool(retired)))
+        for ident, name, gtin, unit, retired, *units in products:
+            refs.append(ref := ProductRef(ident, name, unit, bool(retired), *units))
             if gtin:
                 gtins[gtin] = ref
         return cls(refs, gtins)
@@ -122,6 +122,9 @@ def validate(
     delivery = mode == ImportMode.DELIVERY
     problems: list[tuple[int, str, str]] = []  # row, field, message
     resolved = catalogue.products(lines)
+    if "sealed" in sheet.columns:  # counted in units: each line's quantity from its product's unit size
+        lines = _in_stock_units(lines, resolved, delivery, problems)
+        resolved = catalogue.products(lines)
     quick = _new_lots(lines, resolved, catalogue, today) if delivery and lines else None
     changes: Sequence[Change]
     if quick is not None:
@@ -141,6 +144,27 @@ def validate(
     if not errors:
         plan.content_hash = content_hash(mode, lines, product_ids)
     return plan
+
+
+def _in_stock_units(lines: Sequence[StockLine], resolved: list[tuple[ProductRef | None, tuple[str, str] | None]],
+                    delivery: bool, problems: list[tuple[int, str, str]]) -> Sequence[StockLine]:
+    """The lines with their quantity in the stock unit; a delivery row that counts nothing is a problem."""
+    lines = in_stock_units(lines, [product.count_size if product is not None else None
+                                   for product, _problem in resolved])
+    if not delivery:
+        return lines
+    empty = [line for line in lines if line.quantity is not None and line.quantity <= 0]
+    if not empty:
+        return lines
+    problems.extend((line.row_number, "sealed", "Must be more than 0: count the units received.") for line in empty)
+    return [line for line in lines if line.quantity is None or line.quantity > 0]
+
+
+def counted_text(line: StockLine, product: ProductRef) -> str:
+    """What a row counted, as the clinic wrote it: "3 vials + 1.5 mL opened · 7.5 mL", or "7.5 mL"."""
+    if line.sealed is None:
+        return f"{fmt_quantity(line.quantity)} {product.unit}"
+    return fmt_count(line.sealed, line.opened or 0, product.unit, product.count_size, product.package)
 
 
 def _new_lots(
@@ -277,7 +301,7 @@ def _count_change(line: StockLine, product: ProductRef, lot: LotRef | None, _tod
                             "count would be applied twice. Export the stock workbook again for a new count.")
     if lot.on_hand + difference < 0:
         gone = then - lot.on_hand
-        return "quantity", (f"Counted {fmt_quantity(line.quantity)} {product.unit} of lot {lot.lot_number} of "
+        return "quantity", (f"Counted {counted_text(line, product)} of lot {lot.lot_number} of "
                             f"{product.name}, but {fmt_quantity(gone)} {product.unit} left it after the count "
                             f"({fmt_quantity(then)} at the count, {fmt_quantity(lot.on_hand)} now): it would go "
                             "below zero. Count this lot again.")
@@ -308,6 +332,8 @@ def _product_problems(sheet: ParsedSheet, line_errors: list[CellError], catalogu
 
 def _cell_errors(sheet: ParsedSheet, problems: list[tuple[int, str, str]]) -> list[CellError]:
     index_of = _index_of(sheet)
+    if "quantity" not in sheet.columns:  # counted in units: a quantity's problem is named on its sealed units
+        problems = [(row, "sealed" if name == "quantity" else name, message) for row, name, message in problems]
     return [
         CellError(sheet.sheet_name, row, sheet.column_label(name), shown(_cell(sheet, name, index_of[row])), message)
         for row, name, message in problems

@@ -208,6 +208,23 @@ def to_quantity(value: object, *, allow_zero: bool) -> Decimal | None:
     return _bounded(number, places=3, limit=10**11)
 
 
+_COUNT_LIMIT = 10**9
+
+
+def to_whole_count(value: object) -> Decimal | None:
+    """Sealed units counted: a whole number, 0 and above (an opened unit's content is written apart)."""
+    number = _decimal(value)
+    if number is None:
+        return None
+    if number < 0:
+        raise CellProblem("Cannot be negative.")
+    if number != number.to_integral_value():
+        raise CellProblem("Sealed units are whole: write what an opened one holds under Opened content.")
+    if number >= _COUNT_LIMIT:
+        raise CellProblem("Too large.")
+    return number.quantize(Decimal(1))  # 12.0 read from a number cell is 12
+
+
 def to_money(value: object) -> Decimal | None:
     """A unit cost: 0 or more, at most 4 decimals; a currency sign around it is ignored."""
     if value.__class__ is float and 0 <= value < _MONEY_LIMIT:  # a number cell, as most are: the short way

@@ -10,10 +10,14 @@ from typing import BinaryIO, NamedTuple
 import xlsxwriter
 
 from formulary.money import excel_money_format
+from formulary.quantity import count_size, fmt_count, package_label, split_count
 from formulary.spreadsheets.count_record import QUANTITY_AT_COUNT, CountRecord, write_count_record
 from formulary.spreadsheets.format import (
+    EXPORT_HEADERS,
+    OPENED,
     PRODUCT_HEADERS,
     PRODUCTS_SHEET,
+    SEALED,
     STOCK_HEADERS,
     STOCK_SHEET,
     column_letter,
@@ -28,8 +32,12 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "
 # Never let XlsxWriter guess: every user text goes through write_string, but be safe anyway.
 _OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
 _EXPIRY = STOCK_HEADERS.index("Expiry")
+assert EXPORT_HEADERS.index("Expiry") == _EXPIRY  # the expiry rules serve the export and the template alike
 _DATE_COLUMNS = (_EXPIRY, STOCK_HEADERS.index("Received"))
+_SEALED, _OPENED = EXPORT_HEADERS.index(SEALED), EXPORT_HEADERS.index(OPENED)
+_BELOW = PRODUCT_HEADERS.index("Below reorder")
 _TEMPLATE_ROWS = 1000
+INSTRUCTIONS_SHEET = "Instructions"
 
 
 class StockRow(NamedTuple):
@@ -48,6 +56,9 @@ class StockRow(NamedTuple):
     supplier: str | None
     received: date | None
     lot_id: int | None = None  # written only into the count record
+    package: str = "vial"  # what one sealed unit is on the shelf
+    unit_size: Decimal = Decimal(1)  # and what it holds, in the stock unit
+    opened: Decimal = Decimal(0)  # of on_hand, what opened units hold
 
 
 class ProductRow(NamedTuple):
@@ -60,6 +71,7 @@ class ProductRow(NamedTuple):
     on_hand: Decimal
     reorder_level: Decimal | None
     below_reorder: bool
+    in_units: str = ""  # on hand as sealed units and opened content, the volume beside
 
 
 class _Sheet:
@@ -133,6 +145,7 @@ def _formats(workbook, currency: str | None = None) -> dict:
         "expiring": workbook.add_format({"bg_color": "#FFF3CD", "font_color": "#664D03"}),
         "below": workbook.add_format({"bg_color": "#FFF3CD"}),
         "then": workbook.add_format({"bg_color": "#E9ECEF", "font_color": "#495057"}),
+        "count": workbook.add_format({"bg_color": "#FFFDE7"}),  # the cells to count in
     }
 
 
@@ -145,23 +158,36 @@ def write_stock_workbook(
     record: CountRecord | None = None,
     currency: str | None = None,
 ) -> None:
-    """The Stock sheet (one row per lot, expired and expiring lots highlighted) and the Products sheet.
+    """The Stock sheet (one row per lot, counted in units, expired and expiring lots highlighted), the
+    Products sheet and the instructions for counting.
 
-    With a count `record` (the moment and the database), each Stock row also shows its
+    Each lot's Sealed units and Opened content hold what formulary holds now, for the counter to
+    overwrite. With a count `record` (the moment and the database), each Stock row also shows its
     quantity at that moment, and a hidden sheet keeps the record the stocktake import reads.
     """
     workbook = xlsxwriter.Workbook(stream, {"constant_memory": True, **_OPTIONS})
     workbook.set_properties({"title": f"Stock on {today.isoformat()}", "created": _midnight(today)})
     formats = _formats(workbook, currency)
-    headers = STOCK_HEADERS + ((QUANTITY_AT_COUNT,) if record else ())
+    headers = EXPORT_HEADERS + ((QUANTITY_AT_COUNT,) if record else ())
     stock = _Sheet(workbook, STOCK_SHEET, headers, formats)
     text, number, when = stock.text, stock.number, stock.date
-    then_column, counted = len(STOCK_HEADERS), []
-    write_number, then_format = stock.sheet.write_number, formats["then"]
+    then_column, counted = len(EXPORT_HEADERS), []
+    write_number, count_format, then_format = stock.sheet.write_number, formats["count"], formats["then"]
+    stock.sheet.write_comment(0, _SEALED, (
+        "Whole, unopened vials, ampoules or boxes (the Package column says what one holds). Overwrite "
+        "with what you count; 0 when none is left."), {"x_scale": 2})
+    stock.sheet.write_comment(0, _OPENED, (
+        "What opened vials (or an opened box) still hold, in the Unit column's unit: read it off the "
+        "vial. 0 when none is open."), {"x_scale": 2})
     if record is not None:
         stock.sheet.write_comment(0, then_column, (
-            "What the lot held when this workbook was made. Write the count in On hand; the import "
-            "applies counted minus this, so sessions given meanwhile are kept."), {"x_scale": 2})
+            "What the lot held when this workbook was made. Write the count in Sealed units and Opened "
+            "content; the import applies counted minus this, so sessions given meanwhile are kept."), {"x_scale": 2})
+    units: dict[tuple[str, Decimal, str], tuple[str, Decimal]] = {}  # (package, size, unit) → label, count size
+    # (on hand, opened, package, size, unit) → sealed, opened, the text at count: lots repeat quantities, so
+    # each distinct count is split and written out once (a tenth of the rows, or fewer, on a clinic's stock).
+    counts: dict[tuple, tuple[float, float, str]] = {}
+    then_width = stock.widths[then_column] if record is not None else 0
     for row in stock_rows:
         stock.row += 1
         text(0, row.product)
@@ -170,18 +196,35 @@ def write_stock_workbook(
         text(3, row.lot)
         when(4, row.expiry)
         text(5, row.status)
-        number(6, row.on_hand)
-        text(7, row.unit)
-        number(8, row.unit_cost, "money")
-        number(9, row.value, "value")
-        text(10, row.supplier)
-        when(11, row.received)
+        key = (row.package, row.unit_size, row.unit)
+        known = units.get(key)
+        if known is None:
+            known = units[key] = (package_label(*key), count_size(row.unit, row.unit_size, row.package))
+        label, size = known
+        text(6, label)
+        count_key = (row.on_hand, row.opened, key)
+        count = counts.get(count_key)
+        if count is None:
+            sealed, opened = split_count(row.on_hand, row.opened, size)
+            count = counts[count_key] = (float(sealed), float(opened),
+                                         fmt_count(sealed, opened, row.unit, size, row.package))
+        write_number(stock.row, _SEALED, count[0], count_format)
+        write_number(stock.row, _OPENED, count[1], count_format)
+        text(9, row.unit)
+        number(10, row.unit_cost, "money")
+        number(11, row.value, "value")
+        text(12, row.supplier)
+        when(13, row.received)
         if record is not None and row.lot_id is not None:
-            quantity = float(row.on_hand)
-            write_number(stock.row, then_column, quantity, then_format)
-            counted.append((row.lot_id, quantity))
+            stock.sheet.write_string(stock.row, then_column, count[2], then_format)
+            then_width = max(then_width, len(count[2]))
+            counted.append((row.lot_id, float(row.on_hand)))
+    if record is not None:
+        stock.widths[then_column] = then_width
+    stock.widths[_SEALED] = stock.widths[_OPENED] = 16  # room to write a count by hand
+    stock.column_formats = {_SEALED: count_format, _OPENED: count_format}
     stock.finish()
-    _highlight_expiry(stock, formats, warning_days)
+    _highlight_expiry(stock, formats, warning_days, len(headers))
     _print_setup(stock.sheet, f"Stock on {today.isoformat()}")
 
     products = _Sheet(workbook, PRODUCTS_SHEET, PRODUCT_HEADERS, formats)
@@ -192,14 +235,16 @@ def write_stock_workbook(
         products.text(2, product.category)
         products.text(3, product.unit)
         products.number(4, product.on_hand)
-        products.number(5, product.reorder_level)
-        products.text(6, "yes" if product.below_reorder else "no")
+        products.text(5, product.in_units)
+        products.number(6, product.reorder_level)
+        products.text(_BELOW, "yes" if product.below_reorder else "no")
     products.finish()
     if products.row:
         cells = f"A2:{column_letter(len(PRODUCT_HEADERS) - 1)}{products.row + 1}"
-        rule = {"type": "formula", "criteria": '=$G2="yes"', "format": formats["below"]}
+        rule = {"type": "formula", "criteria": f'=${column_letter(_BELOW)}2="yes"', "format": formats["below"]}
         products.sheet.conditional_format(cells, rule)
     _print_setup(products.sheet, f"Products on {today.isoformat()}")
+    _write_count_instructions(workbook.add_worksheet(INSTRUCTIONS_SHEET), formats)
     if record is not None:
         write_count_record(workbook, record, counted, formats)
     workbook.close()
@@ -216,12 +261,12 @@ def _print_setup(sheet, title: str) -> None:
     sheet.set_footer("&RPage &P of &N")
 
 
-def _highlight_expiry(stock: _Sheet, formats: dict, warning_days: int) -> None:
+def _highlight_expiry(stock: _Sheet, formats: dict, warning_days: int, width: int = len(STOCK_HEADERS)) -> None:
     """Rules on TODAY(): the colours stay right on the day the file is opened, not the day it was written."""
     if not stock.row:
         return
     expiry = f"${column_letter(_EXPIRY)}2"
-    cells = f"A2:{column_letter(len(STOCK_HEADERS) - 1)}{stock.row + 1}"
+    cells = f"A2:{column_letter(width - 1)}{stock.row + 1}"
     rules = (
         (f'=AND({expiry}<>"",{expiry}<TODAY())', "expired"),
         (f'=AND({expiry}<>"",{expiry}<=TODAY()+{int(warning_days)})', "expiring"),
@@ -236,7 +281,7 @@ def write_delivery_template(stream: BinaryIO | str, product_names: Iterable[str]
     workbook = xlsxwriter.Workbook(stream, _OPTIONS)
     formats = _formats(workbook)
     stock = _Sheet(workbook, STOCK_SHEET, STOCK_HEADERS, formats)
-    instructions = workbook.add_worksheet("Instructions")
+    instructions = workbook.add_worksheet(INSTRUCTIONS_SHEET)
     lists = workbook.add_worksheet("Lists")
     names = sorted(set(product_names), key=str.casefold)
     for row, name in enumerate(names):
@@ -285,6 +330,31 @@ def _write_instructions(sheet, formats: dict, date_order: str) -> None:
     for row, line in enumerate(lines):
         sheet.write_string(row, 0, line, formats["header"] if row == 0 else None)
     sheet.set_column(0, 0, max(map(len, lines)))
+
+
+COUNT_INSTRUCTIONS = [
+    "Counting with this workbook",
+    "Count each lot on the Stock sheet as it sits on the shelf, in the two yellow columns:",
+    f"  {SEALED}: the whole, unopened vials, ampoules or boxes (Package says what one is and holds); 0 if none.",
+    f"  {OPENED}: what opened vials (or an opened box) still hold, in the Unit column's unit; 0 if none is open.",
+    "  Read an opened vial's content off its graduation (7 mL left in a 20 mL vial), rather than as a part of "
+    "a vial (0.35): it is what you see, and the import works out the rest (sealed × what one holds + opened).",
+    "  Count an opened vial past its use-by like any other, then discard it from the dashboard ('Opened vials "
+    "to discard'): that records the waste with its reason.",
+    "Both columns hold what formulary holds now: overwrite them with what you count. A row left as it is agrees.",
+    f"{QUANTITY_AT_COUNT}: what the lot held when this workbook was made, in units with the volume beside. "
+    "Import the workbook as a stocktake: it applies counted minus this, so sessions given while you count stand.",
+    "A lot whose row you delete is reported as not counted, and zeroed only if you ask.",
+    "Sealed units must be whole numbers; a row in error is named with its row and column, and nothing is imported.",
+    "A workbook exported before counting in units has an On hand column instead (the count in the stock unit, "
+    f"e.g. mL): it is still read so. A file with both On hand and {SEALED} is refused: keep one.",
+]
+
+
+def _write_count_instructions(sheet, formats: dict) -> None:
+    for row, line in enumerate(COUNT_INSTRUCTIONS):
+        sheet.write_string(row, 0, line, formats["header"] if row == 0 else None)
+    sheet.set_column(0, 0, 110)
 
 
 def _midnight(day: date) -> datetime:

@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from formulary.catalogue.models import Product
 from formulary.db import utcnow
 from formulary.extensions import db
+from formulary.quantity import package_label
 from formulary.stock.models import Lot
 
 CHUNK = 5_000  # lot ids per UPDATE … WHERE id IN (…)
@@ -148,6 +149,7 @@ class SheetLot(NamedTuple):
     lot_number: str
     expiry: date
     status: str
+    opened_content: Decimal  # what its opened vials hold: the counter looks for them (the amount is not shown)
 
 
 @dataclass
@@ -161,19 +163,24 @@ class SheetProduct:
     package: str
     lots: list[SheetLot]
 
+    @property
+    def counted_in(self) -> str:
+        """What a sealed unit counted is: "vial of 2 mL" (the Sealed box), the Opened box being in `unit`."""
+        return package_label(self.package, self.unit_size, self.unit)
+
 
 def count_sheet(scope: CountScope) -> dict[str, list[SheetProduct]]:
     """The lots holding stock in the scope, by storage place then product (names in order), lots by expiry."""
     query = (
         select(Product.storage, Product.id, Product.name, Product.gtin, Product.unit, Product.unit_size,
-               Product.package, Lot.id, Lot.lot_number, Lot.expiry, Lot.status)
+               Product.package, Lot.id, Lot.lot_number, Lot.expiry, Lot.status, Lot.opened_content)
         .join(Product, Product.id == Lot.product_id)
         .where(Lot.on_hand > 0, *scope.clauses())
         .order_by(Product.storage, Product.name, Lot.expiry, Lot.lot_number)
     )
     places: dict[str, list[SheetProduct]] = {}
     for row in db.session.execute(query):
-        lot = SheetLot(row[0] or "", *row[1:])
+        lot = SheetLot._make((row[0] or "", *row[1:]))
         products = places.setdefault(lot.storage, [])
         if not products or products[-1].name != lot.product:
             products.append(SheetProduct(lot.product, lot.gtin, lot.unit, lot.unit_size, lot.package, []))

@@ -162,6 +162,23 @@ def waste(lot: Lot, quantity, *, actor, reason: str) -> StockMovement:
     return movement
 
 
+def administered_after_all_wasted(lot: Lot, quantity: Decimal, *, actor, reason: str,
+                                  session_id: int | None) -> tuple[StockMovement, StockMovement]:
+    """Stock recorded as administered that never reached the patient (a wasted preparation): waste, not use.
+
+    The history stays as written: a reversing `administer` entry (+quantity) is appended, then a `waste`
+    (−quantity) with the reason, so consumption nets to zero and the waste reports count it. On hand ends
+    where it was and never dips: the reversal comes first. Opened content is left alone: what an opened
+    vial gave to the syringe does not go back into the vial.
+    """
+    quantity = _positive(quantity)
+    reason = _reason(reason, True)
+    reversal = move(lot, MovementKind.ADMINISTER, quantity, actor=actor, session_id=session_id,
+                    reason=f"{reason} (not administered: reverses the draw)")
+    wasted = move(lot, MovementKind.WASTE, -quantity, actor=actor, session_id=session_id, reason=reason)
+    return reversal, wasted
+
+
 def return_to_supplier(lot: Lot, quantity, *, actor, reason: str) -> StockMovement:
     """Send stock back to the supplier."""
     quantity = _positive(quantity)

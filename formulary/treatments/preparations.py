@@ -10,9 +10,13 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import update
+
 from formulary.audit.log import record
 from formulary.db import utcnow
 from formulary.extensions import db
+from formulary.stock.ledger import administered_after_all_wasted
+from formulary.stock.models import Lot
 from formulary.treatments.drawing import Drawn, SessionError, draw_components
 from formulary.treatments.models import TreatmentSession
 from formulary.treatments.preparation_models import Preparation, PreparationDraw
@@ -23,6 +27,9 @@ from formulary.vocabulary import PreparationStatus, SessionStatus
 MAX_USE_BY_MINUTES = 240  # USP <797> immediate use
 MAX_SYRINGES = 20
 BARCODE = re.compile(r"PREP-(\d{1,12})\b")
+# The reason a wasted preparation's waste movements carry, and the pattern (SQL LIKE) the waste report finds them by.
+WASTE_NOTE = "PREP-{id} wasted: {reason}"
+WASTE_NOTE_LIKE = "PREP-% wasted: %"
 
 
 def barcode_text(preparation: Preparation) -> str:
@@ -77,16 +84,31 @@ def prepare(session: TreatmentSession, *, actor, today: date, use_by_minutes: in
 
 
 def waste_preparation(preparation: Preparation, *, actor, reason: str) -> None:
-    """Waste a preparation that will not be given (past its use-by, dropped …), with the reason."""
+    """Waste a preparation that will not be given (past its use-by, dropped …), with the reason.
+
+    Its draws were recorded as administered when it was prepared; each becomes waste in the ledger
+    (a reversing entry and a waste movement naming the preparation), so that consumption, waste and
+    the 90-day waste figures see a syringe thrown away, not one given. The status changes under a
+    guard: two people wasting the same syringe at once cannot both record its waste.
+    """
     reason = (reason or "").strip()
     if not reason:
         raise SessionError("Give a reason for wasting the preparation.", "reason")
-    if preparation.status != PreparationStatus.PREPARED:
+    wasted = db.session.execute(
+        update(Preparation)
+        .where(Preparation.id == preparation.id, Preparation.status == PreparationStatus.PREPARED)
+        .values(status=PreparationStatus.WASTED, wasted_at=utcnow(), waste_reason=reason,
+                wasted_by_id=actor.id if actor is not None else None)
+        .returning(Preparation.id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    db.session.refresh(preparation)
+    if wasted is None:
         raise SessionError(f"Preparation PREP-{preparation.id} is {preparation.status}: it cannot be wasted.")
-    preparation.status = PreparationStatus.WASTED
-    preparation.wasted_at = utcnow()
-    preparation.wasted_by_id = actor.id if actor is not None else None
-    preparation.waste_reason = reason
+    note = WASTE_NOTE.format(id=preparation.id, reason=reason)
+    for draw in preparation.draws:
+        administered_after_all_wasted(db.session.get_one(Lot, draw.lot_id), draw.amount, actor=actor,
+                                      reason=note, session_id=preparation.session_id)
     db.session.flush()
     record("session.preparation_waste", actor=actor, target=preparation.session,
            detail=f"PREP-{preparation.id}: {reason}")

@@ -163,15 +163,17 @@ def test_the_export_is_a_dated_xlsx_attachment(client, manager, serum, make_lot)
         f"attachment; filename=formulary-stock-{date.today().isoformat()}.xlsx")
     assert response.headers["Cache-Control"] == "no-store"
     sheet = openpyxl.load_workbook(io.BytesIO(response.data))["Stock"]
-    assert sheet["D2"].value == "A-1" and sheet["G2"].value == 2
+    assert sheet["D2"].value == "A-1" and (sheet["G2"].value, sheet["H2"].value) == ("vial of 2 mL", 1)
 
 
 def test_the_openapi_document_describes_the_multipart_upload_and_the_download(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     body = spec["paths"]["/api/v1/stock/imports"]["post"]["requestBody"]["content"]["multipart/form-data"]
     schema = spec["components"]["schemas"][body["schema"]["$ref"].rsplit("/", 1)[1]]
-    assert schema["properties"]["file"] == {"type": "string", "format": "binary",
-                                            "description": "The workbook: .xlsx, or .csv"}
+    file = schema["properties"]["file"]
+    assert (file["type"], file["format"]) == ("string", "binary")
+    assert file["description"].startswith("The workbook: .xlsx, or .csv. Quantities as On hand (in the stock unit), "
+                                          "or as Sealed units")
     assert set(schema["properties"]) == {"file", "mode", "dry_run", "force", "zero_not_counted", "order_id"}
     responses = spec["paths"]["/api/v1/stock/imports"]["post"]["responses"]
     assert {"200", "401", "403", "409", "413", "422"} <= set(responses)

@@ -56,12 +56,13 @@ def test_export_edit_a_count_import_it_as_a_stocktake(page, seed, browser_user, 
     exported = tmp_path / download.suggested_filename
     download.save_as(exported)
 
-    # The manager counts 9 of lot VC-7 instead of 25, in the spreadsheet.
+    # The manager counts 9 mL of lot VC-7 instead of 25: one sealed 5 mL vial and 4 mL in an opened one.
     workbook = openpyxl.load_workbook(exported)
     sheet = workbook["Stock"]
     rows = {row[3].value: row for row in sheet.iter_rows(min_row=2)}
     assert set(rows) == {"HA-100", "HA-090", "VC-7", "VC-OLD"}
-    rows["VC-7"][6].value = 9
+    assert [cell.value for cell in rows["VC-7"][6:9]] == ["vial of 5 mL", 5, 0]
+    rows["VC-7"][7].value, rows["VC-7"][8].value = 1, 4
     counted = tmp_path / "stocktake.xlsx"
     workbook.save(counted)
 
@@ -74,8 +75,8 @@ def test_export_edit_a_count_import_it_as_a_stocktake(page, seed, browser_user, 
     expect(changes.get_by_role("row")).to_have_count(2)  # the header and the one difference
     row = changes.get_by_role("row").nth(1)
     expect(row).to_contain_text("VC-7")
-    expect(row).to_contain_text("25 mL")
-    expect(row).to_contain_text("9 mL")
+    expect(row).to_contain_text("5 vials · 25 mL")
+    expect(row).to_contain_text("1 vial + 4 mL · 9 mL")
     expect(row).to_contain_text("−16")
     expect(page.locator(".preview-totals")).to_contain_text("Unchanged (count = on hand)")
     screenshot(page, "spreadsheets-preview")

@@ -54,7 +54,7 @@ BAD = [
     ("delivery.xlsx", entity_bomb, "declares XML entities (an entity bomb risk)"),
     ("delivery.xlsx", lambda: xlsx([["Name", "Amount"], ["x", 1]]),
      "No header row found in the first 10 rows of the sheet 'Stock'; a delivery file needs the columns "
-     "Product or GTIN, Lot, Expiry, On hand."),
+     "Product or GTIN, Lot, Expiry, On hand or Sealed units."),
 ]
 
 

@@ -49,9 +49,13 @@ def row_of(sheet, lot_number: str) -> int:
     return next(row for row in range(2, sheet.max_row + 1) if sheet.cell(row, 4).value == lot_number)
 
 
-def set_count(lot_number: str, counted):
+SEALED, OPENED = 8, 9  # H (Sealed units), I (Opened content): the products here come in 2 mL vials
+
+
+def set_count(lot_number: str, sealed, opened=0):
     def change(sheet):
-        sheet.cell(row_of(sheet, lot_number), 7).value = counted
+        row = row_of(sheet, lot_number)
+        sheet.cell(row, SEALED).value, sheet.cell(row, OPENED).value = sealed, opened
     return change
 
 
@@ -80,8 +84,8 @@ def test_the_workbook_records_the_moment_the_database_and_each_lots_quantity(sto
     listed = dict(record.iter_rows(min_row=7, values_only=True))
     assert listed == {stock["HA-1"].id: 10, stock["HA-2"].id: 4, stock["VC-1"].id: 6}
     sheet = workbook["Stock"]
-    assert sheet.cell(1, 13).value == "Quantity at count"
-    assert sheet.cell(row_of(sheet, "HA-1"), 13).value == 10
+    assert sheet.cell(1, 15).value == "Quantity at count"
+    assert sheet.cell(row_of(sheet, "HA-1"), 15).value == "5 vials · 10 mL"
 
 
 def test_sessions_given_after_the_export_stand_when_the_unchanged_file_comes_back(stock):
@@ -99,7 +103,7 @@ def test_sessions_given_after_the_export_stand_when_the_unchanged_file_comes_bac
 
 
 def test_a_count_applies_counted_minus_the_quantity_then(stock):
-    data = edit(export_bytes(), set_count("HA-1", 8))  # two were missing at the count
+    data = edit(export_bytes(), set_count("HA-1", 4))  # one 2 mL vial was missing at the count
     ledger.waste(stock["HA-1"], "3", actor=None, reason="a session meanwhile")
     db.session.commit()
     prepared = prepare(data)
@@ -111,14 +115,15 @@ def test_a_count_applies_counted_minus_the_quantity_then(stock):
 
 
 def test_a_count_below_what_left_since_is_refused_for_that_row_and_nothing_is_written(stock):
-    data = edit(export_bytes(), set_count("HA-2", 1))  # 4 then; 1 counted; 4 drawn since: -3
+    data = edit(export_bytes(), set_count("HA-2", 0, 1))  # 4 then; 1 counted; 4 drawn since: -3
     ledger.waste(stock["HA-2"], "4", actor=None, reason="a session meanwhile")
     db.session.commit()
     moves = db.session.scalar(select(func.count()).select_from(StockMovement))
     prepared = prepare(data)
     [error] = prepared.plan.errors
-    assert error.row == 3 and error.column == "G (On hand)" and error.value == "1"
-    assert "Counted 1 mL of lot HA-2 of Hyaluronic serum 2 mL, but 4 mL left it after the count" in error.message
+    assert error.row == 3 and error.column == "H (Sealed units)" and error.value == "0"
+    assert ("Counted 0 vials + 1 mL opened · 1 mL of lot HA-2 of Hyaluronic serum 2 mL, but 4 mL left it after "
+            "the count") in error.message
     assert "below zero" in error.message
     assert db.session.scalar(select(func.count()).select_from(StockMovement)) == moves
 
@@ -174,7 +179,7 @@ def test_a_workbook_from_another_database_is_refused(stock):
 def test_a_quantity_with_decimals_comes_back_exactly(make_product, make_lot):
     lot = make_lot(make_product("Serum 2 mL"), quantity="1234567.125", lot_number="BIG")
     db.session.commit()
-    data = edit(export_bytes(), set_count("BIG", 1234567.125))
+    data = edit(export_bytes(), set_count("BIG", 617283, 1.125))
     plan = prepare(data).plan
     assert plan.changes == [] and plan.errors == [] and plan.counted.moved == []
     assert lot.on_hand == D("1234567.125")
@@ -191,7 +196,7 @@ def test_a_count_moment_in_the_future_is_refused(stock):
 
 
 def test_the_same_count_is_never_applied_twice(stock):
-    data = edit(export_bytes(), set_count("HA-1", 8))
+    data = edit(export_bytes(), set_count("HA-1", 4))
     apply_import(prepare(data), actor=None)
     db.session.commit()
     [error] = prepare(data).plan.errors
@@ -224,7 +229,7 @@ def test_the_workbook_prints_on_a4_landscape_one_page_wide_with_its_header_repea
 def test_the_record_survives_libreoffice_re_saving_the_workbook(stock, tmp_path):
     source = tmp_path / "counted" / "stock.xlsx"
     source.parent.mkdir()
-    source.write_bytes(edit(export_bytes(), set_count("HA-2", 3)))
+    source.write_bytes(edit(export_bytes(), set_count("HA-2", 1, 1)))
     ledger.waste(stock["HA-1"], "2", actor=None, reason="a session meanwhile")
     db.session.commit()
     subprocess.run(
@@ -247,6 +252,6 @@ def test_costs_and_values_carry_the_clinics_currency(stock, make_lot):
     export_stock(buffer, TODAY, 30, currency="JPY")
     sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))["Stock"]
     row = row_of(sheet, "PRICED")
-    assert sheet.cell(row, 9).number_format == '"¥"#,##0' and sheet.cell(row, 10).number_format == '"¥"#,##0'
+    assert sheet.cell(row, 11).number_format == '"¥"#,##0' and sheet.cell(row, 12).number_format == '"¥"#,##0'
     eur = openpyxl.load_workbook(io.BytesIO(export_bytes()))["Stock"]
-    assert eur.cell(row_of(eur, "PRICED"), 10).number_format == '"€"#,##0.00'
+    assert eur.cell(row_of(eur, "PRICED"), 12).number_format == '"€"#,##0.00'

@@ -76,8 +76,9 @@ def test_the_export_is_a_dated_attachment_that_no_cache_keeps(client, login_as, 
     stock = workbook["Stock"]
     assert [cell.value for cell in stock[1]][:4] == ["Product", "GTIN", "Category", "Lot"]
     row = [cell.value for cell in stock[2]]
-    assert row[0] == "Hyaluronic serum 2 mL" and row[3] == "A1" and row[6] == 3
-    assert stock.cell(2, 11).value == '=HYPERLINK("x")' and stock.cell(2, 11).data_type == "s"
+    assert row[0] == "Hyaluronic serum 2 mL" and row[3] == "A1" and row[6:10] == ["vial of 2 mL", 1, 1, "mL"]
+    assert row[14] == "1 vial + 1 mL opened · 3 mL"  # what the lot held at the count
+    assert stock.cell(2, 13).value == '=HYPERLINK("x")' and stock.cell(2, 13).data_type == "s"
 
 
 def test_the_template_offers_the_catalogue_in_a_drop_down(client, login_as, serum):

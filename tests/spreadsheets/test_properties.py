@@ -92,7 +92,7 @@ def test_any_csv_ends_in_lines_or_named_errors(rows, delimiter, encoding):
 def test_exported_text_numbers_and_dates_read_back_identical(texts, quantities, days):
     rows = [
         StockRow(text, None, None, text, date(2000, 1, 1) + timedelta(days=day), "available", quantity, "mL",
-                 None, None, text, None)
+                 None, None, text, None, unit_size=D("2.5"))
         for text, quantity, day in zip(texts, quantities, days, strict=False)
     ]
     buffer = io.BytesIO()
@@ -103,4 +103,6 @@ def test_exported_text_numbers_and_dates_read_back_identical(texts, quantities, 
     for row, cells in zip(rows, read, strict=True):
         assert (cells["product"], cells["lot"], cells["supplier"]) == (row.product, row.lot, row.supplier)
         assert cells["expiry"] == row.expiry
-        assert D(repr(cells["quantity"])).normalize() == row.on_hand.normalize()
+        sealed, opened = D(repr(cells["sealed"])), D(repr(cells["opened"]))  # counted in 2.5 mL vials
+        assert sealed == int(sealed) and 0 <= opened < D("2.5")
+        assert (sealed * D("2.5") + opened).normalize() == row.on_hand.normalize()

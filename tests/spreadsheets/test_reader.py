@@ -46,7 +46,7 @@ def test_header_keys():
 def test_required_columns_per_mode():
     assert missing_columns({"product", "lot", "quantity"}, "delivery") == ["Expiry"]
     assert missing_columns({"gtin", "lot", "quantity"}, "stocktake") == []
-    assert missing_columns({"lot"}, "stocktake") == ["Product or GTIN", "On hand"]
+    assert missing_columns({"lot"}, "stocktake") == ["Product or GTIN", "On hand or Sealed units"]
 
 
 def test_an_aliased_header_row_with_extra_columns():
@@ -88,7 +88,7 @@ def test_no_header_row_says_which_headers_are_expected():
     data = xlsx([["Name of thing", "Number"], ["x", 1]])
     assert refusal(data) == (
         "No header row found in the first 10 rows of the sheet 'Stock'; "
-        "a delivery file needs the columns Product or GTIN, Lot, Expiry, On hand."
+        "a delivery file needs the columns Product or GTIN, Lot, Expiry, On hand or Sealed units."
     )
 
 
@@ -101,7 +101,7 @@ def test_a_missing_required_column_is_named():
     data = xlsx([["Product", "Lot", "Qty"], ["A", "L1", 1]])
     assert refusal(data) == (
         "Sheet 'Stock' has no Expiry column (header row 1); "
-        "a delivery file needs Product or GTIN, Lot, Expiry, On hand."
+        "a delivery file needs Product or GTIN, Lot, Expiry, On hand or Sealed units."
     )
     assert read_upload(data, "count.xlsx", mode="stocktake").rows[0].cells["quantity"] == 1
 
@@ -221,7 +221,7 @@ def test_a_csv_with_short_rows_and_a_title_line():
 def test_a_csv_without_a_header():
     assert refusal(b"a,b,c\n1,2,3\n", "x.csv", mode="stocktake") == (
         "No header row found in the first 10 rows of 'x.csv'; "
-        "a stocktake file needs the columns Product or GTIN, Lot, On hand."
+        "a stocktake file needs the columns Product or GTIN, Lot, On hand or Sealed units."
     )
 
 

@@ -66,10 +66,10 @@ def test_an_unchanged_export_imported_as_a_stocktake_changes_nothing(stock):
 def test_an_edited_export_makes_exactly_those_adjustments(stock):
     workbook = openpyxl.load_workbook(io.BytesIO(export_bytes()))
     sheet = workbook["Stock"]
-    counted = {"HA-2": 2, "VC-1": 9.5}
+    counted = {"HA-2": (1, 0), "VC-1": (9, 0.5)}  # HA: 2 mL vials and mL opened; VC: stocked in vials
     for row in sheet.iter_rows(min_row=2):
         if row[3].value in counted:
-            row[6].value = counted[row[3].value]
+            row[7].value, row[8].value = counted[row[3].value]
     buffer = io.BytesIO()
     workbook.save(buffer)
     before = movements()
@@ -89,16 +89,18 @@ def test_an_edited_export_makes_exactly_those_adjustments(stock):
 
 def test_the_export_is_a_workbook_a_manager_wants_to_open(stock):
     workbook = openpyxl.load_workbook(io.BytesIO(export_bytes()))
-    assert workbook.sheetnames == ["Stock", "Products", "Count record"]  # the last one hidden (test_counting.py)
+    assert workbook.sheetnames == ["Stock", "Products", "Instructions", "Count record"]  # the last one hidden
     assert workbook["Count record"].sheet_state == "hidden"
     sheet = workbook["Stock"]
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:M6"  # M: Quantity at count
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:O6"  # O: Quantity at count
     assert all(cell.font.b for cell in sheet[1])
     rows = {row[3]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
     ha1 = rows["HA-1"]
     assert ha1[:4] == ("Hyaluronic serum 2 mL", "09506000134352", "hyaluronic acid", "HA-1")
-    assert isinstance(ha1[4], datetime) and ha1[5] == "Available" and ha1[6] == 10 and ha1[7] == "mL"
-    assert (ha1[8], ha1[9], ha1[10]) == (3.25, 32.5, "MesoSupply")
+    assert isinstance(ha1[4], datetime) and ha1[5] == "Available" and ha1[6:10] == ("vial of 2 mL", 5, 0, "mL")
+    assert (ha1[10], ha1[11], ha1[12], ha1[14]) == (3.25, 32.5, "MesoSupply", "5 vials · 10 mL")
+    assert rows["00123"][7:9] == (0, 0.125)  # less than a vial: all of it under Opened content
+    assert rows["VC-1"][6:9] == ("vial", 7, 0)  # a product stocked in vials counts vials
     assert rows["HA-2"][5] == "Expires soon" and rows["VC-1"][5] == "Quarantined"
     assert rows["00123"][3] == "00123"  # a lot number that looks like a number stays text
     assert sheet["E2"].number_format == "yyyy-mm-dd"
@@ -115,9 +117,9 @@ def test_formula_looking_text_survives_export_and_import_byte_for_byte(make_prod
     db.session.commit()
     data = export_bytes()
     sheet = openpyxl.load_workbook(io.BytesIO(data))["Stock"]
-    suppliers = {row[10].value for row in sheet.iter_rows(min_row=2)}
+    suppliers = {row[12].value for row in sheet.iter_rows(min_row=2)}
     assert suppliers == set(TRICKY)
-    assert all(row[10].data_type == "s" and row[0].data_type == "s" for row in sheet.iter_rows(min_row=2))
+    assert all(row[12].data_type == "s" and row[0].data_type == "s" for row in sheet.iter_rows(min_row=2))
     prepared = prepare(data, "stocktake")
     assert prepared.plan.errors == [] and prepared.plan.unchanged == len(TRICKY)
 

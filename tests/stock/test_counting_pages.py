@@ -92,10 +92,28 @@ def test_the_count_sheet_groups_by_storage_place_with_a_barcode_where_there_is_a
     assert sheet.index("Cupboard") < sheet.index("Vitamin C 5 mL") < sheet.index("Fridge 2–8 °C") < sheet.index("HA-1")
     assert html.count("<svg") == 1  # the serum has a GTIN, the vitamin none
     assert f"(01){GTIN}(17){EXPIRY:%y%m%d}(10)HA-1" in page and "no GTIN" in page
-    assert html.count('class="count-box"') == 2
+    assert html.count('class="count-box"') == 4  # sealed units and opened content, apart, for each lot
+    assert 'aria-label="Sealed ampoules of lot HA-1"' in html and 'aria-label="Opened content of lot HA-1, in mL"' in html
+    assert "sealed: count each ampoule of 2 mL; opened: what is left, in mL" in page
+    assert "sealed: count each vial of 5 mL" in page and "is on record" not in page
     assert "size: A4 landscape" in client.get("/static/counting.css").get_data(as_text=True)
     fridge = text(client.get("/stock/count-sheet?storage=Cupboard"))
     assert "VC-1" in fridge and "HA-1" not in fridge
+
+
+def test_the_count_sheet_says_where_an_opened_vial_is_on_record(client, login_as, make_product, make_lot):
+    from formulary.stock.draws import draw_rule, fefo_offer
+    from formulary.stock.opened import take
+
+    product = make_product("Lidocaine 1% 20 mL", unit_size="20", single_use=False, opened_shelf_life_days=28,
+                           composition=[("lidocaine", "active")])
+    lot = make_lot(product, quantity="60", lot_number="LI-1", expiry=EXPIRY)
+    take(lot, fefo_offer(product, TODAY, Decimal(2)).plan.draws[0], draw_rule(product, TODAY), kind="administer",
+         actor=None, reason="a session")
+    db.session.commit()
+    login_as("practitioner")
+    page = text(client.get("/stock/count-sheet"))
+    assert "LI-1 an opened vial is on record" in page and "18 mL" not in page  # where to look, not how much
 
 
 def test_the_dashboard_shows_the_counts_overdue(client, login_as, serum, make_lot):
