@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, StopValidation
 from wtforms.widgets import TextInput
 
 from formulary.quantity import fmt_quantity
+from formulary.stock.errors import InvalidStockInput
 from formulary.stock.scan import ScanError, parse_scan
 from formulary.vocabulary import MovementKind
 
@@ -149,9 +150,11 @@ class ReceiveForm(FlaskForm):
 
 
 class ReceiveMoreForm(FlaskForm):
-    """More of this lot arrived."""
+    """More of this lot arrived, in the stock unit or in whole units (vials)."""
 
     quantity = QuantityField("Quantity", validators=[Present("Enter the quantity received.")])
+    count_in = SelectField("Counted in", choices=[SelectChoice("volume", "stock unit"), SelectChoice("units", "units")],
+                           default="volume", validate_choice=False)
     reason = StringField("Note", validators=[Length(max=500)],
                          description="Optional, e.g. the delivery note.")
     submit = SubmitField("Receive more")
@@ -167,12 +170,38 @@ class WasteForm(FlaskForm):
 
 
 class AdjustForm(FlaskForm):
-    """Stocktake: the counted quantity; the difference becomes an adjust movement."""
+    """Stocktake: what was counted; the difference becomes an adjust movement.
 
-    quantity = QuantityField("Counted quantity", noun="The counted quantity",
-                             validators=[Present("Enter the quantity you counted.")])
+    A product kept in packages of its own (vials of 20 mL) is counted as a shelf is: sealed units whole,
+    what the opened ones hold in the stock unit. The quantity box stays for stock kept in the packages
+    themselves and for callers that send the total.
+    """
+
+    quantity = QuantityField("Counted quantity", noun="The counted quantity")
+    sealed = QuantityField("Sealed units", noun="Sealed units", render_kw={"inputmode": "numeric"})
+    opened = QuantityField("Opened content", noun="Opened content", render_kw={"inputmode": "decimal"})
     reason = StringField("Reason", validators=[Length(max=500)], description="e.g. monthly stocktake.")
     submit = SubmitField("Record count")
+
+    def counted(self, unit_size, in_packages: bool) -> Decimal:
+        """The count in the stock unit: sealed × what one unit holds + opened, or the total typed.
+
+        Raises InvalidStockInput naming the field at fault.
+        """
+        if self.sealed.data is None and self.opened.data is None:
+            if self.quantity.data is not None:
+                return self.quantity.data
+            if in_packages:
+                raise InvalidStockInput("Enter the sealed units you counted (0 if none), and what the opened "
+                                        "ones hold.", "sealed")
+            raise InvalidStockInput("Enter the quantity you counted.", "quantity")
+        sealed, opened = self.sealed.data or Decimal(0), self.opened.data or Decimal(0)
+        if sealed < 0 or sealed != sealed.to_integral_value():
+            raise InvalidStockInput(f"Sealed units must be a whole number, 0 or more (got {fmt_quantity(sealed)}).",
+                                    "sealed")
+        if opened < 0:
+            raise InvalidStockInput(f"Opened content cannot be negative (got {fmt_quantity(opened)}).", "opened")
+        return sealed * Decimal(unit_size) + opened
 
 
 class ReturnForm(FlaskForm):

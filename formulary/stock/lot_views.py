@@ -1,6 +1,7 @@
 """A lot's page: its facts, where FEFO places it, its whole history, and the actions on it."""
 
 from datetime import date
+from decimal import Decimal
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
@@ -10,11 +11,11 @@ from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.clinic_time import clinic_today
 from formulary.extensions import db
-from formulary.quantity import fmt_quantity
+from formulary.quantity import count_size, counts_packages_apart, fmt_quantity, package_name, stock_of
 from formulary.stock import ledger
 from formulary.stock.blueprint import bp
 from formulary.stock.draws import fefo_offer
-from formulary.stock.errors import StockError
+from formulary.stock.errors import InvalidStockInput, StockError
 from formulary.stock.fefo import last_day_of_use
 from formulary.stock.forms import ACTION_FORMS
 from formulary.stock.models import Lot
@@ -41,6 +42,21 @@ def _fefo_position(lot: Lot, today: date) -> dict:
     }
 
 
+def _received(form, product) -> Decimal:
+    """The quantity received in the stock unit; whole units (vials) are turned into it."""
+    if form.count_in.data != "units" or not _counted_in_packages(product):
+        return form.quantity.data
+    units = form.quantity.data
+    if units != units.to_integral_value():
+        raise InvalidStockInput(f"Units received must be whole (got {fmt_quantity(units)}).", "quantity")
+    return units * count_size(product.unit, product.unit_size, product.package)
+
+
+def _counted_in_packages(product) -> bool:
+    """Whether a count of this product is sealed packages plus opened content (not a plain total)."""
+    return bool(product.unit_size) and counts_packages_apart(product.unit, product.package)
+
+
 def render_lot(lot: Lot, failed_form: FlaskForm | None = None, failed_action: str | None = None):
     """The lot page; after a refused action, that action's form keeps its values and errors."""
     today = clinic_today()
@@ -50,8 +66,13 @@ def render_lot(lot: Lot, failed_form: FlaskForm | None = None, failed_action: st
     product_page = None
     if "catalogue.product" in current_app.view_functions:
         product_page = url_for("catalogue.product", product_id=lot.product_id)
+    product = lot.product
+    if _counted_in_packages(product):
+        forms["receive-more"].count_in.choices = [("volume", product.unit),
+                                                  ("units", package_name(product.package or "vial", 2))]
     return render_template(
         "stock/lot.html", lot=lot, forms=forms, failed_action=failed_action,
+        count_packages=package_name(product.package or "vial", 2) if _counted_in_packages(product) else None,
         status=display_status(lot, today, current_app.config["EXPIRY_WARNING_DAYS"]), today=today,
         usable_until=last_day_of_use(lot.expiry, lot.product.expiry_margin_days),
         fefo=_fefo_position(lot, today), product_page=product_page,
@@ -95,8 +116,9 @@ def _apply(action: str, lot: Lot, form) -> tuple[str, str]:
     reason = form.reason.data or ""
     name = f"lot {lot.lot_number}"
     if action == "receive-more":
-        ledger.receive_more(lot, form.quantity.data, actor=actor, reason=reason)
-        return f"Received {fmt_quantity(form.quantity.data)} {unit} more of {name}.", "success"
+        quantity = _received(form, lot.product)
+        ledger.receive_more(lot, quantity, actor=actor, reason=reason)
+        return f"Received {stock_of(quantity, lot.product)} more of {name}.", "success"
     if action == MovementKind.WASTE:
         ledger.waste(lot, form.quantity.data, actor=actor, reason=reason)
         return f"Recorded {fmt_quantity(form.quantity.data)} {unit} of {name} as waste.", "success"
@@ -105,12 +127,13 @@ def _apply(action: str, lot: Lot, form) -> tuple[str, str]:
         return f"Recorded {fmt_quantity(form.quantity.data)} {unit} of {name} as returned.", "success"
     if action == MovementKind.ADJUST:
         before = lot.on_hand
-        movement = ledger.adjust(lot, form.quantity.data, actor=actor, reason=reason)
+        counted = form.counted(count_size(unit, lot.product.unit_size, lot.product.package),
+                               in_packages=_counted_in_packages(lot.product))
+        movement = ledger.adjust(lot, counted, actor=actor, reason=reason)
         if movement is None:
-            held = f"{fmt_quantity(before)} {unit}"
-            return f"The count equals what {name} holds ({held}); nothing changed.", "info"
+            return f"The count equals what {name} holds ({stock_of(before, lot.product)}); nothing changed.", "info"
         sign = "+" if movement.quantity > 0 else "−"
-        return (f"Stocktake of {name}: counted {fmt_quantity(form.quantity.data)} {unit} "
+        return (f"Stocktake of {name}: counted {stock_of(counted, lot.product)} "
                 f"({sign}{fmt_quantity(abs(movement.quantity))} {unit}).", "success")
     status = {
         MovementKind.QUARANTINE: LotStatus.QUARANTINED,

@@ -27,6 +27,17 @@ class LotContents:
         return (self.sealed_content / self.unit_size).quantize(Decimal("0.001")).normalize() + 0
 
     @property
+    def whole_units(self) -> Decimal:
+        """Sealed units a counter finds whole on the shelf."""
+        return Decimal(int(self.sealed_content // self.unit_size)) if self.unit_size > 0 else ZERO
+
+    @property
+    def loose_content(self) -> Decimal:
+        """Content outside whole sealed units and outside any opened unit on record (a part-vial counted
+        at a stocktake, or what a partial waste left)."""
+        return self.sealed_content - self.whole_units * self.unit_size
+
+    @property
     def opened_content(self) -> Decimal:
         """What the opened units hold."""
         return sum((unit.content_left for unit in self.opened), ZERO)

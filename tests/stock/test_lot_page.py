@@ -87,7 +87,7 @@ def test_waste_more_than_on_hand_is_refused_and_nothing_changes(client, login_as
         ("waste", {"quantity": "abc", "reason": "x"}, "The quantity must be a number (got abc)."),
         ("return", {"quantity": "11", "reason": "wrong item"}, "only 10 mL available"),
         ("adjust", {"quantity": "-1", "reason": "count"}, "The counted quantity cannot be negative (got -1)."),
-        ("adjust", {"quantity": "", "reason": "count"}, "Enter the quantity you counted."),
+        ("adjust", {"quantity": "", "reason": "count"}, "Enter the sealed units you counted (0 if none)"),
         ("receive-more", {"quantity": "-4", "reason": ""}, "The quantity must be more than zero (got -4)."),
         ("recall", {"reason": " "}, "Give a reason: it stays in the lot&#39;s history."),
         ("quarantine", {"reason": ""}, "Give a reason"),
@@ -107,20 +107,48 @@ def test_refused_actions_name_the_value_and_change_nothing(client, login_as, lot
 def test_stocktake_records_the_difference(client, login_as, lot):
     login_as("manager")
     html = action(client, lot, "adjust", quantity="8", reason="monthly count").get_data(as_text=True)
-    assert "Stocktake of lot VC-001: counted 8 mL (−2 mL)." in html
+    assert "Stocktake of lot VC-001: counted 1 vial + 3 mL · 8 mL (−2 mL)." in html
     movement = db.session.scalars(select(StockMovement).where(StockMovement.lot_id == lot.id)
                                   .order_by(StockMovement.id.desc())).first()
     assert (movement.kind, movement.quantity, movement.on_hand_after, movement.reason) == (
         "adjust", Decimal(-2), Decimal(8), "monthly count")
     html = action(client, lot, "adjust", quantity="8", reason="recount").get_data(as_text=True)
-    assert "The count equals what lot VC-001 holds (8 mL); nothing changed." in html
+    assert "The count equals what lot VC-001 holds (1 vial + 3 mL · 8 mL); nothing changed." in html
     html = action(client, lot, "adjust", quantity="9.5", reason="found one").get_data(as_text=True)
-    assert "counted 9.5 mL (+1.5 mL)" in html
+    assert "counted 1 vial + 4.5 mL · 9.5 mL (+1.5 mL)" in html
+
+
+def test_stocktake_counts_sealed_vials_whole_and_the_opened_one_in_ml(client, login_as, lot):
+    login_as("manager")
+    page = client.get(f"/stock/lots/{lot.id}").get_data(as_text=True)
+    assert "Sealed units" in page and "Opened content" in page and "Count the sealed vials whole" in page
+    html = action(client, lot, "adjust", sealed="1", opened="2.5", reason="shelf count").get_data(as_text=True)
+    assert "Stocktake of lot VC-001: counted 1 vial + 2.5 mL · 7.5 mL (−2.5 mL)." in html
+    db.session.refresh(lot)
+    assert lot.on_hand == Decimal("7.5")
+    html = action(client, lot, "adjust", sealed="2", opened="", reason="recount").get_data(as_text=True)
+    assert "counted 2 vials · 10 mL (+2.5 mL)" in html
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"sealed": "1.5", "opened": "1"}, "Sealed units must be a whole number, 0 or more (got 1.5)."),
+    ({"sealed": "-1", "opened": ""}, "Sealed units must be a whole number, 0 or more (got -1)."),
+    ({"sealed": "1", "opened": "-2"}, "Opened content cannot be negative (got -2)."),
+    ({"sealed": "two", "opened": ""}, "Sealed units must be a number (got two)."),
+    ({"sealed": "", "opened": ""}, "Enter the sealed units you counted (0 if none)"),
+])
+def test_a_count_in_units_that_cannot_be_read_names_the_field_and_changes_nothing(client, login_as, lot,
+                                                                                  values, message):
+    login_as("manager")
+    before = counts()
+    response = action(client, lot, "adjust", reason="count", **values)
+    assert message in response.get_data(as_text=True)
+    assert counts() == before
 
 
 def test_receive_more_and_return(client, login_as, lot):
     login_as("manager")
-    assert "Received 5 mL more of lot VC-001." in action(
+    assert "Received 1 vial · 5 mL more of lot VC-001." in action(
         client, lot, "receive-more", quantity="5", reason="second box").get_data(as_text=True)
     assert "Recorded 3 mL of lot VC-001 as returned." in action(
         client, lot, "return", quantity="3", reason="damaged box").get_data(as_text=True)
@@ -214,3 +242,15 @@ def test_unknown_lot_or_action_is_404(client, login_as, lot):
     login_as("manager")
     assert client.get("/stock/lots/99999").status_code == 404
     assert post_form(client, f"/stock/lots/{lot.id}/melt", {}).status_code == 404
+
+
+def test_receive_more_in_whole_vials(client, login_as, lot):
+    login_as("manager")
+    html = action(client, lot, "receive-more", quantity="3", count_in="units", reason="second box").get_data(as_text=True)
+    assert "Received 3 vials · 15 mL more of lot VC-001." in html
+    db.session.refresh(lot)
+    assert lot.on_hand == Decimal(25)
+    html = action(client, lot, "receive-more", quantity="1.5", count_in="units", reason="?").get_data(as_text=True)
+    assert "Units received must be whole (got 1.5)." in html
+    db.session.refresh(lot)
+    assert lot.on_hand == Decimal(25)
