@@ -163,5 +163,5 @@ def test_the_dashboard_names_counts_overdue_and_the_receive_page_offers_more_of_
     expect(offer).to_contain_text("Lot HA-1 of HA 1% 2 mL is already in stock")
     screenshot(page, "counting-receive-offer")
     offer.get_by_role("button", name="Receive more of lot HA-1").click()
-    expect(page.get_by_role("alert")).to_contain_text("Received 4 mL more of lot HA-1")
+    expect(page.get_by_role("alert")).to_contain_text("Received 2 vials · 4 mL more of lot HA-1")
     expect(page.locator("#on-hand")).to_have_text("7 vials · 14 mL")

@@ -58,7 +58,7 @@ def test_a_scan_of_a_lot_in_stock_offers_to_receive_more_of_it(client, login_as,
     token = csrf_token(client, "/stock/receive")
     done = client.post(f"/stock/lots/{lot.id}/receive-more", follow_redirects=True, data={
         "receive-more-csrf_token": token, "receive-more-quantity": "2", "receive-more-reason": "received by scan"})
-    assert "Received 2 mL more of lot ABC123" in text(done)
+    assert "Received 1 ampoule · 2 mL more of lot ABC123" in text(done)
     db.session.expire_all()
     assert db.session.get(Lot, lot.id).on_hand == 6
 
