@@ -19,7 +19,8 @@ def index():
     stock = chart = opened = None
     actor = current_actor()
     if actor is not None and actor.can(Permission.VIEW_STOCK):
-        stock = stock_dashboard(date.today(), current_app.config["EXPIRY_WARNING_DAYS"])
+        stock = stock_dashboard(date.today(), current_app.config["EXPIRY_WARNING_DAYS"],
+                                current_app.config["COUNT_INTERVAL_DAYS"])
         chart = expiry_chart(stock.months)
         opened = opened_panels(date.today())
     sessions = session_dashboard(date.today()) if actor is not None and actor.can(Permission.VIEW_PATIENTS) else None
