@@ -10,7 +10,7 @@ from formulary.dashboard.blueprint import bp
 from formulary.dashboard.chart import expiry_chart
 from formulary.stock.dashboard import stock_dashboard
 from formulary.stock.opened_dashboard import opened_panels
-from formulary.treatments.dashboard import session_dashboard
+from formulary.treatments.dashboard import LISTED, session_dashboard
 
 
 @bp.route("/")
@@ -23,5 +23,6 @@ def index():
                                 current_app.config["COUNT_INTERVAL_DAYS"])
         chart = expiry_chart(stock.months)
         opened = opened_panels(date.today())
-    sessions = session_dashboard(date.today()) if actor is not None and actor.can(Permission.VIEW_PATIENTS) else None
+    sessions = (session_dashboard(date.today(), LISTED) if actor is not None and actor.can(Permission.VIEW_PATIENTS)
+                else None)
     return render_template("dashboard/index.html", stock=stock, chart=chart, sessions=sessions, opened=opened)
