@@ -20,7 +20,7 @@ from formulary.extensions import db
 from formulary.patients.models import Patient
 from formulary.stock.draws import lot_stocks
 from formulary.stock.errors import fmt_quantity
-from formulary.stock.fefo import serve_in_turn, unsure_products
+from formulary.stock.fefo import Need, serve_in_turn, unsure_products
 from formulary.stock.models import IN_STOCK, Lot
 from formulary.treatments.display import CheckState, Outcome, check_state, session_outcome, session_states
 from formulary.treatments.models import TreatmentSession
@@ -148,22 +148,32 @@ def stock_shortfalls(sessions: list[BookedSession], today: date) -> list[ShortRo
     """
     if not any(s.cocktail_version.components for s in sessions):
         return []
-    unsure = _unsure_products(sessions, today)
+    needs = _needs(sessions)
+    unsure = _unsure_products(sessions, needs, today)
     if not unsure:
         return []
     # Lots that expired before today can serve no session from today on: FEFO would skip them all.
     lots = lot_stocks(unsure, expiring_from=today)
     lines = [[line for line in s.cocktail_version.components if line.product_id in unsure] for s in sessions]
-    needs = ([line.need(s.scheduled_for) for line in session_lines] for s, session_lines in zip(sessions, lines,
-                                                                                               strict=True))
+    unsure_needs = ([need for need in session_needs if need.product_id in unsure] for session_needs in needs)
     return [
         ShortRow(session, tuple(
             f"{line.product_name}: short by {fmt_quantity(plan.shortage)} {line.unit}"
             for line, plan in zip(session_lines, turn.plans, strict=True) if not plan.covered
         ))
-        for session, session_lines, turn in zip(sessions, lines, serve_in_turn(needs, lots), strict=True)
+        for session, session_lines, turn in zip(sessions, lines, serve_in_turn(unsure_needs, lots), strict=True)
         if not turn.served
     ]
+
+
+def _needs(sessions: list[BookedSession]) -> list[tuple[Need, ...]]:
+    """What each session needs, line by line: sessions of one day booked with one version share theirs."""
+    found: dict[tuple[int, date], tuple[Need, ...]] = {}
+    for s in sessions:
+        key = (s.cocktail_version.id, s.scheduled_for)
+        if key not in found:
+            found[key] = tuple(line.need(s.scheduled_for) for line in s.cocktail_version.components)
+    return [found[(s.cocktail_version.id, s.scheduled_for)] for s in sessions]
 
 
 @cache
@@ -184,11 +194,10 @@ def _sealed_statement() -> Select:
     )
 
 
-def _unsure_products(sessions: list[BookedSession], today: date) -> set[int]:
+def _unsure_products(sessions: list[BookedSession], needs: list[tuple[Need, ...]], today: date) -> set[int]:
     """The products whose sealed stock, usable to the last booking, may not cover the most the bookings take."""
     last = max(s.scheduled_for for s in sessions)
     margin = max(line.margin_days for s in sessions for line in s.cocktail_version.components)
-    needs = [[line.need(s.scheduled_for) for line in s.cocktail_version.components] for s in sessions]
     sealed = db.session.execute(_sealed_statement(), {"today": today, "cap": len(sessions),
                                                       "usable_through": last + timedelta(days=margin)})
     return unsure_products(needs, {product_id: Decimal(str(total or 0)) for product_id, total in sealed})
