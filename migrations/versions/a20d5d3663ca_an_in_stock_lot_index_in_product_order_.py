@@ -4,6 +4,9 @@ Revision ID: a20d5d3663ca
 Revises: b6535871ea9b
 Create Date: 2026-12-06 09:35:32.136606
 
+The dashboard sums the lots in stock per product (value by category, usable stock under the reorder
+level, lots overdue for a count, the booked products' sealed supply): this partial index holds every
+column those sums read, in product order, so SQLite reads no lot row and sorts nothing.
 """
 from alembic import op
 import sqlalchemy as sa
