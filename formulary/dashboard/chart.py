@@ -12,7 +12,7 @@ from decimal import Decimal
 from formulary.quantity import fmt_quantity
 from formulary.reports.charts import BarChart, bar_chart
 from formulary.reports.money import currency, format_money
-from formulary.stock.dashboard import MonthExpiry
+from formulary.stock.expiry_months import MonthExpiry
 
 
 def expiry_chart(months: list[MonthExpiry]) -> BarChart:

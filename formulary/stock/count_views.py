@@ -1,6 +1,6 @@
 """The printable count sheet: the lots in stock by storage place and product, with blank boxes to count into."""
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 
 from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
@@ -9,7 +9,7 @@ from formulary.db import utcnow
 from formulary.extensions import db
 from formulary.stock.barcodes import gs1_element_string, lot_barcode_svg
 from formulary.stock.blueprint import bp
-from formulary.stock.counting import CountScope, CountsOverdue, count_sheet, counts_overdue, scope_choices
+from formulary.stock.counting import CountScope, count_sheet, scope_choices
 
 
 @bp.route("/count-sheet")
@@ -32,8 +32,3 @@ def count_sheet_page():
         storages=storages, categories=categories, products=products,
     )
 
-
-@bp.app_template_global("counts_overdue")
-def counts_overdue_now() -> CountsOverdue:
-    """The dashboard's panel of lots overdue for a count (called by its partial only, when it shows)."""
-    return counts_overdue(current_app.config["COUNT_INTERVAL_DAYS"])

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from formulary.catalogue.models import Product
 from formulary.db import utcnow
@@ -79,7 +79,12 @@ def not_counted_within(days: int, now: datetime | None = None) -> ColumnElement[
     A lot received last week was seen when it arrived; one never counted since a year ago was not.
     """
     since = (now or utcnow()) - timedelta(days=days)
-    return or_(Lot.counted_at < since, and_(Lot.counted_at.is_(None), Lot.received_on < since.date()))
+    return not_counted_since(since, since.date())
+
+
+def not_counted_since(since, since_day) -> ColumnElement[bool]:
+    """Lots counted before `since`, or never counted and received before its day (values, or bound parameters)."""
+    return or_(Lot.counted_at < since, and_(Lot.counted_at.is_(None), Lot.received_on < since_day))
 
 
 def mark_counted(lot_ids: Iterable[int], at: datetime, user_id: int | None) -> None:
@@ -105,34 +110,13 @@ class OverduePlace(NamedTuple):
 
 @dataclass(frozen=True)
 class CountsOverdue:
-    """What the dashboard shows: lots in stock not counted within the interval, by storage place."""
+    """What the dashboard shows: lots in stock not counted within the interval, by storage place (summed with
+    the other sums per product: stock/product_sums.py)."""
 
     days: int
     lots: int
     never: int  # of which never counted at all
     places: list[OverduePlace]
-
-
-def counts_overdue(days: int, now: datetime | None = None) -> CountsOverdue:
-    """Lots holding stock not counted within `days`: one grouped query over the lots in stock."""
-    now = now or utcnow()
-    query = (
-        select(Product.storage, func.count(Lot.id), func.count(Lot.id).filter(Lot.counted_at.is_(None)),
-               func.min(Lot.counted_at), func.min(Lot.received_on))
-        .join(Product, Product.id == Lot.product_id)
-        .where(Lot.on_hand > 0, not_counted_within(days, now))
-        .group_by(Product.storage)
-        .order_by(func.count(Lot.id).desc(), Product.storage)
-    )
-    places, total, never = [], 0, 0
-    for storage, lots, uncounted, oldest_count, oldest_receipt in db.session.execute(query):
-        total += lots
-        never += uncounted
-        oldest = oldest_count.date() if oldest_count is not None else None
-        if uncounted and oldest_receipt is not None and (oldest is None or oldest_receipt < oldest):
-            oldest = oldest_receipt
-        places.append(OverduePlace(storage or "", lots, oldest))
-    return CountsOverdue(days, total, never, places[:OVERDUE_LISTED])
 
 
 class SheetLot(NamedTuple):

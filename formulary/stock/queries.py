@@ -8,13 +8,13 @@ from decimal import Decimal
 from typing import NamedTuple, Protocol
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, and_, func, literal_column, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import selectinload
 
 from formulary.catalogue.models import PRODUCT_CATEGORIES, Product
 from formulary.extensions import db
 from formulary.stock.counting import not_counted_within
-from formulary.stock.models import Lot, StockMovement
+from formulary.stock.models import IN_STOCK, Lot, StockMovement
 from formulary.vocabulary import LotDisplayStatus, LotStatus
 
 # The status a lot shows, most urgent first: each lot has exactly one, so filters partition stock.
@@ -156,19 +156,20 @@ def product_suggestions(text: str, limit: int = 15) -> list[tuple[int, str]]:
 
 def status_condition(status: str, today: date, within_days: int):
     """The SQL condition for one display status (matching display_status)."""
+    return status_window(status, today, today + timedelta(days=within_days))
+
+
+def status_window(status: str, today, until):
+    """The same, with the warning window's last day given: dates, or the bound parameters of a statement
+    built once (the dashboard's)."""
     available = Lot.status == LotStatus.AVAILABLE
     if status == LotDisplayStatus.AVAILABLE:
-        return and_(available, Lot.expiry > today + timedelta(days=within_days))
+        return and_(available, Lot.expiry > until)
     if status == LotDisplayStatus.EXPIRING:
-        return and_(available, Lot.expiry >= today, Lot.expiry <= today + timedelta(days=within_days))
+        return and_(available, Lot.expiry >= today, Lot.expiry <= until)
     if status == LotDisplayStatus.EXPIRED:
         return and_(available, Lot.expiry < today)
     return Lot.status == status
-
-
-# On hand > 0 written with an inline literal, not a bound parameter: only then may SQLite (and
-# PostgreSQL's generic plans) use an index restricted to lots in stock (WHERE on_hand > 0).
-IN_STOCK = Lot.on_hand > literal_column("0")
 
 
 def lot_ids_query(filters: LotFilters, today: date, warning_days: int) -> Select:

@@ -8,23 +8,27 @@ objects with their relationships would cost more than the FEFO forecast itself.
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, Integer, Select, bindparam, func, select
 
 from formulary.cocktails.lines import RecipeLine
-from formulary.cocktails.models import Cocktail, CocktailVersion
+from formulary.cocktails.models import Cocktail, CocktailComponent, CocktailVersion
 from formulary.cocktails.queries import recipe_lines
 from formulary.extensions import db
 from formulary.patients.models import Patient
-from formulary.stock.draws import lot_stocks, sealed_supply
+from formulary.stock.draws import lot_stocks
 from formulary.stock.errors import fmt_quantity
-from formulary.stock.fefo import serve_in_turn, unsure_products
+from formulary.stock.fefo import Need, serve_in_turn, unsure_products
+from formulary.stock.models import IN_STOCK, Lot
 from formulary.treatments.display import CheckState, Outcome, check_state, session_outcome, session_states
 from formulary.treatments.models import TreatmentSession
-from formulary.vocabulary import OPEN_SESSION_STATUSES, SessionStatus
+from formulary.vocabulary import OPEN_SESSION_STATUSES, LotStatus, SessionStatus
 
 HORIZON_DAYS = 14
 CAP = 50  # the stock forecast looks at the next 50 sessions at most
+LISTED = 10  # the dashboard lists the first ten of the fortnight (their check states read for them only)
 
 
 @dataclass(frozen=True)
@@ -87,26 +91,52 @@ class SessionDashboard:
     capped: bool
 
 
-def _next_sessions(today: date) -> list[BookedSession]:
-    """The open sessions from today on, in date order, one more than CAP to tell whether there are more."""
-    rows = db.session.execute(
-        select(TreatmentSession.id, TreatmentSession.scheduled_for, Patient.id, Patient.name,
-               CocktailVersion.id.label("version_id"), Cocktail.id, Cocktail.name)
-        .join(Patient, Patient.id == TreatmentSession.patient_id)
-        .join(CocktailVersion, CocktailVersion.id == TreatmentSession.cocktail_version_id)
-        .join(Cocktail, Cocktail.id == CocktailVersion.cocktail_id)
-        .where(TreatmentSession.status.in_(OPEN_SESSION_STATUSES), TreatmentSession.scheduled_for >= today)
+def _booked() -> Select:
+    """The open sessions from today on, in date order, at most `cap` of them (the day and cap bound)."""
+    return (
+        select(TreatmentSession.id, TreatmentSession.scheduled_for, TreatmentSession.patient_id,
+               TreatmentSession.cocktail_version_id.label("version_id"))
+        .where(TreatmentSession.status.in_(OPEN_SESSION_STATUSES),
+               TreatmentSession.scheduled_for >= bindparam("today", type_=Date))
         .order_by(TreatmentSession.scheduled_for, TreatmentSession.id)
-        .limit(CAP + 1)
-    ).all()
+        .limit(bindparam("cap", type_=Integer))
+    )
+
+
+@cache
+def _next_statement() -> Select:
+    """The next sessions with their patients' and cocktails' names, and how many open sessions the fortnight
+    holds (it may hold more than the sessions read), built once."""
+    booked = _booked().subquery()
+    fortnight = (
+        select(func.count(TreatmentSession.id))
+        .where(TreatmentSession.status.in_(OPEN_SESSION_STATUSES),
+               TreatmentSession.scheduled_for.between(bindparam("today", type_=Date),
+                                                      bindparam("horizon", type_=Date)))
+        .scalar_subquery()
+    )
+    return (
+        select(booked.c.id, booked.c.scheduled_for, Patient.id, Patient.name, booked.c.version_id, Cocktail.id,
+               Cocktail.name, fortnight)
+        .join(Patient, Patient.id == booked.c.patient_id)
+        .join(CocktailVersion, CocktailVersion.id == booked.c.version_id)
+        .join(Cocktail, Cocktail.id == CocktailVersion.cocktail_id)
+        .order_by(booked.c.scheduled_for, booked.c.id)
+    )
+
+
+def _next_sessions(today: date, horizon: date) -> tuple[list[BookedSession], int]:
+    """The open sessions from today on, in date order, one more than CAP to tell whether there are more;
+    and how many open sessions there are up to the horizon."""
+    rows = db.session.execute(_next_statement(), {"today": today, "horizon": horizon, "cap": CAP + 1}).all()
     recipes = recipe_lines({row.version_id for row in rows})
     versions, sessions = {}, []
-    for session_id, day, patient_id, patient_name, version_id, cocktail_id, cocktail_name in rows:
+    for session_id, day, patient_id, patient_name, version_id, cocktail_id, cocktail_name, _ in rows:
         if version_id not in versions:  # sessions booked with one version share its recipe
             versions[version_id] = BookedVersion(version_id, Named(cocktail_id, cocktail_name),
                                                  recipes.get(version_id, ()))
         sessions.append(BookedSession(session_id, day, Named(patient_id, patient_name), versions[version_id]))
-    return sessions
+    return sessions, rows[0][-1] if rows else 0
 
 
 def stock_shortfalls(sessions: list[BookedSession], today: date) -> list[ShortRow]:
@@ -116,47 +146,71 @@ def stock_shortfalls(sessions: list[BookedSession], today: date) -> list[ShortRo
     the products that might run short are replayed (fefo.unsure_products): one aggregate query
     rules out the others, and their lots are never read.
     """
-    product_ids = {line.product_id for s in sessions for line in s.cocktail_version.components}
-    if not product_ids:
+    if not any(s.cocktail_version.components for s in sessions):
         return []
-    unsure = _unsure_products(sessions, product_ids)
+    needs = _needs(sessions)
+    unsure = _unsure_products(sessions, needs, today)
     if not unsure:
         return []
     # Lots that expired before today can serve no session from today on: FEFO would skip them all.
     lots = lot_stocks(unsure, expiring_from=today)
     lines = [[line for line in s.cocktail_version.components if line.product_id in unsure] for s in sessions]
-    needs = ([line.need(s.scheduled_for) for line in session_lines] for s, session_lines in zip(sessions, lines,
-                                                                                               strict=True))
+    unsure_needs = ([need for need in session_needs if need.product_id in unsure] for session_needs in needs)
     return [
         ShortRow(session, tuple(
             f"{line.product_name}: short by {fmt_quantity(plan.shortage)} {line.unit}"
             for line, plan in zip(session_lines, turn.plans, strict=True) if not plan.covered
         ))
-        for session, session_lines, turn in zip(sessions, lines, serve_in_turn(needs, lots), strict=True)
+        for session, session_lines, turn in zip(sessions, lines, serve_in_turn(unsure_needs, lots), strict=True)
         if not turn.served
     ]
 
 
-def _unsure_products(sessions: list[BookedSession], product_ids: set[int]) -> set[int]:
+def _needs(sessions: list[BookedSession]) -> list[tuple[Need, ...]]:
+    """What each session needs, line by line: sessions of one day booked with one version share theirs."""
+    found: dict[tuple[int, date], tuple[Need, ...]] = {}
+    for s in sessions:
+        key = (s.cocktail_version.id, s.scheduled_for)
+        if key not in found:
+            found[key] = tuple(line.need(s.scheduled_for) for line in s.cocktail_version.components)
+    return [found[(s.cocktail_version.id, s.scheduled_for)] for s in sessions]
+
+
+@cache
+def _sealed_statement() -> Select:
+    """Per product booked in the next sessions, its sealed stock in available lots in date through a day.
+
+    The products are named by a subquery of the bookings, not by a list of ids: a hundred and more
+    bound ids cost PostgreSQL's driver more than the sum itself. Should a booking change between the
+    two statements, a product missing here only counts as unsure and is replayed: never a wrong answer.
+    """
+    booked = _booked().subquery()
+    products = select(CocktailComponent.product_id).where(CocktailComponent.version_id.in_(select(booked.c.version_id)))
+    return (
+        select(Lot.product_id, func.sum(Lot.on_hand - Lot.opened_content))
+        .where(Lot.product_id.in_(products), IN_STOCK, Lot.status == LotStatus.AVAILABLE,
+               Lot.expiry >= bindparam("usable_through", type_=Date))
+        .group_by(Lot.product_id)
+    )
+
+
+def _unsure_products(sessions: list[BookedSession], needs: list[tuple[Need, ...]], today: date) -> set[int]:
     """The products whose sealed stock, usable to the last booking, may not cover the most the bookings take."""
     last = max(s.scheduled_for for s in sessions)
     margin = max(line.margin_days for s in sessions for line in s.cocktail_version.components)
-    needs = [[line.need(s.scheduled_for) for line in s.cocktail_version.components] for s in sessions]
-    return unsure_products(needs, sealed_supply(product_ids, last + timedelta(days=margin)))
+    sealed = db.session.execute(_sealed_statement(), {"today": today, "cap": len(sessions),
+                                                      "usable_through": last + timedelta(days=margin)})
+    return unsure_products(needs, {product_id: Decimal(str(total or 0)) for product_id, total in sealed})
 
 
-def session_dashboard(today: date) -> SessionDashboard:
-    """The next two weeks' sessions with their check status, and the next sessions stock cannot serve."""
+def session_dashboard(today: date, listed: int | None = None) -> SessionDashboard:
+    """The next two weeks' sessions with their check status (the first `listed`, or all), and the next
+    sessions stock cannot serve."""
     horizon = today + timedelta(days=HORIZON_DAYS)
-    sessions = _next_sessions(today)
+    sessions, count = _next_sessions(today, horizon)
     capped = len(sessions) > CAP
     sessions = sessions[:CAP]
-    soon = [s for s in sessions if s.scheduled_for <= horizon]
-    count = len(soon)
-    if capped and soon and len(soon) == len(sessions):  # more in the fortnight than were loaded
-        count = db.session.execute(select(func.count(TreatmentSession.id)).where(
-            TreatmentSession.status.in_(OPEN_SESSION_STATUSES), TreatmentSession.scheduled_for.between(today, horizon)
-        )).scalar_one()
+    soon = [s for s in sessions if s.scheduled_for <= horizon][:listed]
     states = session_states(s.id for s in soon)
     return SessionDashboard(
         upcoming=[UpcomingRow(s, states.get(s.id) or check_state(None)) for s in soon],

@@ -160,7 +160,7 @@ def test_the_dashboard_costs_a_handful_of_queries_whatever_the_stock(clinic, mak
     product = make_product("Many")
     for i in range(40):
         make_lot(product, expiry=T + D(i * 9), unit_cost="1")
-    assert count_statements(lambda: stock_dashboard(T, 30)) == few <= 4
+    assert count_statements(lambda: stock_dashboard(T, 30)) == few <= 3
 
 
 def test_the_page_shows_every_panel_with_links_to_its_lots(client, login_as, make_product, make_lot):
