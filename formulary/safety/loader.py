@@ -1,48 +1,33 @@
-"""Building the check's plain facts from the database, in a fixed handful of plain column queries.
+"""Building the check's plain facts of the patient and the reference library from the database, in a
+fixed handful of plain column queries (what the cocktail exposes the patient to: safety.exposure).
 
 What the patient tolerated in earlier sessions is the treatments package's to read (it sits above
 this one): treatments.checks loads those facts and hands them to `patient_facts`.
 """
 
 from collections.abc import Iterable
-from datetime import date
 from functools import cache
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import aliased
 
-from formulary.catalogue.models import (
-    AllergenGroup,
-    Condition,
-    CrossReaction,
-    Product,
-    ProductComponent,
-    ProductContraindication,
-    Substance,
-    group_member,
-)
-from formulary.cocktails.models import CocktailComponent
+from formulary.catalogue.models import AllergenGroup, Condition, CrossReaction, Substance, group_member
 from formulary.extensions import db
 from formulary.patients.models import Allergy, Patient, PatientCondition, PatientConditionText
 from formulary.patients.reading import catalogue_lexicon, condition_lexicon
 from formulary.reference.matcher import Lexicon
 from formulary.safety.facts import (
     AllergyFact,
-    ComponentFact,
     ConditionFact,
-    ContraindicationFact,
     CrossReactionFact,
-    IngredientFact,
     PatientFacts,
-    SubstanceFact,
     ToleranceFact,
 )
-from formulary.stock.draws import lot_stocks
-from formulary.stock.fefo import DrawRule, plan_draw
 from formulary.vocabulary import AllergyKind, EntryKind
 
 
-def _memberships(substance_ids, group_ids) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+def memberships(substance_ids, group_ids) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
     """The groups of each substance and the members of each group asked for, in one query."""
     substance_ids, group_ids = set(substance_ids), set(group_ids)
     groups_of: dict[int, set[int]] = {sid: set() for sid in substance_ids}
@@ -63,17 +48,22 @@ def patient_facts(patient_id: int, tolerated: Iterable[ToleranceFact] = ()) -> P
 
     Plain column queries (no ORM objects): the check runs on every request that asks for it.
     """
-    allergy_status = db.session.execute(select(Patient.allergy_status).where(Patient.id == patient_id)).scalar_one()
-    rows = db.session.execute(
-        select(Allergy.id, Allergy.substance_id, Allergy.group_id, Allergy.text, Allergy.criticality,
-               Allergy.status, Allergy.recorded_at, Allergy.reaction, Substance.name, AllergenGroup.name,
-               Allergy.verification_status)
+    # The history status rides along with the allergies (an outer join: one row when there are none).
+    found = db.session.execute(
+        select(Patient.allergy_status, Allergy.id, Allergy.substance_id, Allergy.group_id, Allergy.text,
+               Allergy.criticality, Allergy.status, Allergy.recorded_at, Allergy.reaction, Substance.name,
+               AllergenGroup.name, Allergy.verification_status)
+        .outerjoin(Allergy, Allergy.patient_id == Patient.id)
         .outerjoin(Substance, Substance.id == Allergy.substance_id)
         .outerjoin(AllergenGroup, AllergenGroup.id == Allergy.group_id)
-        .where(Allergy.patient_id == patient_id)
+        .where(Patient.id == patient_id)
         .order_by(Allergy.id)
     ).all()
-    groups_of, members_of = _memberships((r[1] for r in rows if r[1]), (r[2] for r in rows if r[2]))
+    if not found:
+        raise NoResultFound(f"There is no patient with id {patient_id}.")
+    allergy_status = found[0][0]
+    rows = [row[1:] for row in found if row[1] is not None]
+    groups_of, members_of = memberships((r[1] for r in rows if r[1]), (r[2] for r in rows if r[2]))
     allergies = tuple(
         AllergyFact(
             id=id_,
@@ -118,52 +108,6 @@ def condition_facts(patient_id: int) -> tuple[ConditionFact, ...]:
         if not found:
             listed.append(ConditionFact(None, text))
     return tuple(listed)
-
-
-def component_facts(version_id: int, on: date) -> list[ComponentFact]:
-    """The version's components with compositions, contraindications and the FEFO plan for the day."""
-    components = db.session.execute(
-        select(CocktailComponent.position, CocktailComponent.amount, Product.id, Product.name, Product.unit,
-               Product.single_use, Product.unit_size, Product.expiry_margin_days, Product.opened_shelf_life_days)
-        .join(Product, Product.id == CocktailComponent.product_id)
-        .where(CocktailComponent.version_id == version_id)
-        .order_by(CocktailComponent.position)
-    ).all()
-    product_ids = [row[2] for row in components]
-    composition: dict[int, list] = {pid: [] for pid in product_ids}
-    for product_id, substance_id, name, role, strength in db.session.execute(
-        select(ProductComponent.product_id, ProductComponent.substance_id, Substance.name, ProductComponent.role,
-               ProductComponent.strength)
-        .join(Substance, Substance.id == ProductComponent.substance_id)
-        .where(ProductComponent.product_id.in_(product_ids))
-        .order_by(ProductComponent.product_id, ProductComponent.position)
-    ):
-        composition[product_id].append((substance_id, name, role, strength))
-    rules: dict[int, list] = {pid: [] for pid in product_ids}
-    for product_id, condition_id, name, severity in db.session.execute(
-        select(ProductContraindication.product_id, ProductContraindication.condition_id, Condition.name,
-               ProductContraindication.severity)
-        .join(Condition, Condition.id == ProductContraindication.condition_id)
-        .where(ProductContraindication.product_id.in_(product_ids))
-        .order_by(ProductContraindication.product_id, ProductContraindication.condition_id)
-    ):
-        rules[product_id].append(ContraindicationFact(condition_id, name, severity))
-    groups_of, _ = _memberships({part[0] for parts in composition.values() for part in parts}, ())
-    lots = lot_stocks(product_ids)
-    facts = []
-    for position, amount, product_id, name, unit, single_use, unit_size, margin, opened_life in components:
-        facts.append(ComponentFact(
-            position=position + 1, product_id=product_id, product_name=name, unit=unit,
-            composition=tuple(
-                IngredientFact(SubstanceFact(sid, substance, frozenset(groups_of[sid])), role, strength)
-                for sid, substance, role, strength in composition[product_id]
-            ),
-            contraindications=tuple(rules[product_id]),
-            plan=plan_draw(lots.get(product_id, ()), amount, DrawRule.for_product(
-                on, margin_days=margin, single_use=single_use, unit_size=unit_size,
-                opened_shelf_life_days=opened_life)),
-        ))
-    return facts
 
 
 @cache

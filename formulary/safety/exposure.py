@@ -1,0 +1,136 @@
+"""What a session of a cocktail version exposes the patient to, loaded once for the check.
+
+The version's components with the day's FEFO plan, the procedure items (the clinic's kit and the
+version's own) and each substance's dose per session all come from one read of the products'
+compositions (`product_parts`): the check, the kit and the dose arithmetic share it.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from formulary.catalogue.models import Condition, Product, ProductComponent, ProductContraindication, Substance
+from formulary.cocktails.dose import DoseLine, SubstanceDose, doses_per_session
+from formulary.cocktails.kit import KitItem, session_kit
+from formulary.cocktails.models import CocktailComponent
+from formulary.extensions import db
+from formulary.safety.facts import ComponentFact, ContraindicationFact, IngredientFact, SubstanceFact
+from formulary.safety.loader import memberships
+from formulary.stock.draws import lot_stocks
+from formulary.stock.fefo import DrawPlan, DrawRule, plan_draw
+from formulary.vocabulary import FindingPlace
+
+NOTHING_DRAWN = DrawPlan(needed=Decimal(0), draws=(), skipped=())  # a procedure item draws no stock
+# Procedure items come after any cocktail's components in the check's order.
+FIRST_PROCEDURE_POSITION = 1000
+
+
+@dataclass(frozen=True)
+class ProductParts:
+    """Each product's composition and contraindications, with the clinic's maximum per substance."""
+
+    composition: dict[int, tuple[IngredientFact, ...]]
+    contraindications: dict[int, tuple[ContraindicationFact, ...]]
+    maxima: dict[int, Decimal]  # substance id → the clinic's maximum mg per session, where it set one
+
+
+def product_parts(product_ids: Iterable[int]) -> ProductParts:
+    """The products' compositions (substances with their groups) and contraindications: three queries."""
+    ids = set(product_ids)
+    if not ids:
+        return ProductParts({}, {}, {})
+    rows: dict[int, list] = {pid: [] for pid in ids}
+    maxima: dict[int, Decimal] = {}
+    for product_id, substance_id, name, maximum, role, strength in db.session.execute(
+        select(ProductComponent.product_id, ProductComponent.substance_id, Substance.name,
+               Substance.max_mg_per_session, ProductComponent.role, ProductComponent.strength)
+        .join(Substance, Substance.id == ProductComponent.substance_id)
+        .where(ProductComponent.product_id.in_(ids))
+        .order_by(ProductComponent.product_id, ProductComponent.position)
+    ):
+        rows[product_id].append((substance_id, name, role, strength))
+        if maximum is not None:
+            maxima[substance_id] = maximum
+    rules: dict[int, list] = {pid: [] for pid in ids}
+    for product_id, condition_id, name, severity in db.session.execute(
+        select(ProductContraindication.product_id, ProductContraindication.condition_id, Condition.name,
+               ProductContraindication.severity)
+        .join(Condition, Condition.id == ProductContraindication.condition_id)
+        .where(ProductContraindication.product_id.in_(ids))
+        .order_by(ProductContraindication.product_id, ProductContraindication.condition_id)
+    ):
+        rules[product_id].append(ContraindicationFact(condition_id, name, severity))
+    groups_of, _ = memberships({part[0] for parts in rows.values() for part in parts}, ())
+    substances = {sid: SubstanceFact(sid, name, frozenset(groups_of[sid]))
+                  for parts in rows.values() for sid, name, _role, _strength in parts}
+    return ProductParts(
+        composition={pid: tuple(IngredientFact(substances[sid], role, strength) for sid, _n, role, strength in parts)
+                     for pid, parts in rows.items()},
+        contraindications={pid: tuple(found) for pid, found in rules.items()},
+        maxima=maxima,
+    )
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """A cocktail version on a day: its components, its procedure items, and the doses per session."""
+
+    components: tuple[ComponentFact, ...]
+    procedure_items: tuple[ComponentFact, ...]
+    doses: tuple[SubstanceDose, ...]
+
+    @property
+    def everything(self) -> list[ComponentFact]:
+        """Every exposure the check covers: the components, then the procedure items."""
+        return [*self.components, *self.procedure_items]
+
+
+def version_exposure(version_id: int, on: date) -> Exposure:
+    """The version's components with compositions, contraindications and the day's FEFO plan, its
+    procedure items checked like components, and each substance's dose per session."""
+    components = db.session.execute(
+        select(CocktailComponent.position, CocktailComponent.amount, Product.id, Product.name, Product.unit,
+               Product.single_use, Product.unit_size, Product.expiry_margin_days, Product.opened_shelf_life_days)
+        .join(Product, Product.id == CocktailComponent.product_id)
+        .where(CocktailComponent.version_id == version_id)
+        .order_by(CocktailComponent.position)
+    ).all()
+    items = session_kit(version_id)
+    product_ids = [row[2] for row in components]
+    parts = product_parts([*product_ids, *(item.product_id for item in items)])
+    lots = lot_stocks(product_ids)
+    facts, lines = [], []
+    for position, amount, product_id, name, unit, single_use, unit_size, margin, opened_life in components:
+        composition = parts.composition[product_id]
+        facts.append(ComponentFact(
+            position=position + 1, product_id=product_id, product_name=name, unit=unit, composition=composition,
+            contraindications=parts.contraindications[product_id],
+            plan=plan_draw(lots.get(product_id, ()), amount, DrawRule.for_product(
+                on, margin_days=margin, single_use=single_use, unit_size=unit_size,
+                opened_shelf_life_days=opened_life)),
+        ))
+        lines += [DoseLine(part.substance.id, part.substance.name, name, part.strength, amount, unit, unit_size)
+                  for part in composition]
+    return Exposure(tuple(facts), tuple(procedure_facts(items, parts)),
+                    tuple(doses_per_session(lines, parts.maxima)))
+
+
+def procedure_facts(items: Sequence[KitItem], parts: ProductParts) -> list[ComponentFact]:
+    """The kit's items and the version's own as facts the check covers like components (no stock drawn)."""
+    return [
+        ComponentFact(
+            position=FIRST_PROCEDURE_POSITION + index, product_id=item.product_id, product_name=item.product_name,
+            unit="", composition=parts.composition[item.product_id],
+            contraindications=parts.contraindications[item.product_id],
+            plan=NOTHING_DRAWN, place=FindingPlace.PROCEDURE, use=item.use,
+        )
+        for index, item in enumerate(items)
+    ]
+
+
+def component_facts(version_id: int, on: date) -> tuple[ComponentFact, ...]:
+    """The version's components alone (with the day's FEFO plan)."""
+    return version_exposure(version_id, on).components
