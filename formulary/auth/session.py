@@ -110,6 +110,4 @@ def _guard_api():
     if user is None:
         abort(401, description="A valid API token is required: send 'Authorization: Bearer <token>'.")
     g.api_user = user
-    if db.session.dirty:  # the token's "last used" stamp
-        db.session.commit()
     return None

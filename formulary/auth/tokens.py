@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from formulary.audit.log import record
 from formulary.auth.models import ApiToken, User
-from formulary.db import utcnow
+from formulary.db import utcnow, writes_after_reading
 from formulary.extensions import db
 
 TOKEN_PREFIX = "fmy_"
@@ -47,8 +47,10 @@ def user_for_token(token: str) -> User | None:
     )
     if row is None or not row.user.active:
         return None
-    now = utcnow()
-    # A write per request would serialise every API read; a rough "last used" is enough.
+    user, now = row.user, utcnow()
+    # A write per request would serialise every API read; a rough "last used" is enough. It is written
+    # in a short transaction of its own, so that a request that reads first (db.reads_first) still can.
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
-        row.last_used_at = now
-    return row.user
+        with writes_after_reading(db.session):
+            row.last_used_at = now
+    return user

@@ -2,7 +2,7 @@
 
 import json
 from collections.abc import Collection
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import date
 
 from sqlalchemy import func, select, true
@@ -14,13 +14,14 @@ from formulary.extensions import db
 from formulary.safety.check import run_check
 from formulary.safety.dose import with_dose_findings
 from formulary.safety.exposure import version_exposure
-from formulary.safety.facts import CheckResult, ToleranceFact
+from formulary.safety.facts import CheckResult, Finding, ToleranceFact
 from formulary.safety.loader import cross_reaction_facts, lexicon_for, patient_facts
 from formulary.treatments.models import Override, Reaction, SafetyCheck, SessionDraw, TreatmentSession
 from formulary.treatments.stock_kinds import STOCK_KINDS
 from formulary.vocabulary import CheckOutcome, FindingSeverity, SessionStatus
 
 MIN_OVERRIDE_REASON = 20
+FINDING_FIELDS = tuple(field.name for field in fields(Finding))
 
 
 class CheckRefused(ValueError):
@@ -61,7 +62,7 @@ def findings_as_dicts(result: CheckResult) -> list[dict]:
     """The findings as JSON-ready dicts (dates as ISO text, paths as lists)."""
     rows = []
     for finding in result.findings:
-        row = asdict(finding)
+        row = {name: getattr(finding, name) for name in FINDING_FIELDS}  # flat values: no deep copy (asdict)
         row["path"] = list(finding.path)
         if finding.tolerated_on is not None:
             row["tolerated_on"] = finding.tolerated_on.isoformat()
@@ -72,8 +73,14 @@ def findings_as_dicts(result: CheckResult) -> list[dict]:
 def record_check(patient_id: int, version_id: int, on: date, *, actor, session: TreatmentSession | None = None):
     """Run the check and keep it, with its findings as they were; returns (result, row)."""
     result = check_patient(patient_id, version_id, on)
+    return result, keep_check(result, patient_id, version_id, actor=actor, session=session)
+
+
+def keep_check(result: CheckResult, patient_id: int, version_id: int, *, actor,
+               session: TreatmentSession | None = None) -> SafetyCheck:
+    """Keep a check's result with its findings as they were, and the audit row saying it ran."""
     row = SafetyCheck(
-        session=session, patient_id=patient_id, cocktail_version_id=version_id, checked_for=on,
+        session=session, patient_id=patient_id, cocktail_version_id=version_id, checked_for=result.checked_on,
         outcome=result.outcome, findings=json.dumps(findings_as_dicts(result)),
         run_by_id=actor.id if actor is not None else None,
     )
@@ -81,7 +88,7 @@ def record_check(patient_id: int, version_id: int, on: date, *, actor, session: 
     db.session.flush()
     # The outcome only: the findings hold clinical detail and stay in the check record.
     record("check.run", actor=actor, target=row, detail=f"outcome {result.outcome}")
-    return result, row
+    return row
 
 
 def stored_findings(check: SafetyCheck) -> list[dict]:
