@@ -108,23 +108,19 @@ def session_states(session_ids) -> dict[int, CheckState]:
 
 def _as_of_summary(session: TreatmentSession, check: SafetyCheck) -> CheckSummary:
     """What the check at administration looked at: the patient's record then, the recipe, the lots drawn."""
-    allergies = db.session.scalar(
+    product_ids = [c.product_id for c in session.cocktail_version.components]
+    allergies, conditions, substances = db.session.execute(select(  # one statement, three counts
         select(func.count(Allergy.id)).where(
             Allergy.patient_id == session.patient_id, Allergy.status == ClinicalStatus.ACTIVE,
             Allergy.recorded_at <= check.run_at,
-        )
-    ) or 0
-    conditions = db.session.scalar(
+        ).scalar_subquery(),
         select(func.count()).select_from(PatientCondition).where(
             PatientCondition.patient_id == session.patient_id, PatientCondition.noted_at <= check.run_at
-        )
-    ) or 0
-    product_ids = [c.product_id for c in session.cocktail_version.components]
-    substances = db.session.scalar(
+        ).scalar_subquery(),
         select(func.count(func.distinct(ProductComponent.substance_id))).where(
             ProductComponent.product_id.in_(product_ids)
-        )
-    ) or 0 if product_ids else 0
+        ).scalar_subquery(),
+    )).one()
     return CheckSummary(allergies, conditions, len(product_ids), substances, len({d.lot_id for d in session.draws}))
 
 

@@ -56,7 +56,9 @@ def render_session(session: TreatmentSession, failed: tuple[str, object] | None 
         problem=problem, today=today,
         state=display.check_state(session.checks[-1], session.checks[:-1]) if session.checks else None,
         history=[(c, stored_findings(c)) for c in reversed(session.checks)],
-        suggestions=queries.allergen_suggestions(session) if session.status == SessionStatus.ADMINISTERED else [],
+        # The reaction form's allergen list, for an app without the patients' type-ahead (which asks as you type).
+        suggestions=queries.allergen_suggestions(session) if session.status == SessionStatus.ADMINISTERED
+        and page_for("patients.allergen_suggestions") is None else [],
         kit=session_kit(session.cocktail_version_id), doses=version_doses(session.cocktail_version_id),
     )
     # After rendering: the commit would expire what the page is about to show.
