@@ -5,6 +5,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from formulary.audit.log import record
 from formulary.auth.models import ApiToken, User
@@ -44,6 +45,7 @@ def user_for_token(token: str) -> User | None:
         return None
     row = db.session.scalar(
         select(ApiToken).where(ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None))
+        .options(joinedload(ApiToken.user))  # every API request reads both: one statement
     )
     if row is None or not row.user.active:
         return None
