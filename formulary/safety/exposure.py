@@ -12,13 +12,19 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from formulary.catalogue.models import Condition, Product, ProductComponent, ProductContraindication, Substance
+from formulary.catalogue.models import (
+    Condition,
+    Product,
+    ProductComponent,
+    ProductContraindication,
+    Substance,
+    group_member,
+)
 from formulary.cocktails.dose import DoseLine, SubstanceDose, doses_per_session
 from formulary.cocktails.kit import KitItem, session_kit
 from formulary.cocktails.models import CocktailComponent
 from formulary.extensions import db
 from formulary.safety.facts import ComponentFact, ContraindicationFact, IngredientFact, SubstanceFact
-from formulary.safety.loader import memberships
 from formulary.stock.draws import lot_stocks
 from formulary.stock.fefo import DrawPlan, DrawRule, plan_draw
 from formulary.vocabulary import FindingPlace
@@ -38,20 +44,28 @@ class ProductParts:
 
 
 def product_parts(product_ids: Iterable[int]) -> ProductParts:
-    """The products' compositions (substances with their groups) and contraindications: three queries."""
+    """The products' compositions (substances with their groups) and contraindications: two queries."""
     ids = set(product_ids)
     if not ids:
         return ProductParts({}, {}, {})
     rows: dict[int, list] = {pid: [] for pid in ids}
     maxima: dict[int, Decimal] = {}
-    for product_id, substance_id, name, maximum, role, strength in db.session.execute(
+    groups_of: dict[int, set[int]] = {}
+    # With each substance's allergen groups joined in: a line comes once per group (at least once).
+    for product_id, substance_id, name, maximum, role, strength, group_id in db.session.execute(
         select(ProductComponent.product_id, ProductComponent.substance_id, Substance.name,
-               Substance.max_mg_per_session, ProductComponent.role, ProductComponent.strength)
+               Substance.max_mg_per_session, ProductComponent.role, ProductComponent.strength, group_member.c.group_id)
         .join(Substance, Substance.id == ProductComponent.substance_id)
+        .outerjoin(group_member, group_member.c.substance_id == ProductComponent.substance_id)
         .where(ProductComponent.product_id.in_(ids))
-        .order_by(ProductComponent.product_id, ProductComponent.position)
+        .order_by(ProductComponent.product_id, ProductComponent.position, ProductComponent.substance_id)
     ):
-        rows[product_id].append((substance_id, name, role, strength))
+        lines = rows[product_id]
+        if not lines or lines[-1][0] != substance_id:  # a substance is in a product once
+            lines.append((substance_id, name, role, strength))
+        groups_of.setdefault(substance_id, set())
+        if group_id is not None:
+            groups_of[substance_id].add(group_id)
         if maximum is not None:
             maxima[substance_id] = maximum
     rules: dict[int, list] = {pid: [] for pid in ids}
@@ -63,7 +77,6 @@ def product_parts(product_ids: Iterable[int]) -> ProductParts:
         .order_by(ProductContraindication.product_id, ProductContraindication.condition_id)
     ):
         rules[product_id].append(ContraindicationFact(condition_id, name, severity))
-    groups_of, _ = memberships({part[0] for parts in rows.values() for part in parts}, ())
     substances = {sid: SubstanceFact(sid, name, frozenset(groups_of[sid]))
                   for parts in rows.values() for sid, name, _role, _strength in parts}
     return ProductParts(

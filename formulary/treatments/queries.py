@@ -130,12 +130,13 @@ def sessions_query(filters: SessionFilters, today: date) -> Select:
 
 
 def load_session(session_id: int) -> TreatmentSession | None:
-    """A session with everything its page shows: checks, overrides, draws, reactions, recipe."""
+    """A session with everything its page shows: checks, overrides, draws, reactions, recipe, consent."""
     return db.session.scalar(
         select(TreatmentSession).where(TreatmentSession.id == session_id).options(
             joinedload(TreatmentSession.patient),
             joinedload(TreatmentSession.practitioner),
             joinedload(TreatmentSession.administered_by),
+            joinedload(TreatmentSession.consent),
             joinedload(TreatmentSession.cocktail_version).options(
                 joinedload(CocktailVersion.cocktail),
                 selectinload(CocktailVersion.components).joinedload(CocktailComponent.product),
