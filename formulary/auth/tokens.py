@@ -3,8 +3,9 @@
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from formulary.audit.log import record
@@ -39,14 +40,18 @@ def revoke_token(row: ApiToken, *, actor) -> None:
         record("token.revoke", actor=actor, target=row, detail=row.name)
 
 
+@cache
+def _live_token_statement():
+    # Every API request reads the token and its user: one statement, built once.
+    return (select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
+            .options(joinedload(ApiToken.user)))
+
+
 def user_for_token(token: str) -> User | None:
     """The active user a live token belongs to, or None (the token dies with its user)."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    row = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None))
-        .options(joinedload(ApiToken.user))  # every API request reads both: one statement
-    )
+    row = db.session.scalar(_live_token_statement(), {"token_hash": token_hash(token)})
     if row is None or not row.user.active:
         return None
     user, now = row.user, utcnow()

@@ -2,15 +2,17 @@
 
 The version's components with the day's FEFO plan, the procedure items (the clinic's kit and the
 version's own) and each substance's dose per session all come from one read of the products'
-compositions (`product_parts`): the check, the kit and the dose arithmetic share it.
+compositions (`product_parts`): the check, the kit and the dose arithmetic share it. The statements
+are built once, with bound parameters (see safety.loader).
 """
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from formulary.catalogue.models import (
     Condition,
@@ -43,23 +45,41 @@ class ProductParts:
     maxima: dict[int, Decimal]  # substance id → the clinic's maximum mg per session, where it set one
 
 
+@cache
+def _composition_statement():
+    # With each substance's allergen groups joined in: a line comes once per group (at least once).
+    return (
+        select(ProductComponent.product_id, ProductComponent.substance_id, Substance.name,
+               Substance.max_mg_per_session, ProductComponent.role, ProductComponent.strength, group_member.c.group_id)
+        .join(Substance, Substance.id == ProductComponent.substance_id)
+        .outerjoin(group_member, group_member.c.substance_id == ProductComponent.substance_id)
+        .where(ProductComponent.product_id.in_(bindparam("product_ids", expanding=True)))
+        .order_by(ProductComponent.product_id, ProductComponent.position, ProductComponent.substance_id)
+    )
+
+
+@cache
+def _contraindications_statement():
+    return (
+        select(ProductContraindication.product_id, ProductContraindication.condition_id, Condition.name,
+               ProductContraindication.severity)
+        .join(Condition, Condition.id == ProductContraindication.condition_id)
+        .where(ProductContraindication.product_id.in_(bindparam("product_ids", expanding=True)))
+        .order_by(ProductContraindication.product_id, ProductContraindication.condition_id)
+    )
+
+
 def product_parts(product_ids: Iterable[int]) -> ProductParts:
     """The products' compositions (substances with their groups) and contraindications: two queries."""
     ids = set(product_ids)
     if not ids:
         return ProductParts({}, {}, {})
+    products = {"product_ids": list(ids)}
     rows: dict[int, list] = {pid: [] for pid in ids}
     maxima: dict[int, Decimal] = {}
     groups_of: dict[int, set[int]] = {}
-    # With each substance's allergen groups joined in: a line comes once per group (at least once).
     for product_id, substance_id, name, maximum, role, strength, group_id in db.session.execute(
-        select(ProductComponent.product_id, ProductComponent.substance_id, Substance.name,
-               Substance.max_mg_per_session, ProductComponent.role, ProductComponent.strength, group_member.c.group_id)
-        .join(Substance, Substance.id == ProductComponent.substance_id)
-        .outerjoin(group_member, group_member.c.substance_id == ProductComponent.substance_id)
-        .where(ProductComponent.product_id.in_(ids))
-        .order_by(ProductComponent.product_id, ProductComponent.position, ProductComponent.substance_id)
-    ):
+            _composition_statement(), products):
         lines = rows[product_id]
         if not lines or lines[-1][0] != substance_id:  # a substance is in a product once
             lines.append((substance_id, name, role, strength))
@@ -69,13 +89,7 @@ def product_parts(product_ids: Iterable[int]) -> ProductParts:
         if maximum is not None:
             maxima[substance_id] = maximum
     rules: dict[int, list] = {pid: [] for pid in ids}
-    for product_id, condition_id, name, severity in db.session.execute(
-        select(ProductContraindication.product_id, ProductContraindication.condition_id, Condition.name,
-               ProductContraindication.severity)
-        .join(Condition, Condition.id == ProductContraindication.condition_id)
-        .where(ProductContraindication.product_id.in_(ids))
-        .order_by(ProductContraindication.product_id, ProductContraindication.condition_id)
-    ):
+    for product_id, condition_id, name, severity in db.session.execute(_contraindications_statement(), products):
         rules[product_id].append(ContraindicationFact(condition_id, name, severity))
     substances = {sid: SubstanceFact(sid, name, frozenset(groups_of[sid]))
                   for parts in rows.values() for sid, name, _role, _strength in parts}
@@ -101,16 +115,21 @@ class Exposure:
         return [*self.components, *self.procedure_items]
 
 
-def version_exposure(version_id: int, on: date) -> Exposure:
-    """The version's components with compositions, contraindications and the day's FEFO plan, its
-    procedure items checked like components, and each substance's dose per session."""
-    components = db.session.execute(
+@cache
+def _components_statement():
+    return (
         select(CocktailComponent.position, CocktailComponent.amount, Product.id, Product.name, Product.unit,
                Product.single_use, Product.unit_size, Product.expiry_margin_days, Product.opened_shelf_life_days)
         .join(Product, Product.id == CocktailComponent.product_id)
-        .where(CocktailComponent.version_id == version_id)
+        .where(CocktailComponent.version_id == bindparam("version_id"))
         .order_by(CocktailComponent.position)
-    ).all()
+    )
+
+
+def version_exposure(version_id: int, on: date) -> Exposure:
+    """The version's components with compositions, contraindications and the day's FEFO plan, its
+    procedure items checked like components, and each substance's dose per session."""
+    components = db.session.execute(_components_statement(), {"version_id": version_id}).all()
     items = session_kit(version_id)
     product_ids = [row[2] for row in components]
     parts = product_parts([*product_ids, *(item.product_id for item in items)])

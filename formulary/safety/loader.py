@@ -8,7 +8,7 @@ this one): treatments.checks loads those facts and hands them to `patient_facts`
 from collections.abc import Iterable
 from functools import cache
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import aliased
 
@@ -26,6 +26,16 @@ from formulary.safety.facts import (
 )
 from formulary.vocabulary import AllergyKind, EntryKind
 
+# The check runs on every request that asks for it: its statements are built once (with bound
+# parameters) and only executed after, which spares SQLAlchemy rebuilding them and their cache keys.
+
+
+@cache
+def _memberships_statement():
+    return select(group_member.c.substance_id, group_member.c.group_id).where(or_(
+        group_member.c.substance_id.in_(bindparam("substance_ids", expanding=True)),
+        group_member.c.group_id.in_(bindparam("group_ids", expanding=True))))
+
 
 def memberships(substance_ids, group_ids) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
     """The groups of each substance and the members of each group asked for, in one query."""
@@ -33,8 +43,8 @@ def memberships(substance_ids, group_ids) -> tuple[dict[int, set[int]], dict[int
     groups_of: dict[int, set[int]] = {sid: set() for sid in substance_ids}
     members_of: dict[int, set[int]] = {gid: set() for gid in group_ids}
     if substance_ids or group_ids:
-        rows = db.session.execute(select(group_member.c.substance_id, group_member.c.group_id).where(
-            or_(group_member.c.substance_id.in_(substance_ids), group_member.c.group_id.in_(group_ids))))
+        rows = db.session.execute(_memberships_statement(),
+                                  {"substance_ids": list(substance_ids), "group_ids": list(group_ids)})
         for substance_id, group_id in rows:
             if substance_id in groups_of:
                 groups_of[substance_id].add(group_id)
@@ -43,22 +53,27 @@ def memberships(substance_ids, group_ids) -> tuple[dict[int, set[int]], dict[int
     return groups_of, members_of
 
 
-def patient_facts(patient_id: int, tolerated: Iterable[ToleranceFact] = ()) -> PatientFacts:
-    """The patient's allergy history, allergies and conditions, with what they tolerated (given).
-
-    Plain column queries (no ORM objects): the check runs on every request that asks for it.
-    """
+@cache
+def _allergies_statement():
     # The history status rides along with the allergies (an outer join: one row when there are none).
-    found = db.session.execute(
+    return (
         select(Patient.allergy_status, Allergy.id, Allergy.substance_id, Allergy.group_id, Allergy.text,
                Allergy.criticality, Allergy.status, Allergy.recorded_at, Allergy.reaction, Substance.name,
                AllergenGroup.name, Allergy.verification_status)
         .outerjoin(Allergy, Allergy.patient_id == Patient.id)
         .outerjoin(Substance, Substance.id == Allergy.substance_id)
         .outerjoin(AllergenGroup, AllergenGroup.id == Allergy.group_id)
-        .where(Patient.id == patient_id)
+        .where(Patient.id == bindparam("patient_id"))
         .order_by(Allergy.id)
-    ).all()
+    )
+
+
+def patient_facts(patient_id: int, tolerated: Iterable[ToleranceFact] = ()) -> PatientFacts:
+    """The patient's allergy history, allergies and conditions, with what they tolerated (given).
+
+    Plain column queries (no ORM objects): the check runs on every request that asks for it.
+    """
+    found = db.session.execute(_allergies_statement(), {"patient_id": patient_id}).all()
     if not found:
         raise NoResultFound(f"There is no patient with id {patient_id}.")
     allergy_status = found[0][0]
@@ -85,15 +100,25 @@ def patient_facts(patient_id: int, tolerated: Iterable[ToleranceFact] = ()) -> P
     )
 
 
+@cache
+def _listed_conditions_statement():
+    return (select(Condition.id, Condition.name, Condition.session_caution)
+            .join(PatientCondition, PatientCondition.condition_id == Condition.id)
+            .where(PatientCondition.patient_id == bindparam("patient_id")).order_by(Condition.id))
+
+
+@cache
+def _told_conditions_statement():
+    return (select(PatientConditionText.text).where(PatientConditionText.patient_id == bindparam("patient_id"))
+            .order_by(PatientConditionText.id))
+
+
 def condition_facts(patient_id: int) -> tuple[ConditionFact, ...]:
     """The patient's listed conditions, then those told in words: read for a condition's name, else kept as text."""
-    listed = [ConditionFact(cid, name, caution) for cid, name, caution in db.session.execute(
-        select(Condition.id, Condition.name, Condition.session_caution)
-        .join(PatientCondition, PatientCondition.condition_id == Condition.id)
-        .where(PatientCondition.patient_id == patient_id).order_by(Condition.id)
-    )]
-    texts = db.session.scalars(select(PatientConditionText.text).where(PatientConditionText.patient_id == patient_id)
-                               .order_by(PatientConditionText.id)).all()
+    patient = {"patient_id": patient_id}
+    listed = [ConditionFact(cid, name, caution)
+              for cid, name, caution in db.session.execute(_listed_conditions_statement(), patient)]
+    texts = db.session.scalars(_told_conditions_statement(), patient).all()
     if not texts:
         return tuple(listed)
     names = condition_lexicon()

@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
-from sqlalchemy import Select, Subquery, and_, func, select
+from sqlalchemy import Select, Subquery, and_, bindparam, func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from formulary.auth.models import User
@@ -129,26 +130,30 @@ def sessions_query(filters: SessionFilters, today: date) -> Select:
     return query.order_by(TreatmentSession.scheduled_for, TreatmentSession.id)
 
 
+@cache
+def _session_statement():
+    # Built once, with the session's id bound: its loader options make it costly to build and to key.
+    return select(TreatmentSession).where(TreatmentSession.id == bindparam("session_id")).options(
+        joinedload(TreatmentSession.patient),
+        joinedload(TreatmentSession.practitioner),
+        joinedload(TreatmentSession.administered_by),
+        joinedload(TreatmentSession.consent),
+        joinedload(TreatmentSession.cocktail_version).options(
+            joinedload(CocktailVersion.cocktail),
+            selectinload(CocktailVersion.components).joinedload(CocktailComponent.product),
+        ),
+        selectinload(TreatmentSession.checks).options(
+            joinedload(SafetyCheck.run_by), joinedload(SafetyCheck.acknowledged_by),
+            joinedload(SafetyCheck.override).joinedload(Override.by),
+        ),
+        selectinload(TreatmentSession.draws).options(joinedload(SessionDraw.lot), joinedload(SessionDraw.product)),
+        selectinload(TreatmentSession.reactions),
+    )
+
+
 def load_session(session_id: int) -> TreatmentSession | None:
     """A session with everything its page shows: checks, overrides, draws, reactions, recipe, consent."""
-    return db.session.scalar(
-        select(TreatmentSession).where(TreatmentSession.id == session_id).options(
-            joinedload(TreatmentSession.patient),
-            joinedload(TreatmentSession.practitioner),
-            joinedload(TreatmentSession.administered_by),
-            joinedload(TreatmentSession.consent),
-            joinedload(TreatmentSession.cocktail_version).options(
-                joinedload(CocktailVersion.cocktail),
-                selectinload(CocktailVersion.components).joinedload(CocktailComponent.product),
-            ),
-            selectinload(TreatmentSession.checks).options(
-                joinedload(SafetyCheck.run_by), joinedload(SafetyCheck.acknowledged_by),
-                joinedload(SafetyCheck.override).joinedload(Override.by),
-            ),
-            selectinload(TreatmentSession.draws).options(joinedload(SessionDraw.lot), joinedload(SessionDraw.product)),
-            selectinload(TreatmentSession.reactions),
-        )
-    )
+    return db.session.scalar(_session_statement(), {"session_id": session_id})
 
 
 def patient_choices(text: str = "", include_id: int | None = None) -> list[tuple[int, str]]:
