@@ -112,7 +112,7 @@ def markdown(figures: dict, label: str) -> list[str]:
     """The check's figures as table rows for the README."""
     rows = []
     for key, what in (("check", "`run_check` on facts loaded once"),
-                      ("loader", "`check_patient`: load the facts (loader.py) and check")):
+                      ("loader", "`check_patient`: load the facts (loader.py, exposure.py) and check")):
         f = figures[key]
         verdict = "PASS" if f["p99"] <= TARGET_MS else "FAIL"
         rows.append(f"| {label} | {what} | {f['median']:.2f} ms | {f['p99']:.2f} ms "
