@@ -114,19 +114,22 @@ def write_lock_first():
 
 @contextmanager
 def writes_after_reading(session):
-    """End the request's reading transaction, then write in a short one of its own, committed on leaving.
+    """Write at the end of a request that read, committed on leaving; on SQLite in a short transaction
+    of its own, the reading one ended first.
 
     On SQLite the write lock is then held for these writes alone, not for the whole request: two
     requests that read for a while (a page, a check) do so side by side. What the request loaded
-    stays loaded as it was read (the first commit expires nothing).
+    stays loaded as it was read (that first commit expires nothing). PostgreSQL locks rows, not the
+    database: there the writes join the reading transaction (two round trips fewer).
     """
     session = session() if isinstance(session, scoped_session) else session  # Flask-SQLAlchemy's db.session
-    keep = session.expire_on_commit
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = keep
+    if session.get_bind().dialect.name == "sqlite":
+        keep = session.expire_on_commit
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = keep
     with write_lock_first():
         yield
         session.commit()

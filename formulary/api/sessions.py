@@ -6,6 +6,7 @@ it with keep_check (record_check). Answers hold clinical detail: none may be cac
 
 import marshmallow as ma
 from flask.views import MethodView
+from sqlalchemy.orm import joinedload
 
 from formulary.api.answers import api_user, load_or_404, refuse, refuse_fields
 from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed, links
@@ -203,7 +204,8 @@ def session_json(session: TreatmentSession) -> dict:
 
 def _patient_and_cocktail(body: dict) -> tuple[Patient, Cocktail]:
     patient = db.session.get(Patient, body["patient_id"])
-    cocktail = db.session.get(Cocktail, body["cocktail_id"])
+    # With its versions, in the same statement: both callers ask for the current one.
+    cocktail = db.session.get(Cocktail, body["cocktail_id"], options=[joinedload(Cocktail.versions)])
     if patient is None or cocktail is None:
         errors = [(f"{what}_id", f"There is no {what} with id {body[f'{what}_id']}.")
                   for what, row in (("patient", patient), ("cocktail", cocktail)) if row is None]

@@ -8,7 +8,7 @@ this one): treatments.checks loads those facts and hands them to `patient_facts`
 from collections.abc import Iterable
 from functools import cache
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import Integer, String, bindparam, literal, or_, select, union_all
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import aliased
 
@@ -27,42 +27,23 @@ from formulary.safety.facts import (
 from formulary.vocabulary import AllergyKind, EntryKind
 
 # The check runs on every request that asks for it: its statements are built once (with bound
-# parameters) and only executed after, which spares SQLAlchemy rebuilding them and their cache keys.
-
-
-@cache
-def _memberships_statement():
-    return select(group_member.c.substance_id, group_member.c.group_id).where(or_(
-        group_member.c.substance_id.in_(bindparam("substance_ids", expanding=True)),
-        group_member.c.group_id.in_(bindparam("group_ids", expanding=True))))
-
-
-def memberships(substance_ids, group_ids) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
-    """The groups of each substance and the members of each group asked for, in one query."""
-    substance_ids, group_ids = set(substance_ids), set(group_ids)
-    groups_of: dict[int, set[int]] = {sid: set() for sid in substance_ids}
-    members_of: dict[int, set[int]] = {gid: set() for gid in group_ids}
-    if substance_ids or group_ids:
-        rows = db.session.execute(_memberships_statement(),
-                                  {"substance_ids": list(substance_ids), "group_ids": list(group_ids)})
-        for substance_id, group_id in rows:
-            if substance_id in groups_of:
-                groups_of[substance_id].add(group_id)
-            if group_id in members_of:
-                members_of[group_id].add(substance_id)
-    return groups_of, members_of
+# parameters) and only executed after, which spares SQLAlchemy rebuilding them and their cache keys;
+# and they are few, each a round trip to PostgreSQL.
 
 
 @cache
 def _allergies_statement():
-    # The history status rides along with the allergies (an outer join: one row when there are none).
+    # The history status rides along (an outer join: one row when there are none), and so do each coded
+    # allergy's memberships: a substance's groups, a group's members (a row for each).
     return (
         select(Patient.allergy_status, Allergy.id, Allergy.substance_id, Allergy.group_id, Allergy.text,
                Allergy.criticality, Allergy.status, Allergy.recorded_at, Allergy.reaction, Substance.name,
-               AllergenGroup.name, Allergy.verification_status)
+               AllergenGroup.name, Allergy.verification_status, group_member.c.substance_id, group_member.c.group_id)
         .outerjoin(Allergy, Allergy.patient_id == Patient.id)
         .outerjoin(Substance, Substance.id == Allergy.substance_id)
         .outerjoin(AllergenGroup, AllergenGroup.id == Allergy.group_id)
+        .outerjoin(group_member, or_(group_member.c.substance_id == Allergy.substance_id,
+                                     group_member.c.group_id == Allergy.group_id))
         .where(Patient.id == bindparam("patient_id"))
         .order_by(Allergy.id)
     )
@@ -76,24 +57,31 @@ def patient_facts(patient_id: int, tolerated: Iterable[ToleranceFact] = ()) -> P
     found = db.session.execute(_allergies_statement(), {"patient_id": patient_id}).all()
     if not found:
         raise NoResultFound(f"There is no patient with id {patient_id}.")
-    allergy_status = found[0][0]
-    rows = [row[1:] for row in found if row[1] is not None]
-    groups_of, members_of = memberships((r[1] for r in rows if r[1]), (r[2] for r in rows if r[2]))
+    rows: dict[int, tuple] = {}  # allergy id → its columns, in the allergies' order
+    related: dict[int, set[int]] = {}  # allergy id → its substance's groups, or its group's members
+    for row in found:
+        allergy_id, substance_id, member_id, group_id = row[1], row[2], row[12], row[13]
+        if allergy_id is None:
+            continue
+        rows.setdefault(allergy_id, row[1:12])
+        ids = related.setdefault(allergy_id, set())
+        if member_id is not None:
+            ids.add(group_id if substance_id else member_id)
     allergies = tuple(
         AllergyFact(
             id=id_,
             kind=AllergyKind.SUBSTANCE if substance_id else AllergyKind.GROUP if group_id else AllergyKind.TEXT,
             ref_id=substance_id or group_id, name=substance_name or group_name or text or "",
             criticality=criticality, status=status, recorded_on=recorded_at.date(), reaction=reaction,
-            group_ids=frozenset(groups_of[substance_id]) if substance_id else frozenset(),
-            member_ids=frozenset(members_of[group_id]) if group_id else frozenset(),
+            group_ids=frozenset(related[id_]) if substance_id else frozenset(),
+            member_ids=frozenset(related[id_]) if group_id else frozenset(),
             verification_status=verification_status,
         )
         for (id_, substance_id, group_id, text, criticality, status, recorded_at, reaction, substance_name,
-             group_name, verification_status) in rows
+             group_name, verification_status) in rows.values()
     )
     return PatientFacts(
-        allergy_status=allergy_status,
+        allergy_status=found[0][0],
         allergies=allergies,
         conditions=condition_facts(patient_id),
         tolerated=tuple(tolerated),
@@ -101,24 +89,27 @@ def patient_facts(patient_id: int, tolerated: Iterable[ToleranceFact] = ()) -> P
 
 
 @cache
-def _listed_conditions_statement():
-    return (select(Condition.id, Condition.name, Condition.session_caution)
-            .join(PatientCondition, PatientCondition.condition_id == Condition.id)
-            .where(PatientCondition.patient_id == bindparam("patient_id")).order_by(Condition.id))
-
-
-@cache
-def _told_conditions_statement():
-    return (select(PatientConditionText.text).where(PatientConditionText.patient_id == bindparam("patient_id"))
-            .order_by(PatientConditionText.id))
+def _conditions_statement():
+    # The listed conditions (by id), then those told in words (in the order told), in one statement.
+    listed = (select(literal(0).label("told"), Condition.id.label("key"), Condition.id, Condition.name,
+                     Condition.session_caution, literal(None, String).label("text"))
+              .join(PatientCondition, PatientCondition.condition_id == Condition.id)
+              .where(PatientCondition.patient_id == bindparam("patient_id")))
+    told = (select(literal(1), PatientConditionText.id, literal(None, Integer), literal(None, String),
+                   literal(None, String), PatientConditionText.text)
+            .where(PatientConditionText.patient_id == bindparam("patient_id")))
+    return union_all(listed, told).order_by("told", "key")
 
 
 def condition_facts(patient_id: int) -> tuple[ConditionFact, ...]:
     """The patient's listed conditions, then those told in words: read for a condition's name, else kept as text."""
-    patient = {"patient_id": patient_id}
-    listed = [ConditionFact(cid, name, caution)
-              for cid, name, caution in db.session.execute(_listed_conditions_statement(), patient)]
-    texts = db.session.scalars(_told_conditions_statement(), patient).all()
+    listed, texts = [], []
+    for told, _key, condition_id, name, caution, text in db.session.execute(
+            _conditions_statement(), {"patient_id": patient_id}):
+        if told:
+            texts.append(text)
+        else:
+            listed.append(ConditionFact(condition_id, name, caution))
     if not texts:
         return tuple(listed)
     names = condition_lexicon()

@@ -133,6 +133,8 @@ def sessions_query(filters: SessionFilters, today: date) -> Select:
 @cache
 def _session_statement():
     # Built once, with the session's id bound: its loader options make it costly to build and to key.
+    # The recipe and the reactions (a few rows each) ride in the main statement; the checks and the
+    # draws come in one more each: three round trips in all.
     return select(TreatmentSession).where(TreatmentSession.id == bindparam("session_id")).options(
         joinedload(TreatmentSession.patient),
         joinedload(TreatmentSession.practitioner),
@@ -140,20 +142,20 @@ def _session_statement():
         joinedload(TreatmentSession.consent),
         joinedload(TreatmentSession.cocktail_version).options(
             joinedload(CocktailVersion.cocktail),
-            selectinload(CocktailVersion.components).joinedload(CocktailComponent.product),
+            joinedload(CocktailVersion.components).joinedload(CocktailComponent.product),
         ),
+        joinedload(TreatmentSession.reactions),
         selectinload(TreatmentSession.checks).options(
             joinedload(SafetyCheck.run_by), joinedload(SafetyCheck.acknowledged_by),
             joinedload(SafetyCheck.override).joinedload(Override.by),
         ),
         selectinload(TreatmentSession.draws).options(joinedload(SessionDraw.lot), joinedload(SessionDraw.product)),
-        selectinload(TreatmentSession.reactions),
     )
 
 
 def load_session(session_id: int) -> TreatmentSession | None:
     """A session with everything its page shows: checks, overrides, draws, reactions, recipe, consent."""
-    return db.session.scalar(_session_statement(), {"session_id": session_id})
+    return db.session.execute(_session_statement(), {"session_id": session_id}).unique().scalar_one_or_none()
 
 
 def patient_choices(text: str = "", include_id: int | None = None) -> list[tuple[int, str]]:
