@@ -1,7 +1,7 @@
 """The pre-session check in process: `bench/check_speed.py [--scale 100] [--database-url URL]`.
 
 Two figures on the large dataset: `run_check` alone, on facts loaded once (the pure rule engine),
-and `check_patient`, which loads the facts from the database (formulary/safety/loader.py, the
+and `check_patient`, which loads the facts from the database (formulary/safety/loader.py and exposure.py, the
 tolerances in treatments/checks.py) and then runs the check — what every check request pays. Target: 10 ms.
 """
 
@@ -76,8 +76,8 @@ def measure(url: str, today: date | None = None) -> dict:
     """Time the loader plus check, and the check alone, over a few hundred pairs."""
     from formulary.extensions import db
     from formulary.safety.check import run_check
-    from formulary.safety.loader import component_facts, cross_reaction_facts, lexicon_for, patient_facts
-    from formulary.safety.procedure import procedure_facts
+    from formulary.safety.exposure import version_exposure
+    from formulary.safety.loader import cross_reaction_facts, lexicon_for, patient_facts
     from formulary.treatments.checks import check_patient, tolerated_facts
 
     today = today or date.today()
@@ -95,7 +95,7 @@ def measure(url: str, today: date | None = None) -> dict:
             outcomes[result.outcome] = outcomes.get(result.outcome, 0) + 1
         reactions = cross_reaction_facts()
         facts = [(patient_facts(patient, tolerated_facts(patient, today)),
-                  [*component_facts(version, today), *procedure_facts(version)])
+                  version_exposure(version, today).everything)
                  for patient, version in pairs]
         for patient_side, components in facts:
             names = lexicon_for(patient_side)  # free-text allergies are read against the catalogue's names
@@ -112,7 +112,7 @@ def markdown(figures: dict, label: str) -> list[str]:
     """The check's figures as table rows for the README."""
     rows = []
     for key, what in (("check", "`run_check` on facts loaded once"),
-                      ("loader", "`check_patient`: load the facts (loader.py) and check")):
+                      ("loader", "`check_patient`: load the facts (loader.py, exposure.py) and check")):
         f = figures[key]
         verdict = "PASS" if f["p99"] <= TARGET_MS else "FAIL"
         rows.append(f"| {label} | {what} | {f['median']:.2f} ms | {f['p99']:.2f} ms "

@@ -1,11 +1,12 @@
 """API: the pre-session check, and sessions planned, checked and administered.
 
-A check answers the same findings as the session page, because both record it with
-record_check. Answers hold clinical detail: none may be cached.
+A check answers the same findings as the session page, because both run check_patient and keep
+it with keep_check (record_check). Answers hold clinical detail: none may be cached.
 """
 
 import marshmallow as ma
 from flask.views import MethodView
+from sqlalchemy.orm import joinedload
 
 from formulary.api.answers import api_user, load_or_404, refuse, refuse_fields
 from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed, links
@@ -14,12 +15,19 @@ from formulary.auth.models import User
 from formulary.auth.permissions import Permission
 from formulary.clinic_time import NoSuchLocalTime, appointment_text, clinic_appointment, clinic_today
 from formulary.cocktails.models import Cocktail
+from formulary.db import reads_first, writes_after_reading
 from formulary.extensions import db
 from formulary.patients.models import Patient
 from formulary.patients.records import audit_allergy_page, audit_allergy_view
 from formulary.safety.messages import describe
 from formulary.stock.errors import InsufficientStock
-from formulary.treatments.checks import MIN_OVERRIDE_REASON, findings_as_dicts, record_check, stored_findings
+from formulary.treatments.checks import (
+    MIN_OVERRIDE_REASON,
+    check_patient,
+    findings_as_dicts,
+    keep_check,
+    stored_findings,
+)
 from formulary.treatments.display import blocked_message
 from formulary.treatments.models import SafetyCheck, TreatmentSession
 from formulary.treatments.queries import load_session
@@ -196,7 +204,8 @@ def session_json(session: TreatmentSession) -> dict:
 
 def _patient_and_cocktail(body: dict) -> tuple[Patient, Cocktail]:
     patient = db.session.get(Patient, body["patient_id"])
-    cocktail = db.session.get(Cocktail, body["cocktail_id"])
+    # With its versions, in the same statement: both callers ask for the current one.
+    cocktail = db.session.get(Cocktail, body["cocktail_id"], options=[joinedload(Cocktail.versions)])
     if patient is None or cocktail is None:
         errors = [(f"{what}_id", f"There is no {what} with id {body[f'{what}_id']}.")
                   for what, row in (("patient", patient), ("cocktail", cocktail)) if row is None]
@@ -210,6 +219,7 @@ def _session_or_404(session_id: int) -> TreatmentSession:
 
 @blp.route("/checks")
 class Checks(MethodView):
+    @reads_first  # outermost, so that the method the view class holds bears the mark
     @allowed(blp, Permission.RUN_CHECKS)
     @blp.arguments(CheckIn)
     @blp.response(200, CheckSchema)
@@ -219,9 +229,12 @@ class Checks(MethodView):
         patient, cocktail = _patient_and_cocktail(body)
         if cocktail.retired:
             refuse(409, f"{cocktail.name} is retired: choose another cocktail.", [("cocktail_id", "retired")])
-        result, _row = record_check(patient.id, cocktail.current.id, body["date"], actor=api_user())
-        audit_allergy_view(patient, actor=api_user(), where="api check")
-        db.session.commit()
+        version_id = cocktail.current.id
+        result = check_patient(patient.id, version_id, body["date"])
+        # Read without the write lock on SQLite; the check's row and its audit rows in a short transaction.
+        with writes_after_reading(db.session):
+            keep_check(result, patient.id, version_id, actor=api_user())
+            audit_allergy_view(patient, actor=api_user(), where="api check")
         return check_json(result.outcome, findings_as_dicts(result), describe(result))
 
 

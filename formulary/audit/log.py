@@ -8,7 +8,7 @@ from typing import Protocol
 from flask import has_request_context, request
 
 from formulary.audit.models import AuditEvent
-from formulary.db import write_lock_first
+from formulary.db import writes_after_reading
 from formulary.extensions import db
 
 
@@ -62,10 +62,8 @@ def record_after_reading(
     expires what the request loaded.
     """
     event = _event(action, actor, target, detail, "")
-    db.session.commit()
-    with write_lock_first():
+    with writes_after_reading(db.session):
         db.session.add(event)
-        db.session.commit()
 
 
 def _event(

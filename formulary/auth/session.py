@@ -1,10 +1,11 @@
 """Who is asking: login sessions for pages, bearer tokens for the API, and the guard on both."""
 
 from datetime import datetime
+from functools import cache
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from formulary.auth.models import User
 from formulary.auth.tokens import user_for_token
@@ -32,13 +33,19 @@ def init_login(app: Flask) -> None:
     app.before_request(guard)
 
 
+@cache
+def _user_statement():
+    # Built once: every page asks it.
+    return select(User).where(User.id == bindparam("user_id"))
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """The logged-in user, if the session still matches their session token and they are active."""
     ident, _, token = user_id.partition(":")
     if not ident.isdigit():
         return None
-    user = db.session.scalar(select(User).where(User.id == int(ident)))
+    user = db.session.scalar(_user_statement(), {"user_id": int(ident)})
     if user is None or not user.active or user.session_token != token:
         return None
     return user
@@ -110,6 +117,4 @@ def _guard_api():
     if user is None:
         abort(401, description="A valid API token is required: send 'Authorization: Bearer <token>'.")
     g.api_user = user
-    if db.session.dirty:  # the token's "last used" stamp
-        db.session.commit()
     return None

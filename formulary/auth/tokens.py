@@ -3,12 +3,14 @@
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from formulary.audit.log import record
 from formulary.auth.models import ApiToken, User
-from formulary.db import utcnow
+from formulary.db import utcnow, writes_after_reading
 from formulary.extensions import db
 
 TOKEN_PREFIX = "fmy_"
@@ -38,17 +40,24 @@ def revoke_token(row: ApiToken, *, actor) -> None:
         record("token.revoke", actor=actor, target=row, detail=row.name)
 
 
+@cache
+def _live_token_statement():
+    # Every API request reads the token and its user: one statement, built once.
+    return (select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
+            .options(joinedload(ApiToken.user)))
+
+
 def user_for_token(token: str) -> User | None:
     """The active user a live token belongs to, or None (the token dies with its user)."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    row = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None))
-    )
+    row = db.session.scalar(_live_token_statement(), {"token_hash": token_hash(token)})
     if row is None or not row.user.active:
         return None
-    now = utcnow()
-    # A write per request would serialise every API read; a rough "last used" is enough.
+    user, now = row.user, utcnow()
+    # A write per request would serialise every API read; a rough "last used" is enough. It is written
+    # in a short transaction of its own, so that a request that reads first (db.reads_first) still can.
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
-        row.last_used_at = now
-    return row.user
+        with writes_after_reading(db.session):
+            row.last_used_at = now
+    return user

@@ -5,8 +5,9 @@ Plain functions that flush; the views and the API commit. A kit item is a produc
 """
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, literal, select, union_all
 from sqlalchemy.orm import selectinload
 
 from formulary.audit.log import record
@@ -104,24 +105,30 @@ def same_items(version: CocktailVersion, items: list[tuple[Product, str]]) -> bo
     return [(i.product_id, i.use) for i in version.procedure_items] == [(p.id, use) for p, use in items]
 
 
+@cache
+def _session_kit_statement():
+    # One query for both: the version's own items first (source 0), then the kit's, each in its order.
+    # Built once: the check and the session page read it on every request.
+    own = (select(literal(0).label("source"), CocktailProcedureItem.position.label("place"),
+                  CocktailProcedureItem.id.label("item_id"), CocktailProcedureItem.product_id, Product.name,
+                  CocktailProcedureItem.use)
+           .join(Product, Product.id == CocktailProcedureItem.product_id)
+           .where(CocktailProcedureItem.version_id == bindparam("version_id")))
+    kit = (select(literal(1), ProcedureKitItem.position, ProcedureKitItem.id, ProcedureKitItem.product_id,
+                  Product.name, ProcedureKitItem.use)
+           .join(Product, Product.id == ProcedureKitItem.product_id))
+    return union_all(own, kit).order_by("source", "place", "item_id")
+
+
 def session_kit(version_id: int) -> list[KitItem]:
     """What a session with this cocktail version puts on the patient: the default kit, then the
     version's own items (an item in both is listed once, as the cocktail's)."""
-    own = db.session.execute(
-        select(CocktailProcedureItem.product_id, Product.name, CocktailProcedureItem.use)
-        .join(Product, Product.id == CocktailProcedureItem.product_id)
-        .where(CocktailProcedureItem.version_id == version_id)
-        .order_by(CocktailProcedureItem.position)
-    ).all()
-    own_ids = {row[0] for row in own}
-    kit = db.session.execute(
-        select(ProcedureKitItem.product_id, Product.name, ProcedureKitItem.use)
-        .join(Product, Product.id == ProcedureKitItem.product_id)
-        .order_by(ProcedureKitItem.position, ProcedureKitItem.id)
-    ).all()
+    rows = db.session.execute(_session_kit_statement(), {"version_id": version_id}).all()
+    own_ids = {row.product_id for row in rows if row.source == 0}
     return [
-        *(KitItem(pid, name, use, "kit") for pid, name, use in kit if pid not in own_ids),
-        *(KitItem(pid, name, use, "cocktail") for pid, name, use in own),
+        *(KitItem(row.product_id, row.name, row.use, "kit") for row in rows
+          if row.source == 1 and row.product_id not in own_ids),
+        *(KitItem(row.product_id, row.name, row.use, "cocktail") for row in rows if row.source == 0),
     ]
 
 

@@ -6,6 +6,7 @@ page and the label call too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
 
@@ -15,7 +16,7 @@ from formulary.safety.facts import CheckResult, Finding
 from formulary.vocabulary import FindingKind, FindingSeverity
 
 
-def dose_findings(doses: list[SubstanceDose]) -> list[Finding]:
+def dose_findings(doses: Sequence[SubstanceDose]) -> list[Finding]:
     """A `dose` finding (block) for each substance over the clinic's maximum, with the arithmetic."""
     return [
         Finding(FindingKind.DOSE, FindingSeverity.BLOCK,
@@ -27,7 +28,7 @@ def dose_findings(doses: list[SubstanceDose]) -> list[Finding]:
     ]
 
 
-def with_dose_findings(result: CheckResult, doses: list[SubstanceDose]) -> CheckResult:
+def with_dose_findings(result: CheckResult, doses: Sequence[SubstanceDose]) -> CheckResult:
     """The check's result with the dose findings added, worst first, and the outcome they make."""
     extra = dose_findings(doses)
     if not extra:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 
 from formulary.stock.fefo import DrawPlan
 from formulary.vocabulary import (
@@ -28,9 +29,14 @@ from formulary.vocabulary import (
 SET_ASIDE = frozenset({VerificationStatus.REFUTED, VerificationStatus.ENTERED_IN_ERROR})
 
 
+@cache
+def _values(allowed: type[StrEnum]) -> frozenset[str]:
+    return frozenset(str(member) for member in allowed)
+
+
 def _one_of(value: str, allowed: type[StrEnum], what: str) -> None:
     # A misspelt status must fail loudly, never let an allergy slip past the check.
-    if value not in tuple(allowed):
+    if value not in _values(allowed):  # a set of the values: every fact checks several, on every check
         raise ValueError(f"Unknown {what} {value!r}: expected one of {', '.join(allowed)}")
 
 

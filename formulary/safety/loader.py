@@ -1,61 +1,52 @@
-"""Building the check's plain facts from the database, in a fixed handful of plain column queries.
+"""Building the check's plain facts of the patient and the reference library from the database, in a
+fixed handful of plain column queries (what the cocktail exposes the patient to: safety.exposure).
 
 What the patient tolerated in earlier sessions is the treatments package's to read (it sits above
 this one): treatments.checks loads those facts and hands them to `patient_facts`.
 """
 
 from collections.abc import Iterable
-from datetime import date
 from functools import cache
 
-from sqlalchemy import or_, select
+from sqlalchemy import Integer, String, bindparam, literal, or_, select, union_all
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import aliased
 
-from formulary.catalogue.models import (
-    AllergenGroup,
-    Condition,
-    CrossReaction,
-    Product,
-    ProductComponent,
-    ProductContraindication,
-    Substance,
-    group_member,
-)
-from formulary.cocktails.models import CocktailComponent
+from formulary.catalogue.models import AllergenGroup, Condition, CrossReaction, Substance, group_member
 from formulary.extensions import db
 from formulary.patients.models import Allergy, Patient, PatientCondition, PatientConditionText
 from formulary.patients.reading import catalogue_lexicon, condition_lexicon
 from formulary.reference.matcher import Lexicon
 from formulary.safety.facts import (
     AllergyFact,
-    ComponentFact,
     ConditionFact,
-    ContraindicationFact,
     CrossReactionFact,
-    IngredientFact,
     PatientFacts,
-    SubstanceFact,
     ToleranceFact,
 )
-from formulary.stock.draws import lot_stocks
-from formulary.stock.fefo import DrawRule, plan_draw
 from formulary.vocabulary import AllergyKind, EntryKind
 
+# The check runs on every request that asks for it: its statements are built once (with bound
+# parameters) and only executed after, which spares SQLAlchemy rebuilding them and their cache keys;
+# and they are few, each a round trip to PostgreSQL.
 
-def _memberships(substance_ids, group_ids) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
-    """The groups of each substance and the members of each group asked for, in one query."""
-    substance_ids, group_ids = set(substance_ids), set(group_ids)
-    groups_of: dict[int, set[int]] = {sid: set() for sid in substance_ids}
-    members_of: dict[int, set[int]] = {gid: set() for gid in group_ids}
-    if substance_ids or group_ids:
-        rows = db.session.execute(select(group_member.c.substance_id, group_member.c.group_id).where(
-            or_(group_member.c.substance_id.in_(substance_ids), group_member.c.group_id.in_(group_ids))))
-        for substance_id, group_id in rows:
-            if substance_id in groups_of:
-                groups_of[substance_id].add(group_id)
-            if group_id in members_of:
-                members_of[group_id].add(substance_id)
-    return groups_of, members_of
+
+@cache
+def _allergies_statement():
+    # The history status rides along (an outer join: one row when there are none), and so do each coded
+    # allergy's memberships: a substance's groups, a group's members (a row for each).
+    return (
+        select(Patient.allergy_status, Allergy.id, Allergy.substance_id, Allergy.group_id, Allergy.text,
+               Allergy.criticality, Allergy.status, Allergy.recorded_at, Allergy.reaction, Substance.name,
+               AllergenGroup.name, Allergy.verification_status, group_member.c.substance_id, group_member.c.group_id)
+        .outerjoin(Allergy, Allergy.patient_id == Patient.id)
+        .outerjoin(Substance, Substance.id == Allergy.substance_id)
+        .outerjoin(AllergenGroup, AllergenGroup.id == Allergy.group_id)
+        .outerjoin(group_member, or_(group_member.c.substance_id == Allergy.substance_id,
+                                     group_member.c.group_id == Allergy.group_id))
+        .where(Patient.id == bindparam("patient_id"))
+        .order_by(Allergy.id)
+    )
 
 
 def patient_facts(patient_id: int, tolerated: Iterable[ToleranceFact] = ()) -> PatientFacts:
@@ -63,47 +54,62 @@ def patient_facts(patient_id: int, tolerated: Iterable[ToleranceFact] = ()) -> P
 
     Plain column queries (no ORM objects): the check runs on every request that asks for it.
     """
-    allergy_status = db.session.execute(select(Patient.allergy_status).where(Patient.id == patient_id)).scalar_one()
-    rows = db.session.execute(
-        select(Allergy.id, Allergy.substance_id, Allergy.group_id, Allergy.text, Allergy.criticality,
-               Allergy.status, Allergy.recorded_at, Allergy.reaction, Substance.name, AllergenGroup.name,
-               Allergy.verification_status)
-        .outerjoin(Substance, Substance.id == Allergy.substance_id)
-        .outerjoin(AllergenGroup, AllergenGroup.id == Allergy.group_id)
-        .where(Allergy.patient_id == patient_id)
-        .order_by(Allergy.id)
-    ).all()
-    groups_of, members_of = _memberships((r[1] for r in rows if r[1]), (r[2] for r in rows if r[2]))
+    found = db.session.execute(_allergies_statement(), {"patient_id": patient_id}).all()
+    if not found:
+        raise NoResultFound(f"There is no patient with id {patient_id}.")
+    rows: dict[int, tuple] = {}  # allergy id → its columns, in the allergies' order
+    related: dict[int, set[int]] = {}  # allergy id → its substance's groups, or its group's members
+    for row in found:
+        allergy_id, substance_id, member_id, group_id = row[1], row[2], row[12], row[13]
+        if allergy_id is None:
+            continue
+        rows.setdefault(allergy_id, row[1:12])
+        ids = related.setdefault(allergy_id, set())
+        if member_id is not None:
+            ids.add(group_id if substance_id else member_id)
     allergies = tuple(
         AllergyFact(
             id=id_,
             kind=AllergyKind.SUBSTANCE if substance_id else AllergyKind.GROUP if group_id else AllergyKind.TEXT,
             ref_id=substance_id or group_id, name=substance_name or group_name or text or "",
             criticality=criticality, status=status, recorded_on=recorded_at.date(), reaction=reaction,
-            group_ids=frozenset(groups_of[substance_id]) if substance_id else frozenset(),
-            member_ids=frozenset(members_of[group_id]) if group_id else frozenset(),
+            group_ids=frozenset(related[id_]) if substance_id else frozenset(),
+            member_ids=frozenset(related[id_]) if group_id else frozenset(),
             verification_status=verification_status,
         )
         for (id_, substance_id, group_id, text, criticality, status, recorded_at, reaction, substance_name,
-             group_name, verification_status) in rows
+             group_name, verification_status) in rows.values()
     )
     return PatientFacts(
-        allergy_status=allergy_status,
+        allergy_status=found[0][0],
         allergies=allergies,
         conditions=condition_facts(patient_id),
         tolerated=tuple(tolerated),
     )
 
 
+@cache
+def _conditions_statement():
+    # The listed conditions (by id), then those told in words (in the order told), in one statement.
+    listed = (select(literal(0).label("told"), Condition.id.label("key"), Condition.id, Condition.name,
+                     Condition.session_caution, literal(None, String).label("text"))
+              .join(PatientCondition, PatientCondition.condition_id == Condition.id)
+              .where(PatientCondition.patient_id == bindparam("patient_id")))
+    told = (select(literal(1), PatientConditionText.id, literal(None, Integer), literal(None, String),
+                   literal(None, String), PatientConditionText.text)
+            .where(PatientConditionText.patient_id == bindparam("patient_id")))
+    return union_all(listed, told).order_by("told", "key")
+
+
 def condition_facts(patient_id: int) -> tuple[ConditionFact, ...]:
     """The patient's listed conditions, then those told in words: read for a condition's name, else kept as text."""
-    listed = [ConditionFact(cid, name, caution) for cid, name, caution in db.session.execute(
-        select(Condition.id, Condition.name, Condition.session_caution)
-        .join(PatientCondition, PatientCondition.condition_id == Condition.id)
-        .where(PatientCondition.patient_id == patient_id).order_by(Condition.id)
-    )]
-    texts = db.session.scalars(select(PatientConditionText.text).where(PatientConditionText.patient_id == patient_id)
-                               .order_by(PatientConditionText.id)).all()
+    listed, texts = [], []
+    for told, _key, condition_id, name, caution, text in db.session.execute(
+            _conditions_statement(), {"patient_id": patient_id}):
+        if told:
+            texts.append(text)
+        else:
+            listed.append(ConditionFact(condition_id, name, caution))
     if not texts:
         return tuple(listed)
     names = condition_lexicon()
@@ -118,52 +124,6 @@ def condition_facts(patient_id: int) -> tuple[ConditionFact, ...]:
         if not found:
             listed.append(ConditionFact(None, text))
     return tuple(listed)
-
-
-def component_facts(version_id: int, on: date) -> list[ComponentFact]:
-    """The version's components with compositions, contraindications and the FEFO plan for the day."""
-    components = db.session.execute(
-        select(CocktailComponent.position, CocktailComponent.amount, Product.id, Product.name, Product.unit,
-               Product.single_use, Product.unit_size, Product.expiry_margin_days, Product.opened_shelf_life_days)
-        .join(Product, Product.id == CocktailComponent.product_id)
-        .where(CocktailComponent.version_id == version_id)
-        .order_by(CocktailComponent.position)
-    ).all()
-    product_ids = [row[2] for row in components]
-    composition: dict[int, list] = {pid: [] for pid in product_ids}
-    for product_id, substance_id, name, role, strength in db.session.execute(
-        select(ProductComponent.product_id, ProductComponent.substance_id, Substance.name, ProductComponent.role,
-               ProductComponent.strength)
-        .join(Substance, Substance.id == ProductComponent.substance_id)
-        .where(ProductComponent.product_id.in_(product_ids))
-        .order_by(ProductComponent.product_id, ProductComponent.position)
-    ):
-        composition[product_id].append((substance_id, name, role, strength))
-    rules: dict[int, list] = {pid: [] for pid in product_ids}
-    for product_id, condition_id, name, severity in db.session.execute(
-        select(ProductContraindication.product_id, ProductContraindication.condition_id, Condition.name,
-               ProductContraindication.severity)
-        .join(Condition, Condition.id == ProductContraindication.condition_id)
-        .where(ProductContraindication.product_id.in_(product_ids))
-        .order_by(ProductContraindication.product_id, ProductContraindication.condition_id)
-    ):
-        rules[product_id].append(ContraindicationFact(condition_id, name, severity))
-    groups_of, _ = _memberships({part[0] for parts in composition.values() for part in parts}, ())
-    lots = lot_stocks(product_ids)
-    facts = []
-    for position, amount, product_id, name, unit, single_use, unit_size, margin, opened_life in components:
-        facts.append(ComponentFact(
-            position=position + 1, product_id=product_id, product_name=name, unit=unit,
-            composition=tuple(
-                IngredientFact(SubstanceFact(sid, substance, frozenset(groups_of[sid])), role, strength)
-                for sid, substance, role, strength in composition[product_id]
-            ),
-            contraindications=tuple(rules[product_id]),
-            plan=plan_draw(lots.get(product_id, ()), amount, DrawRule.for_product(
-                on, margin_days=margin, single_use=single_use, unit_size=unit_size,
-                opened_shelf_life_days=opened_life)),
-        ))
-    return facts
 
 
 @cache

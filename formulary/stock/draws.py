@@ -6,8 +6,9 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from formulary.catalogue.models import Product
 from formulary.extensions import db
@@ -17,23 +18,29 @@ from formulary.stock.opened import opened_stocks
 from formulary.vocabulary import LotStatus
 
 
+@cache
+def _lot_stocks_statement(from_a_day: bool):
+    # Built once: the check, the dashboard's forecast and the session page all read it.
+    query = (
+        select(Lot.id, Lot.product_id, Lot.lot_number, Lot.expiry, Lot.received_on, Lot.on_hand, Lot.status,
+               Lot.opened_content)
+        .where(Lot.product_id.in_(bindparam("product_ids", expanding=True)), Lot.on_hand > 0)
+    )
+    return query.where(Lot.expiry >= bindparam("expiring_from")) if from_a_day else query
+
+
 def lot_stocks(product_ids, *, expiring_from: date | None = None) -> dict[int, tuple[LotStock, ...]]:
     """The lots with stock of each product, as FEFO sees them (one query).
 
     With `expiring_from`, only the lots expiring on that day or later: a forecast that starts that
     day has no use for the others, and the (product, expiry) index then skips a product's old lots.
     """
-    query = (
-        select(Lot.id, Lot.product_id, Lot.lot_number, Lot.expiry, Lot.received_on, Lot.on_hand, Lot.status,
-               Lot.opened_content)
-        .where(Lot.product_id.in_(list(product_ids)), Lot.on_hand > 0)
-    )
-    if expiring_from is not None:
-        query = query.where(Lot.expiry >= expiring_from)
+    asked = {"product_ids": list(product_ids), "expiring_from": expiring_from}
     lots = defaultdict(list)
     opened_lots = []
     # Unpacked, not read by name: six lookups by name on a Row cost more than building the LotStock.
-    for lot_id, product_id, lot_number, expiry, received_on, on_hand, status, opened in db.session.execute(query):
+    for lot_id, product_id, lot_number, expiry, received_on, on_hand, status, opened in db.session.execute(
+            _lot_stocks_statement(expiring_from is not None), asked):
         lots[product_id].append(LotStock(lot_id, lot_number, expiry, received_on, on_hand, status))
         if opened:
             opened_lots.append(lot_id)

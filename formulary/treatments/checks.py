@@ -2,30 +2,47 @@
 
 import json
 from collections.abc import Collection
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import date
+from functools import cache
 
-from sqlalchemy import func, select, true
+from sqlalchemy import bindparam, func, select, true
 
 from formulary.audit.log import record
 from formulary.auth.permissions import Permission
-from formulary.cocktails.dose_queries import version_doses
 from formulary.db import utcnow
 from formulary.extensions import db
 from formulary.safety.check import run_check
 from formulary.safety.dose import with_dose_findings
-from formulary.safety.facts import CheckResult, ToleranceFact
-from formulary.safety.loader import component_facts, cross_reaction_facts, lexicon_for, patient_facts
-from formulary.safety.procedure import procedure_facts
+from formulary.safety.exposure import version_exposure
+from formulary.safety.facts import CheckResult, Finding, ToleranceFact
+from formulary.safety.loader import cross_reaction_facts, lexicon_for, patient_facts
 from formulary.treatments.models import Override, Reaction, SafetyCheck, SessionDraw, TreatmentSession
 from formulary.treatments.stock_kinds import STOCK_KINDS
 from formulary.vocabulary import CheckOutcome, FindingSeverity, SessionStatus
 
 MIN_OVERRIDE_REASON = 20
+FINDING_FIELDS = tuple(field.name for field in fields(Finding))
 
 
 class CheckRefused(ValueError):
     """An acknowledgement or override the rules refuse; str() is the sentence to show."""
+
+
+@cache
+def _tolerated_statement(of_products: bool):
+    # NOT EXISTS rather than NOT IN: PostgreSQL plans an anti-join (half the time of NOT IN's hashed subplan
+    # for the busiest patient at 100×). Built once: every check asks it.
+    reacted = select(Reaction.id).where(Reaction.session_id == TreatmentSession.id).exists()
+    return (
+        select(SessionDraw.product_id, func.max(TreatmentSession.scheduled_for))
+        .join(TreatmentSession, SessionDraw.session_id == TreatmentSession.id)
+        .where(TreatmentSession.patient_id == bindparam("patient_id"),
+               TreatmentSession.status == SessionStatus.ADMINISTERED,
+               TreatmentSession.scheduled_for < bindparam("before"), ~reacted,
+               SessionDraw.product_id.in_(bindparam("product_ids", expanding=True)) if of_products else true())
+        .group_by(SessionDraw.product_id)
+    )
 
 
 def tolerated_facts(patient_id: int, before: date, product_ids: Collection[int] | None = None) -> list[ToleranceFact]:
@@ -35,33 +52,27 @@ def tolerated_facts(patient_id: int, before: date, product_ids: Collection[int] 
     it came after the allergy was recorded), so one row per product is loaded, not one per session: a
     regular patient has hundreds. With `product_ids`, only those products' (the cocktail's).
     """
-    with_reaction = select(Reaction.session_id)
-    rows = db.session.execute(
-        select(SessionDraw.product_id, func.max(TreatmentSession.scheduled_for))
-        .join(TreatmentSession, SessionDraw.session_id == TreatmentSession.id)
-        .where(TreatmentSession.patient_id == patient_id, TreatmentSession.status == SessionStatus.ADMINISTERED,
-               TreatmentSession.scheduled_for < before, TreatmentSession.id.not_in(with_reaction),
-               SessionDraw.product_id.in_(product_ids) if product_ids is not None else true())
-        .group_by(SessionDraw.product_id)
-    )
+    asked = {"patient_id": patient_id, "before": before}
+    if product_ids is not None:
+        asked["product_ids"] = list(product_ids)
+    rows = db.session.execute(_tolerated_statement(product_ids is not None), asked)
     return [ToleranceFact(product_id, on) for product_id, on in rows]
 
 
 def check_patient(patient_id: int, version_id: int, on: date) -> CheckResult:
     """Run the pre-session check for a patient, a cocktail version and a day, from the database."""
-    components = component_facts(version_id, on)
-    tolerated = tolerated_facts(patient_id, on, {component.product_id for component in components})
+    exposure = version_exposure(version_id, on)  # the kit is checked like the components
+    tolerated = tolerated_facts(patient_id, on, {component.product_id for component in exposure.components})
     patient = patient_facts(patient_id, tolerated)
-    exposures = [*components, *procedure_facts(version_id)]  # the kit is checked like the components
-    result = run_check(patient, exposures, cross_reaction_facts(), on=on, lexicon=lexicon_for(patient))
-    return with_dose_findings(result, version_doses(version_id))
+    result = run_check(patient, exposure.everything, cross_reaction_facts(), on=on, lexicon=lexicon_for(patient))
+    return with_dose_findings(result, exposure.doses)
 
 
 def findings_as_dicts(result: CheckResult) -> list[dict]:
     """The findings as JSON-ready dicts (dates as ISO text, paths as lists)."""
     rows = []
     for finding in result.findings:
-        row = asdict(finding)
+        row = {name: getattr(finding, name) for name in FINDING_FIELDS}  # flat values: no deep copy (asdict)
         row["path"] = list(finding.path)
         if finding.tolerated_on is not None:
             row["tolerated_on"] = finding.tolerated_on.isoformat()
@@ -72,8 +83,14 @@ def findings_as_dicts(result: CheckResult) -> list[dict]:
 def record_check(patient_id: int, version_id: int, on: date, *, actor, session: TreatmentSession | None = None):
     """Run the check and keep it, with its findings as they were; returns (result, row)."""
     result = check_patient(patient_id, version_id, on)
+    return result, keep_check(result, patient_id, version_id, actor=actor, session=session)
+
+
+def keep_check(result: CheckResult, patient_id: int, version_id: int, *, actor,
+               session: TreatmentSession | None = None) -> SafetyCheck:
+    """Keep a check's result with its findings as they were, and the audit row saying it ran."""
     row = SafetyCheck(
-        session=session, patient_id=patient_id, cocktail_version_id=version_id, checked_for=on,
+        session=session, patient_id=patient_id, cocktail_version_id=version_id, checked_for=result.checked_on,
         outcome=result.outcome, findings=json.dumps(findings_as_dicts(result)),
         run_by_id=actor.id if actor is not None else None,
     )
@@ -81,7 +98,7 @@ def record_check(patient_id: int, version_id: int, on: date, *, actor, session: 
     db.session.flush()
     # The outcome only: the findings hold clinical detail and stay in the check record.
     record("check.run", actor=actor, target=row, detail=f"outcome {result.outcome}")
-    return result, row
+    return row
 
 
 def stored_findings(check: SafetyCheck) -> list[dict]:

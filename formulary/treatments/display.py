@@ -2,8 +2,9 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from formulary.catalogue.models import ProductComponent
@@ -106,25 +107,28 @@ def session_states(session_ids) -> dict[int, CheckState]:
     return {session_id: check_state(history[-1], history[:-1]) for session_id, history in checks.items()}
 
 
+@cache
+def _as_of_statement():
+    # One statement, three counts, built once: the page of an administered session asks it on every view.
+    return select(
+        select(func.count(Allergy.id)).where(
+            Allergy.patient_id == bindparam("patient_id"), Allergy.status == ClinicalStatus.ACTIVE,
+            Allergy.recorded_at <= bindparam("run_at"),
+        ).scalar_subquery(),
+        select(func.count()).select_from(PatientCondition).where(
+            PatientCondition.patient_id == bindparam("patient_id"), PatientCondition.noted_at <= bindparam("run_at"),
+        ).scalar_subquery(),
+        select(func.count(func.distinct(ProductComponent.substance_id))).where(
+            ProductComponent.product_id.in_(bindparam("product_ids", expanding=True))
+        ).scalar_subquery(),
+    )
+
+
 def _as_of_summary(session: TreatmentSession, check: SafetyCheck) -> CheckSummary:
     """What the check at administration looked at: the patient's record then, the recipe, the lots drawn."""
-    allergies = db.session.scalar(
-        select(func.count(Allergy.id)).where(
-            Allergy.patient_id == session.patient_id, Allergy.status == ClinicalStatus.ACTIVE,
-            Allergy.recorded_at <= check.run_at,
-        )
-    ) or 0
-    conditions = db.session.scalar(
-        select(func.count()).select_from(PatientCondition).where(
-            PatientCondition.patient_id == session.patient_id, PatientCondition.noted_at <= check.run_at
-        )
-    ) or 0
     product_ids = [c.product_id for c in session.cocktail_version.components]
-    substances = db.session.scalar(
-        select(func.count(func.distinct(ProductComponent.substance_id))).where(
-            ProductComponent.product_id.in_(product_ids)
-        )
-    ) or 0 if product_ids else 0
+    allergies, conditions, substances = db.session.execute(_as_of_statement(), {
+        "patient_id": session.patient_id, "run_at": check.run_at, "product_ids": product_ids}).one()
     return CheckSummary(allergies, conditions, len(product_ids), substances, len({d.lot_id for d in session.draws}))
 
 

@@ -24,7 +24,8 @@ class TreatmentSession(Model):
     __table_args__ = (
         one_of("status", SessionStatus, "status_known"),
         Index("ix_treatment_session_scheduled_for", "scheduled_for"),
-        Index("ix_treatment_session_patient_id", "patient_id", "scheduled_for"),
+        # A patient's sessions by day; with status and id, the check's tolerances read the index alone.
+        Index("ix_treatment_session_patient_id", "patient_id", "scheduled_for", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,10 +105,12 @@ class SessionDraw(Model):
     __table_args__ = (
         CheckConstraint("administered >= 0 AND wasted >= 0", name="amounts_not_negative"),
         Index("ix_session_draw_lot_id", "lot_id"),
+        # A session's draws; with the product, the check's tolerances read the index alone.
+        Index("ix_session_draw_session_id", "session_id", "product_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_session.id"), index=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_session.id"))
     lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id"))
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
     administered: Mapped[Decimal] = mapped_column(QUANTITY)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
@@ -44,10 +45,15 @@ class PreparationPanel:
         return aware(preparation.use_by) < utcnow()
 
 
+@cache
+def _preparations_statement():
+    # Built once: every session page asks it.
+    return select(Preparation).where(Preparation.session_id == bindparam("session_id")).order_by(Preparation.id)
+
+
 def preparation_panel(session: TreatmentSession) -> PreparationPanel:
     """The session's preparations, oldest first (one query, with their draws)."""
-    preparations = list(db.session.scalars(
-        select(Preparation).where(Preparation.session_id == session.id).order_by(Preparation.id)))
+    preparations = list(db.session.scalars(_preparations_statement(), {"session_id": session.id}))
     return PreparationPanel(preparations, current_app.config["PREPARATION_USE_BY_MINUTES"])
 
 

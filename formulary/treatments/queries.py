@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
-from sqlalchemy import Select, Subquery, and_, func, select
+from sqlalchemy import Select, Subquery, and_, bindparam, func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from formulary.auth.models import User
@@ -129,25 +130,32 @@ def sessions_query(filters: SessionFilters, today: date) -> Select:
     return query.order_by(TreatmentSession.scheduled_for, TreatmentSession.id)
 
 
-def load_session(session_id: int) -> TreatmentSession | None:
-    """A session with everything its page shows: checks, overrides, draws, reactions, recipe."""
-    return db.session.scalar(
-        select(TreatmentSession).where(TreatmentSession.id == session_id).options(
-            joinedload(TreatmentSession.patient),
-            joinedload(TreatmentSession.practitioner),
-            joinedload(TreatmentSession.administered_by),
-            joinedload(TreatmentSession.cocktail_version).options(
-                joinedload(CocktailVersion.cocktail),
-                selectinload(CocktailVersion.components).joinedload(CocktailComponent.product),
-            ),
-            selectinload(TreatmentSession.checks).options(
-                joinedload(SafetyCheck.run_by), joinedload(SafetyCheck.acknowledged_by),
-                joinedload(SafetyCheck.override).joinedload(Override.by),
-            ),
-            selectinload(TreatmentSession.draws).options(joinedload(SessionDraw.lot), joinedload(SessionDraw.product)),
-            selectinload(TreatmentSession.reactions),
-        )
+@cache
+def _session_statement():
+    # Built once, with the session's id bound: its loader options make it costly to build and to key.
+    # The recipe and the reactions (a few rows each) ride in the main statement; the checks and the
+    # draws come in one more each: three round trips in all.
+    return select(TreatmentSession).where(TreatmentSession.id == bindparam("session_id")).options(
+        joinedload(TreatmentSession.patient),
+        joinedload(TreatmentSession.practitioner),
+        joinedload(TreatmentSession.administered_by),
+        joinedload(TreatmentSession.consent),
+        joinedload(TreatmentSession.cocktail_version).options(
+            joinedload(CocktailVersion.cocktail),
+            joinedload(CocktailVersion.components).joinedload(CocktailComponent.product),
+        ),
+        joinedload(TreatmentSession.reactions),
+        selectinload(TreatmentSession.checks).options(
+            joinedload(SafetyCheck.run_by), joinedload(SafetyCheck.acknowledged_by),
+            joinedload(SafetyCheck.override).joinedload(Override.by),
+        ),
+        selectinload(TreatmentSession.draws).options(joinedload(SessionDraw.lot), joinedload(SessionDraw.product)),
     )
+
+
+def load_session(session_id: int) -> TreatmentSession | None:
+    """A session with everything its page shows: checks, overrides, draws, reactions, recipe, consent."""
+    return db.session.execute(_session_statement(), {"session_id": session_id}).unique().scalar_one_or_none()
 
 
 def patient_choices(text: str = "", include_id: int | None = None) -> list[tuple[int, str]]:

@@ -40,12 +40,14 @@ def render_session(session: TreatmentSession, failed: tuple[str, object] | None 
     shows the patient's allergies even when the session keeps no check.
     """
     today = date.today()
-    forms: dict[str, FlaskForm] = {
-        "override": OverrideForm(prefix="override", formdata=None),
-        "administer": AdministerForm(prefix="administer", formdata=None),
-        "reaction": ReactionForm(formdata=None),  # unprefixed: the patients' allergen type-ahead reads "allergen"
-        "cancel": CancelForm(prefix="cancel", formdata=None),
-    }
+    forms: dict[str, FlaskForm] = {}  # only those the session's status shows (each signs a CSRF token)
+    if session.status in OPEN_SESSION_STATUSES:
+        forms["override"] = OverrideForm(prefix="override", formdata=None)
+        forms["administer"] = AdministerForm(prefix="administer", formdata=None)
+        forms["cancel"] = CancelForm(prefix="cancel", formdata=None)
+    if session.status == SessionStatus.ADMINISTERED:
+        # unprefixed: the patients' allergen type-ahead reads "allergen"
+        forms["reaction"] = ReactionForm(formdata=None)
     if failed is not None:
         forms[failed[0]] = failed[1]
     panel = display.check_panel(session)
@@ -56,7 +58,9 @@ def render_session(session: TreatmentSession, failed: tuple[str, object] | None 
         problem=problem, today=today,
         state=display.check_state(session.checks[-1], session.checks[:-1]) if session.checks else None,
         history=[(c, stored_findings(c)) for c in reversed(session.checks)],
-        suggestions=queries.allergen_suggestions(session) if session.status == SessionStatus.ADMINISTERED else [],
+        # The reaction form's allergen list, for an app without the patients' type-ahead (which asks as you type).
+        suggestions=queries.allergen_suggestions(session) if session.status == SessionStatus.ADMINISTERED
+        and page_for("patients.allergen_suggestions") is None else [],
         kit=session_kit(session.cocktail_version_id), doses=version_doses(session.cocktail_version_id),
     )
     # After rendering: the commit would expire what the page is about to show.

@@ -120,7 +120,7 @@ def mixed_writes(app, *, seed: int, count: int, lot_ids: list[int], patient_ids:
     sys.stdin.readline()  # GO: both processes start together
     started = time.monotonic()
     for _ in range(count):
-        kind = rng.choice(["receive", "waste", "adjust", "administer", "audit", "page"])
+        kind = rng.choice(["receive", "waste", "adjust", "administer", "audit", "page", "check"])
         try:
             if kind == "receive":
                 movements += service(lambda lot, actor: bool(
@@ -145,6 +145,10 @@ def mixed_writes(app, *, seed: int, count: int, lot_ids: list[int], patient_ids:
                 outcome = "done" if response.status_code == 201 else "shortage"
             elif kind == "audit":  # an allergy view: a read that writes its audit row
                 api("GET", f"/api/v1/patients/{rng.choice(patient_ids)}", (200,))
+                outcome = "done"
+            elif kind == "check":  # reads without the write lock, then keeps the check and its audit rows
+                api("POST", "/api/v1/checks", (200,), json={
+                    "patient_id": rng.choice(patient_ids), "cocktail_id": cocktail_id, "date": today})
                 outcome = "done"
             else:  # the same on the patient page, its audit row in a short transaction after rendering
                 response = browser.get(f"/patients/{rng.choice(patient_ids)}")

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from formulary.extensions import db
-from formulary.safety.loader import component_facts
+from formulary.safety.exposure import component_facts
 from formulary.stock.errors import InsufficientStock
 from formulary.stock.ledger import waste
 from formulary.stock.opened import discard, opened_units

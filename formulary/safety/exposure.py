@@ -1,0 +1,168 @@
+"""What a session of a cocktail version exposes the patient to, loaded once for the check.
+
+The version's components with the day's FEFO plan, the procedure items (the clinic's kit and the
+version's own) and each substance's dose per session all come from one read of the products'
+compositions (`product_parts`): the check, the kit and the dose arithmetic share it. The statements
+are built once, with bound parameters (see safety.loader).
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import cache
+
+from sqlalchemy import bindparam, select
+
+from formulary.catalogue.models import (
+    Condition,
+    Product,
+    ProductComponent,
+    ProductContraindication,
+    Substance,
+    group_member,
+)
+from formulary.cocktails.dose import DoseLine, SubstanceDose, doses_per_session
+from formulary.cocktails.kit import KitItem, session_kit
+from formulary.cocktails.models import CocktailComponent
+from formulary.extensions import db
+from formulary.safety.facts import ComponentFact, ContraindicationFact, IngredientFact, SubstanceFact
+from formulary.stock.draws import lot_stocks
+from formulary.stock.fefo import DrawPlan, DrawRule, plan_draw
+from formulary.vocabulary import FindingPlace
+
+NOTHING_DRAWN = DrawPlan(needed=Decimal(0), draws=(), skipped=())  # a procedure item draws no stock
+# Procedure items come after any cocktail's components in the check's order.
+FIRST_PROCEDURE_POSITION = 1000
+
+
+@dataclass(frozen=True)
+class ProductParts:
+    """Each product's composition and contraindications, with the clinic's maximum per substance."""
+
+    composition: dict[int, tuple[IngredientFact, ...]]
+    contraindications: dict[int, tuple[ContraindicationFact, ...]]
+    maxima: dict[int, Decimal]  # substance id → the clinic's maximum mg per session, where it set one
+
+
+@cache
+def _composition_statement():
+    # With each substance's allergen groups joined in: a line comes once per group (at least once).
+    return (
+        select(ProductComponent.product_id, ProductComponent.substance_id, Substance.name,
+               Substance.max_mg_per_session, ProductComponent.role, ProductComponent.strength, group_member.c.group_id)
+        .join(Substance, Substance.id == ProductComponent.substance_id)
+        .outerjoin(group_member, group_member.c.substance_id == ProductComponent.substance_id)
+        .where(ProductComponent.product_id.in_(bindparam("product_ids", expanding=True)))
+        .order_by(ProductComponent.product_id, ProductComponent.position, ProductComponent.substance_id)
+    )
+
+
+@cache
+def _contraindications_statement():
+    return (
+        select(ProductContraindication.product_id, ProductContraindication.condition_id, Condition.name,
+               ProductContraindication.severity)
+        .join(Condition, Condition.id == ProductContraindication.condition_id)
+        .where(ProductContraindication.product_id.in_(bindparam("product_ids", expanding=True)))
+        .order_by(ProductContraindication.product_id, ProductContraindication.condition_id)
+    )
+
+
+def product_parts(product_ids: Iterable[int]) -> ProductParts:
+    """The products' compositions (substances with their groups) and contraindications: two queries."""
+    ids = set(product_ids)
+    if not ids:
+        return ProductParts({}, {}, {})
+    products = {"product_ids": list(ids)}
+    rows: dict[int, list] = {pid: [] for pid in ids}
+    maxima: dict[int, Decimal] = {}
+    groups_of: dict[int, set[int]] = {}
+    for product_id, substance_id, name, maximum, role, strength, group_id in db.session.execute(
+            _composition_statement(), products):
+        lines = rows[product_id]
+        if not lines or lines[-1][0] != substance_id:  # a substance is in a product once
+            lines.append((substance_id, name, role, strength))
+        groups_of.setdefault(substance_id, set())
+        if group_id is not None:
+            groups_of[substance_id].add(group_id)
+        if maximum is not None:
+            maxima[substance_id] = maximum
+    rules: dict[int, list] = {pid: [] for pid in ids}
+    for product_id, condition_id, name, severity in db.session.execute(_contraindications_statement(), products):
+        rules[product_id].append(ContraindicationFact(condition_id, name, severity))
+    substances = {sid: SubstanceFact(sid, name, frozenset(groups_of[sid]))
+                  for parts in rows.values() for sid, name, _role, _strength in parts}
+    return ProductParts(
+        composition={pid: tuple(IngredientFact(substances[sid], role, strength) for sid, _n, role, strength in parts)
+                     for pid, parts in rows.items()},
+        contraindications={pid: tuple(found) for pid, found in rules.items()},
+        maxima=maxima,
+    )
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """A cocktail version on a day: its components, its procedure items, and the doses per session."""
+
+    components: tuple[ComponentFact, ...]
+    procedure_items: tuple[ComponentFact, ...]
+    doses: tuple[SubstanceDose, ...]
+
+    @property
+    def everything(self) -> list[ComponentFact]:
+        """Every exposure the check covers: the components, then the procedure items."""
+        return [*self.components, *self.procedure_items]
+
+
+@cache
+def _components_statement():
+    return (
+        select(CocktailComponent.position, CocktailComponent.amount, Product.id, Product.name, Product.unit,
+               Product.single_use, Product.unit_size, Product.expiry_margin_days, Product.opened_shelf_life_days)
+        .join(Product, Product.id == CocktailComponent.product_id)
+        .where(CocktailComponent.version_id == bindparam("version_id"))
+        .order_by(CocktailComponent.position)
+    )
+
+
+def version_exposure(version_id: int, on: date) -> Exposure:
+    """The version's components with compositions, contraindications and the day's FEFO plan, its
+    procedure items checked like components, and each substance's dose per session."""
+    components = db.session.execute(_components_statement(), {"version_id": version_id}).all()
+    items = session_kit(version_id)
+    product_ids = [row[2] for row in components]
+    parts = product_parts([*product_ids, *(item.product_id for item in items)])
+    lots = lot_stocks(product_ids)
+    facts, lines = [], []
+    for position, amount, product_id, name, unit, single_use, unit_size, margin, opened_life in components:
+        composition = parts.composition[product_id]
+        facts.append(ComponentFact(
+            position=position + 1, product_id=product_id, product_name=name, unit=unit, composition=composition,
+            contraindications=parts.contraindications[product_id],
+            plan=plan_draw(lots.get(product_id, ()), amount, DrawRule.for_product(
+                on, margin_days=margin, single_use=single_use, unit_size=unit_size,
+                opened_shelf_life_days=opened_life)),
+        ))
+        lines += [DoseLine(part.substance.id, part.substance.name, name, part.strength, amount, unit, unit_size)
+                  for part in composition]
+    return Exposure(tuple(facts), tuple(procedure_facts(items, parts)),
+                    tuple(doses_per_session(lines, parts.maxima)))
+
+
+def procedure_facts(items: Sequence[KitItem], parts: ProductParts) -> list[ComponentFact]:
+    """The kit's items and the version's own as facts the check covers like components (no stock drawn)."""
+    return [
+        ComponentFact(
+            position=FIRST_PROCEDURE_POSITION + index, product_id=item.product_id, product_name=item.product_name,
+            unit="", composition=parts.composition[item.product_id],
+            contraindications=parts.contraindications[item.product_id],
+            plan=NOTHING_DRAWN, place=FindingPlace.PROCEDURE, use=item.use,
+        )
+        for index, item in enumerate(items)
+    ]
+
+
+def component_facts(version_id: int, on: date) -> tuple[ComponentFact, ...]:
+    """The version's components alone (with the day's FEFO plan)."""
+    return version_exposure(version_id, on).components
