@@ -6,7 +6,7 @@ draws. With status and id in the patient's index and the product in the session'
 walk reads the two indexes alone (SQLite always; PostgreSQL once VACUUM has marked the pages visible).
 
 Revision ID: 7be8d5ee7af8
-Revises: b6535871ea9b
+Revises: a20d5d3663ca
 Create Date: 2026-12-06 09:43:40.103379
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7be8d5ee7af8'
-down_revision = 'b6535871ea9b'
+down_revision = 'a20d5d3663ca'
 branch_labels = None
 depends_on = None
 
