@@ -46,57 +46,52 @@ class ProductParts:
 
 
 @cache
-def _composition_statement():
-    # With each substance's allergen groups joined in: a line comes once per group (at least once).
+def _parts_statement():
+    # One statement for both: each product's composition lines, each line once per allergen group of its
+    # substance, and each of those once per contraindication of the product (a few dozen rows a product).
     return (
-        select(ProductComponent.product_id, ProductComponent.substance_id, Substance.name,
-               Substance.max_mg_per_session, ProductComponent.role, ProductComponent.strength, group_member.c.group_id)
-        .join(Substance, Substance.id == ProductComponent.substance_id)
+        select(Product.id, ProductComponent.substance_id, Substance.name, Substance.max_mg_per_session,
+               ProductComponent.role, ProductComponent.strength, group_member.c.group_id,
+               ProductContraindication.condition_id, Condition.name, ProductContraindication.severity)
+        .outerjoin(ProductComponent, ProductComponent.product_id == Product.id)
+        .outerjoin(Substance, Substance.id == ProductComponent.substance_id)
         .outerjoin(group_member, group_member.c.substance_id == ProductComponent.substance_id)
-        .where(ProductComponent.product_id.in_(bindparam("product_ids", expanding=True)))
-        .order_by(ProductComponent.product_id, ProductComponent.position, ProductComponent.substance_id)
-    )
-
-
-@cache
-def _contraindications_statement():
-    return (
-        select(ProductContraindication.product_id, ProductContraindication.condition_id, Condition.name,
-               ProductContraindication.severity)
-        .join(Condition, Condition.id == ProductContraindication.condition_id)
-        .where(ProductContraindication.product_id.in_(bindparam("product_ids", expanding=True)))
-        .order_by(ProductContraindication.product_id, ProductContraindication.condition_id)
+        .outerjoin(ProductContraindication, ProductContraindication.product_id == Product.id)
+        .outerjoin(Condition, Condition.id == ProductContraindication.condition_id)
+        .where(Product.id.in_(bindparam("product_ids", expanding=True)))
+        .order_by(Product.id, ProductComponent.position, ProductComponent.substance_id,
+                  ProductContraindication.condition_id)
     )
 
 
 def product_parts(product_ids: Iterable[int]) -> ProductParts:
-    """The products' compositions (substances with their groups) and contraindications: two queries."""
+    """The products' compositions (substances with their groups) and contraindications, in one query."""
     ids = set(product_ids)
     if not ids:
         return ProductParts({}, {}, {})
-    products = {"product_ids": list(ids)}
-    rows: dict[int, list] = {pid: [] for pid in ids}
-    maxima: dict[int, Decimal] = {}
+    # Keyed by id, in the order first met: a substance is in a product once, a condition named once.
+    lines: dict[int, dict[int, tuple]] = {pid: {} for pid in ids}
+    rules: dict[int, dict[int, ContraindicationFact]] = {pid: {} for pid in ids}
     groups_of: dict[int, set[int]] = {}
-    for product_id, substance_id, name, maximum, role, strength, group_id in db.session.execute(
-            _composition_statement(), products):
-        lines = rows[product_id]
-        if not lines or lines[-1][0] != substance_id:  # a substance is in a product once
-            lines.append((substance_id, name, role, strength))
-        groups_of.setdefault(substance_id, set())
-        if group_id is not None:
-            groups_of[substance_id].add(group_id)
-        if maximum is not None:
-            maxima[substance_id] = maximum
-    rules: dict[int, list] = {pid: [] for pid in ids}
-    for product_id, condition_id, name, severity in db.session.execute(_contraindications_statement(), products):
-        rules[product_id].append(ContraindicationFact(condition_id, name, severity))
+    maxima: dict[int, Decimal] = {}
+    for (product_id, substance_id, name, maximum, role, strength, group_id, condition_id, condition,
+         severity) in db.session.execute(_parts_statement(), {"product_ids": list(ids)}):
+        if substance_id is not None:
+            lines[product_id].setdefault(substance_id, (name, role, strength))
+            groups = groups_of.setdefault(substance_id, set())
+            if group_id is not None:
+                groups.add(group_id)
+            if maximum is not None:
+                maxima[substance_id] = maximum
+        if condition_id is not None and condition_id not in rules[product_id]:
+            rules[product_id][condition_id] = ContraindicationFact(condition_id, condition, severity)
     substances = {sid: SubstanceFact(sid, name, frozenset(groups_of[sid]))
-                  for parts in rows.values() for sid, name, _role, _strength in parts}
+                  for found in lines.values() for sid, (name, _role, _strength) in found.items()}
     return ProductParts(
-        composition={pid: tuple(IngredientFact(substances[sid], role, strength) for sid, _n, role, strength in parts)
-                     for pid, parts in rows.items()},
-        contraindications={pid: tuple(found) for pid, found in rules.items()},
+        composition={pid: tuple(IngredientFact(substances[sid], role, strength)
+                                for sid, (_name, role, strength) in found.items())
+                     for pid, found in lines.items()},
+        contraindications={pid: tuple(found.values()) for pid, found in rules.items()},
         maxima=maxima,
     )
 
