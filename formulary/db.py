@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, DateTime, MetaData, event
+from sqlalchemy import CheckConstraint, Date, DateTime, MetaData, cast, event, func
 from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
@@ -74,6 +74,31 @@ def insert_for(session, table):
 
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def _utc(column, dialect: str):
+    # timestamptz: its UTC wall time, whatever the connection's TimeZone (SQLite stores the UTC text already).
+    return func.timezone("UTC", column) if dialect != "sqlite" and isinstance(column.type, UTCDateTime) else column
+
+
+def day_of(column, dialect: str):
+    """A timestamp's calendar day (UTC), comparable with a Date column, on either database."""
+    return func.date(column) if dialect == "sqlite" else cast(_utc(column, dialect), Date)
+
+
+def week_of(column, dialect: str):
+    """The Monday on or before a date or a timestamp's UTC day."""
+    if dialect == "sqlite":
+        return func.date(column, "-6 days", "weekday 1")
+    return cast(func.date_trunc("week", _utc(column, dialect)), Date)
+
+
+def month_of(column, dialect: str):
+    """The first day of the month holding a date or a timestamp's UTC day."""
+    if dialect == "sqlite":
+        # The text's first seven characters: a third cheaper than date(…, 'start of month').
+        return func.substr(column, 1, 7).concat("-01")
+    return cast(func.date_trunc("month", _utc(column, dialect)), Date)
 
 
 def utcnow() -> datetime:

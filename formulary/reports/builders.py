@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from formulary.reports import ledger
-from formulary.reports.frames import ZERO, dec, frame, per_period, pivot, records
+from formulary.reports.frames import ZERO, dec, frame, per_period, records
 from formulary.reports.ledger import ADMINISTERED, EXPIRED, WASTED
 from formulary.reports.money import currency
 from formulary.reports.periods import ReportRange
 from formulary.reports.tables import Column, Kind, Report, Series, Table
 
 CLASSES = [ADMINISTERED, WASTED, EXPIRED]
-OUTFLOW_COLUMNS = ["period", "product_id", "product", "unit", "kind", "quantity", "value"]
+OUTFLOW_COLUMNS = ["period", "product_id", "product", "unit", *CLASSES, "value"]
 COVER_SHOWN = 15  # products in the days-of-cover chart
+CENT = Decimal("0.01")
 
 
 def _period_axis(rng: ReportRange) -> str:
@@ -28,28 +29,20 @@ def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
 
 
 def consumption_items(rng: ReportRange, product_id: int | None = None) -> list[dict]:
-    """The API's rows: per period and product, administered, wasted and expired quantities and their value."""
-    df = frame(ledger.outflows(rng, product_id), OUTFLOW_COLUMNS)
-    quantities = pivot(df, ["period", "product_id", "product"], "kind", "quantity", CLASSES)
-    if df.empty:
-        return []
-    values = df.groupby(["period", "product_id"])["value"].sum()
-    items = []
-    for row in records(quantities.sort_values(["period", "product"])):
-        items.append({"period": row["period"], "product_id": int(row["product_id"]), "product": row["product"],
-                      **{kind: row[kind] for kind in CLASSES},
-                      "value": dec(values[(row["period"], row["product_id"])])})
-    return items
+    """The API's rows, as JSON gives them (thousands at a chain's scale, so built plainly): per period and product,
+    administered, wasted and expired quantities and their value to the cent (half up)."""
+    rows = sorted(ledger.outflows(rng, product_id, by_period=True), key=lambda row: (row.period, row.product))
+    return [{"period": row.period.isoformat(), "product_id": row.product_id, "product": row.product,
+             ADMINISTERED: row.administered, WASTED: row.wasted, EXPIRED: row.expired,
+             "value": float(Decimal(repr(row.value)).quantize(CENT, ROUND_HALF_UP))} for row in rows]
 
 
 def consumption(rng: ReportRange, product_id: int | None = None) -> Report:
     """What left stock per product (administered, wasted, expired) and its value, over the periods."""
     df = frame(ledger.outflows(rng, product_id), OUTFLOW_COLUMNS)
-    by_product = pivot(df, ["product", "unit"], "kind", "quantity", CLASSES)
-    if not df.empty:
-        by_product["value"] = df.groupby(["product", "unit"])["value"].sum().values
-        by_product = by_product.sort_values("value", ascending=False)
-    values = pivot(df, ["period"], "kind", "value", CLASSES)
+    by_product = df.sort_values(["value", "product"], ascending=[False, True])[
+        ["product", "unit", *CLASSES, "value"]]
+    values = frame(ledger.outflow_values(rng, product_id), ["period", *CLASSES])
     periods = per_period(values, rng, CLASSES)
     periods["value"] = periods[CLASSES].sum(axis=1)
     money = f"Value at unit cost ({currency()})"
@@ -62,7 +55,7 @@ def consumption(rng: ReportRange, product_id: int | None = None) -> Report:
                                  Column(ADMINISTERED, "Administered", Kind.QUANTITY),
                                  Column(WASTED, "Wasted", Kind.QUANTITY), Column(EXPIRED, "Expired", Kind.QUANTITY),
                                  Column("value", "Value", Kind.MONEY)],
-                  records(by_product) if not df.empty else [],
+                  records(by_product),
                   total={"product": "All products", "value": dec(df["value"].sum())} if not df.empty else None),
             Table("Value by period", [Column("label", "Period"), Column(ADMINISTERED, "Administered", Kind.MONEY),
                                       Column(WASTED, "Wasted", Kind.MONEY), Column(EXPIRED, "Expired", Kind.MONEY),
@@ -77,14 +70,11 @@ def consumption(rng: ReportRange, product_id: int | None = None) -> Report:
 
 def waste(rng: ReportRange) -> Report:
     """Waste by reason and over time, expiry losses by product, and expired stock still on the shelf."""
-    reasons = frame(ledger.waste_by_reason(rng),
-                    ["period", "reason", "product_id", "product", "unit", "movements", "quantity", "value"])
-    expired = reasons[reasons["reason"] == ledger.EXPIRED_REASON] if not reasons.empty else reasons
+    reasons = frame(ledger.waste_by_reason(rng), ["period", "reason", "movements", "quantity", "value"])
     periods = per_period(reasons, rng, ["value"])
     by_reason = (reasons.groupby("reason")[["movements", "value"]].sum().reset_index()
-                 .sort_values("value", ascending=False)) if not reasons.empty else reasons
-    losses = (expired.groupby(["product", "unit"])[["quantity", "value"]].sum().reset_index()
-              .sort_values("value", ascending=False)) if not expired.empty else expired
+                 .sort_values(["value", "reason"], ascending=[False, True])) if not reasons.empty else reasons
+    losses = sorted(ledger.expiry_losses(rng), key=lambda loss: (-loss.value, loss.product))
     shelf = ledger.expired_on_shelf(rng)
     money = f"Value at unit cost ({currency()})"
     return Report(
@@ -99,8 +89,9 @@ def waste(rng: ReportRange) -> Report:
                   empty="No waste in this range."),
             Table("Expiry losses by product", [Column("product", "Product"), Column("unit", "Unit"),
                                                Column("quantity", "Discarded after expiry", Kind.QUANTITY),
-                                               Column("value", "Value", Kind.MONEY)], records(losses),
-                  total={"product": "All products", "value": dec(losses["value"].sum())} if not losses.empty else None,
+                                               Column("value", "Value", Kind.MONEY)], [vars(loss) for loss in losses],
+                  total={"product": "All products", "value": sum((loss.value for loss in losses), ZERO)}
+                  if losses else None,
                   empty="No expired stock was discarded in this range."),
             Table("Expired in this range, still on the shelf",
                   [Column("product", "Product"), Column("lot_number", "Lot"), Column("expiry", "Expired"),
@@ -111,7 +102,8 @@ def waste(rng: ReportRange) -> Report:
                   records(periods)),
         ],
         notes=["“Expired” is stock wasted after its lot's expiry day; “opened and not used in a session” is the "
-               "remainder a session drew and discarded; other reasons are as they were written."],
+               "remainder a session drew and discarded; other reasons are as they were written (lower case, their "
+               "first 200 characters)."],
     )
 
 

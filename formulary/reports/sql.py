@@ -1,43 +1,51 @@
-"""SQL pieces the report queries share: a period's first day and a timestamp's day on either database,
-and reading SQLite's floating sums back as exact decimals."""
+"""SQL pieces the report queries share: a period's first day on either database, the stretches of the outflow
+sums a range reads, and reading SQLite's floating sums back as exact decimals."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, Float, cast, func, type_coerce
+from sqlalchemy import Float, select, type_coerce, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
-from formulary.db import UTCDateTime
+from formulary.db import day_of as _day_of
+from formulary.db import month_of, week_of
 from formulary.extensions import db
-from formulary.reports.periods import Period
+from formulary.reports.periods import Period, Run
+from formulary.stock.outflow_models import ProductOutflow
+from formulary.stock.outflows import OUTFLOW_KINDS
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
 
 
 def _sqlite() -> bool:
-    return db.session.get_bind().dialect.name == "sqlite"
-
-
-def _utc(column):
-    # timestamptz: take the UTC wall time, whatever the connection's TimeZone (SQLite stores UTC text).
-    return func.timezone("UTC", column) if isinstance(column.type, UTCDateTime) else column
+    return _dialect() == "sqlite"
 
 
 def period_of(column, by: Period) -> ColumnElement:
     """The first day of the week (Monday) or month holding the column's date or time (times by their UTC day)."""
-    if _sqlite():
-        if by == Period.WEEK:
-            return func.date(column, "-6 days", "weekday 1")  # the Monday on or before
-        # The text's first seven characters: a third cheaper than date(…, 'start of month') on 60,000 rows.
-        return func.substr(column, 1, 7).concat("-01")
-    return cast(func.date_trunc(by.value, _utc(column)), Date)
+    return (week_of if by == Period.WEEK else month_of)(column, _dialect())
 
 
 def day_of(column) -> ColumnElement:
     """A timestamp's calendar day (UTC), comparable with a Date column."""
-    if _sqlite():
-        return func.date(column)
-    return cast(_utc(column), Date)
+    return _day_of(column, _dialect())
+
+
+def product_outflows(runs: list[Run], kinds=OUTFLOW_KINDS, expired=(False, True)):
+    """The product outflow rows that sum exactly the days of these runs (reports/periods.py's `runs`), as a FROM
+    clause: one stretch of the key per run, kind and expiry, concatenated (an OR of the runs would make SQLite
+    first collect every row's key, to drop duplicates there cannot be)."""
+    table = ProductOutflow.__table__
+    parts = []
+    for run in runs:
+        starts = table.c.start >= run.first if run.last is None else table.c.start.between(run.first, run.last)
+        parts.append(select(table).where(table.c.span == run.span, table.c.kind.in_(kinds),
+                                         table.c.expired.in_(expired), starts))
+    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("outflow")
 
 
 def as_float(expression) -> ColumnElement:

@@ -1,0 +1,118 @@
+"""The ledger's outflows summed as they are written (stock/outflow_models.py): the sums the reports read.
+
+One derivation (`_add`) turns administer and waste movements into the sums, in SQL, from the movement rows as
+they stand. It runs:
+- when a transaction commits, over the movements it wrote (the ledger's `move` notes each one). The sums are
+  written last and in key order, so two transactions never wait on each other's rows in opposite orders
+  (no deadlock on PostgreSQL) and hold them only until their commit;
+- when a report reads the sums (`catch_up`), over what this transaction wrote and has not committed yet;
+- over the whole ledger (`rebuild`): the migration that made the tables, and data loaded in bulk.
+Receipts, stocktake adjustments and returns are not outflows: the bulk import, which writes only those, pays
+nothing for these sums.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, and_, case, delete, event, false, func, literal_column, select, true
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from formulary.db import day_of, month_of, week_of
+from formulary.stock.models import Lot, StockMovement
+from formulary.stock.outflow_models import REASON_LENGTH, DailyOutflow, ProductOutflow, SessionCost, Span
+from formulary.vocabulary import MovementKind
+
+OUTFLOW_KINDS = (MovementKind.ADMINISTER.value, MovementKind.WASTE.value)
+NOTED = "formulary.outflows"  # Session.info key: ids of this transaction's outflow movements not yet summed
+CHUNK = 5_000  # ids per statement, well under SQLite's limit of bound parameters
+
+MOVEMENT, LOT = StockMovement.__table__, Lot.__table__
+PRODUCT, DAILY, SESSION = ProductOutflow.__table__, DailyOutflow.__table__, SessionCost.__table__
+
+
+def note(session: Session, movement_id: int) -> None:
+    """Sum this administer or waste movement when its transaction commits (or a report reads first)."""
+    session.info.setdefault(NOTED, set()).add(movement_id)
+
+
+def catch_up(session: Session) -> None:
+    """Add this transaction's noted movements to the sums now (a report is about to read them)."""
+    noted = session.info.pop(NOTED, None)
+    if not noted:
+        return
+    session.flush()
+    ids = sorted(noted)
+    connection = session.connection()
+    for start in range(0, len(ids), CHUNK):
+        # Ids of movements a rolled-back savepoint took away match no row, and add nothing.
+        _add(connection, MOVEMENT.c.id.in_(ids[start : start + CHUNK]))
+
+
+def rebuild(connection: Connection) -> None:
+    """Sum the whole ledger again, from nothing (after loading movements in bulk, or to check the sums)."""
+    for table in (PRODUCT, DAILY, SESSION):
+        connection.execute(delete(table))
+    _add(connection, true())
+
+
+def _add(connection: Connection, which) -> None:
+    """Add the outflow movements `which` selects to every sum; rows are written in key order (see the docstring)."""
+    dialect = connection.dialect.name
+    day = day_of(MOVEMENT.c.at, dialect)
+    expired = case((and_(MOVEMENT.c.kind == MovementKind.WASTE.value, day > LOT.c.expiry), true()), else_=false())
+    by_session = case((MOVEMENT.c.session_id.is_not(None), true()), else_=false())
+    reason = case((and_(MOVEMENT.c.kind == MovementKind.WASTE.value, expired == false(), by_session == false()),
+                   func.substr(func.lower(func.trim(MOVEMENT.c.reason)), 1, REASON_LENGTH)), else_="")
+    quantity = func.round(func.sum(-MOVEMENT.c.quantity), 3)
+    value = func.round(func.sum(-MOVEMENT.c.quantity * func.coalesce(LOT.c.unit_cost, 0)), 7)
+
+    def summed(*keys, constant=()):
+        return (select(*constant, *keys, func.count().label("movements"), quantity.label("quantity"),
+                       value.label("value"))
+                .select_from(MOVEMENT.join(LOT, LOT.c.id == MOVEMENT.c.lot_id))
+                .where(MOVEMENT.c.kind.in_(OUTFLOW_KINDS), which)
+                .group_by(*keys).order_by(*keys))
+
+    for span, start in ((Span.DAY, day), (Span.WEEK, week_of(MOVEMENT.c.at, dialect)),
+                        (Span.MONTH, month_of(MOVEMENT.c.at, dialect))):
+        keys = (MOVEMENT.c.kind, expired.label("expired"), start.label("start"), LOT.c.product_id)
+        rows = summed(*keys, constant=(literal_column(f"'{span.value}'").label("span"),))
+        _upsert(connection, PRODUCT, rows, ("movements", "quantity", "value"))
+    keys = (day.label("day"), MOVEMENT.c.kind, expired.label("expired"), by_session.label("by_session"),
+            reason.label("reason"))
+    _upsert(connection, DAILY, summed(*keys), ("movements", "quantity", "value"))
+    costs = (select(MOVEMENT.c.session_id, value.label("value"))
+             .select_from(MOVEMENT.join(LOT, LOT.c.id == MOVEMENT.c.lot_id))
+             .where(MOVEMENT.c.kind.in_(OUTFLOW_KINDS), MOVEMENT.c.session_id.is_not(None), which)
+             .group_by(MOVEMENT.c.session_id).order_by(MOVEMENT.c.session_id))
+    _upsert(connection, SESSION, costs, ("value",))
+
+
+def _upsert(connection: Connection, table, rows, sums: Iterable[str]) -> None:
+    """INSERT the rows, or add them to the sums already kept under the same key (rounded back to the places the
+    column holds: SQLite sums in floating point, and rounding each time keeps its float the exact decimal's)."""
+    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table)
+    statement = insert.from_select([c.name for c in rows.selected_columns], rows)
+    places = {"movements": None, "quantity": 3, "value": 7}
+    added = {}
+    for name in sums:
+        total = table.c[name] + statement.excluded[name]
+        added[name] = total if places[name] is None else func.round(total, places[name])
+    connection.execute(statement.on_conflict_do_update(index_elements=list(table.primary_key.columns),
+                                                       set_=added))
+
+
+@event.listens_for(Session, "before_commit")
+def _sum_at_commit(session: Session) -> None:
+    # The outermost commit only: a savepoint released now may still be undone with its parent.
+    if not session.in_nested_transaction():
+        catch_up(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction) -> None:
+    # A transaction rolled back: what it noted is gone with it.
+    if transaction.parent is None:
+        session.info.pop(NOTED, None)

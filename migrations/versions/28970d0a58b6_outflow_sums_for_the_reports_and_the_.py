@@ -1,0 +1,70 @@
+"""outflow sums for the reports and the ledger indexed by kind and time
+
+Revision ID: 28970d0a58b6
+Revises: b6535871ea9b
+Create Date: 2026-12-06 09:31:00.823472
+
+The reports read what left stock from sums kept as the ledger is written (formulary/stock/outflows.py):
+per product and day, week or month, per day for the whole clinic, per treatment session. The ledger already
+written is summed here, by the same code. The ledger's index on time alone becomes one on kind and
+time: its readers all name the kinds they want, and turnover reads receipts, adjustments and returns
+since a day without the administrations.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+from formulary.stock.outflows import rebuild
+
+
+# revision identifiers, used by Alembic.
+revision = '28970d0a58b6'
+down_revision = 'b6535871ea9b'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('daily_outflow',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('expired', sa.Boolean(), nullable=False),
+    sa.Column('by_session', sa.Boolean(), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.Column('movements', sa.Integer(), nullable=False),
+    sa.Column('quantity', sa.Numeric(precision=18, scale=3), nullable=False),
+    sa.Column('value', sa.Numeric(precision=22, scale=7), nullable=False),
+    sa.PrimaryKeyConstraint('day', 'kind', 'expired', 'by_session', 'reason', name=op.f('pk_daily_outflow')),
+    sqlite_with_rowid=False
+    )
+    op.create_table('product_outflow',
+    sa.Column('span', sa.String(length=5), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('expired', sa.Boolean(), nullable=False),
+    sa.Column('start', sa.Date(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.Column('movements', sa.Integer(), nullable=False),
+    sa.Column('quantity', sa.Numeric(precision=18, scale=3), nullable=False),
+    sa.Column('value', sa.Numeric(precision=22, scale=7), nullable=False),
+    sa.CheckConstraint("span IN ('day', 'week', 'month')", name=op.f('ck_product_outflow_span_known')),
+    sa.ForeignKeyConstraint(['product_id'], ['product.id'], name=op.f('fk_product_outflow_product_id_product')),
+    sa.PrimaryKeyConstraint('span', 'kind', 'expired', 'start', 'product_id', name=op.f('pk_product_outflow')),
+    sqlite_with_rowid=False
+    )
+    op.create_table('session_cost',
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('value', sa.Numeric(precision=22, scale=7), nullable=False),
+    sa.ForeignKeyConstraint(['session_id'], ['treatment_session.id'], name=op.f('fk_session_cost_session_id_treatment_session')),
+    sa.PrimaryKeyConstraint('session_id', name=op.f('pk_session_cost'))
+    )
+    # Plain index statements, no batch: a rebuilt table would lose the partial index on session waste.
+    op.drop_index('ix_stock_movement_at', table_name='stock_movement')
+    op.create_index('ix_stock_movement_kind_at', 'stock_movement', ['kind', 'at'], unique=False)
+    rebuild(op.get_bind())
+
+
+def downgrade():
+    op.drop_index('ix_stock_movement_kind_at', table_name='stock_movement')
+    op.create_index('ix_stock_movement_at', 'stock_movement', ['at'], unique=False)
+    op.drop_table('session_cost')
+    op.drop_table('product_outflow')
+    op.drop_table('daily_outflow')
