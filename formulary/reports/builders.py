@@ -31,8 +31,8 @@ def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
 def consumption_items(rng: ReportRange, product_id: int | None = None) -> list[dict]:
     """The API's rows, as JSON gives them (thousands at a chain's scale, so built plainly): per period and product,
     administered, wasted and expired quantities and their value to the cent (half up)."""
-    rows = sorted(ledger.outflows(rng, product_id, by_period=True), key=lambda row: (row.period, row.product))
-    return [{"period": row.period.isoformat(), "product_id": row.product_id, "product": row.product,
+    rows = ledger.outflows(rng, product_id, by_period=True)  # in order of period and product
+    return [{"period": str(row.period), "product_id": row.product_id, "product": row.product,
              ADMINISTERED: row.administered, WASTED: row.wasted, EXPIRED: row.expired,
              "value": float(Decimal(repr(row.value)).quantize(CENT, ROUND_HALF_UP))} for row in rows]
 
@@ -108,6 +108,7 @@ def waste(rng: ReportRange) -> Report:
 
 
 def _cost_table(title: str, first: str, df) -> Table:
+    """Sessions and their stock cost per cocktail or goal (the frame's `group`), dearest per session first."""
     grouped = (df.groupby("group")[["sessions", "cost"]].sum().reset_index() if not df.empty else df)
     rows = [{first: r["group"], "sessions": int(r["sessions"]), "cost": r["cost"],
              "per_session": _ratio(r["cost"], r["sessions"])} for r in records(grouped)]
@@ -120,17 +121,18 @@ def _cost_table(title: str, first: str, df) -> Table:
 
 def session_costs(rng: ReportRange) -> Report:
     """What a session costs in stock (administered and wasted at unit cost), by cocktail and by goal."""
-    columns = ["period", "group", "sessions", "cost"]
-    by_cocktail, by_goal = ledger.session_costs(rng)
-    cocktails, goals = frame(by_cocktail, columns), frame(by_goal, columns)
-    periods = per_period(cocktails, rng, ["sessions", "cost"])
+    rows, goals = ledger.session_costs(rng)
+    versions = frame(rows, ["period", "version_id", "group", "sessions", "cost"])
+    # A session of a version serving two goals counts under each.
+    by_goal = versions.drop(columns="group").merge(frame(goals, ["version_id", "group"]), on="version_id")
+    periods = per_period(versions, rng, ["sessions", "cost"])
     periods["per_session"] = [float(_ratio(r["cost"], r["sessions"]) or ZERO) for r in records(periods)]
     money = f"Stock cost per session ({currency()})"
     return Report(
         "session-costs", "Cost per session by cocktail and goal", rng,
         Series("Average stock cost per session", _period_axis(rng), money, list(periods["label"]),
                [dec(v) for v in periods["per_session"]], money=True),
-        [_cost_table("By cocktail", "cocktail", cocktails), _cost_table("By goal", "goal", goals),
+        [_cost_table("By cocktail", "cocktail", versions), _cost_table("By goal", "goal", by_goal),
          Table("By period", [Column("label", "Period"), Column("sessions", "Sessions", Kind.COUNT),
                              Column("cost", "Stock cost", Kind.MONEY),
                              Column("per_session", "Per session", Kind.MONEY)],

@@ -17,17 +17,17 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, false, func, null, or_, select, true
+from sqlalchemy import and_, case, func, literal_column, null, or_, select, union_all
 
 from formulary.auth.models import User
 from formulary.catalogue.models import Product, TreatmentGoal
 from formulary.cocktails.models import Cocktail, CocktailVersion, version_goal
 from formulary.extensions import db
 from formulary.reports.periods import ReportRange, Run, period_runs, runs
-from formulary.reports.sql import as_date, as_float, exact, period_of, product_outflows
+from formulary.reports.sql import as_date, as_float, exact, period_of
 from formulary.stock import outflows as kept
 from formulary.stock.models import Lot, StockMovement
-from formulary.stock.outflow_models import DailyOutflow, SessionCost
+from formulary.stock.outflow_models import DailyOutflow, ProductOutflow, SessionCost
 from formulary.treatments.models import TreatmentSession
 from formulary.vocabulary import LotStatus, MovementKind, SessionStatus
 
@@ -43,13 +43,32 @@ def _sums():
     kept.catch_up(db.session)
 
 
-def _per_class(kind, expired, column, places: int) -> list:
-    """`column` summed for each class of outflow (administered, wasted, expired), rounded back to its places."""
-    waste = kind == MovementKind.WASTE.value
-    classes = ((ADMINISTERED, kind == MovementKind.ADMINISTER.value), (WASTED, and_(waste, expired == false())),
-               (EXPIRED, and_(waste, expired == true())))
-    return [as_float(func.round(func.sum(case((where, column), else_=0)), places)).label(name)
-            for name, where in classes]
+# Each class's rows of the product sums: (kind, expired).
+CLASS_ROWS = {ADMINISTERED: (MovementKind.ADMINISTER.value, False), WASTED: (MovementKind.WASTE.value, False),
+              EXPIRED: (MovementKind.WASTE.value, True)}
+
+
+def product_outflows(runs_read: list[Run], classes=(ADMINISTERED, WASTED, EXPIRED)):
+    """The product sums' rows for exactly the days of these runs (periods.runs) as a FROM clause: start,
+    product_id, a quantity column per class (zero in the others' rows) and value. One stretch of the key per
+    run and class, concatenated: no test of each row's kind (SQLite's costliest part of summing them), and no
+    OR of the runs (which would make SQLite collect every row's key to drop duplicates there cannot be)."""
+    table = ProductOutflow.__table__
+    parts = []
+    for run in runs_read:
+        starts = table.c.start >= run.first if run.last is None else table.c.start.between(run.first, run.last)
+        for name in classes:
+            kind, expired = CLASS_ROWS[name]
+            quantities = [(table.c.quantity if other == name else literal_column("0")).label(other)
+                          for other in classes]
+            parts.append(select(table.c.start, table.c.product_id, *quantities, table.c.value)
+                         .where(table.c.span == run.span, table.c.kind == kind, table.c.expired == expired, starts))
+    return union_all(*parts).subquery("outflow")
+
+
+def _summed(column, places: int):
+    """A sum read back exactly: rounded to the places its terms have (SQLite adds floats)."""
+    return as_float(func.round(func.sum(column), places))
 
 
 def _product_runs(rng: ReportRange, by_period: bool) -> list[Run]:
@@ -71,12 +90,13 @@ class Outflow(NamedTuple):
 
 
 def outflows(rng: ReportRange, product_id: int | None = None, *, by_period: bool = False) -> list[Outflow]:
-    """Per product (and per period), administered, wasted and expired quantities and their value."""
+    """Per product (and per period, then in order of period and product), administered, wasted and expired
+    quantities and their value."""
     _sums()
     rows = product_outflows(_product_runs(rng, by_period)).c
     keys = [period_of(rows.start, rng.by).label("period")] if by_period else []
-    summed = (select(*keys, rows.product_id, *_per_class(rows.kind, rows.expired, rows.quantity, 3),
-                     as_float(func.round(func.sum(rows.value), 7)).label("value"))
+    summed = (select(*keys, rows.product_id, *(_summed(rows[name], 3).label(name) for name in CLASS_ROWS),
+                     _summed(rows.value, 7).label("value"))
               .group_by(*keys, rows.product_id))
     if product_id is not None:
         summed = summed.where(rows.product_id == product_id)
@@ -84,7 +104,7 @@ def outflows(rng: ReportRange, product_id: int | None = None, *, by_period: bool
     period = sums.c.period if by_period else null().label("period")
     query = (select(period, sums.c.product_id, Product.name, Product.unit, sums.c[ADMINISTERED], sums.c[WASTED],
                     sums.c[EXPIRED], sums.c.value)
-             .join(Product, Product.id == sums.c.product_id))
+             .join(Product, Product.id == sums.c.product_id).order_by(period, Product.name))
     return [Outflow(as_date(day) if by_period else None, product, name, unit, float(administered), float(wasted),
                     float(expired), float(value))
             for day, product, name, unit, administered, wasted, expired, value in db.session.execute(query)]
@@ -93,18 +113,24 @@ def outflows(rng: ReportRange, product_id: int | None = None, *, by_period: bool
 def outflow_values(rng: ReportRange, product_id: int | None = None) -> list[tuple[date, float, float, float]]:
     """Per period, the value administered, wasted and expired: the clinic's daily sums, or one product's."""
     _sums()
+    values: dict[date, list[float]] = {}
     if product_id is None:
         rows = DailyOutflow
         period = period_of(rows.day, rng.by).label("period")
-        query = (select(period, *_per_class(rows.kind, rows.expired, rows.value, 7))
-                 .where(rows.day.between(rng.start, rng.end)).group_by(period))
+        for name, (kind, expired) in CLASS_ROWS.items():
+            for day, value in db.session.execute(
+                    select(period, _summed(rows.value, 7)).where(rows.day.between(rng.start, rng.end),
+                                                                 rows.kind == kind, rows.expired == expired)
+                    .group_by(period)):
+                values.setdefault(as_date(day), [0.0] * 3)[list(CLASS_ROWS).index(name)] = float(value)
     else:
-        product = product_outflows(_product_runs(rng, by_period=True)).c
-        period = period_of(product.start, rng.by).label("period")
-        query = (select(period, *_per_class(product.kind, product.expired, product.value, 7))
-                 .where(product.product_id == product_id).group_by(period))
-    return [(as_date(day), float(administered), float(wasted), float(expired))
-            for day, administered, wasted, expired in db.session.execute(query)]
+        for index, name in enumerate(CLASS_ROWS):
+            sums = product_outflows(period_runs(rng), [name]).c
+            period = period_of(sums.start, rng.by).label("period")
+            for day, value in db.session.execute(select(period, _summed(sums.value, 7))
+                                                 .where(sums.product_id == product_id).group_by(period)):
+                values.setdefault(as_date(day), [0.0] * 3)[index] = float(value)
+    return [(day, administered, wasted, expired) for day, (administered, wasted, expired) in values.items()]
 
 
 @dataclass(frozen=True)
@@ -153,9 +179,8 @@ class ProductLoss:
 def expiry_losses(rng: ReportRange) -> list[ProductLoss]:
     """Per product, what was discarded after its lot's expiry day within the range."""
     _sums()
-    rows = product_outflows(runs(rng.start, rng.end), kinds=[MovementKind.WASTE.value], expired=[True]).c
-    sums = (select(rows.product_id, as_float(func.sum(rows.quantity)).label("quantity"),
-                   as_float(func.sum(rows.value)).label("value"))
+    rows = product_outflows(runs(rng.start, rng.end), [EXPIRED]).c
+    sums = (select(rows.product_id, _summed(rows[EXPIRED], 3).label("quantity"), _summed(rows.value, 7).label("value"))
             .group_by(rows.product_id).subquery())
     return [ProductLoss(name, unit, exact(quantity, 3), exact(value, 7)) for name, unit, quantity, value in
             db.session.execute(select(Product.name, Product.unit, sums.c.quantity, sums.c.value)
@@ -198,60 +223,69 @@ class SessionGroup:
     cost: Decimal
 
 
+# Written out, not bound: SQLite uses a partial index only when its query names the same literal.
+ADMINISTERED_SESSION = TreatmentSession.status == literal_column(f"'{SessionStatus.ADMINISTERED.value}'")
+
+
 def _administered(rng: ReportRange):
-    return and_(TreatmentSession.status == SessionStatus.ADMINISTERED,
-                TreatmentSession.scheduled_for >= rng.start, TreatmentSession.scheduled_for <= rng.end)
+    return and_(ADMINISTERED_SESSION, TreatmentSession.scheduled_for.between(rng.start, rng.end))
 
 
-def session_costs(rng: ReportRange) -> tuple[list[SessionGroup], list[SessionGroup]]:
-    """Sessions and the stock they drew (administered and wasted, at unit cost) per period, by cocktail and
-    by goal. Summed in SQL per period and cocktail version (each session's cost is kept as its movements are
-    written), then per cocktail and per goal here: a session of a version serving two goals counts under each."""
+class VersionSessions(NamedTuple):
+    """Administered sessions of one cocktail version in one period: how many, and the stock they drew (a float
+    rounded to its places, as pandas reads it)."""
+
+    period: date
+    version_id: int
+    cocktail: str
+    sessions: int
+    cost: float
+
+
+def session_costs(rng: ReportRange) -> tuple[list[VersionSessions], list[tuple[int, str]]]:
+    """Sessions and the stock they drew (administered and wasted, at unit cost) per period and cocktail version
+    (each session's cost is kept as its movements are written), and the goals each of those versions serves."""
     _sums()
     period = period_of(TreatmentSession.scheduled_for, rng.by).label("period")
-    rows = db.session.execute(
-        select(period, TreatmentSession.cocktail_version_id, func.count().label("sessions"),
-               as_float(func.sum(func.coalesce(SessionCost.value, 0))).label("cost"))
-        .select_from(TreatmentSession)
-        .outerjoin(SessionCost, SessionCost.session_id == TreatmentSession.id)
-        .where(_administered(rng))
-        .group_by(period, TreatmentSession.cocktail_version_id)
-    ).all()
-    version_ids = {row.cocktail_version_id for row in rows}
-    cocktails: dict[int, str] = {}
-    goals: dict[int, list[str]] = {}
-    if version_ids:
-        cocktails = {version_id: name for version_id, name in db.session.execute(
-            select(CocktailVersion.id, Cocktail.name).join(Cocktail, Cocktail.id == CocktailVersion.cocktail_id)
-            .where(CocktailVersion.id.in_(version_ids)))}
-        for version_id, goal in db.session.execute(
-                select(version_goal.c.version_id, TreatmentGoal.name)
-                .join(TreatmentGoal, TreatmentGoal.id == version_goal.c.goal_id)
-                .where(version_goal.c.version_id.in_(version_ids))):
-            goals.setdefault(version_id, []).append(goal)
-    by_cocktail, by_goal = [], []
-    for row in rows:
-        day, cost = as_date(row.period), exact(row.cost, 7)
-        by_cocktail.append(SessionGroup(day, cocktails[row.cocktail_version_id], row.sessions, cost))
-        by_goal += [SessionGroup(day, goal, row.sessions, cost) for goal in goals.get(row.cocktail_version_id, [])]
-    return by_cocktail, by_goal
+    summed = (select(period, TreatmentSession.cocktail_version_id.label("version_id"),
+                     func.count().label("sessions"),
+                     func.round(func.sum(func.coalesce(SessionCost.value, 0)), 7).label("cost"))
+              .select_from(TreatmentSession)
+              .outerjoin(SessionCost, SessionCost.session_id == TreatmentSession.id)
+              .where(_administered(rng))
+              .group_by(period, TreatmentSession.cocktail_version_id).subquery())
+    rows = [VersionSessions(as_date(day), version_id, cocktail, sessions, float(cost)) for
+            day, version_id, cocktail, sessions, cost in db.session.execute(
+                select(summed.c.period, summed.c.version_id, Cocktail.name, summed.c.sessions, summed.c.cost)
+                .join(CocktailVersion, CocktailVersion.id == summed.c.version_id)
+                .join(Cocktail, Cocktail.id == CocktailVersion.cocktail_id))]
+    version_ids = {row.version_id for row in rows}
+    goals = [(version_id, goal) for version_id, goal in db.session.execute(
+        select(version_goal.c.version_id, TreatmentGoal.name)
+        .join(TreatmentGoal, TreatmentGoal.id == version_goal.c.goal_id)
+        .where(version_goal.c.version_id.in_(version_ids)))] if version_ids else []
+    return rows, goals
 
 
 def session_counts(rng: ReportRange, by: str) -> list[SessionGroup]:
-    """Administered sessions per period and goal or practitioner (cost not summed)."""
+    """Administered sessions per period and goal or practitioner (cost not summed): counted per period and
+    cocktail version or practitioner first (the sessions' index alone), then named."""
     period = period_of(TreatmentSession.scheduled_for, rng.by).label("period")
+    key = TreatmentSession.cocktail_version_id if by == "goal" else TreatmentSession.practitioner_id
+    counted = (select(period, key.label("key"), func.count().label("sessions"))
+               .where(_administered(rng)).group_by(period, key).subquery())
     if by == "goal":
         group = TreatmentGoal.name.label("grp")
-        query = (select(period, group, func.count().label("sessions")).select_from(TreatmentSession)
-                 .join(version_goal, version_goal.c.version_id == TreatmentSession.cocktail_version_id)
+        query = (select(counted.c.period, group, func.sum(counted.c.sessions).label("sessions"))
+                 .join(version_goal, version_goal.c.version_id == counted.c.key)
                  .join(TreatmentGoal, TreatmentGoal.id == version_goal.c.goal_id))
     else:
-        name = func.coalesce(func.nullif(User.full_name, ""), User.username, "not recorded")
-        group = name.label("grp")
-        query = (select(period, group, func.count().label("sessions")).select_from(TreatmentSession)
-                 .outerjoin(User, User.id == TreatmentSession.practitioner_id))
-    query = query.where(_administered(rng)).group_by(period, group)
-    return [SessionGroup(as_date(row.period), row.grp, row.sessions, Decimal(0)) for row in db.session.execute(query)]
+        group = func.coalesce(func.nullif(User.full_name, ""), User.username, "not recorded").label("grp")
+        query = (select(counted.c.period, group, func.sum(counted.c.sessions).label("sessions"))
+                 .select_from(counted).outerjoin(User, User.id == counted.c.key))
+    query = query.group_by(counted.c.period, group)
+    return [SessionGroup(as_date(row.period), row.grp, int(row.sessions), Decimal(0))
+            for row in db.session.execute(query)]
 
 
 @dataclass(frozen=True)
@@ -274,8 +308,9 @@ def product_stock(rng: ReportRange, today: date) -> list[ProductStock]:
     ledger by kind and time, and today's lots."""
     _sums()
     out = product_outflows([*runs(rng.start, rng.end), *runs(rng.end + timedelta(days=1), None)]).c
-    inside = case((out.start <= rng.end, out.quantity), else_=0)  # the two sets of runs part at the range's end
-    left = (select(out.product_id, func.sum(inside).label("used"), func.sum(out.quantity).label("since"))
+    quantity = out[ADMINISTERED] + out[WASTED] + out[EXPIRED]  # each row holds one class's, zero in the others
+    inside = case((out.start <= rng.end, quantity), else_=0)  # the two sets of runs part at the range's end
+    left = (select(out.product_id, func.sum(inside).label("used"), func.sum(quantity).label("since"))
             .group_by(out.product_id).subquery("left_stock"))
     later = case((StockMovement.at >= rng.until, StockMovement.quantity), else_=0)
     came = (select(Lot.product_id, func.sum(StockMovement.quantity).label("since"), func.sum(later).label("later"))

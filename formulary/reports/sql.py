@@ -1,20 +1,18 @@
-"""SQL pieces the report queries share: a period's first day on either database, the stretches of the outflow
-sums a range reads, and reading SQLite's floating sums back as exact decimals."""
+"""SQL pieces the report queries share: a period's first day on either database, and reading SQLite's floating
+sums back as exact decimals."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Float, select, type_coerce, union_all
+from sqlalchemy import Float, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
 from formulary.db import day_of as _day_of
 from formulary.db import month_of, week_of
 from formulary.extensions import db
-from formulary.reports.periods import Period, Run
-from formulary.stock.outflow_models import ProductOutflow
-from formulary.stock.outflows import OUTFLOW_KINDS
+from formulary.reports.periods import Period
 
 
 def _dialect() -> str:
@@ -33,19 +31,6 @@ def period_of(column, by: Period) -> ColumnElement:
 def day_of(column) -> ColumnElement:
     """A timestamp's calendar day (UTC), comparable with a Date column."""
     return _day_of(column, _dialect())
-
-
-def product_outflows(runs: list[Run], kinds=OUTFLOW_KINDS, expired=(False, True)):
-    """The product outflow rows that sum exactly the days of these runs (reports/periods.py's `runs`), as a FROM
-    clause: one stretch of the key per run, kind and expiry, concatenated (an OR of the runs would make SQLite
-    first collect every row's key, to drop duplicates there cannot be)."""
-    table = ProductOutflow.__table__
-    parts = []
-    for run in runs:
-        starts = table.c.start >= run.first if run.last is None else table.c.start.between(run.first, run.last)
-        parts.append(select(table).where(table.c.span == run.span, table.c.kind.in_(kinds),
-                                         table.c.expired.in_(expired), starts))
-    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("outflow")
 
 
 def as_float(expression) -> ColumnElement:

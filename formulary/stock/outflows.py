@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, and_, case, delete, event, false, func, literal_column, select, true
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from formulary.db import day_of, month_of, week_of
 from formulary.stock.models import Lot, StockMovement
@@ -32,12 +32,12 @@ MOVEMENT, LOT = StockMovement.__table__, Lot.__table__
 PRODUCT, DAILY, SESSION = ProductOutflow.__table__, DailyOutflow.__table__, SessionCost.__table__
 
 
-def note(session: Session, movement_id: int) -> None:
+def note(session: Session | scoped_session, movement_id: int) -> None:
     """Sum this administer or waste movement when its transaction commits (or a report reads first)."""
     session.info.setdefault(NOTED, set()).add(movement_id)
 
 
-def catch_up(session: Session) -> None:
+def catch_up(session: Session | scoped_session) -> None:
     """Add this transaction's noted movements to the sums now (a report is about to read them)."""
     noted = session.info.pop(NOTED, None)
     if not noted:
@@ -52,8 +52,8 @@ def catch_up(session: Session) -> None:
 
 def rebuild(connection: Connection) -> None:
     """Sum the whole ledger again, from nothing (after loading movements in bulk, or to check the sums)."""
-    for table in (PRODUCT, DAILY, SESSION):
-        connection.execute(delete(table))
+    for model in (ProductOutflow, DailyOutflow, SessionCost):
+        connection.execute(delete(model))
     _add(connection, true())
 
 
@@ -80,9 +80,9 @@ def _add(connection: Connection, which) -> None:
         keys = (MOVEMENT.c.kind, expired.label("expired"), start.label("start"), LOT.c.product_id)
         rows = summed(*keys, constant=(literal_column(f"'{span.value}'").label("span"),))
         _upsert(connection, PRODUCT, rows, ("movements", "quantity", "value"))
-    keys = (day.label("day"), MOVEMENT.c.kind, expired.label("expired"), by_session.label("by_session"),
-            reason.label("reason"))
-    _upsert(connection, DAILY, summed(*keys), ("movements", "quantity", "value"))
+    daily = (day.label("day"), MOVEMENT.c.kind, expired.label("expired"), by_session.label("by_session"),
+             reason.label("reason"))
+    _upsert(connection, DAILY, summed(*daily), ("movements", "quantity", "value"))
     costs = (select(MOVEMENT.c.session_id, value.label("value"))
              .select_from(MOVEMENT.join(LOT, LOT.c.id == MOVEMENT.c.lot_id))
              .where(MOVEMENT.c.kind.in_(OUTFLOW_KINDS), MOVEMENT.c.session_id.is_not(None), which)
