@@ -137,6 +137,20 @@ def write_lock_first():
         g.write_lock_first = False
 
 
+@contextmanager
+def reading_only():
+    """The transactions begun inside take no write lock on SQLite (see `_begin_sqlite`), even in a request that
+    takes it up front (an API call): for a long read after the request's writes are committed. Nothing inside
+    may write."""
+    from flask import g
+
+    g.reading_only = True
+    try:
+        yield
+    finally:
+        g.reading_only = False
+
+
 def writes_on_get(view):
     """Mark a page that writes even when read (an audit row), so SQLite takes the write lock first."""
     view.writes_on_get = True
@@ -148,6 +162,8 @@ def _writes_expected() -> bool:
 
     if not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS"):
         return True
+    if g.get("reading_only"):
+        return False
     if g.get("write_lock_first"):
         return True
     # API reads may stamp their token or audit an allergy view.

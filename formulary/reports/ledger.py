@@ -114,21 +114,20 @@ def outflow_values(rng: ReportRange, product_id: int | None = None) -> list[tupl
     """Per period, the value administered, wasted and expired: the clinic's daily sums, or one product's."""
     _sums()
     values: dict[date, list[float]] = {}
-    if product_id is None:
+    if product_id is None:  # a few rows a day: testing each one's kind costs nothing here
         rows = DailyOutflow
         period = period_of(rows.day, rng.by).label("period")
-        for name, (kind, expired) in CLASS_ROWS.items():
-            for day, value in db.session.execute(
-                    select(period, _summed(rows.value, 7)).where(rows.day.between(rng.start, rng.end),
-                                                                 rows.kind == kind, rows.expired == expired)
-                    .group_by(period)):
-                values.setdefault(as_date(day), [0.0] * 3)[list(CLASS_ROWS).index(name)] = float(value)
+        sums = [_summed(case((and_(rows.kind == kind, rows.expired == expired), rows.value), else_=0), 7)
+                for kind, expired in CLASS_ROWS.values()]
+        for day, *by_class in db.session.execute(
+                select(period, *sums).where(rows.day.between(rng.start, rng.end)).group_by(period)):
+            values[as_date(day)] = [float(value) for value in by_class]
     else:
         for index, name in enumerate(CLASS_ROWS):
-            sums = product_outflows(period_runs(rng), [name]).c
-            period = period_of(sums.start, rng.by).label("period")
-            for day, value in db.session.execute(select(period, _summed(sums.value, 7))
-                                                 .where(sums.product_id == product_id).group_by(period)):
+            product = product_outflows(period_runs(rng), [name]).c
+            period = period_of(product.start, rng.by).label("period")
+            for day, value in db.session.execute(select(period, _summed(product.value, 7))
+                                                 .where(product.product_id == product_id).group_by(period)):
                 values.setdefault(as_date(day), [0.0] * 3)[index] = float(value)
     return [(day, administered, wasted, expired) for day, (administered, wasted, expired) in values.items()]
 
