@@ -77,8 +77,12 @@ def insert_for(session, table):
 
 
 def _utc(column, dialect: str):
-    # timestamptz: its UTC wall time, whatever the connection's TimeZone (SQLite stores the UTC text already).
-    return func.timezone("UTC", column) if dialect != "sqlite" and isinstance(column.type, UTCDateTime) else column
+    # PostgreSQL: a timestamptz as its UTC wall time, whatever the connection's TimeZone; a date as a plain
+    # timestamp (left to itself, date_trunc would take it as a timestamptz of the connection's zone: slower, and
+    # zone-dependent). SQLite stores the UTC text already.
+    if dialect == "sqlite":
+        return column
+    return func.timezone("UTC", column) if isinstance(column.type, UTCDateTime) else cast(column, DateTime())
 
 
 def day_of(column, dialect: str):

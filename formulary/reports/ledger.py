@@ -50,13 +50,19 @@ CLASS_ROWS = {ADMINISTERED: (MovementKind.ADMINISTER.value, False), WASTED: (Mov
 
 def product_outflows(runs_read: list[Run], classes=(ADMINISTERED, WASTED, EXPIRED)):
     """The product sums' rows for exactly the days of these runs (periods.runs) as a FROM clause: start,
-    product_id, a quantity column per class (zero in the others' rows) and value. One stretch of the key per
-    run and class, concatenated: no test of each row's kind (SQLite's costliest part of summing them), and no
-    OR of the runs (which would make SQLite collect every row's key to drop duplicates there cannot be)."""
+    product_id, a quantity column per class (zero in the others' rows) and value; or, with no classes, one
+    quantity column of every class. One stretch of the key per run and class, concatenated: no test of each
+    row's kind (SQLite's costliest part of summing them), and no OR of the runs (which would make SQLite collect
+    every row's key to drop duplicates there cannot be)."""
     table = ProductOutflow.__table__
     parts = []
     for run in runs_read:
         starts = table.c.start >= run.first if run.last is None else table.c.start.between(run.first, run.last)
+        if not classes:  # every kind and expiry named all the same: the key's order needs them before the days
+            parts.append(select(table.c.start, table.c.product_id, table.c.quantity, table.c.value)
+                         .where(table.c.span == run.span, table.c.kind.in_(kept.OUTFLOW_KINDS),
+                                table.c.expired.in_([False, True]), starts))
+            continue
         for name in classes:
             kind, expired = CLASS_ROWS[name]
             quantities = [(table.c.quantity if other == name else literal_column("0")).label(other)
@@ -306,10 +312,9 @@ def product_stock(rng: ReportRange, today: date) -> list[ProductStock]:
     the outflow sums, what came in (receipts, counts, returns: a few thousand movements a quarter) from the
     ledger by kind and time, and today's lots."""
     _sums()
-    out = product_outflows([*runs(rng.start, rng.end), *runs(rng.end + timedelta(days=1), None)]).c
-    quantity = out[ADMINISTERED] + out[WASTED] + out[EXPIRED]  # each row holds one class's, zero in the others
-    inside = case((out.start <= rng.end, quantity), else_=0)  # the two sets of runs part at the range's end
-    left = (select(out.product_id, func.sum(inside).label("used"), func.sum(quantity).label("since"))
+    out = product_outflows([*runs(rng.start, rng.end), *runs(rng.end + timedelta(days=1), None)], classes=()).c
+    inside = case((out.start <= rng.end, out.quantity), else_=0)  # the two sets of runs part at the range's end
+    left = (select(out.product_id, func.sum(inside).label("used"), func.sum(out.quantity).label("since"))
             .group_by(out.product_id).subquery("left_stock"))
     later = case((StockMovement.at >= rng.until, StockMovement.quantity), else_=0)
     came = (select(Lot.product_id, func.sum(StockMovement.quantity).label("since"), func.sum(later).label("later"))
