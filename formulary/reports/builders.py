@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from formulary.reports import ledger
@@ -17,7 +17,6 @@ from formulary.reports.tables import Column, Kind, Report, Series, Table
 CLASSES = [ADMINISTERED, WASTED, EXPIRED]
 OUTFLOW_COLUMNS = ["period", "product_id", "product", "unit", *CLASSES, "value"]
 COVER_SHOWN = 15  # products in the days-of-cover chart
-CENT = Decimal("0.01")
 
 
 def _period_axis(rng: ReportRange) -> str:
@@ -31,10 +30,17 @@ def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
 def consumption_items(rng: ReportRange, product_id: int | None = None) -> list[dict]:
     """The API's rows, as JSON gives them (thousands at a chain's scale, so built plainly): per period and product,
     administered, wasted and expired quantities and their value to the cent (half up)."""
-    rows = ledger.outflows(rng, product_id, by_period=True)  # in order of period and product
     return [{"period": str(row.period), "product_id": row.product_id, "product": row.product,
-             ADMINISTERED: row.administered, WASTED: row.wasted, EXPIRED: row.expired,
-             "value": float(Decimal(repr(row.value)).quantize(CENT, ROUND_HALF_UP))} for row in rows]
+             ADMINISTERED: row.administered, WASTED: row.wasted, EXPIRED: row.expired, "value": _cents(row.value)}
+            for row in ledger.outflows(rng, product_id, by_period=True)]  # in order of period and product
+
+
+def _cents(value: float) -> float:
+    """A value (a float standing for a decimal of 7 places) to the cent, half up, as JSON carries it: in whole
+    units of the seventh place, integers round exactly (a Decimal for each of thousands of items costs more)."""
+    units = round(value * 10**7)
+    cents = (abs(units) + 50_000) // 100_000
+    return (cents if units >= 0 else -cents) / 100
 
 
 def consumption(rng: ReportRange, product_id: int | None = None) -> Report:

@@ -24,7 +24,7 @@ from formulary.catalogue.models import Product, TreatmentGoal
 from formulary.cocktails.models import Cocktail, CocktailVersion, version_goal
 from formulary.extensions import db
 from formulary.reports.periods import ReportRange, Run, period_runs, runs
-from formulary.reports.sql import as_date, as_float, exact, period_of
+from formulary.reports.sql import as_date, as_float, as_quantity, exact, period_of
 from formulary.stock import outflows as kept
 from formulary.stock.models import Lot, StockMovement
 from formulary.stock.outflow_models import DailyOutflow, ProductOutflow, SessionCost
@@ -43,38 +43,26 @@ def _sums():
     kept.catch_up(db.session)
 
 
-# Each class's rows of the product sums: (kind, expired).
-CLASS_ROWS = {ADMINISTERED: (MovementKind.ADMINISTER.value, False), WASTED: (MovementKind.WASTE.value, False),
-              EXPIRED: (MovementKind.WASTE.value, True)}
+CLASSES = (ADMINISTERED, WASTED, EXPIRED)  # the product sums' quantity columns; their values add "_value"
 
 
-def product_outflows(runs_read: list[Run], classes=(ADMINISTERED, WASTED, EXPIRED)):
-    """The product sums' rows for exactly the days of these runs (periods.runs) as a FROM clause: start,
-    product_id, a quantity column per class (zero in the others' rows) and value; or, with no classes, one
-    quantity column of every class. One stretch of the key per run and class, concatenated: no test of each
-    row's kind (SQLite's costliest part of summing them), and no OR of the runs (which would make SQLite collect
-    every row's key to drop duplicates there cannot be)."""
+def product_outflows(runs_read: list[Run]):
+    """The product sums' rows for exactly the days of these runs (periods.runs), as a FROM clause: one stretch of
+    the key per run, concatenated (an OR of the runs would make SQLite first collect every row's key, to drop
+    duplicates there cannot be)."""
     table = ProductOutflow.__table__
     parts = []
     for run in runs_read:
         starts = table.c.start >= run.first if run.last is None else table.c.start.between(run.first, run.last)
-        if not classes:  # every kind and expiry named all the same: the key's order needs them before the days
-            parts.append(select(table.c.start, table.c.product_id, table.c.quantity, table.c.value)
-                         .where(table.c.span == run.span, table.c.kind.in_(kept.OUTFLOW_KINDS),
-                                table.c.expired.in_([False, True]), starts))
-            continue
-        for name in classes:
-            kind, expired = CLASS_ROWS[name]
-            quantities = [(table.c.quantity if other == name else literal_column("0")).label(other)
-                          for other in classes]
-            parts.append(select(table.c.start, table.c.product_id, *quantities, table.c.value)
-                         .where(table.c.span == run.span, table.c.kind == kind, table.c.expired == expired, starts))
-    return union_all(*parts).subquery("outflow")
+        parts.append(select(table).where(table.c.span == run.span, starts))
+    return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("outflow")
 
 
 def _summed(column, places: int):
-    """A sum read back exactly: rounded to the places its terms have (SQLite adds floats)."""
-    return as_float(func.round(func.sum(column), places))
+    """A sum read back exactly: rounded to the places its terms have (SQLite adds floats); quantities as floats on
+    either database, values as they come (reports/sql.py)."""
+    rounded = func.round(func.sum(column), places)
+    return as_quantity(rounded) if places == 3 else as_float(rounded)
 
 
 def _product_runs(rng: ReportRange, by_period: bool) -> list[Run]:
@@ -101,8 +89,9 @@ def outflows(rng: ReportRange, product_id: int | None = None, *, by_period: bool
     _sums()
     rows = product_outflows(_product_runs(rng, by_period)).c
     keys = [period_of(rows.start, rng.by).label("period")] if by_period else []
-    summed = (select(*keys, rows.product_id, *(_summed(rows[name], 3).label(name) for name in CLASS_ROWS),
-                     _summed(rows.value, 7).label("value"))
+    value = rows[f"{ADMINISTERED}_value"] + rows[f"{WASTED}_value"] + rows[f"{EXPIRED}_value"]
+    summed = (select(*keys, rows.product_id, *(_summed(rows[name], 3).label(name) for name in CLASSES),
+                     _summed(value, 7).label("value"))
               .group_by(*keys, rows.product_id))
     if product_id is not None:
         summed = summed.where(rows.product_id == product_id)
@@ -111,8 +100,8 @@ def outflows(rng: ReportRange, product_id: int | None = None, *, by_period: bool
     query = (select(period, sums.c.product_id, Product.name, Product.unit, sums.c[ADMINISTERED], sums.c[WASTED],
                     sums.c[EXPIRED], sums.c.value)
              .join(Product, Product.id == sums.c.product_id).order_by(period, Product.name))
-    return [Outflow(as_date(day) if by_period else None, product, name, unit, float(administered), float(wasted),
-                    float(expired), float(value))
+    return [Outflow(as_date(day) if by_period else None, product, name, unit, administered, wasted, expired,
+                    float(value))
             for day, product, name, unit, administered, wasted, expired, value in db.session.execute(query)]
 
 
@@ -123,18 +112,19 @@ def outflow_values(rng: ReportRange, product_id: int | None = None) -> list[tupl
     if product_id is None:  # a few rows a day: testing each one's kind costs nothing here
         rows = DailyOutflow
         period = period_of(rows.day, rng.by).label("period")
+        classes = ((MovementKind.ADMINISTER, False), (MovementKind.WASTE, False), (MovementKind.WASTE, True))
         sums = [_summed(case((and_(rows.kind == kind, rows.expired == expired), rows.value), else_=0), 7)
-                for kind, expired in CLASS_ROWS.values()]
+                for kind, expired in classes]
         for day, *by_class in db.session.execute(
                 select(period, *sums).where(rows.day.between(rng.start, rng.end)).group_by(period)):
             values[as_date(day)] = [float(value) for value in by_class]
     else:
-        for index, name in enumerate(CLASS_ROWS):
-            product = product_outflows(period_runs(rng), [name]).c
-            period = period_of(product.start, rng.by).label("period")
-            for day, value in db.session.execute(select(period, _summed(product.value, 7))
-                                                 .where(product.product_id == product_id).group_by(period)):
-                values.setdefault(as_date(day), [0.0] * 3)[index] = float(value)
+        product = product_outflows(period_runs(rng)).c
+        period = period_of(product.start, rng.by).label("period")
+        for day, *by_class in db.session.execute(
+                select(period, *(_summed(product[f"{name}_value"], 7) for name in CLASSES))
+                .where(product.product_id == product_id).group_by(period)):
+            values[as_date(day)] = [float(value) for value in by_class]
     return [(day, administered, wasted, expired) for day, (administered, wasted, expired) in values.items()]
 
 
@@ -184,9 +174,10 @@ class ProductLoss:
 def expiry_losses(rng: ReportRange) -> list[ProductLoss]:
     """Per product, what was discarded after its lot's expiry day within the range."""
     _sums()
-    rows = product_outflows(runs(rng.start, rng.end), [EXPIRED]).c
-    sums = (select(rows.product_id, _summed(rows[EXPIRED], 3).label("quantity"), _summed(rows.value, 7).label("value"))
-            .group_by(rows.product_id).subquery())
+    rows = product_outflows(runs(rng.start, rng.end)).c
+    sums = (select(rows.product_id, _summed(rows[EXPIRED], 3).label("quantity"),
+                   _summed(rows[f"{EXPIRED}_value"], 7).label("value"))
+            .where(rows[EXPIRED] > 0).group_by(rows.product_id).subquery())
     return [ProductLoss(name, unit, exact(quantity, 3), exact(value, 7)) for name, unit, quantity, value in
             db.session.execute(select(Product.name, Product.unit, sums.c.quantity, sums.c.value)
                                .join(Product, Product.id == sums.c.product_id))]
@@ -312,9 +303,10 @@ def product_stock(rng: ReportRange, today: date) -> list[ProductStock]:
     the outflow sums, what came in (receipts, counts, returns: a few thousand movements a quarter) from the
     ledger by kind and time, and today's lots."""
     _sums()
-    out = product_outflows([*runs(rng.start, rng.end), *runs(rng.end + timedelta(days=1), None)], classes=()).c
-    inside = case((out.start <= rng.end, out.quantity), else_=0)  # the two sets of runs part at the range's end
-    left = (select(out.product_id, func.sum(inside).label("used"), func.sum(out.quantity).label("since"))
+    out = product_outflows([*runs(rng.start, rng.end), *runs(rng.end + timedelta(days=1), None)]).c
+    quantity = out[ADMINISTERED] + out[WASTED] + out[EXPIRED]
+    inside = case((out.start <= rng.end, quantity), else_=0)  # the two sets of runs part at the range's end
+    left = (select(out.product_id, func.sum(inside).label("used"), func.sum(quantity).label("since"))
             .group_by(out.product_id).subquery("left_stock"))
     later = case((StockMovement.at >= rng.until, StockMovement.quantity), else_=0)
     came = (select(Lot.product_id, func.sum(StockMovement.quantity).label("since"), func.sum(later).label("later"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Float, type_coerce
+from sqlalchemy import Float, cast, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
 from formulary.db import day_of as _day_of
@@ -36,6 +36,12 @@ def day_of(column) -> ColumnElement:
 def as_float(expression) -> ColumnElement:
     """Read a sum as it comes (a float on SQLite, an exact numeric on PostgreSQL); `exact` rounds it back."""
     return type_coerce(expression, Float) if _sqlite() else expression
+
+
+def as_quantity(expression) -> ColumnElement:
+    """A sum of quantities (3 decimals) read as a float on either database: PostgreSQL's numeric cast to double
+    precision holds the exact decimal below a billion, and is read faster than a Decimal."""
+    return type_coerce(expression, Float) if _sqlite() else cast(expression, Float)
 
 
 def exact(value, places: int) -> Decimal:

@@ -1,8 +1,8 @@
 """What left stock, summed as the ledger is written (stock/outflows.py keeps these rows; the reports read them).
 
-A cached figure of the ledger, never written by hand: administer and waste movements summed per product and day
-or month, per day for the whole clinic (with the waste's reason), and per treatment session. Quantities and values
-are positive (what left stock); value is quantity × the lot's unit cost (a lot without a cost adds none).
+A cached figure of the ledger, never written by hand: administer and waste movements summed per product and day,
+week or month, per day for the whole clinic (with the waste's reason), and per treatment session. Quantities and
+values are positive (what left stock); value is quantity × the lot's unit cost (a lot without a cost adds none).
 """
 
 from datetime import date
@@ -32,7 +32,8 @@ class Span(StrEnum):
 
 # Read only by the SQL that keeps and reads them: no ORM object of these is ever loaded or changed.
 class ProductOutflow(Model):
-    """What of one product was administered, or wasted (after its lot's expiry or before), in a day, week or month."""
+    """What of one product left stock in a day, week or month: administered, wasted before its lot's expiry day,
+    discarded after it (expired), each as a quantity and its value."""
 
     __tablename__ = "product_outflow"
     __table_args__ = (
@@ -41,15 +42,15 @@ class ProductOutflow(Model):
         {"sqlite_with_rowid": False},
     )
 
-    # The key's order is the reports' access path: a span, a kind, a range of days, then the products.
     span: Mapped[str] = mapped_column(String(5), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(12), primary_key=True)
-    expired: Mapped[bool] = mapped_column(primary_key=True)  # a waste after the lot's expiry day
     start: Mapped[date] = mapped_column(primary_key=True)  # the day, the week's Monday, the month's first day (UTC)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), primary_key=True)
-    movements: Mapped[int]
-    quantity: Mapped[Decimal] = mapped_column(SUMMED_QUANTITY)
-    value: Mapped[Decimal] = mapped_column(SUMMED_VALUE)
+    administered: Mapped[Decimal] = mapped_column(SUMMED_QUANTITY)
+    wasted: Mapped[Decimal] = mapped_column(SUMMED_QUANTITY)
+    expired: Mapped[Decimal] = mapped_column(SUMMED_QUANTITY)
+    administered_value: Mapped[Decimal] = mapped_column(SUMMED_VALUE)
+    wasted_value: Mapped[Decimal] = mapped_column(SUMMED_VALUE)
+    expired_value: Mapped[Decimal] = mapped_column(SUMMED_VALUE)
 
 
 class DailyOutflow(Model):

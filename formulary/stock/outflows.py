@@ -68,18 +68,29 @@ def _add(connection: Connection, which) -> None:
     quantity = func.round(func.sum(-MOVEMENT.c.quantity), 3)
     value = func.round(func.sum(-MOVEMENT.c.quantity * func.coalesce(LOT.c.unit_cost, 0)), 7)
 
-    def summed(*keys, constant=()):
-        return (select(*constant, *keys, func.count().label("movements"), quantity.label("quantity"),
-                       value.label("value"))
+    def summed(*keys):
+        return (select(*keys, func.count().label("movements"), quantity.label("quantity"), value.label("value"))
                 .select_from(MOVEMENT.join(LOT, LOT.c.id == MOVEMENT.c.lot_id))
                 .where(MOVEMENT.c.kind.in_(OUTFLOW_KINDS), which)
                 .group_by(*keys).order_by(*keys))
 
+    # A product's row holds every class in its own columns: what a report sums is then one row per product and
+    # span, without telling kinds apart as it reads.
+    waste = MOVEMENT.c.kind == MovementKind.WASTE.value
+    classes = {"administered": MOVEMENT.c.kind == MovementKind.ADMINISTER.value,
+               "wasted": and_(waste, expired == false()), "expired": and_(waste, expired == true())}
+    left = -MOVEMENT.c.quantity
+    by_class = [func.round(func.sum(case((where, left), else_=0)), 3).label(name) for name, where in classes.items()]
+    by_class += [func.round(func.sum(case((where, left * func.coalesce(LOT.c.unit_cost, 0)), else_=0)), 7)
+                 .label(f"{name}_value") for name, where in classes.items()]
     for span, start in ((Span.DAY, day), (Span.WEEK, week_of(MOVEMENT.c.at, dialect)),
                         (Span.MONTH, month_of(MOVEMENT.c.at, dialect))):
-        keys = (MOVEMENT.c.kind, expired.label("expired"), start.label("start"), LOT.c.product_id)
-        rows = summed(*keys, constant=(literal_column(f"'{span.value}'").label("span"),))
-        _upsert(connection, PRODUCT, rows, ("movements", "quantity", "value"))
+        keys = (start.label("start"), LOT.c.product_id)
+        rows = (select(literal_column(f"'{span.value}'").label("span"), *keys, *by_class)
+                .select_from(MOVEMENT.join(LOT, LOT.c.id == MOVEMENT.c.lot_id))
+                .where(MOVEMENT.c.kind.in_(OUTFLOW_KINDS), which)
+                .group_by(*keys).order_by(*keys))
+        _upsert(connection, PRODUCT, rows, [column.name for column in by_class])
     daily = (day.label("day"), MOVEMENT.c.kind, expired.label("expired"), by_session.label("by_session"),
              reason.label("reason"))
     _upsert(connection, DAILY, summed(*daily), ("movements", "quantity", "value"))
@@ -95,11 +106,11 @@ def _upsert(connection: Connection, table, rows, sums: Iterable[str]) -> None:
     column holds: SQLite sums in floating point, and rounding each time keeps its float the exact decimal's)."""
     insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table)
     statement = insert.from_select([c.name for c in rows.selected_columns], rows)
-    places = {"movements": None, "quantity": 3, "value": 7}
     added = {}
     for name in sums:
         total = table.c[name] + statement.excluded[name]
-        added[name] = total if places[name] is None else func.round(total, places[name])
+        places = None if name == "movements" else 7 if name.endswith("value") else 3
+        added[name] = total if places is None else func.round(total, places)
     connection.execute(statement.on_conflict_do_update(index_elements=list(table.primary_key.columns),
                                                        set_=added))
 

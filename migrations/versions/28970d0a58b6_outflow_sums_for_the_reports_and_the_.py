@@ -39,16 +39,17 @@ def upgrade():
     )
     op.create_table('product_outflow',
     sa.Column('span', sa.String(length=5), nullable=False),
-    sa.Column('kind', sa.String(length=12), nullable=False),
-    sa.Column('expired', sa.Boolean(), nullable=False),
     sa.Column('start', sa.Date(), nullable=False),
     sa.Column('product_id', sa.Integer(), nullable=False),
-    sa.Column('movements', sa.Integer(), nullable=False),
-    sa.Column('quantity', sa.Numeric(precision=18, scale=3), nullable=False),
-    sa.Column('value', sa.Numeric(precision=22, scale=7), nullable=False),
+    sa.Column('administered', sa.Numeric(precision=18, scale=3), nullable=False),
+    sa.Column('wasted', sa.Numeric(precision=18, scale=3), nullable=False),
+    sa.Column('expired', sa.Numeric(precision=18, scale=3), nullable=False),
+    sa.Column('administered_value', sa.Numeric(precision=22, scale=7), nullable=False),
+    sa.Column('wasted_value', sa.Numeric(precision=22, scale=7), nullable=False),
+    sa.Column('expired_value', sa.Numeric(precision=22, scale=7), nullable=False),
     sa.CheckConstraint("span IN ('day', 'week', 'month')", name=op.f('ck_product_outflow_span_known')),
     sa.ForeignKeyConstraint(['product_id'], ['product.id'], name=op.f('fk_product_outflow_product_id_product')),
-    sa.PrimaryKeyConstraint('span', 'kind', 'expired', 'start', 'product_id', name=op.f('pk_product_outflow')),
+    sa.PrimaryKeyConstraint('span', 'start', 'product_id', name=op.f('pk_product_outflow')),
     sqlite_with_rowid=False
     )
     op.create_table('session_cost',

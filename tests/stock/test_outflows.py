@@ -60,13 +60,12 @@ def test_every_outflow_is_summed_by_product_day_week_and_month_by_day_and_by_ses
     assert mismatches() == {}
     week, month = TODAY - timedelta(days=TODAY.weekday()), TODAY.replace(day=1)
     for span, start in (("day", TODAY), ("week", week), ("month", month)):
-        # (span, kind, expired, start, product_id, movements, quantity, value)
-        rows = {row[1:3] + row[4:5]: row[5:] for row in summed(ProductOutflow, span=span, start=start)}
+        # (span, start, product_id, administered, wasted, expired, and their values)
+        rows = {row[2]: row[3:] for row in summed(ProductOutflow, span=span, start=start)}
         assert rows == {
-            ("administer", False, ha.id): (1, Decimal("1.5"), Decimal("1.5") * Decimal("1.2345")),
-            ("waste", False, ha.id): (2, Decimal("2.5"), Decimal("2.5") * Decimal("1.2345")),
-            ("waste", True, ha.id): (1, Decimal("5"), Decimal("10")),
-            ("administer", False, vit.id): (1, Decimal("0.001"), Decimal(0)),
+            ha.id: (Decimal("1.5"), Decimal("2.5"), Decimal("5"),
+                    Decimal("1.5") * Decimal("1.2345"), Decimal("2.5") * Decimal("1.2345"), Decimal("10")),
+            vit.id: (Decimal("0.001"), 0, 0, 0, 0, 0),
         }
     daily = {row[1:5]: row[5:] for row in summed(DailyOutflow, day=TODAY)}
     assert daily == {
