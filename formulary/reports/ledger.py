@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, literal_column, null, or_, select, union_all
+from sqlalchemy import and_, case, func, literal_column, null, or_, select, text, union_all
 
 from formulary.auth.models import User
 from formulary.catalogue.models import Product, TreatmentGoal
@@ -38,9 +38,14 @@ UNSUMMED_KINDS = [kind.value for kind in MovementKind
                   if kind.changes_quantity and kind.value not in kept.OUTFLOW_KINDS]
 
 
-def _sums():
-    # This transaction's own movements first (a report read inside the transaction that wrote them).
+def _reading() -> None:
+    """Before a report reads the sums: this transaction's own movements added first (a report read inside the
+    transaction that wrote them). On PostgreSQL, no parallel workers for the rest of the transaction: a report
+    is a few aggregates of some thousand rows each, which the planner would split over workers that cost more
+    to start than they save, and compete for the cores with the other requests."""
     kept.catch_up(db.session)
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
 
 
 CLASSES = (ADMINISTERED, WASTED, EXPIRED)  # the product sums' quantity columns; their values add "_value"
@@ -86,7 +91,7 @@ class Outflow(NamedTuple):
 def outflows(rng: ReportRange, product_id: int | None = None, *, by_period: bool = False) -> list[Outflow]:
     """Per product (and per period, then in order of period and product), administered, wasted and expired
     quantities and their value."""
-    _sums()
+    _reading()
     rows = product_outflows(_product_runs(rng, by_period)).c
     keys = [period_of(rows.start, rng.by).label("period")] if by_period else []
     value = rows[f"{ADMINISTERED}_value"] + rows[f"{WASTED}_value"] + rows[f"{EXPIRED}_value"]
@@ -107,7 +112,7 @@ def outflows(rng: ReportRange, product_id: int | None = None, *, by_period: bool
 
 def outflow_values(rng: ReportRange, product_id: int | None = None) -> list[tuple[date, float, float, float]]:
     """Per period, the value administered, wasted and expired: the clinic's daily sums, or one product's."""
-    _sums()
+    _reading()
     values: dict[date, list[float]] = {}
     if product_id is None:  # a few rows a day: testing each one's kind costs nothing here
         rows = DailyOutflow
@@ -146,7 +151,7 @@ NO_REASON = "no reason given"
 
 def waste_by_reason(rng: ReportRange) -> list[WasteLine]:
     """Waste per period and reason: expired stock, sessions' remainders, or the reason written (lower case)."""
-    _sums()
+    _reading()
     rows = DailyOutflow
     period = period_of(rows.day, rng.by).label("period")
     reason = case((rows.expired, EXPIRED_REASON), (rows.by_session, SESSION_REMAINDER),
@@ -173,7 +178,7 @@ class ProductLoss:
 
 def expiry_losses(rng: ReportRange) -> list[ProductLoss]:
     """Per product, what was discarded after its lot's expiry day within the range."""
-    _sums()
+    _reading()
     rows = product_outflows(runs(rng.start, rng.end)).c
     sums = (select(rows.product_id, _summed(rows[EXPIRED], 3).label("quantity"),
                    _summed(rows[f"{EXPIRED}_value"], 7).label("value"))
@@ -241,7 +246,7 @@ class VersionSessions(NamedTuple):
 def session_costs(rng: ReportRange) -> tuple[list[VersionSessions], list[tuple[int, str]]]:
     """Sessions and the stock they drew (administered and wasted, at unit cost) per period and cocktail version
     (each session's cost is kept as its movements are written), and the goals each of those versions serves."""
-    _sums()
+    _reading()
     period = period_of(TreatmentSession.scheduled_for, rng.by).label("period")
     summed = (select(period, TreatmentSession.cocktail_version_id.label("version_id"),
                      func.count().label("sessions"),
@@ -302,7 +307,7 @@ def product_stock(rng: ReportRange, today: date) -> list[ProductStock]:
     administered, wasted and expired within it, and the usable stock today. One statement: what left stock from
     the outflow sums, what came in (receipts, counts, returns: a few thousand movements a quarter) from the
     ledger by kind and time, and today's lots."""
-    _sums()
+    _reading()
     out = product_outflows([*runs(rng.start, rng.end), *runs(rng.end + timedelta(days=1), None)]).c
     quantity = out[ADMINISTERED] + out[WASTED] + out[EXPIRED]
     inside = case((out.start <= rng.end, quantity), else_=0)  # the two sets of runs part at the range's end
