@@ -38,14 +38,19 @@ UNSUMMED_KINDS = [kind.value for kind in MovementKind
                   if kind.changes_quantity and kind.value not in kept.OUTFLOW_KINDS]
 
 
+SERIAL = "formulary.reports.serial"  # Session.info: the transaction already told to use no parallel workers
+
+
 def _reading() -> None:
     """Before a report reads the sums: this transaction's own movements added first (a report read inside the
     transaction that wrote them). On PostgreSQL, no parallel workers for the rest of the transaction: a report
     is a few aggregates of some thousand rows each, which the planner would split over workers that cost more
     to start than they save, and compete for the cores with the other requests."""
     kept.catch_up(db.session)
-    if db.session.get_bind().dialect.name == "postgresql":
+    transaction = db.session().get_transaction()
+    if db.session.get_bind().dialect.name == "postgresql" and db.session.info.get(SERIAL) is not transaction:
         db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+        db.session.info[SERIAL] = transaction  # once a transaction: each statement is a round trip
 
 
 CLASSES = (ADMINISTERED, WASTED, EXPIRED)  # the product sums' quantity columns; their values add "_value"
