@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from formulary.reports import ledger
+from formulary.reports import ledger, session_queries
 from formulary.reports.frames import ZERO, dec, frame, per_period, records
 from formulary.reports.ledger import ADMINISTERED, EXPIRED, WASTED
 from formulary.reports.money import currency
@@ -127,7 +127,7 @@ def _cost_table(title: str, first: str, df) -> Table:
 
 def session_costs(rng: ReportRange) -> Report:
     """What a session costs in stock (administered and wasted at unit cost), by cocktail and by goal."""
-    rows, goals = ledger.session_costs(rng)
+    rows, goals = session_queries.session_costs(rng)
     versions = frame(rows, ["period", "version_id", "group", "sessions", "cost"])
     # A session of a version serving two goals counts under each.
     by_goal = versions.drop(columns="group").merge(frame(goals, ["version_id", "group"]), on="version_id")
@@ -168,8 +168,8 @@ def _count_table(title: str, first: str, df, rng: ReportRange) -> Table:
 def sessions(rng: ReportRange) -> Report:
     """Administered sessions per period, by goal and by practitioner."""
     columns = ["period", "group", "sessions", "cost"]
-    by_goal = frame(ledger.session_counts(rng, "goal"), columns)
-    by_practitioner = frame(ledger.session_counts(rng, "practitioner"), columns)
+    by_goal = frame(session_queries.session_counts(rng, "goal"), columns)
+    by_practitioner = frame(session_queries.session_counts(rng, "practitioner"), columns)
     periods = per_period(by_practitioner, rng, ["sessions"])
     return Report(
         "sessions", "Sessions per goal and practitioner", rng,

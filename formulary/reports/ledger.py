@@ -17,19 +17,16 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, literal_column, null, or_, select, text, union_all
+from sqlalchemy import and_, case, func, null, or_, select, text, union_all
 
-from formulary.auth.models import User
-from formulary.catalogue.models import Product, TreatmentGoal
-from formulary.cocktails.models import Cocktail, CocktailVersion, version_goal
+from formulary.catalogue.models import Product
 from formulary.extensions import db
 from formulary.reports.periods import ReportRange, Run, period_runs, runs
 from formulary.reports.sql import as_date, as_float, as_quantity, exact, period_of
 from formulary.stock import outflows as kept
 from formulary.stock.models import Lot, StockMovement
-from formulary.stock.outflow_models import DailyOutflow, ProductOutflow, SessionCost
-from formulary.treatments.models import TreatmentSession
-from formulary.vocabulary import LotStatus, MovementKind, SessionStatus
+from formulary.stock.outflow_models import DailyOutflow, ProductOutflow
+from formulary.vocabulary import LotStatus, MovementKind
 
 ADMINISTERED, WASTED, EXPIRED = "administered", "wasted", "expired"
 # Kinds that change quantities and are not summed as outflows (receipts, stocktake adjustments, returns): the
@@ -41,7 +38,7 @@ UNSUMMED_KINDS = [kind.value for kind in MovementKind
 SERIAL = "formulary.reports.serial"  # Session.info: the transaction already told to use no parallel workers
 
 
-def _reading() -> None:
+def reading() -> None:
     """Before a report reads the sums: this transaction's own movements added first (a report read inside the
     transaction that wrote them). On PostgreSQL, no parallel workers for the rest of the transaction: a report
     is a few aggregates of some thousand rows each, which the planner would split over workers that cost more
@@ -96,7 +93,7 @@ class Outflow(NamedTuple):
 def outflows(rng: ReportRange, product_id: int | None = None, *, by_period: bool = False) -> list[Outflow]:
     """Per product (and per period, then in order of period and product), administered, wasted and expired
     quantities and their value."""
-    _reading()
+    reading()
     rows = product_outflows(_product_runs(rng, by_period)).c
     keys = [period_of(rows.start, rng.by).label("period")] if by_period else []
     value = rows[f"{ADMINISTERED}_value"] + rows[f"{WASTED}_value"] + rows[f"{EXPIRED}_value"]
@@ -117,7 +114,7 @@ def outflows(rng: ReportRange, product_id: int | None = None, *, by_period: bool
 
 def outflow_values(rng: ReportRange, product_id: int | None = None) -> list[tuple[date, float, float, float]]:
     """Per period, the value administered, wasted and expired: the clinic's daily sums, or one product's."""
-    _reading()
+    reading()
     values: dict[date, list[float]] = {}
     if product_id is None:  # a few rows a day: testing each one's kind costs nothing here
         rows = DailyOutflow
@@ -156,7 +153,7 @@ NO_REASON = "no reason given"
 
 def waste_by_reason(rng: ReportRange) -> list[WasteLine]:
     """Waste per period and reason: expired stock, sessions' remainders, or the reason written (lower case)."""
-    _reading()
+    reading()
     rows = DailyOutflow
     period = period_of(rows.day, rng.by).label("period")
     reason = case((rows.expired, EXPIRED_REASON), (rows.by_session, SESSION_REMAINDER),
@@ -183,7 +180,7 @@ class ProductLoss:
 
 def expiry_losses(rng: ReportRange) -> list[ProductLoss]:
     """Per product, what was discarded after its lot's expiry day within the range."""
-    _reading()
+    reading()
     rows = product_outflows(runs(rng.start, rng.end)).c
     sums = (select(rows.product_id, _summed(rows[EXPIRED], 3).label("quantity"),
                    _summed(rows[f"{EXPIRED}_value"], 7).label("value"))
@@ -220,81 +217,6 @@ def expired_on_shelf(rng: ReportRange) -> list[ShelfLoss]:
 
 
 @dataclass(frozen=True)
-class SessionGroup:
-    """Administered sessions of one period and group (cocktail, goal or practitioner): how many, what they cost."""
-
-    period: date
-    group: str
-    sessions: int
-    cost: Decimal
-
-
-# Written out, not bound: SQLite uses a partial index only when its query names the same literal.
-ADMINISTERED_SESSION = TreatmentSession.status == literal_column(f"'{SessionStatus.ADMINISTERED.value}'")
-
-
-def _administered(rng: ReportRange):
-    return and_(ADMINISTERED_SESSION, TreatmentSession.scheduled_for.between(rng.start, rng.end))
-
-
-class VersionSessions(NamedTuple):
-    """Administered sessions of one cocktail version in one period: how many, and the stock they drew (a float
-    rounded to its places, as pandas reads it)."""
-
-    period: date
-    version_id: int
-    cocktail: str
-    sessions: int
-    cost: float
-
-
-def session_costs(rng: ReportRange) -> tuple[list[VersionSessions], list[tuple[int, str]]]:
-    """Sessions and the stock they drew (administered and wasted, at unit cost) per period and cocktail version
-    (each session's cost is kept as its movements are written), and the goals each of those versions serves."""
-    _reading()
-    period = period_of(TreatmentSession.scheduled_for, rng.by).label("period")
-    summed = (select(period, TreatmentSession.cocktail_version_id.label("version_id"),
-                     func.count().label("sessions"),
-                     func.round(func.sum(func.coalesce(SessionCost.value, 0)), 7).label("cost"))
-              .select_from(TreatmentSession)
-              .outerjoin(SessionCost, SessionCost.session_id == TreatmentSession.id)
-              .where(_administered(rng))
-              .group_by(period, TreatmentSession.cocktail_version_id).subquery())
-    rows = [VersionSessions(as_date(day), version_id, cocktail, sessions, float(cost)) for
-            day, version_id, cocktail, sessions, cost in db.session.execute(
-                select(summed.c.period, summed.c.version_id, Cocktail.name, summed.c.sessions, summed.c.cost)
-                .join(CocktailVersion, CocktailVersion.id == summed.c.version_id)
-                .join(Cocktail, Cocktail.id == CocktailVersion.cocktail_id))]
-    version_ids = {row.version_id for row in rows}
-    goals = [(version_id, goal) for version_id, goal in db.session.execute(
-        select(version_goal.c.version_id, TreatmentGoal.name)
-        .join(TreatmentGoal, TreatmentGoal.id == version_goal.c.goal_id)
-        .where(version_goal.c.version_id.in_(version_ids)))] if version_ids else []
-    return rows, goals
-
-
-def session_counts(rng: ReportRange, by: str) -> list[SessionGroup]:
-    """Administered sessions per period and goal or practitioner (cost not summed): counted per period and
-    cocktail version or practitioner first (the sessions' index alone), then named."""
-    period = period_of(TreatmentSession.scheduled_for, rng.by).label("period")
-    key = TreatmentSession.cocktail_version_id if by == "goal" else TreatmentSession.practitioner_id
-    counted = (select(period, key.label("key"), func.count().label("sessions"))
-               .where(_administered(rng)).group_by(period, key).subquery())
-    if by == "goal":
-        group = TreatmentGoal.name.label("grp")
-        query = (select(counted.c.period, group, func.sum(counted.c.sessions).label("sessions"))
-                 .join(version_goal, version_goal.c.version_id == counted.c.key)
-                 .join(TreatmentGoal, TreatmentGoal.id == version_goal.c.goal_id))
-    else:
-        group = func.coalesce(func.nullif(User.full_name, ""), User.username, "not recorded").label("grp")
-        query = (select(counted.c.period, group, func.sum(counted.c.sessions).label("sessions"))
-                 .select_from(counted).outerjoin(User, User.id == counted.c.key))
-    query = query.group_by(counted.c.period, group)
-    return [SessionGroup(as_date(row.period), row.grp, int(row.sessions), Decimal(0))
-            for row in db.session.execute(query)]
-
-
-@dataclass(frozen=True)
 class ProductStock:
     """A product's stock at the range's edges and now, and what left it within the range."""
 
@@ -312,7 +234,7 @@ def product_stock(rng: ReportRange, today: date) -> list[ProductStock]:
     administered, wasted and expired within it, and the usable stock today. One statement: what left stock from
     the outflow sums, what came in (receipts, counts, returns: a few thousand movements a quarter) from the
     ledger by kind and time, and today's lots."""
-    _reading()
+    reading()
     out = product_outflows([*runs(rng.start, rng.end), *runs(rng.end + timedelta(days=1), None)]).c
     quantity = out[ADMINISTERED] + out[WASTED] + out[EXPIRED]
     inside = case((out.start <= rng.end, quantity), else_=0)  # the two sets of runs part at the range's end

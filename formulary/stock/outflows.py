@@ -57,48 +57,53 @@ def rebuild(connection: Connection) -> None:
     _add(connection, true())
 
 
+class _Facts:
+    """What a movement row says as the sums see it (SQL expressions over stock_movement joined to lot)."""
+
+    def __init__(self, dialect: str) -> None:
+        kind = MOVEMENT.c.kind
+        self.day = day_of(MOVEMENT.c.at, dialect)  # its UTC day
+        self.starts = {Span.DAY: self.day, Span.WEEK: week_of(MOVEMENT.c.at, dialect),
+                       Span.MONTH: month_of(MOVEMENT.c.at, dialect)}
+        self.expired = case((and_(kind == MovementKind.WASTE.value, self.day > LOT.c.expiry), true()), else_=false())
+        self.by_session = case((MOVEMENT.c.session_id.is_not(None), true()), else_=false())
+        self.reason = case((and_(kind == MovementKind.WASTE.value, self.expired == false(), self.by_session == false()),
+                            func.substr(func.lower(func.trim(MOVEMENT.c.reason)), 1, REASON_LENGTH)), else_="")
+        self.left = -MOVEMENT.c.quantity  # positive: what left stock
+        self.value = self.left * func.coalesce(LOT.c.unit_cost, 0)
+        waste = kind == MovementKind.WASTE.value
+        self.classes = {"administered": kind == MovementKind.ADMINISTER.value,
+                        "wasted": and_(waste, self.expired == false()), "expired": and_(waste, self.expired == true())}
+
+
+def _summed(which, keys, sums, extra=()):
+    """The outflow movements `which` selects, summed by `keys` in key order (see the module's docstring)."""
+    return (select(*extra, *keys, *sums)
+            .select_from(MOVEMENT.join(LOT, LOT.c.id == MOVEMENT.c.lot_id))
+            .where(MOVEMENT.c.kind.in_(OUTFLOW_KINDS), which)
+            .group_by(*keys).order_by(*keys))
+
+
 def _add(connection: Connection, which) -> None:
-    """Add the outflow movements `which` selects to every sum; rows are written in key order (see the docstring)."""
-    dialect = connection.dialect.name
-    day = day_of(MOVEMENT.c.at, dialect)
-    expired = case((and_(MOVEMENT.c.kind == MovementKind.WASTE.value, day > LOT.c.expiry), true()), else_=false())
-    by_session = case((MOVEMENT.c.session_id.is_not(None), true()), else_=false())
-    reason = case((and_(MOVEMENT.c.kind == MovementKind.WASTE.value, expired == false(), by_session == false()),
-                   func.substr(func.lower(func.trim(MOVEMENT.c.reason)), 1, REASON_LENGTH)), else_="")
-    quantity = func.round(func.sum(-MOVEMENT.c.quantity), 3)
-    value = func.round(func.sum(-MOVEMENT.c.quantity * func.coalesce(LOT.c.unit_cost, 0)), 7)
-
-    def summed(*keys):
-        return (select(*keys, func.count().label("movements"), quantity.label("quantity"), value.label("value"))
-                .select_from(MOVEMENT.join(LOT, LOT.c.id == MOVEMENT.c.lot_id))
-                .where(MOVEMENT.c.kind.in_(OUTFLOW_KINDS), which)
-                .group_by(*keys).order_by(*keys))
-
-    # A product's row holds every class in its own columns: what a report sums is then one row per product and
-    # span, without telling kinds apart as it reads.
-    waste = MOVEMENT.c.kind == MovementKind.WASTE.value
-    classes = {"administered": MOVEMENT.c.kind == MovementKind.ADMINISTER.value,
-               "wasted": and_(waste, expired == false()), "expired": and_(waste, expired == true())}
-    left = -MOVEMENT.c.quantity
-    by_class = [func.round(func.sum(case((where, left), else_=0)), 3).label(name) for name, where in classes.items()]
-    by_class += [func.round(func.sum(case((where, left * func.coalesce(LOT.c.unit_cost, 0)), else_=0)), 7)
-                 .label(f"{name}_value") for name, where in classes.items()]
-    for span, start in ((Span.DAY, day), (Span.WEEK, week_of(MOVEMENT.c.at, dialect)),
-                        (Span.MONTH, month_of(MOVEMENT.c.at, dialect))):
-        keys = (start.label("start"), LOT.c.product_id)
-        rows = (select(literal_column(f"'{span.value}'").label("span"), *keys, *by_class)
-                .select_from(MOVEMENT.join(LOT, LOT.c.id == MOVEMENT.c.lot_id))
-                .where(MOVEMENT.c.kind.in_(OUTFLOW_KINDS), which)
-                .group_by(*keys).order_by(*keys))
+    """Add the outflow movements `which` selects to every sum."""
+    facts = _Facts(connection.dialect.name)
+    # A product's row holds every class in its own columns: a report then reads one row per product and span,
+    # without telling kinds apart.
+    by_class = [func.round(func.sum(case((where, facts.left), else_=0)), 3).label(name)
+                for name, where in facts.classes.items()]
+    by_class += [func.round(func.sum(case((where, facts.value), else_=0)), 7).label(f"{name}_value")
+                 for name, where in facts.classes.items()]
+    for span, start in facts.starts.items():
+        rows = _summed(which, (start.label("start"), LOT.c.product_id), by_class,
+                       extra=(literal_column(f"'{span.value}'").label("span"),))
         _upsert(connection, PRODUCT, rows, [column.name for column in by_class])
-    daily = (day.label("day"), MOVEMENT.c.kind, expired.label("expired"), by_session.label("by_session"),
-             reason.label("reason"))
-    _upsert(connection, DAILY, summed(*daily), ("movements", "quantity", "value"))
-    costs = (select(MOVEMENT.c.session_id, value.label("value"))
-             .select_from(MOVEMENT.join(LOT, LOT.c.id == MOVEMENT.c.lot_id))
-             .where(MOVEMENT.c.kind.in_(OUTFLOW_KINDS), MOVEMENT.c.session_id.is_not(None), which)
-             .group_by(MOVEMENT.c.session_id).order_by(MOVEMENT.c.session_id))
-    _upsert(connection, SESSION, costs, ("value",))
+    totals = (func.count().label("movements"), func.round(func.sum(facts.left), 3).label("quantity"),
+              func.round(func.sum(facts.value), 7).label("value"))
+    keys = (facts.day.label("day"), MOVEMENT.c.kind, facts.expired.label("expired"),
+            facts.by_session.label("by_session"), facts.reason.label("reason"))
+    _upsert(connection, DAILY, _summed(which, keys, totals), ("movements", "quantity", "value"))
+    rows = _summed(and_(which, MOVEMENT.c.session_id.is_not(None)), (MOVEMENT.c.session_id,), totals[2:])
+    _upsert(connection, SESSION, rows, ("value",))
 
 
 def _upsert(connection: Connection, table, rows, sums: Iterable[str]) -> None:
