@@ -24,7 +24,7 @@ from formulary.reports.models import DigestSend
 from formulary.spreadsheets.models import PendingUpload
 from formulary.stock.models import Lot, StockImport, StockMovement
 from formulary.stock.opened_models import OpenedUnit
-from formulary.stock.outflow_models import DailyOutflow, ProductOutflow, SessionCost
+from formulary.stock.outflow_models import DailyOutflow, ProductOutflow, SessionDayCost
 from formulary.treatments.consent_models import Consent, ConsentWording
 from formulary.treatments.course_models import Course
 from formulary.treatments.models import (
@@ -74,7 +74,7 @@ __all__ = [
     "ProductContraindication",
     "Reaction",
     "SafetyCheck",
-    "SessionCost",
+    "SessionDayCost",
     "SessionDraw",
     "StockImport",
     "StockMovement",

@@ -3,13 +3,13 @@
 from sqlalchemy import select
 
 from formulary.extensions import db
-from formulary.stock.outflow_models import DailyOutflow, ProductOutflow, SessionCost
+from formulary.stock.outflow_models import DailyOutflow, ProductOutflow, SessionDayCost
 from formulary.stock.outflows import catch_up, rebuild
 
 
 def _rows() -> dict[str, set[tuple]]:
     return {model.__tablename__: {tuple(row) for row in db.session.execute(select(*model.__table__.c))}
-            for model in (ProductOutflow, DailyOutflow, SessionCost)}
+            for model in (ProductOutflow, DailyOutflow, SessionDayCost)}
 
 
 def kept_and_rebuilt() -> tuple[dict[str, set[tuple]], dict[str, set[tuple]]]:

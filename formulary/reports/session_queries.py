@@ -1,5 +1,5 @@
 """The session report queries: administered sessions per period, by cocktail version, goal or practitioner, with
-the stock each drew (its cost, kept as its movements are written: stock/outflows.py)."""
+the stock they drew (kept per version and day as their movements are written: stock/outflows.py)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from formulary.cocktails.models import Cocktail, CocktailVersion, version_goal
 from formulary.extensions import db
 from formulary.reports.ledger import reading
 from formulary.reports.periods import ReportRange
-from formulary.reports.sql import as_date, period_of
-from formulary.stock.outflow_models import SessionCost
+from formulary.reports.sql import as_date, as_float, period_of
+from formulary.stock.outflow_models import SessionDayCost
 from formulary.treatments.models import TreatmentSession
 from formulary.vocabulary import SessionStatus
 
@@ -52,23 +52,25 @@ class VersionSessions(NamedTuple):
 
 
 def session_costs(rng: ReportRange) -> tuple[list[VersionSessions], list[tuple[int, str]]]:
-    """Sessions and the stock they drew (administered and wasted, at unit cost) per period and cocktail version
-    (each session's cost is kept as its movements are written), and the goals each of those versions serves."""
+    """Sessions and the stock they drew (administered and wasted, at unit cost) per period and cocktail version,
+    and the goals each of those versions serves. The sessions are counted from their index, the stock they drew
+    summed from the costs kept per version and day as the ledger is written: two ranges read, no join."""
     reading()
     period = period_of(TreatmentSession.scheduled_for, rng.by).label("period")
-    summed = (select(period, TreatmentSession.cocktail_version_id.label("version_id"),
-                     func.count().label("sessions"),
-                     func.round(func.sum(func.coalesce(SessionCost.value, 0)), 7).label("cost"))
-              .select_from(TreatmentSession)
-              .outerjoin(SessionCost, SessionCost.session_id == TreatmentSession.id)
-              .where(_administered(rng))
-              .group_by(period, TreatmentSession.cocktail_version_id).subquery())
-    rows = [VersionSessions(as_date(day), version_id, cocktail, sessions, float(cost)) for
-            day, version_id, cocktail, sessions, cost in db.session.execute(
-                select(summed.c.period, summed.c.version_id, Cocktail.name, summed.c.sessions, summed.c.cost)
-                .join(CocktailVersion, CocktailVersion.id == summed.c.version_id)
-                .join(Cocktail, Cocktail.id == CocktailVersion.cocktail_id))]
-    version_ids = {row.version_id for row in rows}
+    counted = {(as_date(day), version_id): sessions for day, version_id, sessions in db.session.execute(
+        select(period, TreatmentSession.cocktail_version_id, func.count())
+        .where(_administered(rng)).group_by(period, TreatmentSession.cocktail_version_id))}
+    cost_period = period_of(SessionDayCost.day, rng.by).label("period")
+    costs = {(as_date(day), version_id): float(cost) for day, version_id, cost in db.session.execute(
+        select(cost_period, SessionDayCost.cocktail_version_id, as_float(func.round(func.sum(SessionDayCost.value), 7)))
+        .where(SessionDayCost.day.between(rng.start, rng.end))
+        .group_by(cost_period, SessionDayCost.cocktail_version_id))}
+    version_ids = {version_id for _, version_id in counted}
+    names = {version_id: name for version_id, name in db.session.execute(
+        select(CocktailVersion.id, Cocktail.name).join(Cocktail, Cocktail.id == CocktailVersion.cocktail_id)
+        .where(CocktailVersion.id.in_(version_ids)))} if version_ids else {}
+    rows = [VersionSessions(day, version_id, names[version_id], sessions, costs.get((day, version_id), 0.0))
+            for (day, version_id), sessions in counted.items()]
     goals = [(version_id, goal) for version_id, goal in db.session.execute(
         select(version_goal.c.version_id, TreatmentGoal.name)
         .join(TreatmentGoal, TreatmentGoal.id == version_goal.c.goal_id)

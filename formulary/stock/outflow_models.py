@@ -1,7 +1,8 @@
 """What left stock, summed as the ledger is written (stock/outflows.py keeps these rows; the reports read them).
 
 A cached figure of the ledger, never written by hand: administer and waste movements summed per product and day,
-week or month, per day for the whole clinic (with the waste's reason), and per treatment session. Quantities and
+week or month, per day for the whole clinic (with the waste's reason), and per cocktail version and day of the
+sessions that made them. Quantities and
 values are positive (what left stock); value is quantity × the lot's unit cost (a lot without a cost adds none).
 """
 
@@ -70,10 +71,13 @@ class DailyOutflow(Model):
     value: Mapped[Decimal] = mapped_column(SUMMED_VALUE)
 
 
-class SessionCost(Model):
-    """What one treatment session drew from stock, administered and wasted, at each lot's unit cost."""
+class SessionDayCost(Model):
+    """What the sessions of one cocktail version on one day (the day they were booked for) drew from stock,
+    administered and wasted, at each lot's unit cost."""
 
-    __tablename__ = "session_cost"
+    __tablename__ = "session_day_cost"
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
-    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_session.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    cocktail_version_id: Mapped[int] = mapped_column(ForeignKey("cocktail_version.id"), primary_key=True)
     value: Mapped[Decimal] = mapped_column(SUMMED_VALUE)

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, and_, case, delete, event, false, func, literal_column, select, true
+from sqlalchemy import Connection, and_, case, column, delete, event, false, func, literal_column, select, table, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, scoped_session
 
 from formulary.db import day_of, month_of, week_of
 from formulary.stock.models import Lot, StockMovement
-from formulary.stock.outflow_models import REASON_LENGTH, DailyOutflow, ProductOutflow, SessionCost, Span
+from formulary.stock.outflow_models import REASON_LENGTH, DailyOutflow, ProductOutflow, SessionDayCost, Span
 from formulary.vocabulary import MovementKind
 
 OUTFLOW_KINDS = (MovementKind.ADMINISTER.value, MovementKind.WASTE.value)
@@ -29,7 +29,10 @@ NOTED = "formulary.outflows"  # Session.info key: ids of this transaction's outf
 CHUNK = 5_000  # ids per statement, well under SQLite's limit of bound parameters
 
 MOVEMENT, LOT = StockMovement.__table__, Lot.__table__
-PRODUCT, DAILY, SESSION = ProductOutflow.__table__, DailyOutflow.__table__, SessionCost.__table__
+MOVEMENTS = MOVEMENT.join(LOT, LOT.c.id == MOVEMENT.c.lot_id)  # each movement with its lot
+PRODUCT, DAILY, SESSIONS = ProductOutflow.__table__, DailyOutflow.__table__, SessionDayCost.__table__
+# The treatment session a movement names (treatments sit above stock: its table by name, not its model).
+SESSION = table("treatment_session", column("id"), column("scheduled_for"), column("cocktail_version_id"))
 
 
 def note(session: Session | scoped_session, movement_id: int) -> None:
@@ -52,7 +55,7 @@ def catch_up(session: Session | scoped_session) -> None:
 
 def rebuild(connection: Connection) -> None:
     """Sum the whole ledger again, from nothing (after loading movements in bulk, or to check the sums)."""
-    for model in (ProductOutflow, DailyOutflow, SessionCost):
+    for model in (ProductOutflow, DailyOutflow, SessionDayCost):
         connection.execute(delete(model))
     _add(connection, true())
 
@@ -76,10 +79,10 @@ class _Facts:
                         "wasted": and_(waste, self.expired == false()), "expired": and_(waste, self.expired == true())}
 
 
-def _summed(which, keys, sums, extra=()):
+def _summed(which, keys, sums, extra=(), movements=MOVEMENTS):
     """The outflow movements `which` selects, summed by `keys` in key order (see the module's docstring)."""
     return (select(*extra, *keys, *sums)
-            .select_from(MOVEMENT.join(LOT, LOT.c.id == MOVEMENT.c.lot_id))
+            .select_from(movements)
             .where(MOVEMENT.c.kind.in_(OUTFLOW_KINDS), which)
             .group_by(*keys).order_by(*keys))
 
@@ -102,8 +105,10 @@ def _add(connection: Connection, which) -> None:
     keys = (facts.day.label("day"), MOVEMENT.c.kind, facts.expired.label("expired"),
             facts.by_session.label("by_session"), facts.reason.label("reason"))
     _upsert(connection, DAILY, _summed(which, keys, totals), ("movements", "quantity", "value"))
-    rows = _summed(and_(which, MOVEMENT.c.session_id.is_not(None)), (MOVEMENT.c.session_id,), totals[2:])
-    _upsert(connection, SESSION, rows, ("value",))
+    by_session = MOVEMENTS.join(SESSION, SESSION.c.id == MOVEMENT.c.session_id)
+    rows = _summed(which, (SESSION.c.scheduled_for.label("day"), SESSION.c.cocktail_version_id), totals[2:],
+                   movements=by_session)
+    _upsert(connection, SESSIONS, rows, ("value",))
 
 
 def _upsert(connection: Connection, table, rows, sums: Iterable[str]) -> None:

@@ -5,7 +5,8 @@ Revises: b6535871ea9b
 Create Date: 2026-12-06 09:31:00.823472
 
 The reports read what left stock from sums kept as the ledger is written (formulary/stock/outflows.py):
-per product and day, week or month, per day for the whole clinic, per treatment session. The ledger already
+per product and day, week or month, per day for the whole clinic, per cocktail version and day of
+the sessions that drew the stock. The ledger already
 written is summed here, by the same code. The ledger's index on time alone becomes one on kind and
 time: its readers all name the kinds they want, and turnover reads receipts, adjustments and returns
 since a day without the administrations. Administered sessions get a partial index that holds what the
@@ -52,11 +53,13 @@ def upgrade():
     sa.PrimaryKeyConstraint('span', 'start', 'product_id', name=op.f('pk_product_outflow')),
     sqlite_with_rowid=False
     )
-    op.create_table('session_cost',
-    sa.Column('session_id', sa.Integer(), nullable=False),
+    op.create_table('session_day_cost',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('cocktail_version_id', sa.Integer(), nullable=False),
     sa.Column('value', sa.Numeric(precision=22, scale=7), nullable=False),
-    sa.ForeignKeyConstraint(['session_id'], ['treatment_session.id'], name=op.f('fk_session_cost_session_id_treatment_session')),
-    sa.PrimaryKeyConstraint('session_id', name=op.f('pk_session_cost'))
+    sa.ForeignKeyConstraint(['cocktail_version_id'], ['cocktail_version.id'], name=op.f('fk_session_day_cost_cocktail_version_id_cocktail_version')),
+    sa.PrimaryKeyConstraint('day', 'cocktail_version_id', name=op.f('pk_session_day_cost')),
+    sqlite_with_rowid=False
     )
     # Plain index statements, no batch: a rebuilt table would lose the partial index on session waste.
     op.drop_index('ix_stock_movement_at', table_name='stock_movement')
@@ -72,6 +75,6 @@ def downgrade():
     op.drop_index('ix_treatment_session_administered', table_name='treatment_session')
     op.drop_index('ix_stock_movement_kind_at', table_name='stock_movement')
     op.create_index('ix_stock_movement_at', 'stock_movement', ['at'], unique=False)
-    op.drop_table('session_cost')
+    op.drop_table('session_day_cost')
     op.drop_table('product_outflow')
     op.drop_table('daily_outflow')

@@ -10,7 +10,7 @@ from formulary.reports import builders, ledger
 from formulary.reports.periods import Period, parse_range
 from formulary.stock import bulk
 from formulary.stock.ledger import adjust, move, receive_more, return_to_supplier, waste
-from formulary.stock.outflow_models import DailyOutflow, ProductOutflow, SessionCost
+from formulary.stock.outflow_models import DailyOutflow, ProductOutflow, SessionDayCost
 from formulary.stock.outflows import NOTED
 from formulary.treatments.models import TreatmentSession
 from formulary.vocabulary import MovementKind, SessionStatus
@@ -34,7 +34,7 @@ def summed(model, **where) -> list[tuple]:
     return [tuple(row) for row in db.session.execute(query)]
 
 
-def test_every_outflow_is_summed_by_product_day_week_and_month_by_day_and_by_session(
+def test_every_outflow_is_summed_by_product_day_week_and_month_by_day_and_by_sessions_day(
         make_product, make_lot, make_cocktail, make_patient):
     ha, vit = make_product("HA 1% 2 mL"), make_product("Vitamin C 10% 2 mL")
     fresh = make_lot(ha, quantity="20", expiry=TODAY + timedelta(days=200), received_on=TODAY - timedelta(days=9),
@@ -74,7 +74,8 @@ def test_every_outflow_is_summed_by_product_day_week_and_month_by_day_and_by_ses
         ("waste", False, False, "dropped vial"): (1, Decimal("2"), Decimal("2") * Decimal("1.2345")),
         ("waste", True, False, ""): (1, Decimal("5"), Decimal("10")),
     }
-    assert summed(SessionCost) == [(session.id, Decimal("2") * Decimal("1.2345"))]
+    version = session.cocktail_version_id
+    assert summed(SessionDayCost) == [(TODAY, version, Decimal("2") * Decimal("1.2345"))]
 
 
 def test_a_report_read_before_the_commit_counts_the_transactions_own_movements(make_product, make_lot):
