@@ -30,9 +30,10 @@ def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
 def consumption_items(rng: ReportRange, product_id: int | None = None) -> list[dict]:
     """The API's rows, as JSON gives them (thousands at a chain's scale, so built plainly): per period and product,
     administered, wasted and expired quantities and their value to the cent (half up)."""
-    return [{"period": str(row.period), "product_id": row.product_id, "product": row.product,
-             ADMINISTERED: row.administered, WASTED: row.wasted, EXPIRED: row.expired, "value": _cents(row.value)}
-            for row in ledger.outflows(rng, product_id, by_period=True)]  # in order of period and product
+    return [{"period": str(period)[:10], "product_id": product, "product": name, ADMINISTERED: administered,
+             WASTED: wasted, EXPIRED: expired, "value": _cents(value)}
+            for period, product, name, _unit, administered, wasted, expired, value in
+            ledger.outflow_rows(rng, product_id, by_period=True)]  # in order of period and product
 
 
 def _cents(value: float) -> float:

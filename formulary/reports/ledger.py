@@ -90,9 +90,10 @@ class Outflow(NamedTuple):
     value: float
 
 
-def outflows(rng: ReportRange, product_id: int | None = None, *, by_period: bool = False) -> list[Outflow]:
-    """Per product (and per period, then in order of period and product), administered, wasted and expired
-    quantities and their value."""
+def outflow_rows(rng: ReportRange, product_id: int | None = None, *, by_period: bool = False):
+    """Per product (and per period, then in order of period and product): period (a date, or SQLite's text; None
+    over the range), product id, name, unit, administered, wasted and expired quantities (floats) and their value
+    (a float, or PostgreSQL's numeric). Plain rows: the API turns thousands of them straight into JSON."""
     reading()
     rows = product_outflows(_product_runs(rng, by_period)).c
     keys = [period_of(rows.start, rng.by).label("period")] if by_period else []
@@ -104,12 +105,19 @@ def outflows(rng: ReportRange, product_id: int | None = None, *, by_period: bool
         summed = summed.where(rows.product_id == product_id)
     sums = summed.subquery()
     period = sums.c.period if by_period else null().label("period")
-    query = (select(period, sums.c.product_id, Product.name, Product.unit, sums.c[ADMINISTERED], sums.c[WASTED],
-                    sums.c[EXPIRED], sums.c.value)
-             .join(Product, Product.id == sums.c.product_id).order_by(period, Product.name))
+    return db.session.execute(
+        select(period, sums.c.product_id, Product.name, Product.unit, sums.c[ADMINISTERED], sums.c[WASTED],
+               sums.c[EXPIRED], sums.c.value)
+        .join(Product, Product.id == sums.c.product_id).order_by(period, Product.name))
+
+
+def outflows(rng: ReportRange, product_id: int | None = None, *, by_period: bool = False) -> list[Outflow]:
+    """Per product (and per period, then in order of period and product), administered, wasted and expired
+    quantities and their value."""
     return [Outflow(as_date(day) if by_period else None, product, name, unit, administered, wasted, expired,
                     float(value))
-            for day, product, name, unit, administered, wasted, expired, value in db.session.execute(query)]
+            for day, product, name, unit, administered, wasted, expired, value in
+            outflow_rows(rng, product_id, by_period=by_period)]
 
 
 def outflow_values(rng: ReportRange, product_id: int | None = None) -> list[tuple[date, float, float, float]]:
