@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, null, or_, select, text, union_all
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, null, select, text, union_all
 
 from formulary.catalogue.models import Product
 from formulary.extensions import db
@@ -241,30 +241,35 @@ def product_stock(rng: ReportRange, today: date) -> list[ProductStock]:
     """Per product: stock at the start and end of the range (today's on hand less what moved since), what was
     administered, wasted and expired within it, and the usable stock today. One statement: what left stock from
     the outflow sums, what came in (receipts, counts, returns: a few thousand movements a quarter) from the
-    ledger by kind and time, and today's lots."""
+    ledger by kind and time, and today's lots, each summed per product and the three stacked, then added up
+    per product (cheaper than joining them)."""
     reading()
+    zero: ColumnElement[int] = literal_column("0")
     out = product_outflows([*runs(rng.start, rng.end), *runs(rng.end + timedelta(days=1), None)]).c
     quantity = out[ADMINISTERED] + out[WASTED] + out[EXPIRED]
     inside = case((out.start <= rng.end, quantity), else_=0)  # the two sets of runs part at the range's end
-    left = (select(out.product_id, func.sum(inside).label("used"), func.sum(quantity).label("since"))
-            .group_by(out.product_id).subquery("left_stock"))
+    left = (select(out.product_id.label("product_id"), func.sum(inside).label("used"),
+                   func.sum(quantity).label("left_since"), zero.label("came_since"), zero.label("came_later"),
+                   zero.label("on_hand"), zero.label("usable"))
+            .group_by(out.product_id))
     later = case((StockMovement.at >= rng.until, StockMovement.quantity), else_=0)
-    came = (select(Lot.product_id, func.sum(StockMovement.quantity).label("since"), func.sum(later).label("later"))
+    came = (select(Lot.product_id, zero, zero, func.sum(StockMovement.quantity), func.sum(later), zero, zero)
             .select_from(StockMovement).join(Lot, Lot.id == StockMovement.lot_id)
             .where(StockMovement.kind.in_(UNSUMMED_KINDS), StockMovement.at >= rng.since)
-            .group_by(Lot.product_id).subquery("came_in"))
+            .group_by(Lot.product_id))
     usable = case((and_(Lot.status == LotStatus.AVAILABLE, Lot.expiry >= today), Lot.on_hand), else_=0)
-    now = (select(Lot.product_id, func.sum(Lot.on_hand).label("on_hand"), func.sum(usable).label("usable"))
-           .where(Lot.on_hand > 0, Lot.status.in_(list(LotStatus))).group_by(Lot.product_id).subquery("now"))
-    on_hand, used = func.coalesce(now.c.on_hand, 0), func.coalesce(left.c.used, 0)
-    left_after = func.coalesce(left.c.since, 0) - used
-    opening = on_hand - func.coalesce(came.c.since, 0) + used + left_after
-    closing = on_hand - func.coalesce(came.c.later, 0) + left_after
-    query = (select(Product.id, Product.name, Product.unit, *(as_float(func.round(v, 3)) for v in (
-                 opening, closing, used, func.coalesce(now.c.usable, 0))))
-             .outerjoin(left, left.c.product_id == Product.id).outerjoin(came, came.c.product_id == Product.id)
-             .outerjoin(now, now.c.product_id == Product.id)
-             .where(or_(left.c.product_id.is_not(None), came.c.product_id.is_not(None), now.c.product_id.is_not(None))))
+    now = (select(Lot.product_id, zero, zero, zero, zero, func.sum(Lot.on_hand), func.sum(usable))
+           .where(Lot.on_hand > 0, Lot.status.in_(list(LotStatus))).group_by(Lot.product_id))
+    parts = union_all(left, came, now).subquery("stock")
+    used, on_hand = func.sum(parts.c.used), func.sum(parts.c.on_hand)
+    left_after = func.sum(parts.c.left_since) - used
+    opening = on_hand - func.sum(parts.c.came_since) + used + left_after
+    closing = on_hand - func.sum(parts.c.came_later) + left_after
+    sums = (select(parts.c.product_id, *(as_float(func.round(v, 3)).label(name) for name, v in (
+                ("opening", opening), ("closing", closing), ("used", used), ("usable", func.sum(parts.c.usable)))))
+            .group_by(parts.c.product_id).subquery())
+    query = (select(Product.id, Product.name, Product.unit, sums.c.opening, sums.c.closing, sums.c.used,
+                    sums.c.usable).join(sums, sums.c.product_id == Product.id))
     return [ProductStock(product_id, name, unit, exact(opening, 3), exact(closing, 3), exact(used, 3),
                          exact(usable_now, 3))
             for product_id, name, unit, opening, closing, used, usable_now in db.session.execute(query)]
