@@ -56,6 +56,8 @@ def _call(client, target, ids, token):
     if target.body:
         return client.post(path, data=target.body.format(**ids), content_type="application/json",
                            headers={"Authorization": f"Bearer {token}"})
+    if target.auth == "token":  # the API's GETs read the token, not the session cookie
+        return client.get(path, headers={"Authorization": f"Bearer {token}"})
     return client.get(path)
 
 

@@ -172,6 +172,7 @@ def _audit_rows(events: list[tuple], first_id: int) -> list[dict]:
 def insert_rows(rows: dict[str, list[dict]]) -> None:
     """Bulk inserts (COPY, or one executemany), table by table, in one transaction."""
     from formulary.extensions import db
+    from formulary.stock.outflows import rebuild
 
     with db.engine.connect() as connection:
         if connection.dialect.name == "sqlite":  # a fresh file: no fsync, and a cache that holds the indexes
@@ -183,6 +184,10 @@ def insert_rows(rows: dict[str, list[dict]]) -> None:
             with bulk.indexes_dropped(connection, tables):
                 for table in tables:
                     bulk.insert(connection, table, rows[table.name])
+        with connection.begin():
+            # Movements inserted in bulk, not through the ledger: their outflow sums are derived here, as the
+            # migration that made those tables derived them for the ledger already written.
+            rebuild(connection)
 
 
 def finish(url: str) -> None:

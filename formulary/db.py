@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, DateTime, MetaData, event
+from sqlalchemy import CheckConstraint, Date, DateTime, MetaData, cast, event, func
 from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.orm import DeclarativeBase, registry, scoped_session
 from sqlalchemy.types import TypeDecorator
@@ -76,6 +76,35 @@ def insert_for(session, table):
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
+def _utc(column, dialect: str):
+    # PostgreSQL: a timestamptz as its UTC wall time, whatever the connection's TimeZone; a date as a plain
+    # timestamp (left to itself, date_trunc would take it as a timestamptz of the connection's zone: slower, and
+    # zone-dependent). SQLite stores the UTC text already.
+    if dialect == "sqlite":
+        return column
+    return func.timezone("UTC", column) if isinstance(column.type, UTCDateTime) else cast(column, DateTime())
+
+
+def day_of(column, dialect: str):
+    """A timestamp's calendar day (UTC), comparable with a Date column, on either database."""
+    return func.date(column) if dialect == "sqlite" else cast(_utc(column, dialect), Date)
+
+
+def week_of(column, dialect: str):
+    """The Monday on or before a date or a timestamp's UTC day."""
+    if dialect == "sqlite":
+        return func.date(column, "-6 days", "weekday 1")
+    return cast(func.date_trunc("week", _utc(column, dialect)), Date)
+
+
+def month_of(column, dialect: str):
+    """The first day of the month holding a date or a timestamp's UTC day."""
+    if dialect == "sqlite":
+        # The text's first seven characters: a third cheaper than date(…, 'start of month').
+        return func.substr(column, 1, 7).concat("-01")
+    return cast(func.date_trunc("month", _utc(column, dialect)), Date)
+
+
 def utcnow() -> datetime:
     """Now, in UTC, as stored in every timestamp column."""
     return datetime.now(UTC)
@@ -135,6 +164,20 @@ def writes_after_reading(session):
         session.commit()
 
 
+@contextmanager
+def reading_only():
+    """The transactions begun inside take no write lock on SQLite (see `_begin_sqlite`), even in a request that
+    takes it up front (an API call): for a long read after the request's writes are committed. Nothing inside
+    may write."""
+    from flask import g
+
+    g.reading_only = True
+    try:
+        yield
+    finally:
+        g.reading_only = False
+
+
 def writes_on_get(view):
     """Mark a page that writes even when read (an audit row), so SQLite takes the write lock first."""
     view.writes_on_get = True
@@ -162,7 +205,11 @@ def _marked(mark: str) -> bool:
 def _writes_expected() -> bool:
     from flask import g, has_request_context, request
 
-    if not has_request_context() or g.get("write_lock_first"):
+    if not has_request_context():
+        return True
+    if g.get("reading_only"):
+        return False
+    if g.get("write_lock_first"):
         return True
     if _marked("reads_first"):
         return False

@@ -24,6 +24,7 @@ from formulary.reports.models import DigestSend
 from formulary.spreadsheets.models import PendingUpload
 from formulary.stock.models import Lot, StockImport, StockMovement
 from formulary.stock.opened_models import OpenedUnit
+from formulary.stock.outflow_models import DailyOutflow, ProductOutflow, SessionDayCost
 from formulary.treatments.consent_models import Consent, ConsentWording
 from formulary.treatments.course_models import Course
 from formulary.treatments.models import (
@@ -53,6 +54,7 @@ __all__ = [
     "ConsentWording",
     "Course",
     "CrossReaction",
+    "DailyOutflow",
     "DigestSend",
     "GroupSynonym",
     "LoginThrottle",
@@ -67,10 +69,12 @@ __all__ = [
     "Preparation",
     "PreparationDraw",
     "Product",
+    "ProductOutflow",
     "ProductComponent",
     "ProductContraindication",
     "Reaction",
     "SafetyCheck",
+    "SessionDayCost",
     "SessionDraw",
     "StockImport",
     "StockMovement",

@@ -7,15 +7,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from formulary.reports import ledger
-from formulary.reports.frames import ZERO, dec, frame, per_period, pivot, records
+from formulary.reports import ledger, session_queries
+from formulary.reports.frames import ZERO, dec, frame, per_period, records
 from formulary.reports.ledger import ADMINISTERED, EXPIRED, WASTED
 from formulary.reports.money import currency
 from formulary.reports.periods import ReportRange
 from formulary.reports.tables import Column, Kind, Report, Series, Table
 
 CLASSES = [ADMINISTERED, WASTED, EXPIRED]
-OUTFLOW_COLUMNS = ["period", "product_id", "product", "unit", "kind", "quantity", "value"]
+OUTFLOW_COLUMNS = ["period", "product_id", "product", "unit", *CLASSES, "value"]
 COVER_SHOWN = 15  # products in the days-of-cover chart
 
 
@@ -28,28 +28,28 @@ def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
 
 
 def consumption_items(rng: ReportRange, product_id: int | None = None) -> list[dict]:
-    """The API's rows: per period and product, administered, wasted and expired quantities and their value."""
-    df = frame(ledger.outflows(rng, product_id), OUTFLOW_COLUMNS)
-    quantities = pivot(df, ["period", "product_id", "product"], "kind", "quantity", CLASSES)
-    if df.empty:
-        return []
-    values = df.groupby(["period", "product_id"])["value"].sum()
-    items = []
-    for row in records(quantities.sort_values(["period", "product"])):
-        items.append({"period": row["period"], "product_id": int(row["product_id"]), "product": row["product"],
-                      **{kind: row[kind] for kind in CLASSES},
-                      "value": dec(values[(row["period"], row["product_id"])])})
-    return items
+    """The API's rows, as JSON gives them (thousands at a chain's scale, so built plainly): per period and product,
+    administered, wasted and expired quantities and their value to the cent (half up)."""
+    return [{"period": str(period)[:10], "product_id": product, "product": name, ADMINISTERED: administered,
+             WASTED: wasted, EXPIRED: expired, "value": _cents(value)}
+            for period, product, name, _unit, administered, wasted, expired, value in
+            ledger.outflow_rows(rng, product_id, by_period=True)]  # in order of period and product
+
+
+def _cents(value: float) -> float:
+    """A value (a float standing for a decimal of 7 places) to the cent, half up, as JSON carries it: in whole
+    units of the seventh place, integers round exactly (a Decimal for each of thousands of items costs more)."""
+    units = round(value * 10**7)
+    cents = (abs(units) + 50_000) // 100_000
+    return (cents if units >= 0 else -cents) / 100
 
 
 def consumption(rng: ReportRange, product_id: int | None = None) -> Report:
     """What left stock per product (administered, wasted, expired) and its value, over the periods."""
     df = frame(ledger.outflows(rng, product_id), OUTFLOW_COLUMNS)
-    by_product = pivot(df, ["product", "unit"], "kind", "quantity", CLASSES)
-    if not df.empty:
-        by_product["value"] = df.groupby(["product", "unit"])["value"].sum().values
-        by_product = by_product.sort_values("value", ascending=False)
-    values = pivot(df, ["period"], "kind", "value", CLASSES)
+    by_product = df.sort_values(["value", "product"], ascending=[False, True])[
+        ["product", "unit", *CLASSES, "value"]]
+    values = frame(ledger.outflow_values(rng, product_id), ["period", *CLASSES])
     periods = per_period(values, rng, CLASSES)
     periods["value"] = periods[CLASSES].sum(axis=1)
     money = f"Value at unit cost ({currency()})"
@@ -62,7 +62,7 @@ def consumption(rng: ReportRange, product_id: int | None = None) -> Report:
                                  Column(ADMINISTERED, "Administered", Kind.QUANTITY),
                                  Column(WASTED, "Wasted", Kind.QUANTITY), Column(EXPIRED, "Expired", Kind.QUANTITY),
                                  Column("value", "Value", Kind.MONEY)],
-                  records(by_product) if not df.empty else [],
+                  records(by_product),
                   total={"product": "All products", "value": dec(df["value"].sum())} if not df.empty else None),
             Table("Value by period", [Column("label", "Period"), Column(ADMINISTERED, "Administered", Kind.MONEY),
                                       Column(WASTED, "Wasted", Kind.MONEY), Column(EXPIRED, "Expired", Kind.MONEY),
@@ -77,14 +77,11 @@ def consumption(rng: ReportRange, product_id: int | None = None) -> Report:
 
 def waste(rng: ReportRange) -> Report:
     """Waste by reason and over time, expiry losses by product, and expired stock still on the shelf."""
-    reasons = frame(ledger.waste_by_reason(rng),
-                    ["period", "reason", "product_id", "product", "unit", "movements", "quantity", "value"])
-    expired = reasons[reasons["reason"] == ledger.EXPIRED_REASON] if not reasons.empty else reasons
+    reasons = frame(ledger.waste_by_reason(rng), ["period", "reason", "movements", "quantity", "value"])
     periods = per_period(reasons, rng, ["value"])
     by_reason = (reasons.groupby("reason")[["movements", "value"]].sum().reset_index()
-                 .sort_values("value", ascending=False)) if not reasons.empty else reasons
-    losses = (expired.groupby(["product", "unit"])[["quantity", "value"]].sum().reset_index()
-              .sort_values("value", ascending=False)) if not expired.empty else expired
+                 .sort_values(["value", "reason"], ascending=[False, True])) if not reasons.empty else reasons
+    losses = sorted(ledger.expiry_losses(rng), key=lambda loss: (-loss.value, loss.product))
     shelf = ledger.expired_on_shelf(rng)
     money = f"Value at unit cost ({currency()})"
     return Report(
@@ -99,8 +96,9 @@ def waste(rng: ReportRange) -> Report:
                   empty="No waste in this range."),
             Table("Expiry losses by product", [Column("product", "Product"), Column("unit", "Unit"),
                                                Column("quantity", "Discarded after expiry", Kind.QUANTITY),
-                                               Column("value", "Value", Kind.MONEY)], records(losses),
-                  total={"product": "All products", "value": dec(losses["value"].sum())} if not losses.empty else None,
+                                               Column("value", "Value", Kind.MONEY)], [vars(loss) for loss in losses],
+                  total={"product": "All products", "value": sum((loss.value for loss in losses), ZERO)}
+                  if losses else None,
                   empty="No expired stock was discarded in this range."),
             Table("Expired in this range, still on the shelf",
                   [Column("product", "Product"), Column("lot_number", "Lot"), Column("expiry", "Expired"),
@@ -111,11 +109,13 @@ def waste(rng: ReportRange) -> Report:
                   records(periods)),
         ],
         notes=["“Expired” is stock wasted after its lot's expiry day; “opened and not used in a session” is the "
-               "remainder a session drew and discarded; other reasons are as they were written."],
+               "remainder a session drew and discarded; other reasons are as they were written (lower case, their "
+               "first 200 characters)."],
     )
 
 
 def _cost_table(title: str, first: str, df) -> Table:
+    """Sessions and their stock cost per cocktail or goal (the frame's `group`), dearest per session first."""
     grouped = (df.groupby("group")[["sessions", "cost"]].sum().reset_index() if not df.empty else df)
     rows = [{first: r["group"], "sessions": int(r["sessions"]), "cost": r["cost"],
              "per_session": _ratio(r["cost"], r["sessions"])} for r in records(grouped)]
@@ -128,17 +128,18 @@ def _cost_table(title: str, first: str, df) -> Table:
 
 def session_costs(rng: ReportRange) -> Report:
     """What a session costs in stock (administered and wasted at unit cost), by cocktail and by goal."""
-    columns = ["period", "group", "sessions", "cost"]
-    by_cocktail, by_goal = ledger.session_costs(rng)
-    cocktails, goals = frame(by_cocktail, columns), frame(by_goal, columns)
-    periods = per_period(cocktails, rng, ["sessions", "cost"])
+    rows, goals = session_queries.session_costs(rng)
+    versions = frame(rows, ["period", "version_id", "group", "sessions", "cost"])
+    # A session of a version serving two goals counts under each.
+    by_goal = versions.drop(columns="group").merge(frame(goals, ["version_id", "group"]), on="version_id")
+    periods = per_period(versions, rng, ["sessions", "cost"])
     periods["per_session"] = [float(_ratio(r["cost"], r["sessions"]) or ZERO) for r in records(periods)]
     money = f"Stock cost per session ({currency()})"
     return Report(
         "session-costs", "Cost per session by cocktail and goal", rng,
         Series("Average stock cost per session", _period_axis(rng), money, list(periods["label"]),
                [dec(v) for v in periods["per_session"]], money=True),
-        [_cost_table("By cocktail", "cocktail", cocktails), _cost_table("By goal", "goal", goals),
+        [_cost_table("By cocktail", "cocktail", versions), _cost_table("By goal", "goal", by_goal),
          Table("By period", [Column("label", "Period"), Column("sessions", "Sessions", Kind.COUNT),
                              Column("cost", "Stock cost", Kind.MONEY),
                              Column("per_session", "Per session", Kind.MONEY)],
@@ -168,8 +169,8 @@ def _count_table(title: str, first: str, df, rng: ReportRange) -> Table:
 def sessions(rng: ReportRange) -> Report:
     """Administered sessions per period, by goal and by practitioner."""
     columns = ["period", "group", "sessions", "cost"]
-    by_goal = frame(ledger.session_counts(rng, "goal"), columns)
-    by_practitioner = frame(ledger.session_counts(rng, "practitioner"), columns)
+    by_goal = frame(session_queries.session_counts(rng, "goal"), columns)
+    by_practitioner = frame(session_queries.session_counts(rng, "practitioner"), columns)
     periods = per_period(by_practitioner, rng, ["sessions"])
     return Report(
         "sessions", "Sessions per goal and practitioner", rng,

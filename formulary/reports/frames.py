@@ -1,4 +1,4 @@
-"""Reshaping the summed rows with pandas: pivots, totals and every period of the range filled in.
+"""Reshaping the summed rows with pandas: sorting, totals and every period of the range filled in.
 
 pandas is imported inside the functions: only a report pays for importing it, never the other pages.
 Amounts travel through pandas as floats (vectorised, unlike Decimal objects) and come back as exact
@@ -9,6 +9,7 @@ below about a hundred million, far above a clinic's).
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -19,12 +20,15 @@ PLACES = 7
 
 
 def dec(value) -> Decimal:
-    """A float sum back as the exact decimal it stands for (see the module's docstring)."""
+    """A float sum back as the exact decimal it stands for (see the module's docstring), without exponent."""
     if isinstance(value, Decimal):
         return value
     if isinstance(value, int):
         return Decimal(value)
-    return Decimal(repr(round(float(value), PLACES))).normalize() + ZERO
+    rounded = round(float(value), PLACES)
+    if rounded.is_integer():
+        return Decimal(int(rounded))
+    return Decimal(repr(rounded)) + ZERO  # repr is the shortest form; + 0 writes 1e-05 as 0.00001
 
 
 def frame(rows: list, columns: list[str]) -> Any:
@@ -36,19 +40,6 @@ def frame(rows: list, columns: list[str]) -> Any:
         if len(df) and isinstance(df[column].iloc[0], Decimal):
             df[column] = df[column].astype(float)
     return df
-
-
-def pivot(df, index: list[str], columns: str, values: str, keys: list[str]) -> Any:
-    """Sum `values` by `index` and spread `columns` into one column per key (missing ones zero)."""
-    if df.empty:
-        import pandas as pd
-
-        return pd.DataFrame(columns=[*index, *keys])
-    table = df.groupby([*index, columns])[values].sum().unstack(columns, fill_value=0.0)
-    for key in keys:
-        if key not in table.columns:
-            table[key] = 0.0
-    return table[keys].reset_index()
 
 
 def per_period(df, rng: ReportRange, values: list[str]) -> Any:
@@ -66,7 +57,29 @@ def per_period(df, rng: ReportRange, values: list[str]) -> Any:
     return summed
 
 
-def records(df) -> list[dict]:
+def _exact(rows: list[dict]) -> list[dict]:
+    return [{key: dec(value) if isinstance(value, float) else value for key, value in row.items()} for row in rows]
+
+
+class Records(Sequence):
+    """A frame's rows as dicts, floats back as exact decimals, converted when read: a page shows the first
+    hundred of a thousand products, the workbook reads them all."""
+
+    def __init__(self, df) -> None:
+        self._df = df
+
+    def __len__(self) -> int:
+        return len(self._df)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return _exact(self._df.iloc[index].to_dict(orient="records"))
+        return _exact(self._df.iloc[[index]].to_dict(orient="records"))[0]
+
+    def __iter__(self) -> Iterator[dict]:
+        return iter(self[:])
+
+
+def records(df) -> Records:
     """The frame's rows as dicts, for the page and the workbook: floats back as exact decimals."""
-    return [{key: dec(value) if isinstance(value, float) else value for key, value in row.items()}
-            for row in df.to_dict(orient="records")]
+    return Records(df)

@@ -1,4 +1,5 @@
-"""The report queries: the ledger and the sessions summed in SQL, a row per period and group.
+"""The report queries: what left stock read from the outflow sums the ledger keeps (stock/outflows.py), the
+sessions and today's lots from their tables; a few hundred rows per report, not the movements behind them.
 
 What leaves stock counts as:
 - administered: `administer` movements;
@@ -8,129 +9,195 @@ A preparation wasted after it was made appends a reversing `administer` entry an
 (treatments/preparations.py): it nets out of administered and counts as wasted.
 Returns, stocktake adjustments and status changes are not consumption. Value is quantity × the
 lot's unit cost (a lot without a unit cost adds nothing to the value, only to the quantities).
+A range's days are UTC days, as the ledger's times are stored.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, null, select, text, union_all
 
-from formulary.auth.models import User
-from formulary.catalogue.models import Product, TreatmentGoal
-from formulary.cocktails.models import Cocktail, CocktailVersion, version_goal
+from formulary.catalogue.models import Product
 from formulary.extensions import db
-from formulary.reports.periods import ReportRange
-from formulary.reports.sql import as_date, as_float, day_of, exact, period_of
+from formulary.reports.periods import ReportRange, Run, period_runs, runs
+from formulary.reports.sql import as_date, as_float, as_quantity, exact, period_of
+from formulary.stock import outflows as kept
 from formulary.stock.models import Lot, StockMovement
-from formulary.treatments.models import TreatmentSession
-from formulary.treatments.preparations import WASTE_NOTE_LIKE
-from formulary.vocabulary import LotStatus, MovementKind, SessionStatus
+from formulary.stock.outflow_models import DailyOutflow, ProductOutflow
+from formulary.vocabulary import LotStatus, MovementKind
 
 ADMINISTERED, WASTED, EXPIRED = "administered", "wasted", "expired"
-OUT_KINDS = (MovementKind.ADMINISTER, MovementKind.WASTE)
+# Kinds that change quantities and are not summed as outflows (receipts, stocktake adjustments, returns): the
+# turnover report reads these from the ledger itself.
+UNSUMMED_KINDS = [kind.value for kind in MovementKind
+                  if kind.changes_quantity and kind.value not in kept.OUTFLOW_KINDS]
 
 
-def _outflow_class():
-    expired = and_(StockMovement.kind == MovementKind.WASTE, day_of(StockMovement.at) > Lot.expiry)
-    return case((StockMovement.kind == MovementKind.ADMINISTER, literal(ADMINISTERED)),
-                (expired, literal(EXPIRED)), else_=literal(WASTED))
+SERIAL = "formulary.reports.serial"  # Session.info: the transaction already told to use no parallel workers
 
 
-def _in_range(rng: ReportRange):
-    return and_(StockMovement.at >= rng.since, StockMovement.at < rng.until, StockMovement.kind.in_(OUT_KINDS))
+def reading() -> None:
+    """Before a report reads the sums: this transaction's own movements added first (a report read inside the
+    transaction that wrote them). On PostgreSQL, no parallel workers for the rest of the transaction: a report
+    is a few aggregates of some thousand rows each, which the planner would split over workers that cost more
+    to start than they save, and compete for the cores with the other requests."""
+    kept.catch_up(db.session)
+    transaction = db.session().get_transaction()
+    if db.session.get_bind().dialect.name == "postgresql" and db.session.info.get(SERIAL) is not transaction:
+        db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+        db.session.info[SERIAL] = transaction  # once a transaction: each statement is a round trip
 
 
-def _value():
-    return -StockMovement.quantity * func.coalesce(Lot.unit_cost, 0)
+CLASSES = (ADMINISTERED, WASTED, EXPIRED)  # the product sums' quantity columns; their values add "_value"
+
+
+def product_outflows(runs_read: list[Run]):
+    """The product sums' rows for exactly the days of these runs (periods.runs), as a FROM clause: one stretch of
+    the key per run, concatenated (an OR of the runs would make SQLite first collect every row's key, to drop
+    duplicates there cannot be)."""
+    table = ProductOutflow.__table__
+    parts = []
+    for run in runs_read:
+        starts = table.c.start >= run.first if run.last is None else table.c.start.between(run.first, run.last)
+        parts.append(select(table).where(table.c.span == run.span, starts))
+    return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("outflow")
+
+
+def _summed(column, places: int):
+    """A sum read back exactly: rounded to the places its terms have (SQLite adds floats); quantities as floats on
+    either database, values as they come (reports/sql.py)."""
+    rounded = func.round(func.sum(column), places)
+    return as_quantity(rounded) if places == 3 else as_float(rounded)
+
+
+def _product_runs(rng: ReportRange, by_period: bool) -> list[Run]:
+    return period_runs(rng) if by_period else runs(rng.start, rng.end)
 
 
 class Outflow(NamedTuple):
-    """Stock that left in one period for one product, in one class (administered, wasted, expired).
+    """Stock of one product that left over the range (or in one period): administered, wasted and expired
+    quantities and their value, as floats rounded to their places (reports/frames.py makes them exact decimals)."""
 
-    Thousands of these per report: a plain tuple with the sums as floats, which pandas reads as they
-    are (reports/frames.py turns the totals back into exact decimals)."""
-
-    period: date
+    period: date | None
     product_id: int
     product: str
     unit: str
-    kind: str
-    quantity: float
+    administered: float
+    wasted: float
+    expired: float
     value: float
 
 
-def outflows(rng: ReportRange, product_id: int | None = None) -> list[Outflow]:
-    """Administered, wasted and expired quantities and their value per period and product."""
-    period = period_of(StockMovement.at, rng.by).label("period")
-    kind = _outflow_class().label("kind")
-    query = (
-        select(period, Lot.product_id, kind, as_float(func.sum(-StockMovement.quantity)).label("quantity"),
-               as_float(func.sum(_value())).label("value"))
-        .select_from(StockMovement).join(Lot, Lot.id == StockMovement.lot_id)
-        .where(_in_range(rng))
-        .group_by(period, Lot.product_id, kind)
-    )
+def outflow_rows(rng: ReportRange, product_id: int | None = None, *, by_period: bool = False):
+    """Per product (and per period, then in order of period and product): period (a date, or SQLite's text; None
+    over the range), product id, name, unit, administered, wasted and expired quantities (floats) and their value
+    (a float, or PostgreSQL's numeric). Plain rows: the API turns thousands of them straight into JSON."""
+    reading()
+    rows = product_outflows(_product_runs(rng, by_period)).c
+    keys = [period_of(rows.start, rng.by).label("period")] if by_period else []
+    value = rows[f"{ADMINISTERED}_value"] + rows[f"{WASTED}_value"] + rows[f"{EXPIRED}_value"]
+    summed = (select(*keys, rows.product_id, *(_summed(rows[name], 3).label(name) for name in CLASSES),
+                     _summed(value, 7).label("value"))
+              .group_by(*keys, rows.product_id))
     if product_id is not None:
-        query = query.where(Lot.product_id == product_id)
-    rows = db.session.execute(query).all()
-    products = _products({row.product_id for row in rows})
-    return [Outflow(as_date(period), product, *products[product], kind, float(quantity or 0), float(value or 0))
-            for period, product, kind, quantity, value in rows]
+        summed = summed.where(rows.product_id == product_id)
+    sums = summed.subquery()
+    period = sums.c.period if by_period else null().label("period")
+    return db.session.execute(
+        select(period, sums.c.product_id, Product.name, Product.unit, sums.c[ADMINISTERED], sums.c[WASTED],
+               sums.c[EXPIRED], sums.c.value)
+        .join(Product, Product.id == sums.c.product_id).order_by(period, Product.name))
 
 
-def _products(ids: set[int]) -> dict[int, tuple[str, str]]:
-    if not ids:
-        return {}
-    return {row.id: (row.name, row.unit) for row in
-            db.session.execute(select(Product.id, Product.name, Product.unit).where(Product.id.in_(ids)))}
+def outflows(rng: ReportRange, product_id: int | None = None, *, by_period: bool = False) -> list[Outflow]:
+    """Per product (and per period, then in order of period and product), administered, wasted and expired
+    quantities and their value."""
+    return [Outflow(as_date(day) if by_period else None, product, name, unit, administered, wasted, expired,
+                    float(value))
+            for day, product, name, unit, administered, wasted, expired, value in
+            outflow_rows(rng, product_id, by_period=by_period)]
+
+
+def outflow_values(rng: ReportRange, product_id: int | None = None) -> list[tuple[date, float, float, float]]:
+    """Per period, the value administered, wasted and expired: the clinic's daily sums, or one product's."""
+    reading()
+    values: dict[date, list[float]] = {}
+    if product_id is None:  # a few rows a day: testing each one's kind costs nothing here
+        rows = DailyOutflow
+        period = period_of(rows.day, rng.by).label("period")
+        classes = ((MovementKind.ADMINISTER, False), (MovementKind.WASTE, False), (MovementKind.WASTE, True))
+        sums = [_summed(case((and_(rows.kind == kind, rows.expired == expired), rows.value), else_=0), 7)
+                for kind, expired in classes]
+        for day, *by_class in db.session.execute(
+                select(period, *sums).where(rows.day.between(rng.start, rng.end)).group_by(period)):
+            values[as_date(day)] = [float(value) for value in by_class]
+    else:
+        product = product_outflows(period_runs(rng)).c
+        period = period_of(product.start, rng.by).label("period")
+        for day, *by_class in db.session.execute(
+                select(period, *(_summed(product[f"{name}_value"], 7) for name in CLASSES))
+                .where(product.product_id == product_id).group_by(period)):
+            values[as_date(day)] = [float(value) for value in by_class]
+    return [(day, administered, wasted, expired) for day, (administered, wasted, expired) in values.items()]
 
 
 @dataclass(frozen=True)
 class WasteLine:
-    """Waste in one period of one product under one reason: how many movements, the quantity, the value."""
+    """Waste in one period under one reason: how many movements, the quantity, the value."""
 
     period: date
     reason: str
-    product_id: int
-    product: str
-    unit: str
     movements: int
     quantity: Decimal
     value: Decimal
 
 
 SESSION_REMAINDER = "opened and not used in a session"
-PREPARATION_WASTED = "prepared and not given"
 EXPIRED_REASON = "expired"
+NO_REASON = "no reason given"
 
 
 def waste_by_reason(rng: ReportRange) -> list[WasteLine]:
-    """Waste movements per period, product and reason: expired stock, sessions' remainders, or the reason
-    written. One pass over the waste movements gives both the reasons and the expiry losses by product."""
-    period = period_of(StockMovement.at, rng.by).label("period")
-    reason = case(
-        (day_of(StockMovement.at) > Lot.expiry, literal(EXPIRED_REASON)),
-        (and_(StockMovement.session_id.is_not(None), StockMovement.reason.like(WASTE_NOTE_LIKE)),
-         literal(PREPARATION_WASTED)),
-        (StockMovement.session_id.is_not(None), literal(SESSION_REMAINDER)),
-        else_=func.lower(func.trim(StockMovement.reason)),
-    ).label("reason")
-    rows = db.session.execute(
-        select(period, reason, Lot.product_id, func.count().label("movements"),
-               as_float(func.sum(-StockMovement.quantity)).label("quantity"),
-               as_float(func.sum(_value())).label("value"))
-        .select_from(StockMovement).join(Lot, Lot.id == StockMovement.lot_id)
-        .where(StockMovement.at >= rng.since, StockMovement.at < rng.until, StockMovement.kind == MovementKind.WASTE)
-        .group_by(period, reason, Lot.product_id)
-    ).all()
-    products = _products({row.product_id for row in rows})
-    return [WasteLine(as_date(row.period), row.reason or "no reason given", row.product_id,
-                      *products[row.product_id], row.movements, exact(row.quantity, 3), exact(row.value, 7))
-            for row in rows]
+    """Waste per period and reason: expired stock, sessions' remainders, or the reason written (lower case)."""
+    reading()
+    rows = DailyOutflow
+    period = period_of(rows.day, rng.by).label("period")
+    reason = case((rows.expired, EXPIRED_REASON), (and_(rows.by_session, rows.reason == ""), SESSION_REMAINDER),
+                  (rows.reason == "", NO_REASON), else_=rows.reason).label("reason")
+    return [WasteLine(as_date(row.period), row.reason, int(row.movements), exact(row.quantity, 3),
+                      exact(row.value, 7))
+            for row in db.session.execute(
+                select(period, reason, func.sum(rows.movements).label("movements"),
+                       as_float(func.sum(rows.quantity)).label("quantity"),
+                       as_float(func.sum(rows.value)).label("value"))
+                .where(rows.day.between(rng.start, rng.end), rows.kind == MovementKind.WASTE)
+                .group_by(period, reason))]
+
+
+@dataclass(frozen=True)
+class ProductLoss:
+    """Stock of one product discarded after its lot's expiry within the range."""
+
+    product: str
+    unit: str
+    quantity: Decimal
+    value: Decimal
+
+
+def expiry_losses(rng: ReportRange) -> list[ProductLoss]:
+    """Per product, what was discarded after its lot's expiry day within the range."""
+    reading()
+    rows = product_outflows(runs(rng.start, rng.end)).c
+    sums = (select(rows.product_id, _summed(rows[EXPIRED], 3).label("quantity"),
+                   _summed(rows[f"{EXPIRED}_value"], 7).label("value"))
+            .where(rows[EXPIRED] > 0).group_by(rows.product_id).subquery())
+    return [ProductLoss(name, unit, exact(quantity, 3), exact(value, 7)) for name, unit, quantity, value in
+            db.session.execute(select(Product.name, Product.unit, sums.c.quantity, sums.c.value)
+                               .join(Product, Product.id == sums.c.product_id))]
 
 
 @dataclass(frozen=True)
@@ -160,74 +227,6 @@ def expired_on_shelf(rng: ReportRange) -> list[ShelfLoss]:
 
 
 @dataclass(frozen=True)
-class SessionGroup:
-    """Administered sessions of one period and group (cocktail, goal or practitioner): how many, what they cost."""
-
-    period: date
-    group: str
-    sessions: int
-    cost: Decimal
-
-
-def _administered(rng: ReportRange):
-    return and_(TreatmentSession.status == SessionStatus.ADMINISTERED,
-                TreatmentSession.scheduled_for >= rng.start, TreatmentSession.scheduled_for <= rng.end)
-
-
-def session_costs(rng: ReportRange) -> tuple[list[SessionGroup], list[SessionGroup]]:
-    """Sessions and the stock they drew (administered and wasted, at unit cost) per period, by cocktail and
-    by goal. Summed in SQL per period and cocktail version (one pass), then per cocktail and per goal here:
-    a session of a version serving two goals counts once under each goal."""
-    period = period_of(TreatmentSession.scheduled_for, rng.by).label("period")
-    rows = db.session.execute(
-        select(period, TreatmentSession.cocktail_version_id,
-               func.count(func.distinct(TreatmentSession.id)).label("sessions"),
-               as_float(func.sum(_value())).label("cost"))
-        .select_from(TreatmentSession)
-        .outerjoin(StockMovement, and_(StockMovement.session_id == TreatmentSession.id,
-                                       StockMovement.kind.in_(OUT_KINDS)))
-        .outerjoin(Lot, Lot.id == StockMovement.lot_id)
-        .where(_administered(rng))
-        .group_by(period, TreatmentSession.cocktail_version_id)
-    ).all()
-    version_ids = {row.cocktail_version_id for row in rows}
-    cocktails: dict[int, str] = {}
-    goals: dict[int, list[str]] = {}
-    if version_ids:
-        cocktails = {version_id: name for version_id, name in db.session.execute(
-            select(CocktailVersion.id, Cocktail.name).join(Cocktail, Cocktail.id == CocktailVersion.cocktail_id)
-            .where(CocktailVersion.id.in_(version_ids)))}
-        for version_id, goal in db.session.execute(
-                select(version_goal.c.version_id, TreatmentGoal.name)
-                .join(TreatmentGoal, TreatmentGoal.id == version_goal.c.goal_id)
-                .where(version_goal.c.version_id.in_(version_ids))):
-            goals.setdefault(version_id, []).append(goal)
-    by_cocktail, by_goal = [], []
-    for row in rows:
-        day, cost = as_date(row.period), exact(row.cost, 7)
-        by_cocktail.append(SessionGroup(day, cocktails[row.cocktail_version_id], row.sessions, cost))
-        by_goal += [SessionGroup(day, goal, row.sessions, cost) for goal in goals.get(row.cocktail_version_id, [])]
-    return by_cocktail, by_goal
-
-
-def session_counts(rng: ReportRange, by: str) -> list[SessionGroup]:
-    """Administered sessions per period and goal or practitioner (cost not summed)."""
-    period = period_of(TreatmentSession.scheduled_for, rng.by).label("period")
-    if by == "goal":
-        group = TreatmentGoal.name.label("grp")
-        query = (select(period, group, func.count().label("sessions")).select_from(TreatmentSession)
-                 .join(version_goal, version_goal.c.version_id == TreatmentSession.cocktail_version_id)
-                 .join(TreatmentGoal, TreatmentGoal.id == version_goal.c.goal_id))
-    else:
-        name = func.coalesce(func.nullif(User.full_name, ""), User.username, "not recorded")
-        group = name.label("grp")
-        query = (select(period, group, func.count().label("sessions")).select_from(TreatmentSession)
-                 .outerjoin(User, User.id == TreatmentSession.practitioner_id))
-    query = query.where(_administered(rng)).group_by(period, group)
-    return [SessionGroup(as_date(row.period), row.grp, row.sessions, Decimal(0)) for row in db.session.execute(query)]
-
-
-@dataclass(frozen=True)
 class ProductStock:
     """A product's stock at the range's edges and now, and what left it within the range."""
 
@@ -241,28 +240,38 @@ class ProductStock:
 
 
 def product_stock(rng: ReportRange, today: date) -> list[ProductStock]:
-    """Per product: stock at the start and end of the range (today's on hand less the movements since),
-    what was administered, wasted and expired within it, and the usable stock today."""
-    since = StockMovement.at >= rng.since
-    after = case((StockMovement.at >= rng.until, StockMovement.quantity), else_=0)
-    out = case((and_(StockMovement.at < rng.until, StockMovement.kind.in_(OUT_KINDS)), -StockMovement.quantity),
-               else_=0)
-    moved = {row.product_id: (exact(row.moved, 3), exact(row.after, 3), exact(row.used, 3)) for row in
-             db.session.execute(
-                 select(Lot.product_id, as_float(func.sum(StockMovement.quantity)).label("moved"),
-                        as_float(func.sum(after)).label("after"), as_float(func.sum(out)).label("used"))
-                 .select_from(StockMovement).join(Lot, Lot.id == StockMovement.lot_id)
-                 .where(since).group_by(Lot.product_id))}
+    """Per product: stock at the start and end of the range (today's on hand less what moved since), what was
+    administered, wasted and expired within it, and the usable stock today. One statement: what left stock from
+    the outflow sums, what came in (receipts, counts, returns: a few thousand movements a quarter) from the
+    ledger by kind and time, and today's lots, each summed per product and the three stacked, then added up
+    per product (cheaper than joining them)."""
+    reading()
+    zero: ColumnElement[int] = literal_column("0")
+    out = product_outflows([*runs(rng.start, rng.end), *runs(rng.end + timedelta(days=1), None)]).c
+    quantity = out[ADMINISTERED] + out[WASTED] + out[EXPIRED]
+    inside = case((out.start <= rng.end, quantity), else_=0)  # the two sets of runs part at the range's end
+    left = (select(out.product_id.label("product_id"), func.sum(inside).label("used"),
+                   func.sum(quantity).label("left_since"), zero.label("came_since"), zero.label("came_later"),
+                   zero.label("on_hand"), zero.label("usable"))
+            .group_by(out.product_id))
+    later = case((StockMovement.at >= rng.until, StockMovement.quantity), else_=0)
+    came = (select(Lot.product_id, zero, zero, func.sum(StockMovement.quantity), func.sum(later), zero, zero)
+            .select_from(StockMovement).join(Lot, Lot.id == StockMovement.lot_id)
+            .where(StockMovement.kind.in_(UNSUMMED_KINDS), StockMovement.at >= rng.since)
+            .group_by(Lot.product_id))
     usable = case((and_(Lot.status == LotStatus.AVAILABLE, Lot.expiry >= today), Lot.on_hand), else_=0)
-    now = {row.product_id: (exact(row.on_hand, 3), exact(row.usable, 3)) for row in db.session.execute(
-        select(Lot.product_id, as_float(func.sum(Lot.on_hand)).label("on_hand"),
-               as_float(func.sum(usable)).label("usable"))
-        .where(Lot.on_hand > 0, Lot.status.in_(list(LotStatus))).group_by(Lot.product_id))}
-    products = _products(set(moved) | set(now))
-    rows = []
-    for product_id, (name, unit) in products.items():
-        on_hand, usable_now = now.get(product_id, (Decimal(0), Decimal(0)))
-        total_moved, moved_after, used = moved.get(product_id, (Decimal(0), Decimal(0), Decimal(0)))
-        rows.append(ProductStock(product_id, name, unit, opening=on_hand - total_moved,
-                                 closing=on_hand - moved_after, used=used, usable_now=usable_now))
-    return rows
+    now = (select(Lot.product_id, zero, zero, zero, zero, func.sum(Lot.on_hand), func.sum(usable))
+           .where(Lot.on_hand > 0, Lot.status.in_(list(LotStatus))).group_by(Lot.product_id))
+    parts = union_all(left, came, now).subquery("stock")
+    used, on_hand = func.sum(parts.c.used), func.sum(parts.c.on_hand)
+    left_after = func.sum(parts.c.left_since) - used
+    opening = on_hand - func.sum(parts.c.came_since) + used + left_after
+    closing = on_hand - func.sum(parts.c.came_later) + left_after
+    sums = (select(parts.c.product_id, *(as_float(func.round(v, 3)).label(name) for name, v in (
+                ("opening", opening), ("closing", closing), ("used", used), ("usable", func.sum(parts.c.usable)))))
+            .group_by(parts.c.product_id).subquery())
+    query = (select(Product.id, Product.name, Product.unit, sums.c.opening, sums.c.closing, sums.c.used,
+                    sums.c.usable).join(sums, sums.c.product_id == Product.id))
+    return [ProductStock(product_id, name, unit, exact(opening, 3), exact(closing, 3), exact(used, 3),
+                         exact(usable_now, 3))
+            for product_id, name, unit, opening, closing, used, usable_now in db.session.execute(query)]

@@ -85,6 +85,68 @@ def period_label(start: date, by: Period) -> str:
     return f"{start:%Y-%m}"
 
 
+@dataclass(frozen=True)
+class Run:
+    """Consecutive rows of one span of the outflow sums (stock/outflow_models.py): days, weeks or months."""
+
+    span: str  # "day", "week" or "month", as the sums name their spans
+    first: date  # the first row's start (a week's Monday, a month's first day)
+    last: date | None  # the last row's start; None: every row from `first` on
+
+
+def runs(start: date, end: date | None) -> list[Run]:
+    """The days from start to end (None: with no end) as few rows of the sums: whole months, then whole weeks at
+    the edges, then single days."""
+    first_month = period_start(start, Period.MONTH)
+    if first_month < start:
+        first_month = next_period(first_month, Period.MONTH)
+    if end is None:
+        return [*weeks_and_days(start, first_month - timedelta(days=1)), Run("month", first_month, None)]
+    past_months = period_start(end + timedelta(days=1), Period.MONTH)  # the first month not whole by `end`
+    if first_month >= past_months:
+        return weeks_and_days(start, end)
+    months = Run("month", first_month, period_start(past_months - timedelta(days=1), Period.MONTH))
+    return [*weeks_and_days(start, first_month - timedelta(days=1)), months, *weeks_and_days(past_months, end)]
+
+
+def weeks_and_days(start: date, end: date) -> list[Run]:
+    """The days from start to end (none when end is before start) as whole weeks, and single days around them."""
+    if end < start:
+        return []
+    first_week = start + timedelta(days=-start.weekday() % 7)  # the first Monday on or after start
+    # The Monday after the last whole week: the day after `end` if it is a Sunday, else the Monday before it.
+    past_weeks = end + timedelta(days=1) - timedelta(days=(end.weekday() + 1) % 7)
+    if first_week >= past_weeks:
+        return [Run("day", start, end)]
+    found = [Run("week", first_week, past_weeks - timedelta(days=7))]
+    if first_week > start:
+        found.insert(0, Run("day", start, first_week - timedelta(days=1)))
+    if past_weeks <= end:
+        found.append(Run("day", past_weeks, end))
+    return found
+
+
+def period_runs(rng: ReportRange) -> list[Run]:
+    """The range's days as rows of the sums that each lie within one of its periods (a week row never straddles
+    two months, a month row is never read for weeks), joined where they follow on."""
+    found: list[Run] = []
+    for first in rng.periods():
+        last = next_period(first, rng.by) - timedelta(days=1)
+        for run in runs(max(first, rng.start), min(last, rng.end)):
+            if found and found[-1].span == run.span and found[-1].last is not None \
+                    and _next_start(found[-1].last, run.span) == run.first:
+                found[-1] = Run(run.span, found[-1].first, run.last)
+            else:
+                found.append(run)
+    return found
+
+
+def _next_start(start: date, span: str) -> date:
+    if span == "month":
+        return next_period(start, Period.MONTH)
+    return start + timedelta(days=7 if span == "week" else 1)
+
+
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -34,7 +35,7 @@ class Table:
 
     title: str
     columns: list[Column]
-    rows: list[dict]
+    rows: Sequence[dict]
     total: dict | None = None
     empty: str = "Nothing in this range."
 

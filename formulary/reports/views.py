@@ -3,15 +3,17 @@
 from datetime import date
 
 from flask import render_template, request
+from markupsafe import Markup, escape
 
 from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
+from formulary.quantity import fmt_quantity
 from formulary.reports.blueprint import bp
 from formulary.reports.builders import REPORTS
 from formulary.reports.charts import bar_chart
 from formulary.reports.money import format_money
 from formulary.reports.periods import BadReportInput, Period, ReportRange, parse_range
-from formulary.reports.tables import Report
+from formulary.reports.tables import Column, Kind, Report
 from formulary.reports.workbook import file_name, write_report
 from formulary.spreadsheets.downloads import xlsx_download
 
@@ -45,10 +47,42 @@ def index():
     return render_template("reports/index.html", reports=REPORTS)
 
 
+NOTHING = Markup('<span class="text-body-secondary">—</span>')
+
+
+def cell(value, kind: Kind) -> Markup:
+    """A table cell's text by its column's kind (a function, not a template macro: a page has a thousand cells)."""
+    if value is None:
+        return NOTHING
+    if kind == Kind.MONEY:
+        text = format_money(value)
+    elif kind == Kind.QUANTITY:
+        text = fmt_quantity(value)
+    elif kind == Kind.COUNT:
+        text = f"{value:,}"
+    elif kind == Kind.RATIO:
+        text = f"{value:.2f}"
+    else:
+        text = value
+    return escape(text)
+
+
+def row_cells(row: dict, columns: list[Column], *, blank_when_missing: bool = False) -> Markup:
+    """A table row's cells, numbers aligned right (built here rather than in the template, for the same reason);
+    a total row leaves blank the columns it does not sum."""
+    cells = []
+    for column in columns:
+        align = "" if column.kind == Kind.TEXT else ' class="text-end text-nowrap"'
+        text = "" if blank_when_missing and column.key not in row else cell(row.get(column.key), column.kind)
+        cells.append(f"<td{align}>{text}</td>")
+    # Safe: each piece is a constant or cell()'s escaped text (Markup.format would cost 4 µs a cell).
+    return Markup("".join(cells))  # noqa: S704
+
+
 def _refused(key: str, error: BadReportInput):
     """The form again with the field named; no report is run on input it cannot use."""
     return render_template("reports/report.html", key=key, report=None, chart=None, error=error, reports=REPORTS,
-                           periods=list(Period), money=format_money, args=request.args), 422
+                           periods=list(Period), row_cells=row_cells, args=request.args), 422
 
 
 def _page(key: str):
@@ -58,7 +92,7 @@ def _page(key: str):
         return _refused(key, error)
     report = build(key, rng)
     return render_template("reports/report.html", key=key, report=report, chart=chart_of(report), error=None,
-                           reports=REPORTS, periods=list(Period), money=format_money, args=request.args)
+                           reports=REPORTS, periods=list(Period), row_cells=row_cells, args=request.args)
 
 
 def _workbook(key: str):

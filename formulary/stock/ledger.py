@@ -1,5 +1,6 @@
 """The ledger: every change of a lot's quantity or status is a movement, made here (one at a time) or in
-stock/bulk.py (an import's many at once), and nowhere else."""
+stock/bulk.py (an import's many at once), and nowhere else. What leaves stock (administer, waste) is made only
+here, and summed for the reports in the same transaction (stock/outflows.py)."""
 
 from datetime import date
 from decimal import Decimal
@@ -11,8 +12,10 @@ from formulary.audit.log import record
 from formulary.catalogue.models import Product
 from formulary.db import utcnow
 from formulary.extensions import db
+from formulary.stock import outflows
 from formulary.stock.errors import DuplicateLot, InsufficientStock, InvalidStockInput
 from formulary.stock.models import Lot, StockMovement
+from formulary.stock.outflows import OUTFLOW_KINDS
 from formulary.vocabulary import LotStatus, MovementKind
 
 ZERO = Decimal(0)
@@ -99,6 +102,9 @@ def move(
         user_id=actor.id if actor is not None else None, session_id=session_id,
     )
     db.session.add(movement)
+    if kind in OUTFLOW_KINDS:  # what left stock is summed for the reports, in this transaction
+        db.session.flush()
+        outflows.note(db.session, movement.id)
     return movement
 
 

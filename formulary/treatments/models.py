@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from formulary.cocktails.models import CocktailVersion
@@ -26,6 +26,11 @@ class TreatmentSession(Model):
         Index("ix_treatment_session_scheduled_for", "scheduled_for"),
         # A patient's sessions by day; with status and id, the check's tolerances read the index alone.
         Index("ix_treatment_session_patient_id", "patient_id", "scheduled_for", "status", "id"),
+        # The reports' sessions: administered ones by day, with what they group by; the status too, without
+        # which SQLite would read each row to check what the index's condition already says.
+        Index("ix_treatment_session_administered", "scheduled_for", "cocktail_version_id", "practitioner_id",
+              "status", sqlite_where=text("status = 'administered'"),
+              postgresql_where=text("status = 'administered'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

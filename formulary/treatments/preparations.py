@@ -29,7 +29,6 @@ MAX_SYRINGES = 20
 BARCODE = re.compile(r"PREP-(\d{1,12})\b")
 # The reason a wasted preparation's waste movements carry, and the pattern (SQL LIKE) the waste report finds them by.
 WASTE_NOTE = "PREP-{id} wasted: {reason}"
-WASTE_NOTE_LIKE = "PREP-% wasted: %"
 
 
 def barcode_text(preparation: Preparation) -> str:

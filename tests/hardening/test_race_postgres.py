@@ -18,6 +18,7 @@ from formulary.stock.errors import InsufficientStock
 from formulary.stock.models import Lot, StockMovement
 from tests.hardening.clinic import TODAY, ledger_mismatches, plan_sessions, seed_clinic, user
 from tests.hardening.conftest import ON_POSTGRES
+from tests.outflow_sums import mismatches as outflow_mismatches
 
 pytestmark = pytest.mark.skipif(
     not ON_POSTGRES,
@@ -151,6 +152,8 @@ def test_exactly_one_hand_gets_the_last_stock(real_app, figures, kind):
                 f"{totals['shortage (check)']} by the check), on hand never < 0, ledger == on hand")
     with real_app.app_context():
         assert ledger_mismatches() == []
+        # What left stock, summed at each commit in key order: none lost, none doubled, and no deadlock above.
+        assert outflow_mismatches() == {}
         lowest = db.session.scalar(select(func.min(StockMovement.on_hand_after)))
         assert lowest >= 0
     assert time.monotonic() - started < 60

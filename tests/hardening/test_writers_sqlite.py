@@ -14,6 +14,7 @@ from formulary.stock.models import StockMovement
 from formulary.treatments.models import SafetyCheck, TreatmentSession
 from tests.hardening.clinic import TODAY, ledger_mismatches, seed_clinic
 from tests.hardening.conftest import ON_POSTGRES, ROOT, child_environment
+from tests.outflow_sums import mismatches as outflow_mismatches
 
 pytestmark = pytest.mark.skipif(
     ON_POSTGRES, reason="SQLite's single-writer lock is what this is about; PostgreSQL's row locks are "
@@ -69,6 +70,7 @@ def test_two_processes_of_mixed_writes_never_see_a_locked_database(real_app, rea
     assert sum(done.values()) == PROCESSES * WRITES
     with real_app.app_context():
         assert ledger_mismatches() == []
+        assert outflow_mismatches() == {}  # what left stock, summed as it was written, ties out
         movements = db.session.scalar(select(func.count()).select_from(StockMovement)) - movements_before
         assert movements == sum(report["movements"] for report in reports)  # none lost, none doubled
         administered = db.session.scalar(select(func.count()).select_from(TreatmentSession)

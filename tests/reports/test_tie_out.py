@@ -7,8 +7,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from sqlalchemy import select
 
+from formulary.api.reports import ConsumptionAnswer
 from formulary.extensions import db
-from formulary.reports import builders
+from formulary.reports import builders, ledger
 from formulary.reports.periods import Period, parse_range, period_start
 from formulary.stock.models import Lot, StockMovement
 from formulary.treatments.models import TreatmentSession
@@ -17,11 +18,11 @@ START, END = date(2026, 1, 1), date(2026, 3, 31)
 CENT = Decimal("0.01")
 
 
-def independent_outflows(by: Period):
+def independent_outflows(by: Period, start: date = START, end: date = END):
     """(period, product_id) → {administered, wasted, expired, value}, from a plain loop over the ledger."""
     sums = defaultdict(lambda: defaultdict(Decimal))
-    since = datetime(START.year, START.month, START.day, tzinfo=UTC)
-    until = datetime(END.year, END.month, END.day, tzinfo=UTC) + timedelta(days=1)
+    since = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    until = datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1)
     for movement in db.session.scalars(select(StockMovement)):
         if not since <= movement.at < until or movement.kind not in ("administer", "waste"):
             continue
@@ -34,18 +35,46 @@ def independent_outflows(by: Period):
     return sums
 
 
+# Whole months; then edges of whole weeks and single days (the sums are read by day, week and month).
+RANGES = [(START, END), (date(2026, 1, 7), date(2026, 3, 2)), (date(2026, 1, 20), date(2026, 2, 16))]
+
+
+@pytest.mark.parametrize("start, end", RANGES)
 @pytest.mark.parametrize("by", [Period.MONTH, Period.WEEK])
-def test_consumption_equals_the_ledger_summed_by_hand(clinic, by):
-    expected = independent_outflows(by)
-    assert len(expected) >= (4 if by == Period.MONTH else 8)
-    rng = parse_range(START, END, by, date(2026, 4, 2))
-    items = builders.consumption_items(rng)
-    got = {(item["period"], item["product_id"]): item for item in items}
+def test_consumption_equals_the_ledger_summed_by_hand(clinic, by, start, end):
+    expected = independent_outflows(by, start, end)
+    assert len(expected) >= (2 if by == Period.MONTH else 4)
+    rng = parse_range(start, end, by, date(2026, 4, 2))
+    got = {(row.period, row.product_id): row for row in ledger.outflows(rng, by_period=True)}
     assert set(got) == set(expected)
     for key, sums in expected.items():
         for kind in ("administered", "wasted", "expired"):
-            assert got[key][kind] == sums[kind], (key, kind)
-        assert got[key]["value"] == sums["value"], key  # exact, before rounding to the cent
+            # Each float is the exact decimal's own (its shortest form is that decimal, nothing longer).
+            assert Decimal(repr(getattr(got[key], kind))) == sums[kind], (key, kind)
+        assert Decimal(repr(got[key].value)) == sums["value"], key  # exact, before rounding to the cent
+    items = builders.consumption_items(rng)
+    assert {(date.fromisoformat(i["period"]), i["product_id"]) for i in items} == set(expected)
+    order = [(i["period"], i["product"]) for i in items]
+    assert order == sorted(order)  # by period, then product
+    for item in items:
+        value = expected[(date.fromisoformat(item["period"]), item["product_id"])]["value"]
+        assert Decimal(repr(item["value"])) == value.quantize(CENT, ROUND_HALF_UP)
+
+
+@pytest.mark.parametrize("start, end", RANGES)
+def test_the_consumption_report_by_product_ties_out(clinic, start, end):
+    expected = defaultdict(lambda: defaultdict(Decimal))
+    for (_, product_id), sums in independent_outflows(Period.MONTH, start, end).items():
+        for key, value in sums.items():
+            expected[product_id][key] += value
+    names = {clinic.ha.id: clinic.ha.name, clinic.vit.id: clinic.vit.name}
+    report = builders.consumption(parse_range(start, end, "month", date(2026, 4, 2)))
+    rows = {row["product"]: row for row in report.tables[0].rows}
+    assert set(rows) == {names[product_id] for product_id in expected}
+    for product_id, sums in expected.items():
+        for key in ("administered", "wasted", "expired", "value"):
+            assert rows[names[product_id]][key] == sums[key], (product_id, key)
+    assert sum(report.series.values, Decimal(0)) == sum((s["value"] for s in expected.values()), Decimal(0))
 
 
 def test_the_api_answers_the_same_figures(clinic, api_token, client):
@@ -63,6 +92,8 @@ def test_the_api_answers_the_same_figures(clinic, api_token, client):
         assert Decimal(str(item["expired"])) == sums["expired"]
         assert Decimal(str(item["value"])) == sums["value"].quantize(CENT, ROUND_HALF_UP)
     assert answer.get_json()["currency"] == "EUR"
+    schema = ConsumptionAnswer()  # the answer is built without the schema's dump, and must be what it documents
+    assert schema.dump(schema.load(answer.get_json())) == answer.get_json()
     only = client.get(f"/api/v1/reports/consumption?from={START}&to={END}&product_id={clinic.vit.id}",
                       headers={"Authorization": f"Bearer {token}"}).get_json()["items"]
     assert only and {i["product_id"] for i in only} == {clinic.vit.id}
