@@ -109,7 +109,8 @@ def waste(rng: ReportRange) -> Report:
                   records(periods)),
         ],
         notes=["“Expired” is stock wasted after its lot's expiry day; “opened and not used in a session” is the "
-               "remainder a session drew and discarded; other reasons are as they were written (lower case, their "
+               "remainder a session drew and discarded; “prepared and not given” is a syringe prepared for a session "
+               "and wasted before it was given; other reasons are as they were written (lower case, their "
                "first 200 characters)."],
     )
 
