@@ -55,9 +55,9 @@ def record(
 def record_after_reading(
     action: str, *, actor: Actor | None = None, target: Record | None = None, detail: str = ""
 ) -> None:
-    """Add one audit row for a request that only read, and commit it in a short transaction of its own.
+    """Add one audit row for a request that only read, and commit it (db.writes_after_reading).
 
-    The reading transaction ends first, so on SQLite the write lock is held for this one row, not
+    On SQLite the reading transaction ends first, so the write lock is held for this one row, not
     for the whole page (two such pages then run side by side). Call it after rendering: the commit
     expires what the request loaded.
     """

@@ -60,13 +60,13 @@ def patient_facts(patient_id: int, tolerated: Iterable[ToleranceFact] = ()) -> P
     rows: dict[int, tuple] = {}  # allergy id → its columns, in the allergies' order
     related: dict[int, set[int]] = {}  # allergy id → its substance's groups, or its group's members
     for row in found:
-        allergy_id, substance_id, member_id, group_id = row[1], row[2], row[12], row[13]
+        allergy_id, allergen_substance, membership = row[1], row[2], row[12:14]  # membership: (substance, group)
         if allergy_id is None:
             continue
         rows.setdefault(allergy_id, row[1:12])
         ids = related.setdefault(allergy_id, set())
-        if member_id is not None:
-            ids.add(group_id if substance_id else member_id)
+        if membership[0] is not None:  # a substance allergy's group, or a group allergy's member
+            ids.add(membership[1] if allergen_substance else membership[0])
     allergies = tuple(
         AllergyFact(
             id=id_,
