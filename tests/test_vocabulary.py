@@ -9,6 +9,7 @@ from formulary import vocabulary
 from formulary.auth.permissions import Role
 from formulary.db import one_of
 from formulary.extensions import db
+from formulary.stock.outflow_models import Span
 
 IN_LIST = re.compile(r"^(\w+) IN \((.*)\)$")
 
@@ -40,6 +41,8 @@ EXPECTED = {
     ("consent", "method_known"): vocabulary.ConsentMethod,
 
     ("preparation", "status_known"): vocabulary.PreparationStatus,
+
+    ("product_outflow", "span_known"): Span,
     **{(table, "origin_known"): vocabulary.Origin for table in (
         "substance", "allergen_group", "cross_reaction", "condition", "treatment_goal",
     )},
