@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from formulary.clinic_time import clinic_today
+from formulary.clinic_time import clinic_today, local_text
 from formulary.spreadsheets.plan import NEW_LOT
 from formulary.vocabulary import ImportMode, MovementKind
 
@@ -140,7 +140,7 @@ def _print_count(counted) -> None:
     if counted.counted_at is None:
         click.echo("No count record in this file (typed by hand?): read as counted now.")
     else:
-        click.echo(f"Counted at {counted.counted_at:%Y-%m-%d %H:%M} UTC ({counted.scope}); "
+        click.echo(f"Counted at {local_text(counted.counted_at)} ({counted.scope}); "
                    "what moved since stands.")
     for lot in counted.moved[:SHOWN_CHANGES]:
         click.echo(f"  moved since the count: {lot.product}, lot {lot.lot_number} (#{lot.lot_id}): {moved_text(lot)}")

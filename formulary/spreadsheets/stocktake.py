@@ -18,6 +18,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 
 from formulary.catalogue.models import Product
+from formulary.clinic_time import local_text
 from formulary.extensions import db
 from formulary.quantity import fmt_quantity
 from formulary.spreadsheets.count_record import CountRecord
@@ -84,8 +85,8 @@ def check_record(record: CountRecord, now: datetime) -> None:
         )
     if record.counted_at > now + CLOCK_SKEW:
         raise WorkbookRefused(
-            f"This workbook's count moment, {record.counted_at:%Y-%m-%d %H:%M} UTC, is in the future (it is now "
-            f"{now:%Y-%m-%d %H:%M} UTC): its count record was edited. Export the stock workbook again."
+            f"This workbook's count moment, {local_text(record.counted_at)}, is in the future (it is now "
+            f"{local_text(now)}): its count record was edited. Export the stock workbook again."
         )
 
 

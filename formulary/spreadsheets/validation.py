@@ -10,6 +10,7 @@ from itertools import repeat
 from operator import attrgetter, ge, is_, itemgetter
 from typing import NamedTuple
 
+from formulary.clinic_time import local_text
 from formulary.quantity import fmt_count, fmt_quantity
 from formulary.reference.names import normalize_name
 from formulary.spreadsheets.count_record import CountRecord
@@ -297,7 +298,7 @@ def _count_change(line: StockLine, product: ProductRef, lot: LotRef | None, _tod
         return None
     if recorded and lot.counted_at is not None and lot.counted_at >= record.counted_at:  # type: ignore[union-attr]
         return "quantity", (f"Lot {lot.lot_number} of {product.name} was counted again on "
-                            f"{lot.counted_at:%Y-%m-%d %H:%M} UTC, after this workbook was made: this older "
+                            f"{local_text(lot.counted_at)}, after this workbook was made: this older "
                             "count would be applied twice. Export the stock workbook again for a new count.")
     if lot.on_hand + difference < 0:
         gone = then - lot.on_hand

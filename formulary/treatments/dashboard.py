@@ -7,7 +7,7 @@ objects with their relationships would cost more than the FEFO forecast itself.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 
@@ -56,6 +56,7 @@ class BookedSession:
     scheduled_for: date
     patient: Named
     cocktail_version: BookedVersion
+    starts_at: datetime | None = None  # the appointment's time, when it has one
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,8 @@ class SessionDashboard:
 def _booked() -> Select:
     """The open sessions from today on, in date order, at most `cap` of them (the day and cap bound)."""
     return (
-        select(TreatmentSession.id, TreatmentSession.scheduled_for, TreatmentSession.patient_id,
-               TreatmentSession.cocktail_version_id.label("version_id"))
+        select(TreatmentSession.id, TreatmentSession.scheduled_for, TreatmentSession.starts_at,
+               TreatmentSession.patient_id, TreatmentSession.cocktail_version_id.label("version_id"))
         .where(TreatmentSession.status.in_(OPEN_SESSION_STATUSES),
                TreatmentSession.scheduled_for >= bindparam("today", type_=Date))
         .order_by(TreatmentSession.scheduled_for, TreatmentSession.id)
@@ -116,8 +117,8 @@ def _next_statement() -> Select:
         .scalar_subquery()
     )
     return (
-        select(booked.c.id, booked.c.scheduled_for, Patient.id, Patient.name, booked.c.version_id, Cocktail.id,
-               Cocktail.name, fortnight)
+        select(booked.c.id, booked.c.scheduled_for, booked.c.starts_at, Patient.id, Patient.name,
+               booked.c.version_id, Cocktail.id, Cocktail.name, fortnight)
         .join(Patient, Patient.id == booked.c.patient_id)
         .join(CocktailVersion, CocktailVersion.id == booked.c.version_id)
         .join(Cocktail, Cocktail.id == CocktailVersion.cocktail_id)
@@ -131,11 +132,12 @@ def _next_sessions(today: date, horizon: date) -> tuple[list[BookedSession], int
     rows = db.session.execute(_next_statement(), {"today": today, "horizon": horizon, "cap": CAP + 1}).all()
     recipes = recipe_lines({row.version_id for row in rows})
     versions, sessions = {}, []
-    for session_id, day, patient_id, patient_name, version_id, cocktail_id, cocktail_name, _ in rows:
+    for session_id, day, starts_at, patient_id, patient_name, version_id, cocktail_id, cocktail_name, _ in rows:
         if version_id not in versions:  # sessions booked with one version share its recipe
             versions[version_id] = BookedVersion(version_id, Named(cocktail_id, cocktail_name),
                                                  recipes.get(version_id, ()))
-        sessions.append(BookedSession(session_id, day, Named(patient_id, patient_name), versions[version_id]))
+        sessions.append(BookedSession(session_id, day, Named(patient_id, patient_name), versions[version_id],
+                                      starts_at))
     return sessions, rows[0][-1] if rows else 0
 
 

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select, update
 
+from formulary.clinic_time import local_text
 from formulary.db import utcnow
 from formulary.extensions import db
 from formulary.spreadsheets.count_record import COUNT_SHEET
@@ -188,11 +189,15 @@ def test_a_quantity_with_decimals_comes_back_exactly(make_product, make_lot):
 def test_a_count_moment_in_the_future_is_refused(stock):
     data = export_bytes()
     workbook = openpyxl.load_workbook(io.BytesIO(data))
-    workbook[COUNT_SHEET]["B3"].value = (utcnow() + timedelta(days=2)).isoformat(timespec="seconds")
+    moment = (utcnow() + timedelta(days=2)).replace(microsecond=0)
+    workbook[COUNT_SHEET]["B3"].value = moment.isoformat(timespec="seconds")
     buffer = io.BytesIO()
     workbook.save(buffer)
-    with pytest.raises(WorkbookRefused, match="is in the future"):
+    with pytest.raises(WorkbookRefused, match="is in the future") as refused:
         prepare(buffer.getvalue())
+    # Told on the clinic's clock, as every other time is shown.
+    assert f"count moment, {local_text(moment)}," in str(refused.value)
+    assert "UTC" not in str(refused.value)
 
 
 def test_the_same_count_is_never_applied_twice(stock):

@@ -1,9 +1,10 @@
 """The dashboard's session panels: the next 14 days with check status, and sessions stock cannot serve."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from sqlalchemy import event
 
+from formulary.clinic_time import clinic_appointment
 from formulary.extensions import db
 from formulary.treatments.dashboard import session_dashboard
 from formulary.treatments.sessions import check_session, plan_session
@@ -27,6 +28,17 @@ def test_upcoming_sessions_show_their_check_status(client, login_as, clinic, mak
     assert "Bea Blocked" in panel and ">Blocked</span>" in panel
     assert "Una Unchecked" in panel and ">Not checked</span>" in panel
     assert "Far Future" not in panel
+
+
+def test_an_upcoming_appointment_shows_its_time_on_the_clinics_clock(client, login_as, clinic, make_patient):
+    user = login_as("practitioner")
+    day = TODAY + timedelta(days=3)
+    plan_session(make_patient("Tia Timed"), clinic["cocktail"], day, practitioner=user, actor=user,
+                 starts_at=clinic_appointment(day, time(14, 30)))
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    panel = page[page.index('id="upcoming-sessions"'):page.index('id="blocked-by-stock"')]
+    assert f"{day:%Y-%m-%d} 14:30" in panel  # stored in UTC, shown on the clinic's wall clock
 
 
 def test_sessions_the_stock_cannot_serve_are_listed_in_date_order(client, login_as, clinic, make_patient):
