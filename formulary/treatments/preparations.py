@@ -21,8 +21,8 @@ from formulary.treatments.drawing import Drawn, SessionError, draw_components
 from formulary.treatments.models import TreatmentSession
 from formulary.treatments.preparation_models import Preparation, PreparationDraw
 from formulary.treatments.prepared import aware, refusal
-from formulary.treatments.sessions import clear_check, require_consent
-from formulary.vocabulary import PreparationStatus, SessionStatus
+from formulary.treatments.sessions import clear_check, hold_open, require_consent
+from formulary.vocabulary import PreparationStatus
 
 MAX_USE_BY_MINUTES = 240  # USP <797> immediate use
 MAX_SYRINGES = 20
@@ -52,11 +52,10 @@ def prepare(session: TreatmentSession, *, actor, today: date, use_by_minutes: in
     A blocked check without an allowed override is refused, as at administration; so is a session
     already administered or cancelled, or one with a preparation still waiting.
     """
-    if session.status in (SessionStatus.ADMINISTERED, SessionStatus.CANCELLED):
-        raise SessionError(f"This session is {session.status}: there is nothing to prepare.")
     if not isinstance(syringes, int) or not 1 <= syringes <= MAX_SYRINGES:
         raise SessionError(f"Syringes must be a whole number from 1 to {MAX_SYRINGES} (got {syringes!r}).",
                            "syringes")
+    hold_open(session)  # the waiting preparation is read under the hold: one draw per double click
     waiting = db.session.query(Preparation).filter_by(session_id=session.id,
                                                       status=PreparationStatus.PREPARED).first()
     if waiting is not None:

@@ -19,7 +19,7 @@ from formulary.treatments.checks import CheckRefused, covered_by_earlier, overri
 from formulary.treatments.drawing import Drawn, SessionError, draw_components
 from formulary.treatments.models import Reaction, SessionDraw, TreatmentSession
 from formulary.treatments.prepared import draws_of_preparation, preparation_to_administer
-from formulary.vocabulary import CheckOutcome, Criticality, ReactionSeverity, SessionStatus
+from formulary.vocabulary import OPEN_SESSION_STATUSES, CheckOutcome, Criticality, ReactionSeverity, SessionStatus
 
 
 class CheckBlocked(SessionError):
@@ -112,6 +112,19 @@ def clear_check(session: TreatmentSession, *, actor, today: date, acknowledge_ca
         check.acknowledged_by_id, check.acknowledged_at = actor.id, utcnow()
 
 
+def hold_open(session: TreatmentSession) -> None:
+    """Hold the session's row for this transaction and read its status again, before anything is written.
+
+    Two hands giving or preparing the same session at once (a double click, two tablets at the chair)
+    each loaded it as open; without the hold both would draw its stock. The second waits on the row
+    until the first commits, then sees what the first did; if the first rolls back, the second goes
+    on. (SQLite lets one writer in at a time, so there the second reads the first's commit anyway.)
+    """
+    db.session.refresh(session, ["status"], with_for_update=True)
+    if session.status not in OPEN_SESSION_STATUSES:
+        raise SessionError(f"This session is already {session.status}.")
+
+
 def administer(
     session: TreatmentSession, *, actor, today: date, acknowledge_caution: bool = False,
     override_reason: str | None = None, areas: str = "", scanned_lot_ids=(), preparation_id: int | None = None,
@@ -125,8 +138,7 @@ def administer(
     caution not acknowledged, a lot short because someone else drew it first), the caller rolls
     back and nothing is drawn.
     """
-    if session.status in (SessionStatus.ADMINISTERED, SessionStatus.CANCELLED):
-        raise SessionError(f"This session is already {session.status}.")
+    hold_open(session)
     require_consent(session, "administering")
     clear_check(session, actor=actor, today=today, acknowledge_caution=acknowledge_caution,
                 override_reason=override_reason)

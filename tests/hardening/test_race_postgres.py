@@ -82,6 +82,17 @@ def lot_state(lot_id: int) -> tuple[Decimal, Decimal, Decimal]:
     return on_hand, total, lowest
 
 
+def first_preparation(session_id: int) -> int | None:
+    from formulary.treatments.preparation_models import Preparation
+
+    return db.session.scalar(select(func.min(Preparation.id)).where(Preparation.session_id == session_id))
+
+
+def shelf(product_id: int) -> Decimal:
+    """What the product's lots hold."""
+    return db.session.scalar(select(func.sum(Lot.on_hand)).where(Lot.product_id == product_id))
+
+
 def new_lot(product_id: int, number: str, quantity: Decimal) -> int:
     from formulary.catalogue.models import Product
     from formulary.stock.ledger import receive
@@ -182,3 +193,50 @@ def test_twenty_receipts_at_once_add_up_exactly(real_app, figures):
     figures(f"concurrency (receive, PostgreSQL): {ROUNDS} rounds × 20 threads receiving 0.5 each, every "
             "round "
             f"exactly 10.0 higher ({start} → {end}), ledger == on hand")
+
+
+@pytest.mark.parametrize("step", ["administer", "prepare"])
+def test_one_session_given_from_two_tablets_at_once_draws_its_stock_once(real_app, step):
+    """A double click, or two tablets at the chair: the session is given (or prepared) once, its stock drawn once."""
+    from formulary.treatments.drawing import SessionError
+    from formulary.treatments.models import TreatmentSession
+    from formulary.treatments.preparation_models import Preparation
+    from formulary.treatments.preparations import prepare
+    from formulary.treatments.sessions import administer
+
+    def give(session, actor):
+        if step == "administer":
+            administer(session, actor=actor, today=TODAY)
+        else:
+            prepare(session, actor=actor, today=TODAY, use_by_minutes=60)
+
+    with real_app.app_context():
+        clinic = seed_clinic(components=(("HA 1% 2 mL", "2", None),), patients=1, practitioners=5)
+    for threads in (2, 5):
+        with real_app.app_context():
+            new_lot(clinic.product_ids[0], f"TWICE-{threads}", SESSION_WORTH * 10)
+            [session_id] = plan_sessions(clinic.cocktail_id, clinic.patient_ids[:1], clinic.practitioners[0])
+            before = shelf(clinic.product_ids[0])
+        refused: list[str] = []
+
+        def act(state, refused=refused):
+            try:
+                give(*state)
+            except SessionError as error:
+                refused.append(str(error))
+                raise
+
+        outcomes = race(real_app, threads,
+                        lambda i, s=session_id: (db.session.get(TreatmentSession, s), user(clinic.practitioners[i])),
+                        act)
+        assert outcomes["success"] == 1, outcomes
+        assert len(refused) == threads - 1
+        with real_app.app_context():
+            # The second hand is told what the first did: the session given, or its syringe waiting.
+            assert set(refused) <= {"This session is already administered.",
+                                    f"Preparation PREP-{first_preparation(session_id)} is still waiting: administer "
+                                    "or waste it first."}, refused
+            assert shelf(clinic.product_ids[0]) == before - SESSION_WORTH  # one session's worth left, not two
+            assert ledger_mismatches() == []
+            if step == "prepare":
+                assert db.session.scalar(select(func.count()).where(Preparation.session_id == session_id)) == 1
