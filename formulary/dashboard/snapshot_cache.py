@@ -55,15 +55,18 @@ class _Store:
         self.sets: OrderedDict[Hashable, dict[str, tuple[Any, datetime | None]]] = OrderedDict()
         self.watcher: sqlite3.Connection | None = None
         self.watcher_pid = 0
+        self.watchers = 0  # watchers opened: a new one counts its data_version afresh
 
-    def data_version(self, path: str) -> int:
-        """The watcher's `PRAGMA data_version`, opened in this process (never one inherited over a fork)."""
+    def data_version(self, path: str) -> tuple[int, int]:
+        """The watcher's `PRAGMA data_version`, opened in this process (never one inherited over a fork), with
+        which watcher read it: the values of two connections are not comparable."""
         with self.lock:
             if self.watcher is None or self.watcher_pid != os.getpid():
                 # Autocommit: each PRAGMA looks at the database as committed now, holding no snapshot between.
                 self.watcher = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
                 self.watcher_pid = os.getpid()
-            return self.watcher.execute("PRAGMA data_version").fetchone()[0]
+                self.watchers += 1
+            return self.watchers, self.watcher.execute("PRAGMA data_version").fetchone()[0]
 
 
 def _store(app: Flask) -> _Store:
