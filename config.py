@@ -97,6 +97,9 @@ class Config:
     # and how many days a lot may go uncounted before the dashboard calls its count overdue.
     CURRENCY = _env("CURRENCY", "EUR").strip().upper()
     COUNT_INTERVAL_DAYS = _env_int("COUNT_INTERVAL_DAYS", 90)
+    # The dashboard keeps its figures per process while nothing is committed (formulary/dashboard/snapshot_cache.py);
+    # 0 reads them all on every request.
+    DASHBOARD_CACHE = _env("DASHBOARD_CACHE", "1").strip().lower() not in ("0", "off", "false", "no")
 
 
 class DevelopmentConfig(Config):

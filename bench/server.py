@@ -90,15 +90,16 @@ def create_token(port: int, cookie: str) -> tuple[str, str]:
 class Server:
     """`gunicorn -w 2 'bench.app:create_app()'` on 127.0.0.1, in production configuration, on one database."""
 
-    def __init__(self, database_url: str, workers: int = 2):
+    def __init__(self, database_url: str, workers: int = 2, settings: dict[str, str] | None = None):
         self.port = free_port()
         self.database_url = database_url
         self.workers = workers
+        self.settings = settings or {}  # more environment, e.g. {"FORMULARY_DASHBOARD_CACHE": "0"}
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> Server:
         env = {**os.environ, "FORMULARY_DATABASE_URL": self.database_url, "FORMULARY_ENV": "production",
-               "FORMULARY_SECRET_KEY": secrets.token_hex(32)}
+               "FORMULARY_SECRET_KEY": secrets.token_hex(32), **self.settings}
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.process = subprocess.Popen(
             [str(gunicorn), "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}", "--chdir", str(ROOT),

@@ -230,10 +230,25 @@ def _begin_sqlite(conn) -> None:
     # method but GET/HEAD/OPTIONS, an API call, a page marked writes_on_get, and the CLI)
     # takes the write lock up front and waits its turn; reads never block. A view marked reads_first
     # writes only at the end, in a transaction of its own (writes_after_reading).
-    if _writes_expected():
+    immediate = _writes_expected()
+    if immediate:
         _begin_immediate(conn)
     else:
         conn.exec_driver_sql("BEGIN")
+    # What `sqlite_transaction` answers: the connection's count of rows written when the transaction began, and
+    # whether it holds the write lock from its start (the info dict stays with the DBAPI connection: reset each time).
+    conn.info["sqlite_changes_at_begin"] = conn.connection.dbapi_connection.total_changes
+    conn.info["sqlite_write_lock"] = immediate
+
+
+def sqlite_transaction(conn) -> tuple[bool, bool]:
+    """Of a SQLite connection's open transaction: whether it has written anything yet (committed or not, by
+    any statement on this connection: savepoints rolled back still count), and whether it took the write lock
+    when it began (then no other connection can have committed since: it reads the database as committed now)."""
+    info = conn.info
+    began_with = info.get("sqlite_changes_at_begin")
+    wrote = began_with is None or conn.connection.dbapi_connection.total_changes != began_with
+    return wrote, bool(info.get("sqlite_write_lock"))
 
 
 def _begin_immediate(conn) -> None:

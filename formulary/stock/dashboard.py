@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 
@@ -136,6 +136,7 @@ class StockDashboard:
     values: list[CategoryValue]
     months: list[MonthExpiry]
     overdue: CountsOverdue
+    holds_until: datetime  # the figures depend on the moment only through the counts overdue: see ProductSums
 
     @property
     def total_value(self) -> Decimal:
@@ -158,4 +159,5 @@ def stock_dashboard(today: date, warning_days: int, count_days: int = COUNT_DAYS
         values=sums.values,
         months=expiry_by_month(today),
         overdue=sums.overdue,
+        holds_until=sums.holds_until,
     )

@@ -10,7 +10,7 @@ visibility map reads the lot rows themselves: once instead of three times.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
 
@@ -57,12 +57,16 @@ class ProductSums:
     below_reorder: list[ReorderRow]
     below_reorder_count: int
     overdue: CountsOverdue
+    # Until when these figures hold unless the stock changes: the first moment a lot in stock counted within the
+    # interval falls overdue, or the next UTC midnight (when lots never counted and received the day before do).
+    holds_until: datetime
 
 
 def _per_product(today, since, since_day):
     """Per product, over its lots in stock: value, lots (and those with a cost), usable stock (available, not
     expired), the lots overdue for a count (not counted since `since`, or never and received before its day),
-    those never counted, their oldest receipt, and the oldest count of all (overdue if before `since`).
+    those never counted, their oldest receipt, the oldest count of all (overdue if before `since`), and the
+    oldest count that is not overdue (the next to fall overdue as time passes).
 
     Each FILTER costs SQLite about as much as reading the lots once: the two that need none are
     asked without (lots with a cost, the oldest count).
@@ -80,6 +84,7 @@ def _per_product(today, since, since_day):
             func.count().filter(Lot.counted_at.is_(None), Lot.received_on < since_day).label("never"),
             func.min(Lot.counted_at).label("oldest_count"),
             func.min(Lot.received_on).filter(overdue).label("oldest_receipt"),
+            func.min(Lot.counted_at).filter(Lot.counted_at >= since).label("next_count"),
         )
         .where(IN_STOCK)
         .group_by(Lot.product_id)
@@ -108,8 +113,9 @@ def _statement():
     usable = type_coerce(func.coalesce(per.c.usable, 0), QUANTITY)
     level, counted_at, received_on = Product.reorder_level.type, Lot.counted_at.type, Lot.received_on.type
     categories = (
+        # The category rows carry the oldest count not yet overdue in the count's column (no other branch needs it).
         _branch(literal(CATEGORY), Product.category, type_coerce(func.coalesce(func.sum(per.c.value), 0), QUANTITY),
-                _nothing(level), func.sum(per.c.lots), func.sum(per.c.lots - per.c.costed), _nothing(counted_at),
+                _nothing(level), func.sum(per.c.lots), func.sum(per.c.lots - per.c.costed), func.min(per.c.next_count),
                 _nothing(received_on), _nothing(Integer), _nothing(String))
         .join(per, per.c.product_id == Product.id)
         .group_by(Product.category)
@@ -138,17 +144,21 @@ def _statement():
 
 def product_sums(today: date, count_days: int, *, now: datetime | None = None, reorder_limit: int = 5) -> ProductSums:
     """The three panels for the day, lots not counted in `count_days` being overdue: one statement."""
-    since = (now or utcnow()) - timedelta(days=count_days)
+    now = now or utcnow()
+    since = now - timedelta(days=count_days)
     rows = db.session.execute(_statement(),
                               {"today": today, "since": since, "since_day": since.date(), "limit": reorder_limit})
-    return _panels(rows, count_days, since)
+    return _panels(rows, count_days, since, now)
 
 
-def _panels(rows, count_days: int, since: datetime) -> ProductSums:
+def _panels(rows, count_days: int, since: datetime, now: datetime) -> ProductSums:
     values, places, reorder, reorder_count = [], [], [], 0
+    holds_until = datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), time.min, tzinfo=UTC)
     for panel, name, amount, level, lots, lots2, oldest_count, oldest_receipt, product_id, unit in rows:
         if panel == CATEGORY:
             values.append(CategoryValue(name, Decimal(amount).quantize(CENTS), int(lots), int(lots2 or 0)))
+            if oldest_count is not None:  # the oldest count in the category not yet overdue
+                holds_until = min(holds_until, oldest_count + timedelta(days=count_days))
         elif panel == STORAGE:
             # The oldest count of the place's products is an overdue lot's when it is before `since`; else none is.
             oldest_count = oldest_count if oldest_count is not None and oldest_count < since else None
@@ -160,7 +170,7 @@ def _panels(rows, count_days: int, since: datetime) -> ProductSums:
     overdue = CountsOverdue(count_days, sum(place.lots for _, place, _ in places),
                             sum(never for _, _, never in places), [place for _, place, _ in places[:OVERDUE_LISTED]])
     return ProductSums(sorted(values, key=lambda c: (-c.value, c.category)), [row for _, row in sorted(reorder)],
-                       reorder_count, overdue)
+                       reorder_count, overdue, holds_until)
 
 
 def _place(storage: str | None, lots: int, never: int, oldest_count: datetime | None,
