@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from flask import jsonify
 from sqlalchemy import select
 
 from formulary.api.reports import ConsumptionAnswer
@@ -97,6 +98,20 @@ def test_the_api_answers_the_same_figures(clinic, api_token, client):
     only = client.get(f"/api/v1/reports/consumption?from={START}&to={END}&product_id={clinic.vit.id}",
                       headers={"Authorization": f"Bearer {token}"}).get_json()["items"]
     assert only and {i["product_id"] for i in only} == {clinic.vit.id}
+
+
+def test_the_api_writes_its_answer_as_jsonify_would(clinic, api_token, client, app):
+    """The answer is written item by item, not by jsonify: the same text, names with quotes and accents escaped."""
+    clinic.vit.name = 'Vitamin C 10% "Sérum" 2 mL'
+    db.session.commit()
+    _user, token = api_token("manager")
+    for query in (f"from={START}&to={END}", f"from={START}&to={END}&by=week&product_id={clinic.vit.id}"):
+        answer = client.get(f"/api/v1/reports/consumption?{query}", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200 and answer.mimetype == "application/json"
+        items = answer.get_json()["items"]
+        assert any(i["product"] == 'Vitamin C 10% "Sérum" 2 mL' for i in items)
+        with app.test_request_context():
+            assert answer.data == jsonify({"items": items, "currency": "EUR"}).data
 
 
 def test_the_consumption_report_totals_tie_out(clinic):
