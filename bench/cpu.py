@@ -119,7 +119,7 @@ def measure(url: str, targets, repeat: int, profile: str | None) -> dict[str, tu
             for _ in range(repeat):
                 _call(client, target, ids, token)
             profiler.disable()
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+            pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(45)
         with app.app_context():
             backends = _backends(app)
         times, server, wall = [], [], []

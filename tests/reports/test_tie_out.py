@@ -14,6 +14,7 @@ from formulary.reports import builders, ledger
 from formulary.reports.periods import Period, parse_range, period_start
 from formulary.stock.models import Lot, StockMovement
 from formulary.treatments.models import TreatmentSession
+from tests.reports.conftest import at, dated
 
 START, END = date(2026, 1, 1), date(2026, 3, 31)
 CENT = Decimal("0.01")
@@ -177,3 +178,24 @@ def test_turnover_and_days_of_cover(clinic):
     usable = Decimal("80") - Decimal("1") - Decimal("2.333") - Decimal("1")  # HA-2 left; HA-1 expired
     assert ha["usable_now"] == usable
     assert ha["cover"] == (usable / (ha["used"] / 90)).quantize(Decimal(1))
+
+
+def test_turnover_counts_held_stock_in_its_figures_but_not_as_usable(clinic, make_lot):
+    """A recalled and a quarantined lot received before the range: in the stock at its start and end, not usable."""
+    rng = parse_range(START, END, "month", date(2026, 4, 2))
+
+    def vit_row():
+        return next(r for r in builders.turnover(rng, date(2026, 4, 2)).tables[0].rows
+                    if r["product"] == "Vitamin C 10% 2 mL")
+
+    before = vit_row()
+    for status, quantity in (("recalled", "7"), ("quarantined", "4.5")):
+        lot = make_lot(clinic.vit, quantity=quantity, received_on=date(2025, 12, 2), status=status,
+                       expiry=date(2027, 1, 1))
+        for movement in lot.movements:
+            dated(movement, at(date(2025, 12, 2), 9))
+    db.session.commit()
+    after = vit_row()
+    assert after["opening"] == before["opening"] + Decimal("11.5")
+    assert after["closing"] == before["closing"] + Decimal("11.5")
+    assert (after["used"], after["usable_now"]) == (before["used"], before["usable_now"])
