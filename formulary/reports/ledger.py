@@ -19,11 +19,24 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, and_, case, func, literal_column, null, select, text, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    text,
+    union_all,
+)
 
 from formulary.catalogue.models import Product
 from formulary.extensions import db
-from formulary.reports.periods import ReportRange, Run, period_runs, runs
+from formulary.reports.periods import ReportRange, Run, next_period, period_runs, runs
 from formulary.reports.sql import as_date, as_float, as_quantity, exact, period_of
 from formulary.stock import outflows as kept
 from formulary.stock.models import IN_STOCK, Lot, StockMovement
@@ -99,24 +112,27 @@ def outflow_rows(rng: ReportRange, product_id: int | None = None, *, by_period: 
     (a float, or PostgreSQL's numeric). Plain rows: the API turns thousands of them straight into JSON."""
     reading()
     if by_period:
-        # A row of the period's own span (a whole month by month, a whole week by week) is already that period's
-        # sum for its product: read as it is. Only the periods cut by the range's edges are summed from shorter
-        # rows (grouping costs SQLite and PostgreSQL a few µs a group: a quarter's two whole months are half of its
-        # 3,400 items).
-        runs_read = period_runs(rng)
-        whole = [run for run in runs_read if run.span == rng.by.value]
-        cut = [run for run in runs_read if run.span != rng.by.value]
-        parts = []
-        if cut:
-            rows = product_outflows(cut).c
-            parts.append(_summed_outflows(rows, [period_of(rows.start, rng.by).label("period")], product_id))
+        # A period the range holds whole (a month by month, a week by week) has a row of its own span per product,
+        # already its sum: read as it is. A period the range's edges cut is summed from its shorter rows, per
+        # product (a plain key: no period computed on each row). Grouping costs SQLite and PostgreSQL a few µs a
+        # group: a quarter's two whole months are half of its 3,400 items.
+        parts: list[Select] = []
+        whole = []
+        for first in rng.periods():
+            last = next_period(first, rng.by) - timedelta(days=1)
+            if rng.start <= first and last <= rng.end:
+                whole.append(first)
+                continue
+            rows = product_outflows(runs(max(first, rng.start), min(last, rng.end))).c
+            parts.append(_summed_outflows(rows, [literal(first, Date).label("period")], product_id))
         if whole:
-            rows = product_outflows(whole).c
+            rows = product_outflows([Run(rng.by.value, whole[0], whole[-1])]).c
             value = rows[f"{ADMINISTERED}_value"] + rows[f"{WASTED}_value"] + rows[f"{EXPIRED}_value"]
             read = select(rows.start.label("period"), rows.product_id,
                           *(_rounded(rows[name], 3).label(name) for name in CLASSES), _rounded(value, 7).label("value"))
             parts.append(read.where(rows.product_id == product_id) if product_id is not None else read)
-        sums = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+        stacked = union_all(*parts) if len(parts) > 1 else parts[0]
+        sums = stacked.subquery()
         period = sums.c.period
     else:
         rows = product_outflows(runs(rng.start, rng.end)).c

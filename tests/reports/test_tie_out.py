@@ -199,3 +199,24 @@ def test_turnover_counts_held_stock_in_its_figures_but_not_as_usable(clinic, mak
     assert after["opening"] == before["opening"] + Decimal("11.5")
     assert after["closing"] == before["closing"] + Decimal("11.5")
     assert (after["used"], after["usable_now"]) == (before["used"], before["usable_now"])
+
+
+@pytest.mark.parametrize("by", [Period.MONTH, Period.WEEK])
+def test_session_reports_count_each_period_within_the_range_edges(clinic, by):
+    """Sessions on Jan 7, 20, 26, Feb 3, Mar 2; a range from Jan 20 to Feb 3 cuts its first and last period."""
+    start, end = date(2026, 1, 20), date(2026, 2, 3)
+    rng = parse_range(start, end, by, date(2026, 4, 2))
+    expected = defaultdict(lambda: [0, Decimal(0)])  # period → sessions, cost
+    for session in db.session.scalars(select(TreatmentSession)):
+        if start <= session.scheduled_for <= end:
+            key = rng.label(period_start(session.scheduled_for, by))
+            expected[key][0] += 1
+            for movement in db.session.scalars(select(StockMovement).where(StockMovement.session_id == session.id)):
+                expected[key][1] += -movement.quantity * (db.session.get(Lot, movement.lot_id).unit_cost or 0)
+    assert sum(count for count, _ in expected.values()) == 3
+    by_period = {r["label"]: (r["sessions"], r["cost"]) for r in builders.session_costs(rng).tables[2].rows}
+    assert by_period == {label: (count, cost) for label, (count, cost) in expected.items()} | {
+        label: (0, 0) for label in by_period if label not in expected}
+    [per_practitioner] = builders.sessions(rng).tables[1].rows
+    assert {label: per_practitioner[label] for label in expected} == {k: v[0] for k, v in expected.items()}
+    assert per_practitioner["total"] == 3
