@@ -86,10 +86,11 @@ def _summed(column, places: int):
     return _rounded(func.sum(column), places)
 
 
-def _rounded(expression, places: int):
-    """A stored figure or a sum, rounded and read as _summed reads sums."""
+def _rounded(expression, places: int, *, as_floats: bool = False):
+    """A stored figure or a sum, rounded and read as _summed reads sums (as a float on either database with
+    `as_floats`: exact for a clinic's values, and read faster than PostgreSQL's numeric)."""
     rounded = func.round(expression, places)
-    return as_quantity(rounded) if places == 3 else as_float(rounded)
+    return as_quantity(rounded) if places == 3 or as_floats else as_float(rounded)
 
 
 class Outflow(NamedTuple):
@@ -108,8 +109,9 @@ class Outflow(NamedTuple):
 
 def outflow_rows(rng: ReportRange, product_id: int | None = None, *, by_period: bool = False):
     """Per product (and per period, then in order of period and product): period (a date, or SQLite's text; None
-    over the range), product id, name, unit, administered, wasted and expired quantities (floats) and their value
-    (a float, or PostgreSQL's numeric). Plain rows: the API turns thousands of them straight into JSON."""
+    over the range), product id, name, unit, administered, wasted and expired quantities and their value, as floats
+    rounded to their places (3 and 7; frames.py and the API turn them back into exact figures). Plain rows: the API
+    turns thousands of them straight into JSON."""
     reading()
     if by_period:
         # A period the range holds whole (a month by month, a week by week) has a row of its own span per product,
@@ -129,7 +131,8 @@ def outflow_rows(rng: ReportRange, product_id: int | None = None, *, by_period: 
             rows = product_outflows([Run(rng.by.value, whole[0], whole[-1])]).c
             value = rows[f"{ADMINISTERED}_value"] + rows[f"{WASTED}_value"] + rows[f"{EXPIRED}_value"]
             read = select(rows.start.label("period"), rows.product_id,
-                          *(_rounded(rows[name], 3).label(name) for name in CLASSES), _rounded(value, 7).label("value"))
+                          *(_rounded(rows[name], 3).label(name) for name in CLASSES),
+                          _rounded(value, 7, as_floats=True).label("value"))
             parts.append(read.where(rows.product_id == product_id) if product_id is not None else read)
         stacked = union_all(*parts) if len(parts) > 1 else parts[0]
         sums = stacked.subquery()
@@ -148,7 +151,7 @@ def _summed_outflows(rows, keys: list, product_id: int | None):
     """The product sums' rows summed per product (and the keys given): the classes' quantities and their value."""
     value = rows[f"{ADMINISTERED}_value"] + rows[f"{WASTED}_value"] + rows[f"{EXPIRED}_value"]
     summed = (select(*keys, rows.product_id, *(_summed(rows[name], 3).label(name) for name in CLASSES),
-                     _summed(value, 7).label("value"))
+                     _rounded(func.sum(value), 7, as_floats=True).label("value"))
               .group_by(*keys, rows.product_id))
     return summed.where(rows.product_id == product_id) if product_id is not None else summed
 
