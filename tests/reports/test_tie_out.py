@@ -220,3 +220,13 @@ def test_session_reports_count_each_period_within_the_range_edges(clinic, by):
     [per_practitioner] = builders.sessions(rng).tables[1].rows
     assert {label: per_practitioner[label] for label in expected} == {k: v[0] for k, v in expected.items()}
     assert per_practitioner["total"] == 3
+
+
+def test_session_reports_over_ten_years_by_week(clinic):
+    """522 weeks: counted in one grouped statement (SQLite refuses a compound SELECT of more than 500 parts)."""
+    rng = parse_range(date(2016, 4, 3), date(2026, 4, 2), "week", date(2026, 4, 2))
+    assert len(rng.periods()) > 500
+    costs = builders.session_costs(rng)
+    assert {r["cocktail"]: r["sessions"] for r in costs.tables[0].rows} == {"Hydra glow": 3, "Bright": 2}
+    [per_practitioner] = builders.sessions(rng).tables[1].rows
+    assert per_practitioner["total"] == 5 and per_practitioner["2026-W02"] == 1
