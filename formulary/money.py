@@ -5,7 +5,9 @@ value (the Jinja filter `money` calls it with FORMULARY_CURRENCY). Decimals foll
 minor units (EUR 2, JPY 0, KWD 3); the symbol is the one people read in a price list.
 """
 
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
 
 DEFAULT_CURRENCY = "EUR"
 
@@ -44,16 +46,27 @@ def round_money(amount, code: str | None = None) -> Decimal:
 
 def fmt_money(amount, code: str | None = None) -> str:
     """12.5 EUR → "€12.50"; 1200 JPY → "¥1,200"; 8 CHF → "CHF 8.00"; negative → "−€3.00"; None → "—"."""
-    if amount is None or amount == "":
-        return "—"
-    try:
-        value = round_money(amount, code)
-    except (InvalidOperation, ValueError, TypeError):
-        return str(amount)
+    return money_formatter(code)(amount)
+
+
+@cache
+def money_formatter(code: str | None = None) -> Callable[[object], str]:
+    """fmt_money for one currency, its symbol and decimals looked up once (a report page shows a thousand
+    amounts)."""
     _code, symbol, decimals = currency_of(code)
-    number = f"{abs(value):,.{decimals}f}"
+    minor_unit = Decimal(1).scaleb(-decimals)
     gap = " " if symbol[-1].isalpha() else ""
-    return f"{'−' if value < 0 else ''}{symbol}{gap}{number}"
+
+    def formatted(amount) -> str:
+        if amount is None or amount == "":
+            return "—"
+        try:
+            value = Decimal(amount).quantize(minor_unit, rounding=ROUND_HALF_UP)  # round_money's rounding
+        except (InvalidOperation, ValueError, TypeError):
+            return str(amount)
+        return f"{'−' if value < 0 else ''}{symbol}{gap}{abs(value):,.{decimals}f}"
+
+    return formatted
 
 
 def excel_money_format(code: str | None = None, *, extra_decimals: int = 0) -> str:

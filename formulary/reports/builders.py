@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from formulary.reports import ledger, session_queries
 from formulary.reports.frames import ZERO, dec, frame, per_period, records
@@ -27,13 +27,29 @@ def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
     return None if not denominator else (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.01"))
 
 
-def consumption_items(rng: ReportRange, product_id: int | None = None) -> list[dict]:
-    """The API's rows, as JSON gives them (thousands at a chain's scale, so built plainly): per period and product,
-    administered, wasted and expired quantities and their value to the cent (half up)."""
-    return [{"period": str(period)[:10], "product_id": product, "product": name, ADMINISTERED: administered,
-             WASTED: wasted, EXPIRED: expired, "value": _cents(value)}
+class PeriodOutflow(NamedTuple):
+    """One of the API's items: a product's outflow in one period, its value to the cent (half up)."""
+
+    period: str  # the period's first day, YYYY-MM-DD
+    product_id: int
+    product: str
+    administered: float
+    wasted: float
+    expired: float
+    value: float
+
+
+def consumption_rows(rng: ReportRange, product_id: int | None = None) -> list[PeriodOutflow]:
+    """The API's items as plain tuples, in order of period and product (thousands at a chain's scale, so built
+    plainly): per period and product, administered, wasted and expired quantities and their value to the cent."""
+    return [PeriodOutflow(str(period)[:10], product, name, administered, wasted, expired, _cents(value))
             for period, product, name, _unit, administered, wasted, expired, value in
             ledger.outflow_rows(rng, product_id, by_period=True)]  # in order of period and product
+
+
+def consumption_items(rng: ReportRange, product_id: int | None = None) -> list[dict]:
+    """The API's items as JSON gives them: a dict each (consumption_rows)."""
+    return [item._asdict() for item in consumption_rows(rng, product_id)]
 
 
 def _cents(value: float) -> float:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from flask import current_app
 
-from formulary.money import currency_of, fmt_money, round_money
+from formulary.money import currency_of, money_formatter, round_money
 
 
 def currency() -> str:
@@ -22,4 +22,4 @@ def cents(amount: Decimal) -> Decimal:
 
 def format_money(amount: Decimal | float | int | None) -> str:
     """'€1,234.50' (the currency's symbol and decimals); an unknown amount is '—'."""
-    return fmt_money(amount, currency())
+    return money_formatter(currency())(amount)

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import and_, func, literal_column, select
+from sqlalchemy import func, literal_column, select
 
 from formulary.auth.models import User
 from formulary.catalogue.models import TreatmentGoal
@@ -16,7 +16,7 @@ from formulary.cocktails.models import Cocktail, CocktailVersion, version_goal
 from formulary.extensions import db
 from formulary.reports.ledger import reading
 from formulary.reports.periods import ReportRange
-from formulary.reports.sql import as_date, as_float, period_of
+from formulary.reports.sql import as_date, as_float, each_period
 from formulary.stock.outflow_models import SessionDayCost
 from formulary.treatments.models import TreatmentSession
 from formulary.vocabulary import SessionStatus
@@ -36,10 +36,6 @@ class SessionGroup:
 ADMINISTERED_SESSION = TreatmentSession.status == literal_column(f"'{SessionStatus.ADMINISTERED.value}'")
 
 
-def _administered(rng: ReportRange):
-    return and_(ADMINISTERED_SESSION, TreatmentSession.scheduled_for.between(rng.start, rng.end))
-
-
 class VersionSessions(NamedTuple):
     """Administered sessions of one cocktail version in one period: how many, and the stock they drew (a float
     rounded to its places, as pandas reads it)."""
@@ -56,15 +52,15 @@ def session_costs(rng: ReportRange) -> tuple[list[VersionSessions], list[tuple[i
     and the goals each of those versions serves. The sessions are counted from their index, the stock they drew
     summed from the costs kept per version and day as the ledger is written: two ranges read, no join."""
     reading()
-    period = period_of(TreatmentSession.scheduled_for, rng.by).label("period")
     counted = {(as_date(day), version_id): sessions for day, version_id, sessions in db.session.execute(
-        select(period, TreatmentSession.cocktail_version_id, func.count())
-        .where(_administered(rng)).group_by(period, TreatmentSession.cocktail_version_id))}
-    cost_period = period_of(SessionDayCost.day, rng.by).label("period")
+        each_period(rng, TreatmentSession.scheduled_for, lambda period, within: (
+            select(period, TreatmentSession.cocktail_version_id, func.count())
+            .where(ADMINISTERED_SESSION, within).group_by(TreatmentSession.cocktail_version_id))))}
     costs = {(as_date(day), version_id): float(cost) for day, version_id, cost in db.session.execute(
-        select(cost_period, SessionDayCost.cocktail_version_id, as_float(func.round(func.sum(SessionDayCost.value), 7)))
-        .where(SessionDayCost.day.between(rng.start, rng.end))
-        .group_by(cost_period, SessionDayCost.cocktail_version_id))}
+        each_period(rng, SessionDayCost.day, lambda period, within: (
+            select(period, SessionDayCost.cocktail_version_id,
+                   as_float(func.round(func.sum(SessionDayCost.value), 7)))
+            .where(within).group_by(SessionDayCost.cocktail_version_id))))}
     version_ids = {version_id for _, version_id in counted}
     names = {version_id: name for version_id, name in db.session.execute(
         select(CocktailVersion.id, Cocktail.name).join(Cocktail, Cocktail.id == CocktailVersion.cocktail_id)
@@ -81,10 +77,10 @@ def session_costs(rng: ReportRange) -> tuple[list[VersionSessions], list[tuple[i
 def session_counts(rng: ReportRange, by: str) -> list[SessionGroup]:
     """Administered sessions per period and goal or practitioner (cost not summed): counted per period and
     cocktail version or practitioner first (the sessions' index alone), then named."""
-    period = period_of(TreatmentSession.scheduled_for, rng.by).label("period")
     key = TreatmentSession.cocktail_version_id if by == "goal" else TreatmentSession.practitioner_id
-    counted = (select(period, key.label("key"), func.count().label("sessions"))
-               .where(_administered(rng)).group_by(period, key).subquery())
+    counted = each_period(rng, TreatmentSession.scheduled_for, lambda period, within: (
+        select(period, key.label("key"), func.count().label("sessions"))
+        .where(ADMINISTERED_SESSION, within).group_by(key))).subquery()
     if by == "goal":
         group = TreatmentGoal.name.label("grp")
         query = (select(counted.c.period, group, func.sum(counted.c.sessions).label("sessions"))

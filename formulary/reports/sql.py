@@ -3,16 +3,17 @@ sums back as exact decimals."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Float, cast, type_coerce
+from sqlalchemy import Date, Float, Select, cast, literal, type_coerce, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
 from formulary.db import day_of as _day_of
 from formulary.db import month_of, week_of
 from formulary.extensions import db
-from formulary.reports.periods import Period
+from formulary.reports.periods import Period, ReportRange, next_period
 
 
 def _dialect() -> str:
@@ -26,6 +27,29 @@ def _sqlite() -> bool:
 def period_of(column, by: Period) -> ColumnElement:
     """The first day of the week (Monday) or month holding the column's date or time (times by their UTC day)."""
     return (week_of if by == Period.WEEK else month_of)(column, _dialect())
+
+
+# Beyond this many periods (a range of years by week), one grouped statement: SQLite refuses a compound SELECT of
+# more than 500 parts, and planning hundreds costs more than the grouping saves.
+MOST_PERIODS_APART = 64
+
+
+def each_period(rng: ReportRange, day, build: Callable[[ColumnElement, ColumnElement], Select]):
+    """One SELECT per period of the range, concatenated: `build(period, within)` gives a period's SELECT from its
+    first day (a bound date, to select as the period) and the condition on the date column `day` for its days in
+    the range. Grouped per period by a plain key, rows cost SQLite and PostgreSQL about half what grouping the
+    whole range by (period expression, key) costs: no expression on each row, no two-part key to sort or hash.
+    Over many periods, one SELECT grouped by the period as well."""
+    periods = rng.periods()
+    if len(periods) > MOST_PERIODS_APART:
+        period = period_of(day, rng.by).label("period")
+        return build(period, day.between(rng.start, rng.end)).group_by(period)
+    parts = []
+    for first in periods:
+        last = next_period(first, rng.by) - timedelta(days=1)
+        parts.append(build(literal(first, Date).label("period"),
+                           day.between(max(first, rng.start), min(last, rng.end))))
+    return union_all(*parts) if len(parts) > 1 else parts[0]
 
 
 def day_of(column) -> ColumnElement:

@@ -7,11 +7,12 @@ from markupsafe import Markup, escape
 
 from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
+from formulary.money import money_formatter
 from formulary.quantity import fmt_quantity
 from formulary.reports.blueprint import bp
 from formulary.reports.builders import REPORTS
 from formulary.reports.charts import bar_chart
-from formulary.reports.money import format_money
+from formulary.reports.money import currency, format_money
 from formulary.reports.periods import BadReportInput, Period, ReportRange, parse_range
 from formulary.reports.tables import Column, Kind, Report
 from formulary.reports.workbook import file_name, write_report
@@ -50,12 +51,13 @@ def index():
 NOTHING = Markup('<span class="text-body-secondary">—</span>')
 
 
-def cell(value, kind: Kind) -> Markup:
-    """A table cell's text by its column's kind (a function, not a template macro: a page has a thousand cells)."""
+def cell(value, kind: Kind, money=format_money) -> Markup:
+    """A table cell's text by its column's kind (a function, not a template macro: a page has a thousand cells);
+    `money` formats amounts (the clinic's currency, looked up once a row by row_cells)."""
     if value is None:
         return NOTHING
     if kind == Kind.MONEY:
-        text = format_money(value)
+        text = money(value)
     elif kind == Kind.QUANTITY:
         text = fmt_quantity(value)
     elif kind == Kind.COUNT:
@@ -71,9 +73,10 @@ def row_cells(row: dict, columns: list[Column], *, blank_when_missing: bool = Fa
     """A table row's cells, numbers aligned right (built here rather than in the template, for the same reason);
     a total row leaves blank the columns it does not sum."""
     cells = []
+    money = money_formatter(currency())
     for column in columns:
         align = "" if column.kind == Kind.TEXT else ' class="text-end text-nowrap"'
-        text = "" if blank_when_missing and column.key not in row else cell(row.get(column.key), column.kind)
+        text = "" if blank_when_missing and column.key not in row else cell(row.get(column.key), column.kind, money)
         cells.append(f"<td{align}>{text}</td>")
     # Safe: each piece is a constant or cell()'s escaped text (Markup.format would cost 4 µs a cell).
     return Markup("".join(cells))  # noqa: S704

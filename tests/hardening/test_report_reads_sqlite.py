@@ -17,9 +17,9 @@ def test_the_consumption_api_builds_its_answer_while_another_connection_writes(r
         token = seed_clinic(tokens=True).tokens["manager1"]
     path = real_database_url.split("///", 1)[1]
     took_the_lock = []
-    real_items = api_reports.consumption_items
+    real_rows = api_reports.consumption_rows
 
-    def items_while_another_writes(rng, product_id=None):
+    def rows_while_another_writes(rng, product_id=None):
         # Mid-answer, another connection (as the other gunicorn worker would) asks for the write lock at once.
         other = sqlite3.connect(path, timeout=0, isolation_level=None)
         try:
@@ -30,9 +30,9 @@ def test_the_consumption_api_builds_its_answer_while_another_connection_writes(r
             took_the_lock.append(str(error))
         finally:
             other.close()
-        return real_items(rng, product_id)
+        return real_rows(rng, product_id)
 
-    monkeypatch.setattr(api_reports, "consumption_items", items_while_another_writes)
+    monkeypatch.setattr(api_reports, "consumption_rows", rows_while_another_writes)
     client = real_app.test_client()
     for _ in range(2):  # the first call stamps the token's "last used", the second does not
         answer = client.get("/api/v1/reports/consumption", headers={"Authorization": f"Bearer {token}"})

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from flask import jsonify
 from sqlalchemy import select
 
 from formulary.api.reports import ConsumptionAnswer
@@ -13,6 +14,7 @@ from formulary.reports import builders, ledger
 from formulary.reports.periods import Period, parse_range, period_start
 from formulary.stock.models import Lot, StockMovement
 from formulary.treatments.models import TreatmentSession
+from tests.reports.conftest import at, dated
 
 START, END = date(2026, 1, 1), date(2026, 3, 31)
 CENT = Decimal("0.01")
@@ -99,6 +101,20 @@ def test_the_api_answers_the_same_figures(clinic, api_token, client):
     assert only and {i["product_id"] for i in only} == {clinic.vit.id}
 
 
+def test_the_api_writes_its_answer_as_jsonify_would(clinic, api_token, client, app):
+    """The answer is written item by item, not by jsonify: the same text, names with quotes and accents escaped."""
+    clinic.vit.name = 'Vitamin C 10% "Sérum" 2 mL'
+    db.session.commit()
+    _user, token = api_token("manager")
+    for query in (f"from={START}&to={END}", f"from={START}&to={END}&by=week&product_id={clinic.vit.id}"):
+        answer = client.get(f"/api/v1/reports/consumption?{query}", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200 and answer.mimetype == "application/json"
+        items = answer.get_json()["items"]
+        assert any(i["product"] == 'Vitamin C 10% "Sérum" 2 mL' for i in items)
+        with app.test_request_context():
+            assert answer.data == jsonify({"items": items, "currency": "EUR"}).data
+
+
 def test_the_consumption_report_totals_tie_out(clinic):
     rng = parse_range(START, END, "month", date(2026, 4, 2))
     report = builders.consumption(rng)
@@ -162,3 +178,55 @@ def test_turnover_and_days_of_cover(clinic):
     usable = Decimal("80") - Decimal("1") - Decimal("2.333") - Decimal("1")  # HA-2 left; HA-1 expired
     assert ha["usable_now"] == usable
     assert ha["cover"] == (usable / (ha["used"] / 90)).quantize(Decimal(1))
+
+
+def test_turnover_counts_held_stock_in_its_figures_but_not_as_usable(clinic, make_lot):
+    """A recalled and a quarantined lot received before the range: in the stock at its start and end, not usable."""
+    rng = parse_range(START, END, "month", date(2026, 4, 2))
+
+    def vit_row():
+        return next(r for r in builders.turnover(rng, date(2026, 4, 2)).tables[0].rows
+                    if r["product"] == "Vitamin C 10% 2 mL")
+
+    before = vit_row()
+    for status, quantity in (("recalled", "7"), ("quarantined", "4.5")):
+        lot = make_lot(clinic.vit, quantity=quantity, received_on=date(2025, 12, 2), status=status,
+                       expiry=date(2027, 1, 1))
+        for movement in lot.movements:
+            dated(movement, at(date(2025, 12, 2), 9))
+    db.session.commit()
+    after = vit_row()
+    assert after["opening"] == before["opening"] + Decimal("11.5")
+    assert after["closing"] == before["closing"] + Decimal("11.5")
+    assert (after["used"], after["usable_now"]) == (before["used"], before["usable_now"])
+
+
+@pytest.mark.parametrize("by", [Period.MONTH, Period.WEEK])
+def test_session_reports_count_each_period_within_the_range_edges(clinic, by):
+    """Sessions on Jan 7, 20, 26, Feb 3, Mar 2; a range from Jan 20 to Feb 3 cuts its first and last period."""
+    start, end = date(2026, 1, 20), date(2026, 2, 3)
+    rng = parse_range(start, end, by, date(2026, 4, 2))
+    expected = defaultdict(lambda: [0, Decimal(0)])  # period → sessions, cost
+    for session in db.session.scalars(select(TreatmentSession)):
+        if start <= session.scheduled_for <= end:
+            key = rng.label(period_start(session.scheduled_for, by))
+            expected[key][0] += 1
+            for movement in db.session.scalars(select(StockMovement).where(StockMovement.session_id == session.id)):
+                expected[key][1] += -movement.quantity * (db.session.get(Lot, movement.lot_id).unit_cost or 0)
+    assert sum(count for count, _ in expected.values()) == 3
+    by_period = {r["label"]: (r["sessions"], r["cost"]) for r in builders.session_costs(rng).tables[2].rows}
+    assert by_period == {label: (count, cost) for label, (count, cost) in expected.items()} | {
+        label: (0, 0) for label in by_period if label not in expected}
+    [per_practitioner] = builders.sessions(rng).tables[1].rows
+    assert {label: per_practitioner[label] for label in expected} == {k: v[0] for k, v in expected.items()}
+    assert per_practitioner["total"] == 3
+
+
+def test_session_reports_over_ten_years_by_week(clinic):
+    """522 weeks: counted in one grouped statement (SQLite refuses a compound SELECT of more than 500 parts)."""
+    rng = parse_range(date(2016, 4, 3), date(2026, 4, 2), "week", date(2026, 4, 2))
+    assert len(rng.periods()) > 500
+    costs = builders.session_costs(rng)
+    assert {r["cocktail"]: r["sessions"] for r in costs.tables[0].rows} == {"Hydra glow": 3, "Bright": 2}
+    [per_practitioner] = builders.sessions(rng).tables[1].rows
+    assert per_practitioner["total"] == 5 and per_practitioner["2026-W02"] == 1
