@@ -2,11 +2,12 @@
 
 The version's components with the day's FEFO plan, the procedure items (the clinic's kit and the
 version's own) and each substance's dose per session all come from one read of the products'
-compositions (`product_parts`): the check, the kit and the dose arithmetic share it. The statements
-are built once, with bound parameters (see safety.loader).
+compositions (`parts_from_rows`): the check, the kit and the dose arithmetic share it. Everything is
+read in one statement (`exposure_readings`, merged by db.together; the check adds the patient's reads
+to it), built once with bound parameters.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -67,21 +68,9 @@ def _parts_of(products) -> Reading:
     )
 
 
-@cache
-def _parts_statement():
-    return _parts_of(bindparam("product_ids", expanding=True)).statement
-
-
-def product_parts(product_ids: Iterable[int]) -> ProductParts:
-    """The products' compositions (substances with their groups) and contraindications, in one query."""
-    ids = set(product_ids)
-    if not ids:
-        return ProductParts({}, {}, {})
-    return parts_from_rows(ids, db.session.execute(_parts_statement(), {"product_ids": list(ids)}))
-
-
 def parts_from_rows(ids: set[int], rows) -> ProductParts:
-    """The products' compositions and contraindications from the rows of `_parts_of`."""
+    """The products' compositions (substances with their groups) and contraindications, from the rows of
+    `_parts_of`."""
     # Keyed by id, in the order first met: a substance is in a product once, a condition named once.
     lines: dict[int, dict[int, tuple]] = {pid: {} for pid in ids}
     rules: dict[int, dict[int, ContraindicationFact]] = {pid: {} for pid in ids}

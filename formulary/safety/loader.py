@@ -1,8 +1,11 @@
 """Building the check's plain facts of the patient and the reference library from the database, in a
 fixed handful of plain column queries (what the cocktail exposes the patient to: safety.exposure).
 
-What the patient tolerated in earlier sessions is the treatments package's to read (it sits above
-this one): treatments.checks loads those facts and hands them to `patient_facts`.
+The check reads them all in one statement with the exposure's (treatments.checks: `patient_readings`
+and `cross_reaction_reading` merged by db.together), then builds the facts from the rows
+(`patient_facts_from_rows`, `cross_reactions_from_rows`). What the patient tolerated in earlier
+sessions is the treatments package's to read (it sits above this one): treatments.checks loads those
+facts and hands them to the patient's.
 """
 
 from collections.abc import Iterable
@@ -29,7 +32,7 @@ from formulary.vocabulary import AllergyKind, EntryKind
 
 # The check runs on every request that asks for it: its statements are built once (with bound
 # parameters) and only executed after, which spares SQLAlchemy rebuilding them and their cache keys;
-# and they are few, each a round trip to PostgreSQL.
+# and they are read together, in one round trip to PostgreSQL.
 
 
 def patient_readings() -> dict[str, Reading]:
