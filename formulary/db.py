@@ -27,7 +27,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.engine import CursorResult, Engine, Result
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.orm import DeclarativeBase, registry, scoped_session
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import BindParameter
@@ -392,20 +392,32 @@ def read_together(session, reads: Together, parameters: Mapping[str, Any]) -> di
     process, has no round trip to spare, and plans the union worse than its parts (4 ms against 1 ms
     for the check's at 100×): there, each part's statement in turn.
     """
-    session = session() if isinstance(session, scoped_session) else session  # Flask-SQLAlchemy's db.session
+    connection = _flushed_connection(session)
+    if connection.dialect.name == "sqlite":
+        return read_each(connection, reads, parameters)
+    return read_as_one(connection, reads, parameters)
+
+
+def _flushed_connection(session) -> Connection:
     # Through the session's connection, without the ORM's work on every statement (~0.1 ms each: these are
     # plain columns); flushed first, as the session would before a query.
+    session = session() if isinstance(session, scoped_session) else session  # Flask-SQLAlchemy's db.session
     if session.autoflush:
         session.flush()
-    connection = session.connection()
-    found: dict[str, list[tuple]] = {}
-    if connection.dialect.name == "sqlite":
-        for name, statement in reads.alone.items():
-            found[name] = [tuple(row) for row in connection.execute(statement, parameters)]
-        return found
-    found = {name: [] for name in reads.names}
+    return session.connection()
+
+
+def read_as_one(connection: Connection, reads: Together, parameters: Mapping[str, Any]) -> dict[str, list[tuple]]:
+    """Each part's rows, read in the one statement of the union."""
+    found: dict[str, list[tuple]] = {name: [] for name in reads.names}
     lists = [found[name] for name in reads.names]
     columns = [reads.columns[name] for name in reads.names]
     for row in connection.execute(reads.statement, parameters).all():
         lists[row[0]].append(columns[row[0]](row))
     return found
+
+
+def read_each(connection: Connection, reads: Together, parameters: Mapping[str, Any]) -> dict[str, list[tuple]]:
+    """Each part's rows, read by its own statement."""
+    return {name: [tuple(row) for row in connection.execute(statement, parameters)]
+            for name, statement in reads.alone.items()}
