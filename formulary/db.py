@@ -2,13 +2,35 @@
 
 import sqlite3
 import time
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cached_property
+from operator import itemgetter
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, DateTime, MetaData, cast, event, func
-from sqlalchemy.engine import CursorResult, Engine, Result
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    MetaData,
+    Select,
+    String,
+    bindparam,
+    cast,
+    event,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.orm import DeclarativeBase, registry, scoped_session
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.types import TypeDecorator
 
 # Alembic can only alter constraints on SQLite (batch mode) when they have names.
@@ -281,3 +303,136 @@ def rowcount(result: Result) -> int:
     """How many rows an INSERT, UPDATE or DELETE touched (Session.execute types its result without the count)."""
     assert isinstance(result, CursorResult)  # what a DML statement gives
     return result.rowcount
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A SELECT and the order of its rows, to be read with others in one statement (`read_together`)."""
+
+    select: Select
+    order_by: tuple = ()
+
+    @property
+    def statement(self) -> Select:
+        """The SELECT alone, in its order."""
+        return self.select.order_by(*self.order_by)
+
+
+@dataclass(frozen=True)
+class Together:
+    """Several SELECTs of different shapes, each alone and merged into one UNION ALL: what `read_together` runs."""
+
+    statement: Any  # the UNION ALL, in the order of its parts and of each part's rows
+    names: tuple[str, ...]  # the parts' names, by their number (a row's first column)
+    slots: dict[str, tuple[int, ...]]  # each part's columns: where they are in a row of the union
+    alone: dict[str, Select]  # each part's own statement, in its order
+
+    @cached_property
+    def columns(self) -> dict[str, Callable[[Any], tuple]]:
+        """Each part's columns taken out of a row of the union, as a tuple."""
+        return {name: itemgetter(*at) if len(at) > 1 else _one_column(at[0]) for name, at in self.slots.items()}
+
+
+def _one_column(at: int) -> Callable[[Any], tuple]:
+    return lambda row: (row[at],)  # itemgetter of one index gives the value, not a tuple
+
+
+def together(**readings: Reading) -> Together:
+    """SELECTs of different shapes merged into one statement: one round trip to PostgreSQL instead of one each.
+
+    Each row of the UNION ALL carries its part's number and its place in that part's order (a row_number
+    over the part's ORDER BY, as a union orders only its whole); then the part's columns, each in a slot
+    of its exact type that the parts share, the slots a part leaves unused being NULL cast to their type
+    (PostgreSQL types an untyped NULL in a union of three parts or more as text). Build it once (the
+    statement is long); it takes the parts' bound parameters, shared by name.
+    """
+    slot_types: list = []  # one type per slot
+    slots: dict[str, tuple[int, ...]] = {}
+    for name, reading in readings.items():
+        taken: list[int] = []
+        for column in reading.select.selected_columns:
+            key = _slot_kind(column.type)
+            free = next((i for i, type_ in enumerate(slot_types) if _slot_kind(type_) == key and i not in taken),
+                        None)
+            if free is None:
+                slot_types.append(column.type)
+                free = len(slot_types) - 1
+            taken.append(free)
+        slots[name] = tuple(taken)
+    parts = []
+    for number, (name, reading) in enumerate(readings.items()):
+        numbered = reading.select.add_columns(func.row_number().over(order_by=reading.order_by).label("seq"))
+        inner = numbered.subquery()
+        columns = list(inner.c)
+        at = {slot: columns[index] for index, slot in enumerate(slots[name])}
+        parts.append(select(
+            literal_column(str(number)).label("part"), columns[-1].label("seq"),
+            *(at[slot] if slot in at else cast(null(), type_) for slot, type_ in enumerate(slot_types)),
+        ))
+    statement = _constants_written_in(union_all(*parts).order_by("part", "seq"))
+    # Each part's columns in a row of the union: after the part's number and its place.
+    return Together(statement, tuple(readings), {name: tuple(slot + 2 for slot in taken)
+                                                  for name, taken in slots.items()},
+                    {name: reading.statement for name, reading in readings.items()})
+
+
+def _slot_kind(type_) -> str:
+    # Texts of any length share a slot (neither database nor SQLAlchemy does anything with the length when
+    # reading); any other type its own, exactly (a Numeric's scale, a timestamp's processing).
+    return "String" if type(type_) is String else repr(type_)
+
+
+def _constants_written_in(statement: Any) -> Any:
+    """The statement with its constants (`Lot.on_hand > 0`, a status) written in its text, not bound.
+
+    PostgreSQL plans a prepared statement (psycopg prepares those run five times on a connection) for
+    each execution's values at first, then keeps one generic plan when its estimate is no worse: with its
+    constants bound, the union's generic plan looked worse (a bound `on_hand > $4` is guessed at a third
+    of the lots), so PostgreSQL planned the whole union anew on every execution, ~10 ms at 100×; with
+    them written in, once. The named parameters (a patient, a version, a day) stay bound.
+    """
+    def written(element: Any, **_kw: Any) -> Any:
+        if isinstance(element, BindParameter) and element.unique and element.value is not None:
+            return bindparam(element.key, element.value, type_=element.type, unique=True, literal_execute=True)
+        return None
+
+    options: dict[str, Any] = {}
+    return visitors.replacement_traverse(statement, options, written)
+
+
+def read_together(session, reads: Together, parameters: Mapping[str, Any]) -> dict[str, list[tuple]]:
+    """Each part's rows of `together`, as it would have read them alone.
+
+    On PostgreSQL in one statement: a round trip costs more than most of these reads. SQLite, in the
+    process, has no round trip to spare, and plans the union worse than its parts (4 ms against 1 ms
+    for the check's at 100×): there, each part's statement in turn.
+    """
+    connection = _flushed_connection(session)
+    if connection.dialect.name == "sqlite":
+        return read_each(connection, reads, parameters)
+    return read_as_one(connection, reads, parameters)
+
+
+def _flushed_connection(session) -> Connection:
+    # Through the session's connection, without the ORM's work on every statement (~0.1 ms each: these are
+    # plain columns); flushed first, as the session would before a query.
+    session = session() if isinstance(session, scoped_session) else session  # Flask-SQLAlchemy's db.session
+    if session.autoflush:
+        session.flush()
+    return session.connection()
+
+
+def read_as_one(connection: Connection, reads: Together, parameters: Mapping[str, Any]) -> dict[str, list[tuple]]:
+    """Each part's rows, read in the one statement of the union."""
+    found: dict[str, list[tuple]] = {name: [] for name in reads.names}
+    lists = [found[name] for name in reads.names]
+    columns = [reads.columns[name] for name in reads.names]
+    for row in connection.execute(reads.statement, parameters).all():
+        lists[row[0]].append(columns[row[0]](row))
+    return found
+
+
+def read_each(connection: Connection, reads: Together, parameters: Mapping[str, Any]) -> dict[str, list[tuple]]:
+    """Each part's rows, read by its own statement."""
+    return {name: [tuple(row) for row in connection.execute(statement, parameters)]
+            for name, statement in reads.alone.items()}

@@ -14,6 +14,7 @@ from formulary.audit.log import record
 from formulary.catalogue.models import Product
 from formulary.cocktails.models import CocktailVersion
 from formulary.cocktails.procedure_models import CocktailProcedureItem, ProcedureKitItem
+from formulary.db import Reading
 from formulary.errors import FieldErrors
 from formulary.extensions import db
 from formulary.vocabulary import ProcedureUse
@@ -106,29 +107,49 @@ def same_items(version: CocktailVersion, items: list[tuple[Product, str]]) -> bo
 
 
 @cache
+def _own_items_select():
+    return (select(literal(0).label("source"), CocktailProcedureItem.position.label("place"),
+                   CocktailProcedureItem.id.label("item_id"), CocktailProcedureItem.product_id, Product.name,
+                   CocktailProcedureItem.use)
+            .join(Product, Product.id == CocktailProcedureItem.product_id)
+            .where(CocktailProcedureItem.version_id == bindparam("version_id")))
+
+
+@cache
+def _kit_items_select():
+    return (select(literal(1), ProcedureKitItem.position, ProcedureKitItem.id, ProcedureKitItem.product_id,
+                   Product.name, ProcedureKitItem.use)
+            .join(Product, Product.id == ProcedureKitItem.product_id))
+
+
+def session_kit_readings() -> dict[str, Reading]:
+    """The version's own items and the kit's, each in its order, as parts of a larger read (`db.together`):
+    their rows, the own items' then the kit's, make `kit_from_rows`."""
+    return {"own_items": Reading(_own_items_select(), (CocktailProcedureItem.position, CocktailProcedureItem.id)),
+            "kit_items": Reading(_kit_items_select(), (ProcedureKitItem.position, ProcedureKitItem.id))}
+
+
+@cache
 def _session_kit_statement():
     # One query for both: the version's own items first (source 0), then the kit's, each in its order.
-    # Built once: the check and the session page read it on every request.
-    own = (select(literal(0).label("source"), CocktailProcedureItem.position.label("place"),
-                  CocktailProcedureItem.id.label("item_id"), CocktailProcedureItem.product_id, Product.name,
-                  CocktailProcedureItem.use)
-           .join(Product, Product.id == CocktailProcedureItem.product_id)
-           .where(CocktailProcedureItem.version_id == bindparam("version_id")))
-    kit = (select(literal(1), ProcedureKitItem.position, ProcedureKitItem.id, ProcedureKitItem.product_id,
-                  Product.name, ProcedureKitItem.use)
-           .join(Product, Product.id == ProcedureKitItem.product_id))
-    return union_all(own, kit).order_by("source", "place", "item_id")
+    # Built once: the session page and the consent read it.
+    return union_all(_own_items_select(), _kit_items_select()).order_by("source", "place", "item_id")
 
 
 def session_kit(version_id: int) -> list[KitItem]:
     """What a session with this cocktail version puts on the patient: the default kit, then the
     version's own items (an item in both is listed once, as the cocktail's)."""
-    rows = db.session.execute(_session_kit_statement(), {"version_id": version_id}).all()
-    own_ids = {row.product_id for row in rows if row.source == 0}
+    return kit_from_rows(db.session.execute(_session_kit_statement(), {"version_id": version_id}).all())
+
+
+def kit_from_rows(rows) -> list[KitItem]:
+    """The session's kit from the rows of its statement (source, place, item id, product id, name, use)."""
+    own_ids = {row[3] for row in rows if row[0] == 0}
     return [
-        *(KitItem(row.product_id, row.name, row.use, "kit") for row in rows
-          if row.source == 1 and row.product_id not in own_ids),
-        *(KitItem(row.product_id, row.name, row.use, "cocktail") for row in rows if row.source == 0),
+        *(KitItem(product_id, name, use, "kit") for source, _place, _item, product_id, name, use in rows
+          if source == 1 and product_id not in own_ids),
+        *(KitItem(product_id, name, use, "cocktail") for source, _place, _item, product_id, name, use in rows
+          if source == 0),
     ]
 
 

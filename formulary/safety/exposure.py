@@ -2,17 +2,18 @@
 
 The version's components with the day's FEFO plan, the procedure items (the clinic's kit and the
 version's own) and each substance's dose per session all come from one read of the products'
-compositions (`product_parts`): the check, the kit and the dose arithmetic share it. The statements
-are built once, with bound parameters (see safety.loader).
+compositions (`parts_from_rows`): the check, the kit and the dose arithmetic share it. Everything is
+read in one statement (`exposure_readings`, merged by db.together; the check adds the patient's reads
+to it), built once with bound parameters.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, union_all
 
 from formulary.catalogue.models import (
     Condition,
@@ -23,12 +24,17 @@ from formulary.catalogue.models import (
     group_member,
 )
 from formulary.cocktails.dose import DoseLine, SubstanceDose, doses_per_session
-from formulary.cocktails.kit import KitItem, session_kit
+from formulary.cocktails.kit import KitItem, kit_from_rows, session_kit_readings
 from formulary.cocktails.models import CocktailComponent
+from formulary.cocktails.procedure_models import CocktailProcedureItem, ProcedureKitItem
+from formulary.db import Reading, Together, read_together, together
 from formulary.extensions import db
 from formulary.safety.facts import ComponentFact, ContraindicationFact, IngredientFact, SubstanceFact
-from formulary.stock.draws import lot_stocks
+from formulary.stock.draws import lots_from_rows, lots_in_stock
 from formulary.stock.fefo import DrawPlan, DrawRule, plan_draw
+from formulary.stock.models import Lot
+from formulary.stock.opened import opened_units_of, units_from_rows
+from formulary.stock.opened_models import OpenedUnit
 from formulary.vocabulary import FindingPlace
 
 NOTHING_DRAWN = DrawPlan(needed=Decimal(0), draws=(), skipped=())  # a procedure item draws no stock
@@ -45,11 +51,10 @@ class ProductParts:
     maxima: dict[int, Decimal]  # substance id → the clinic's maximum mg per session, where it set one
 
 
-@cache
-def _parts_statement():
+def _parts_of(products) -> Reading:
     # One statement for both: each product's composition lines, each line once per allergen group of its
     # substance, and each of those once per contraindication of the product (a few dozen rows a product).
-    return (
+    return Reading(
         select(Product.id, ProductComponent.substance_id, Substance.name, Substance.max_mg_per_session,
                ProductComponent.role, ProductComponent.strength, group_member.c.group_id,
                ProductContraindication.condition_id, Condition.name, ProductContraindication.severity)
@@ -58,24 +63,21 @@ def _parts_statement():
         .outerjoin(group_member, group_member.c.substance_id == ProductComponent.substance_id)
         .outerjoin(ProductContraindication, ProductContraindication.product_id == Product.id)
         .outerjoin(Condition, Condition.id == ProductContraindication.condition_id)
-        .where(Product.id.in_(bindparam("product_ids", expanding=True)))
-        .order_by(Product.id, ProductComponent.position, ProductComponent.substance_id,
-                  ProductContraindication.condition_id)
+        .where(Product.id.in_(products)),
+        (Product.id, ProductComponent.position, ProductComponent.substance_id, ProductContraindication.condition_id),
     )
 
 
-def product_parts(product_ids: Iterable[int]) -> ProductParts:
-    """The products' compositions (substances with their groups) and contraindications, in one query."""
-    ids = set(product_ids)
-    if not ids:
-        return ProductParts({}, {}, {})
+def parts_from_rows(ids: set[int], rows) -> ProductParts:
+    """The products' compositions (substances with their groups) and contraindications, from the rows of
+    `_parts_of`."""
     # Keyed by id, in the order first met: a substance is in a product once, a condition named once.
     lines: dict[int, dict[int, tuple]] = {pid: {} for pid in ids}
     rules: dict[int, dict[int, ContraindicationFact]] = {pid: {} for pid in ids}
     groups_of: dict[int, set[int]] = {}
     maxima: dict[int, Decimal] = {}
     for (product_id, substance_id, name, maximum, role, strength, group_id, condition_id, condition,
-         severity) in db.session.execute(_parts_statement(), {"product_ids": list(ids)}):
+         severity) in rows:
         if substance_id is not None:
             lines[product_id].setdefault(substance_id, (name, role, strength))
             groups = groups_of.setdefault(substance_id, set())
@@ -110,27 +112,55 @@ class Exposure:
         return [*self.components, *self.procedure_items]
 
 
+def exposure_readings() -> dict[str, Reading]:
+    """What `version_exposure` reads of a version (the bound parameter `version_id`), as parts of one statement
+    (`db.together`): its components, its own procedure items and the kit's, the compositions of all those
+    products, the components' lots with stock and their opened units. The products are named by subqueries
+    on the version, so that nothing waits for the components' rows: one round trip, not five."""
+    of_version = CocktailComponent.version_id == bindparam("version_id")
+    components = select(CocktailComponent.product_id).where(of_version)
+    products = union_all(components,
+                         select(CocktailProcedureItem.product_id)
+                         .where(CocktailProcedureItem.version_id == bindparam("version_id")),
+                         select(ProcedureKitItem.product_id))
+    return {
+        "components": Reading(
+            select(CocktailComponent.position, CocktailComponent.amount, Product.id, Product.name, Product.unit,
+                   Product.single_use, Product.unit_size, Product.expiry_margin_days,
+                   Product.opened_shelf_life_days)
+            .join(Product, Product.id == CocktailComponent.product_id)
+            .where(of_version),
+            (CocktailComponent.position,)),
+        **session_kit_readings(),
+        "parts": _parts_of(products),
+        "lots": Reading(lots_in_stock(components)),
+        # The lots with opened content (the others have no unit to read).
+        "opened_units": Reading(
+            opened_units_of(select(Lot.id).where(Lot.product_id.in_(components), Lot.on_hand > 0,
+                                                 Lot.opened_content != 0)),
+            (OpenedUnit.id,)),
+    }
+
+
 @cache
-def _components_statement():
-    return (
-        select(CocktailComponent.position, CocktailComponent.amount, Product.id, Product.name, Product.unit,
-               Product.single_use, Product.unit_size, Product.expiry_margin_days, Product.opened_shelf_life_days)
-        .join(Product, Product.id == CocktailComponent.product_id)
-        .where(CocktailComponent.version_id == bindparam("version_id"))
-        .order_by(CocktailComponent.position)
-    )
+def _exposure_reads() -> Together:
+    return together(**exposure_readings())
 
 
 def version_exposure(version_id: int, on: date) -> Exposure:
     """The version's components with compositions, contraindications and the day's FEFO plan, its
-    procedure items checked like components, and each substance's dose per session."""
-    components = db.session.execute(_components_statement(), {"version_id": version_id}).all()
-    items = session_kit(version_id)
-    product_ids = [row[2] for row in components]
-    parts = product_parts([*product_ids, *(item.product_id for item in items)])
-    lots = lot_stocks(product_ids)
+    procedure items checked like components, and each substance's dose per session (one statement)."""
+    return exposure_from_rows(read_together(db.session, _exposure_reads(), {"version_id": version_id}), on)
+
+
+def exposure_from_rows(rows: dict[str, list[tuple]], on: date) -> Exposure:
+    """A version's exposure on a day from what `exposure_readings` read."""
+    items = kit_from_rows(rows["own_items"] + rows["kit_items"])
+    product_ids = [row[2] for row in rows["components"]]
+    parts = parts_from_rows({*product_ids, *(item.product_id for item in items)}, rows["parts"])
+    lots = lots_from_rows(rows["lots"], units_from_rows(rows["opened_units"]))
     facts, lines = [], []
-    for position, amount, product_id, name, unit, single_use, unit_size, margin, opened_life in components:
+    for position, amount, product_id, name, unit, single_use, unit_size, margin, opened_life in rows["components"]:
         composition = parts.composition[product_id]
         facts.append(ComponentFact(
             position=position + 1, product_id=product_id, product_name=name, unit=unit, composition=composition,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -12,20 +12,26 @@ from sqlalchemy import bindparam, func, select
 
 from formulary.catalogue.models import Product
 from formulary.extensions import db
-from formulary.stock.fefo import Draw, DrawPlan, DrawRule, LotStock, SkippedLot, fefo_lots, plan_draw
+from formulary.stock.fefo import Draw, DrawPlan, DrawRule, LotStock, OpenedStock, SkippedLot, fefo_lots, plan_draw
 from formulary.stock.models import Lot
 from formulary.stock.opened import opened_stocks
 from formulary.vocabulary import LotStatus
 
 
-@cache
-def _lot_stocks_statement(from_a_day: bool):
-    # Built once: the check, the dashboard's forecast and the session page all read it.
-    query = (
+def lots_in_stock(products):
+    """The lots with stock of the products a clause names (a list of ids bound as a parameter, or a subquery):
+    the columns `lots_from_rows` reads."""
+    return (
         select(Lot.id, Lot.product_id, Lot.lot_number, Lot.expiry, Lot.received_on, Lot.on_hand, Lot.status,
                Lot.opened_content)
-        .where(Lot.product_id.in_(bindparam("product_ids", expanding=True)), Lot.on_hand > 0)
+        .where(Lot.product_id.in_(products), Lot.on_hand > 0)
     )
+
+
+@cache
+def _lot_stocks_statement(from_a_day: bool):
+    # Built once: the dashboard's forecast and the session page read it.
+    query = lots_in_stock(bindparam("product_ids", expanding=True))
     return query.where(Lot.expiry >= bindparam("expiring_from")) if from_a_day else query
 
 
@@ -36,18 +42,19 @@ def lot_stocks(product_ids, *, expiring_from: date | None = None) -> dict[int, t
     day has no use for the others, and the (product, expiry) index then skips a product's old lots.
     """
     asked = {"product_ids": list(product_ids), "expiring_from": expiring_from}
+    rows = db.session.execute(_lot_stocks_statement(expiring_from is not None), asked).all()
+    # only lots with opened content need their units read (one more query)
+    opened = [lot_id for lot_id, *_columns, opened_content in rows if opened_content]
+    return lots_from_rows(rows, opened_stocks(opened) if opened else {})
+
+
+def lots_from_rows(rows, units: dict[int, tuple[OpenedStock, ...]]) -> dict[int, tuple[LotStock, ...]]:
+    """Each product's lots as FEFO sees them, from the rows of `lots_in_stock` and their lots' opened units."""
     lots = defaultdict(list)
-    opened_lots = []
     # Unpacked, not read by name: six lookups by name on a Row cost more than building the LotStock.
-    for lot_id, product_id, lot_number, expiry, received_on, on_hand, status, opened in db.session.execute(
-            _lot_stocks_statement(expiring_from is not None), asked):
-        lots[product_id].append(LotStock(lot_id, lot_number, expiry, received_on, on_hand, status))
-        if opened:
-            opened_lots.append(lot_id)
-    if opened_lots:  # only lots with opened content need their units read (one more query)
-        units = opened_stocks(opened_lots)
-        return {pid: tuple(replace(lot, opened=units.get(lot.lot_id, ())) for lot in items)
-                for pid, items in lots.items()}
+    for lot_id, product_id, lot_number, expiry, received_on, on_hand, status, _opened in rows:
+        lots[product_id].append(LotStock(lot_id, lot_number, expiry, received_on, on_hand, status,
+                                         units.get(lot_id, ())))
     return {pid: tuple(items) for pid, items in lots.items()}
 
 

@@ -35,19 +35,28 @@ def use_by_of(unit_use_by: date, lot_expiry: date, opened_on: date, shelf_life_d
     return min(unit_use_by, in_use_expiry(lot_expiry, opened_on, shelf_life_days))
 
 
+def opened_units_of(lots):
+    """The opened units that still hold something, of the lots a clause names (a list of ids or a subquery), in
+    the order opened: the columns `units_from_rows` reads."""
+    return (
+        select(OpenedUnit.lot_id, OpenedUnit.id, OpenedUnit.content_left, OpenedUnit.use_by, OpenedUnit.opened_on,
+               Lot.expiry, Product.opened_shelf_life_days)
+        .join(Lot, Lot.id == OpenedUnit.lot_id)
+        .join(Product, Product.id == Lot.product_id)
+        .where(OpenedUnit.lot_id.in_(lots), OpenedUnit.content_left > 0)
+    )
+
+
 def opened_stocks(lot_ids) -> dict[int, tuple[OpenedStock, ...]]:
     """The opened units that still hold something, by lot id, as FEFO sees them (one query)."""
     ids = list(lot_ids)
     if not ids:
         return {}
-    rows = db.session.execute(
-        select(OpenedUnit.lot_id, OpenedUnit.id, OpenedUnit.content_left, OpenedUnit.use_by, OpenedUnit.opened_on,
-               Lot.expiry, Product.opened_shelf_life_days)
-        .join(Lot, Lot.id == OpenedUnit.lot_id)
-        .join(Product, Product.id == Lot.product_id)
-        .where(OpenedUnit.lot_id.in_(ids), OpenedUnit.content_left > 0)
-        .order_by(OpenedUnit.id)
-    )
+    return units_from_rows(db.session.execute(opened_units_of(ids).order_by(OpenedUnit.id)))
+
+
+def units_from_rows(rows) -> dict[int, tuple[OpenedStock, ...]]:
+    """Each lot's opened units as FEFO sees them, from the rows of `opened_units_of`."""
     units: defaultdict[int, list[OpenedStock]] = defaultdict(list)
     for lot_id, unit_id, left, use_by, opened_on, expiry, days in rows:
         units[lot_id].append(OpenedStock(unit_id, left, use_by_of(use_by, expiry, opened_on, days)))

@@ -6,17 +6,24 @@ from dataclasses import fields
 from datetime import date
 from functools import cache
 
-from sqlalchemy import bindparam, func, select, true
+from sqlalchemy import Select, bindparam, func, select, true
 
 from formulary.audit.log import record
 from formulary.auth.permissions import Permission
-from formulary.db import utcnow
+from formulary.cocktails.models import CocktailComponent
+from formulary.db import Reading, Together, read_together, together, utcnow
 from formulary.extensions import db
 from formulary.safety.check import run_check
 from formulary.safety.dose import with_dose_findings
-from formulary.safety.exposure import version_exposure
+from formulary.safety.exposure import exposure_from_rows, exposure_readings
 from formulary.safety.facts import CheckResult, Finding, ToleranceFact
-from formulary.safety.loader import cross_reaction_facts, lexicon_for, patient_facts
+from formulary.safety.loader import (
+    cross_reaction_reading,
+    cross_reactions_from_rows,
+    lexicon_for,
+    patient_facts_from_rows,
+    patient_readings,
+)
 from formulary.treatments.models import Override, Reaction, SafetyCheck, SessionDraw, TreatmentSession
 from formulary.treatments.stock_kinds import STOCK_KINDS
 from formulary.vocabulary import CheckOutcome, FindingSeverity, SessionStatus
@@ -29,10 +36,9 @@ class CheckRefused(ValueError):
     """An acknowledgement or override the rules refuse; str() is the sentence to show."""
 
 
-@cache
-def _tolerated_statement(of_products: bool):
+def _tolerated(products) -> Select:
     # NOT EXISTS rather than NOT IN: PostgreSQL plans an anti-join (half the time of NOT IN's hashed subplan
-    # for the busiest patient at 100×). Built once: every check asks it.
+    # for the busiest patient at 100×).
     reacted = select(Reaction.id).where(Reaction.session_id == TreatmentSession.id).exists()
     return (
         select(SessionDraw.product_id, func.max(TreatmentSession.scheduled_for))
@@ -40,9 +46,15 @@ def _tolerated_statement(of_products: bool):
         .where(TreatmentSession.patient_id == bindparam("patient_id"),
                TreatmentSession.status == SessionStatus.ADMINISTERED,
                TreatmentSession.scheduled_for < bindparam("before"), ~reacted,
-               SessionDraw.product_id.in_(bindparam("product_ids", expanding=True)) if of_products else true())
+               SessionDraw.product_id.in_(products) if products is not None else true())
         .group_by(SessionDraw.product_id)
     )
+
+
+@cache
+def _tolerated_statement(of_products: bool):
+    # Built once: the patient's page asks it.
+    return _tolerated(bindparam("product_ids", expanding=True) if of_products else None)
 
 
 def tolerated_facts(patient_id: int, before: date, product_ids: Collection[int] | None = None) -> list[ToleranceFact]:
@@ -59,12 +71,25 @@ def tolerated_facts(patient_id: int, before: date, product_ids: Collection[int] 
     return [ToleranceFact(product_id, on) for product_id, on in rows]
 
 
+@cache
+def _check_reads() -> Together:
+    # Everything the check reads of the version, the patient and the reference library, in one statement: a
+    # round trip to PostgreSQL costs more than most of these reads (the cocktail's components, whose
+    # tolerances the check wants, named by a subquery).
+    of_cocktail = select(CocktailComponent.product_id).where(CocktailComponent.version_id == bindparam("version_id"))
+    return together(**exposure_readings(), tolerated=Reading(_tolerated(of_cocktail)), **patient_readings(),
+                    cross_reactions=cross_reaction_reading())
+
+
 def check_patient(patient_id: int, version_id: int, on: date) -> CheckResult:
     """Run the pre-session check for a patient, a cocktail version and a day, from the database."""
-    exposure = version_exposure(version_id, on)  # the kit is checked like the components
-    tolerated = tolerated_facts(patient_id, on, {component.product_id for component in exposure.components})
-    patient = patient_facts(patient_id, tolerated)
-    result = run_check(patient, exposure.everything, cross_reaction_facts(), on=on, lexicon=lexicon_for(patient))
+    found = read_together(db.session, _check_reads(), {"patient_id": patient_id, "version_id": version_id,
+                                                       "before": on})
+    exposure = exposure_from_rows(found, on)  # the kit is checked like the components
+    tolerated = [ToleranceFact(product_id, last) for product_id, last in found["tolerated"]]
+    patient = patient_facts_from_rows(patient_id, found, tolerated)
+    result = run_check(patient, exposure.everything, cross_reactions_from_rows(found["cross_reactions"]), on=on,
+                       lexicon=lexicon_for(patient))
     return with_dose_findings(result, exposure.doses)
 
 
