@@ -8,28 +8,14 @@ named after the base one (`<base>_snapshot`), dropped afterwards.
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
 
 from formulary.extensions import db
-from tests.hardening.conftest import BASE_URL, ON_POSTGRES, app_for, server_url
+from tests.hardening.conftest import app_for, own_database
 
 
 @pytest.fixture
 def committed_url(tmp_path):
-    if not ON_POSTGRES:
-        yield f"sqlite:///{tmp_path / 'formulary.db'}"
-        return
-    name = BASE_URL.rsplit("/", 1)[1].split("?")[0] + "_snapshot"
-    admin = create_engine(BASE_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server_url(name)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    yield from own_database(tmp_path, "snapshot")
 
 
 @pytest.fixture

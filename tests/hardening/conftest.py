@@ -30,17 +30,13 @@ def server_url(name: str) -> str:
     return BASE_URL.rsplit("/", 1)[0] + "/" + name
 
 
-def hardening_database_name() -> str:
-    return BASE_URL.rsplit("/", 1)[1].split("?")[0] + "_hardening"
-
-
-@pytest.fixture
-def real_database_url(tmp_path):
-    """An empty database of this test's own: a SQLite file, or `<base>_hardening` on PostgreSQL."""
+def own_database(tmp_path: Path, suffix: str):
+    """Yield the URL of an empty database of the test's own: a SQLite file in `tmp_path`, or on PostgreSQL
+    `<base>_<suffix>`, created first and dropped afterwards."""
     if not ON_POSTGRES:
         yield f"sqlite:///{tmp_path / 'formulary.db'}"
         return
-    name = hardening_database_name()
+    name = BASE_URL.rsplit("/", 1)[1].split("?")[0] + "_" + suffix
     admin = create_engine(BASE_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -51,6 +47,12 @@ def real_database_url(tmp_path):
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def real_database_url(tmp_path):
+    """An empty database of this test's own: a SQLite file, or `<base>_hardening` on PostgreSQL."""
+    yield from own_database(tmp_path, "hardening")
 
 
 def app_for(url: str, **settings):
