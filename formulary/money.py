@@ -41,7 +41,11 @@ def is_currency_code(code: str) -> bool:
 def round_money(amount, code: str | None = None) -> Decimal:
     """The amount rounded to the currency's minor unit (half up, as a till does)."""
     _code, _symbol, decimals = currency_of(code)
-    return Decimal(amount).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return _rounded(amount, Decimal(1).scaleb(-decimals))
+
+
+def _rounded(amount, minor_unit: Decimal) -> Decimal:
+    return Decimal(amount).quantize(minor_unit, rounding=ROUND_HALF_UP)  # half up, as a till does
 
 
 def fmt_money(amount, code: str | None = None) -> str:
@@ -61,7 +65,7 @@ def money_formatter(code: str | None = None) -> Callable[[object], str]:
         if amount is None or amount == "":
             return "—"
         try:
-            value = Decimal(amount).quantize(minor_unit, rounding=ROUND_HALF_UP)  # round_money's rounding
+            value = _rounded(amount, minor_unit)
         except (InvalidOperation, ValueError, TypeError):
             return str(amount)
         return f"{'−' if value < 0 else ''}{symbol}{gap}{abs(value):,.{decimals}f}"
