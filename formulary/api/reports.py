@@ -1,7 +1,6 @@
 """API: reports over the ledger, as JSON or as the same workbook the report page downloads."""
 
 import json
-from datetime import date
 
 import marshmallow as ma
 from flask import current_app, request
@@ -12,6 +11,7 @@ from formulary.api.blueprint import ApiBlueprint, ErrorSchema, allowed
 from formulary.api.schemas import Day, Id, Quantity
 from formulary.auth.permissions import Permission
 from formulary.catalogue.models import Product
+from formulary.clinic_time import clinic_today
 from formulary.db import reading_only
 from formulary.extensions import db
 from formulary.reports.builders import PeriodOutflow, consumption, consumption_rows
@@ -58,7 +58,7 @@ class ConsumptionAnswer(ma.Schema):
 
 def _range(args):
     try:
-        rng = parse_range(args["start"], args["end"], args["by"], date.today())
+        rng = parse_range(args["start"], args["end"], args["by"], clinic_today())
     except BadReportInput as error:
         refuse(422, str(error), [(error.field, str(error))])
     product_id = args["product_id"]

@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from formulary.clinic_time import clinic_today
 from formulary.patients.models import CLINICAL_STATUSES, Allergy
 from formulary.vocabulary import AllergyCategory, AllergyType, ClinicalStatus, VerificationStatus
 
@@ -32,6 +33,6 @@ def certainty_problems(clinical: str | None, verification: str | None, type_: st
         errors.append(("type", f"Type must be one of {', '.join(ALLERGY_TYPES)} (got {type_!r})."))
     if category and category not in ALLERGY_CATEGORIES:
         errors.append(("category", f"Category must be one of {', '.join(ALLERGY_CATEGORIES)} (got {category!r})."))
-    if onset is not None and onset > (today or date.today()):
+    if onset is not None and onset > (today or clinic_today()):
         errors.append(("onset", f"Onset {onset:%Y-%m-%d} is in the future."))
     return errors

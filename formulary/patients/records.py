@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from formulary.audit.log import record, record_after_reading
 from formulary.catalogue.lookup import find_condition, find_group, find_substance
+from formulary.clinic_time import clinic_today
 from formulary.errors import FieldErrors
 from formulary.extensions import db
 from formulary.patients.certainty import SET_ASIDE, certainty_problems, counts
@@ -168,7 +169,7 @@ def _set_conditions(patient: Patient, conditions_and_texts) -> None:
 
 def create_patient(data: PatientData, *, actor, today: date | None = None) -> Patient:
     """Create a patient (allergies are added one by one with add_allergy)."""
-    values, conditions = _validate_patient(data, None, today or date.today())
+    values, conditions = _validate_patient(data, None, today or clinic_today())
     patient = Patient(**values)
     db.session.add(patient)
     _set_conditions(patient, conditions)
@@ -179,7 +180,7 @@ def create_patient(data: PatientData, *, actor, today: date | None = None) -> Pa
 
 def update_patient(patient: Patient, data: PatientData, *, actor, today: date | None = None) -> Patient:
     """Change a patient's identity, allergy status or conditions."""
-    values, conditions = _validate_patient(data, patient, today or date.today())
+    values, conditions = _validate_patient(data, patient, today or clinic_today())
     if values["allergy_status"] == AllergyHistory.NONE_KNOWN and any(counts(a) for a in patient.allergies):
         raise PatientError([("allergy_status", "The patient has active allergies: set them inactive or "
                                                "resolved before recording “no known allergies”.")])

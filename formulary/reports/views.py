@@ -1,12 +1,12 @@
 """The report pages: a range form, the chart, the tables, and the same report as a workbook."""
 
-from datetime import date
 
 from flask import render_template, request
 from markupsafe import Markup, escape
 
 from formulary.auth.access import permission_required
 from formulary.auth.permissions import Permission
+from formulary.clinic_time import clinic_today
 from formulary.money import money_formatter
 from formulary.quantity import fmt_quantity
 from formulary.reports.blueprint import bp
@@ -22,12 +22,12 @@ from formulary.spreadsheets.downloads import xlsx_download
 def build(key: str, rng: ReportRange) -> Report:
     """Run one report over a range (turnover also needs today, for the stock usable now)."""
     _label, builder = REPORTS[key]
-    return builder(rng, date.today()) if key == "turnover" else builder(rng)
+    return builder(rng, clinic_today()) if key == "turnover" else builder(rng)
 
 
 def _range() -> ReportRange:
     args = request.args
-    return parse_range(args.get("from"), args.get("to"), args.get("by"), date.today())
+    return parse_range(args.get("from"), args.get("to"), args.get("by"), clinic_today())
 
 
 def chart_of(report: Report):

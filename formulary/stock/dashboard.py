@@ -15,6 +15,7 @@ from functools import cache
 from sqlalchemy import Date, Integer, Select, bindparam, func, literal, select, union_all
 
 from formulary.catalogue.models import Product
+from formulary.clinic_time import clinic_today
 from formulary.extensions import db
 from formulary.stock.counting import CountsOverdue
 from formulary.stock.expiry_months import MonthExpiry, expiry_by_month
@@ -108,7 +109,7 @@ def expiring_lots(today: date, warning_days: int, limit: int = TOP) -> Panel:
 
 def held_lots(status: str, limit: int = TOP) -> Panel:
     """Quarantined or recalled lots that still hold stock."""
-    return alert_panels(date.today(), 0, limit)[status]
+    return alert_panels(clinic_today(), 0, limit)[status]
 
 
 def below_reorder(today: date, limit: int = TOP) -> Panel:
@@ -119,7 +120,7 @@ def below_reorder(today: date, limit: int = TOP) -> Panel:
 
 def value_by_category(today: date | None = None) -> list[CategoryValue]:
     """SUM(on hand × unit cost) per product category over every lot that holds stock, largest first."""
-    return product_sums(today or date.today(), COUNT_DAYS).values
+    return product_sums(today or clinic_today(), COUNT_DAYS).values
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,11 @@
 """The session page as every session route renders it, and the helpers the route modules share."""
 
-from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 
 from formulary.auth.session import current_actor
+from formulary.clinic_time import clinic_today
 from formulary.cocktails.dose_queries import version_doses
 from formulary.cocktails.kit import session_kit
 from formulary.extensions import db
@@ -39,7 +39,7 @@ def render_session(session: TreatmentSession, failed: tuple[str, object] | None 
     `names_findings`: `problem` names the findings of a check (a blocked administration), so the page
     shows the patient's allergies even when the session keeps no check.
     """
-    today = date.today()
+    today = clinic_today()
     forms: dict[str, FlaskForm] = {}  # only those the session's status shows (each signs a CSRF token)
     if session.status in OPEN_SESSION_STATUSES:
         forms["override"] = OverrideForm(prefix="override", formdata=None)

@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from formulary.reports.builders import REPORTS
+from tests.api.test_clinic_day import a_zone_on_another_day
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RANGE = "from=2026-01-01&to=2026-03-31"
@@ -144,3 +145,13 @@ def test_pandas_is_imported_only_by_a_report(tmp_path):
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.split() == ["False", "True"]
+
+
+def test_a_reports_default_range_ends_on_the_clinics_day(app, client, login_as, monkeypatch):
+    # The server often runs in UTC; "today" is the clinic's, as everywhere else (the last days of a quarter near
+    # midnight, and the stock turnover counts usable only what is in date on the clinic's calendar).
+    name, clinic_day, server_day = a_zone_on_another_day()
+    monkeypatch.setitem(app.config, "TIMEZONE", name)
+    login_as("manager")
+    html = client.get("/reports/turnover").get_data(as_text=True)
+    assert f'name="to" value="{clinic_day}"' in html, f"clinic day {clinic_day}, server day {server_day}"

@@ -11,6 +11,7 @@ from formulary.extensions import db
 from formulary.stock.models import Lot, StockMovement
 from formulary.treatments.models import TreatmentSession
 from formulary.treatments.sessions import plan_session
+from tests.api.test_clinic_day import a_zone_on_another_day
 from tests.conftest import post_form
 from tests.treatments.conftest import TODAY
 
@@ -108,3 +109,17 @@ def test_viewing_a_checked_session_is_an_audited_view_of_allergies(client, login
     views = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "allergy.view", AuditEvent.detail == f"session #{session.id}"))
     assert views == 1
+
+
+def test_the_lots_offered_are_judged_on_the_clinics_day(app, client, login_as, clinic, session, monkeypatch,
+                                                        make_lot):
+    # The server's calendar and the clinic's differ around midnight; administering judges by the clinic's, so the
+    # list it offers must too (a lot offered and then refused as expired, or left out while still in date).
+    name, clinic_day, server_day = a_zone_on_another_day()
+    monkeypatch.setitem(app.config, "TIMEZONE", name)
+    make_lot(clinic["ha"], lot_number="HA-EDGE", quantity="4", expiry=min(clinic_day, server_day))
+    db.session.commit()
+    login_as("practitioner")
+    form = client.get(f"/sessions/{session.id}").get_data(as_text=True)
+    offered = "lot HA-EDGE" in form
+    assert offered is (clinic_day < server_day), f"clinic day {clinic_day}, server day {server_day}"
