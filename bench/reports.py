@@ -43,7 +43,6 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     url = database_for(args.scale, args.database_url, print)
 
-    from flask import render_template
     from sqlalchemy import func, select, text
 
     from config import Config
@@ -51,9 +50,8 @@ def main(argv=None) -> int:
     from formulary.extensions import db
     from formulary.reports.builders import REPORTS
     from formulary.reports.digest import build_digest
-    from formulary.reports.money import format_money
     from formulary.reports.periods import Period, parse_range
-    from formulary.reports.views import build, chart_of
+    from formulary.reports.views import build, report_page
     from formulary.reports.workbook import write_report
     from formulary.stock.models import StockMovement
 
@@ -76,10 +74,7 @@ def main(argv=None) -> int:
                     continue
 
                 def page(key=key, rng=rng):
-                    report = build(key, rng)
-                    return render_template("reports/report.html", key=key, report=report, chart=chart_of(report),
-                                           error=None, reports=REPORTS, periods=list(Period), money=format_money,
-                                           args={})
+                    return report_page(key, build(key, rng), {})
 
                 rows.append((f"{key} page, {label}", *timed(page, args.runs)))
                 print(f"  {rows[-1][0]}: {rows[-1][1]:,.0f} ms median, {rows[-1][2]:,.0f} ms worst", flush=True)

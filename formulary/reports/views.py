@@ -93,9 +93,13 @@ def _page(key: str):
         rng = _range()
     except BadReportInput as error:
         return _refused(key, error)
-    report = build(key, rng)
+    return report_page(key, build(key, rng), request.args)
+
+
+def report_page(key: str, report: Report, args) -> str:
+    """A report's page: the range form (filled from `args`), the chart and the tables."""
     return render_template("reports/report.html", key=key, report=report, chart=chart_of(report), error=None,
-                           reports=REPORTS, periods=list(Period), row_cells=row_cells, args=request.args)
+                           reports=REPORTS, periods=list(Period), row_cells=row_cells, args=args)
 
 
 def _workbook(key: str):
