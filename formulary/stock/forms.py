@@ -149,21 +149,27 @@ class ReceiveForm(FlaskForm):
         return None
 
 
+def _count_in() -> SelectField:
+    """The lot page's "In" beside a quantity: the stock unit (mL) or whole units (vials); the page names both."""
+    return SelectField("Counted in", choices=[SelectChoice("volume", "stock unit"), SelectChoice("units", "units")],
+                       default="volume", validate_choice=False)
+
+
 class ReceiveMoreForm(FlaskForm):
     """More of this lot arrived, in the stock unit or in whole units (vials)."""
 
     quantity = QuantityField("Quantity", validators=[Present("Enter the quantity received.")])
-    count_in = SelectField("Counted in", choices=[SelectChoice("volume", "stock unit"), SelectChoice("units", "units")],
-                           default="volume", validate_choice=False)
+    count_in = _count_in()
     reason = StringField("Note", validators=[Length(max=500)],
                          description="Optional, e.g. the delivery note.")
     submit = SubmitField("Receive more")
 
 
 class WasteForm(FlaskForm):
-    """Throw stock away, with a reason."""
+    """Throw stock away, with a reason; in the stock unit or in whole units (vials)."""
 
     quantity = QuantityField("Quantity", validators=[Present("Enter the quantity wasted.")])
+    count_in = _count_in()
     reason = StringField("Reason", validators=[Length(max=500)],
                          description="e.g. broken vial, cold chain lost.")
     submit = SubmitField("Record waste")
@@ -205,9 +211,10 @@ class AdjustForm(FlaskForm):
 
 
 class ReturnForm(FlaskForm):
-    """Send stock back to the supplier."""
+    """Send stock back to the supplier; in the stock unit or in whole units (vials)."""
 
     quantity = QuantityField("Quantity", validators=[Present("Enter the quantity returned.")])
+    count_in = _count_in()
     reason = StringField("Reason", validators=[Length(max=500)])
     submit = SubmitField("Return to supplier")
 

@@ -42,14 +42,21 @@ def _fefo_position(lot: Lot, today: date) -> dict:
     }
 
 
-def _received(form, product) -> Decimal:
-    """The quantity received in the stock unit; whole units (vials) are turned into it."""
+# The actions whose quantity may be typed in whole units (vials) as well as in the stock unit.
+COUNTED_IN_UNITS = ("receive-more", MovementKind.WASTE.value, MovementKind.RETURN.value)
+
+
+def _typed(form, product, done: str) -> tuple[Decimal, str]:
+    """The quantity typed, in the stock unit, and how the message says it: whole units (vials) are turned into
+    the stock unit ("2 vials · 4 mL"); `done` words a refusal ("Vials wasted must be whole")."""
+    quantity = form.quantity.data
     if form.count_in.data != "units" or not _counted_in_packages(product):
-        return form.quantity.data
-    units = form.quantity.data
-    if units != units.to_integral_value():
-        raise InvalidStockInput(f"Units received must be whole (got {fmt_quantity(units)}).", "quantity")
-    return units * count_size(product.unit, product.unit_size, product.package)
+        return quantity, f"{fmt_quantity(quantity)} {product.unit}"
+    if quantity != quantity.to_integral_value():
+        units = package_name(product.package or "vial", 2).capitalize()
+        raise InvalidStockInput(f"{units} {done} must be whole (got {fmt_quantity(quantity)}).", "quantity")
+    quantity = quantity * count_size(product.unit, product.unit_size, product.package)
+    return quantity, stock_of(quantity, product)
 
 
 def _counted_in_packages(product) -> bool:
@@ -68,8 +75,9 @@ def render_lot(lot: Lot, failed_form: FlaskForm | None = None, failed_action: st
         product_page = url_for("catalogue.product", product_id=lot.product_id)
     product = lot.product
     if _counted_in_packages(product):
-        forms["receive-more"].count_in.choices = [("volume", product.unit),
-                                                  ("units", package_name(product.package or "vial", 2))]
+        for action in COUNTED_IN_UNITS:
+            forms[action].count_in.choices = [("volume", product.unit),
+                                              ("units", package_name(product.package or "vial", 2))]
     return render_template(
         "stock/lot.html", lot=lot, forms=forms, failed_action=failed_action,
         count_packages=package_name(product.package or "vial", 2) if _counted_in_packages(product) else None,
@@ -116,15 +124,17 @@ def _apply(action: str, lot: Lot, form) -> tuple[str, str]:
     reason = form.reason.data or ""
     name = f"lot {lot.lot_number}"
     if action == "receive-more":
-        quantity = _received(form, lot.product)
+        quantity, _ = _typed(form, lot.product, "received")
         ledger.receive_more(lot, quantity, actor=actor, reason=reason)
         return f"Received {stock_of(quantity, lot.product)} more of {name}.", "success"
     if action == MovementKind.WASTE:
-        ledger.waste(lot, form.quantity.data, actor=actor, reason=reason)
-        return f"Recorded {fmt_quantity(form.quantity.data)} {unit} of {name} as waste.", "success"
+        quantity, said = _typed(form, lot.product, "wasted")
+        ledger.waste(lot, quantity, actor=actor, reason=reason)
+        return f"Recorded {said} of {name} as waste.", "success"
     if action == MovementKind.RETURN:
-        ledger.return_to_supplier(lot, form.quantity.data, actor=actor, reason=reason)
-        return f"Recorded {fmt_quantity(form.quantity.data)} {unit} of {name} as returned.", "success"
+        quantity, said = _typed(form, lot.product, "returned")
+        ledger.return_to_supplier(lot, quantity, actor=actor, reason=reason)
+        return f"Recorded {said} of {name} as returned.", "success"
     if action == MovementKind.ADJUST:
         before = lot.on_hand
         counted = form.counted(count_size(unit, lot.product.unit_size, lot.product.package),

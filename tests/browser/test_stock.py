@@ -117,13 +117,22 @@ def test_receive_by_scan_then_list_dashboard_and_waste(page, seed, browser_user)
     expect(wasted).to_contain_text("vial dropped")
     expect(wasted).to_contain_text("manager-browser")
 
+    # A broken vial is counted as a vial: the waste form takes vials beside mL.
+    page.locator("#waste-quantity").fill("1")
+    page.locator("#waste-count_in").select_option(label="vials")
+    page.locator("#waste-reason").fill("vial cracked")
+    page.get_by_role("button", name="Record waste").click()
+    expect(page.get_by_role("alert")).to_contain_text("Recorded 1 vial · 2 mL of lot BR-001 as waste.")
+    expect(page.locator("#on-hand")).to_have_text("2 vials + 1 mL · 5 mL")
+    expect(history.get_by_role("row").filter(has_text="vial cracked")).to_contain_text("−2 mL")
+
     # A shelf count: the sealed vials whole, the opened one read off its graduation.
     page.get_by_label("Sealed units").fill("2")
     page.get_by_label("Opened content").fill("1.5")
     page.locator("#adjust-reason").fill("monthly count")
     page.get_by_role("button", name="Record count").click()
     expect(page.get_by_role("alert")).to_contain_text(
-        "Stocktake of lot BR-001: counted 2 vials + 1.5 mL · 5.5 mL (−1.5 mL).")
+        "Stocktake of lot BR-001: counted 2 vials + 1.5 mL · 5.5 mL (+0.5 mL).")
     expect(page.locator("#on-hand")).to_have_text("2 vials + 1.5 mL · 5.5 mL")
     expect(page.locator("#sealed-units")).to_contain_text("2 × 2 mL")
     expect(page.locator("#loose-content")).to_contain_text("1.5 mL")

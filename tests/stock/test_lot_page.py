@@ -251,6 +251,35 @@ def test_receive_more_in_whole_vials(client, login_as, lot):
     db.session.refresh(lot)
     assert lot.on_hand == Decimal(25)
     html = action(client, lot, "receive-more", quantity="1.5", count_in="units", reason="?").get_data(as_text=True)
-    assert "Units received must be whole (got 1.5)." in html
+    assert "Vials received must be whole (got 1.5)." in html
     db.session.refresh(lot)
     assert lot.on_hand == Decimal(25)
+
+
+@pytest.mark.parametrize(("name", "done", "kind"), [("waste", "as waste", "waste"),
+                                                     ("return", "as returned", "return")])
+def test_waste_and_return_in_whole_vials(client, login_as, lot, name, done, kind):
+    # A broken vial is one vial, not 5 mL: the page offers vials beside mL, as receiving does.
+    login_as("manager")
+    form = client.get(f"/stock/lots/{lot.id}").get_data(as_text=True)
+    assert f'id="{name}-count_in"' in form and '<option value="units">vials</option>' in form
+    html = action(client, lot, name, quantity="1", count_in="units", reason="dropped").get_data(as_text=True)
+    assert f"Recorded 1 vial · 5 mL of lot VC-001 {done}." in html
+    db.session.refresh(lot)
+    assert lot.on_hand == Decimal(5)
+    assert lot.movements[-1].kind == kind and lot.movements[-1].quantity == Decimal(-5)
+    before = counts()
+    html = action(client, lot, name, quantity="0.5", count_in="units", reason="?").get_data(as_text=True)
+    assert f"Vials {'wasted' if name == 'waste' else 'returned'} must be whole (got 0.5)." in html
+    html = action(client, lot, name, quantity="2", count_in="units", reason="?").get_data(as_text=True)
+    assert "Not enough stock: 10 mL needed from lot VC-001 of Vitamin C 20% 5 mL, only 5 mL available." in html
+    db.session.refresh(lot)
+    assert lot.on_hand == Decimal(5) and counts() == before
+
+
+def test_waste_typed_in_ml_is_said_in_ml(client, login_as, lot):
+    login_as("manager")
+    html = action(client, lot, "waste", quantity="2.5", count_in="volume", reason="spilled").get_data(as_text=True)
+    assert "Recorded 2.5 mL of lot VC-001 as waste." in html
+    db.session.refresh(lot)
+    assert lot.on_hand == Decimal("7.5")
