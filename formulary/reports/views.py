@@ -1,6 +1,5 @@
 """The report pages: a range form, the chart, the tables, and the same report as a workbook."""
 
-
 from flask import render_template, request
 from markupsafe import Markup, escape
 
