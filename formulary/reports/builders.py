@@ -126,8 +126,9 @@ def waste(rng: ReportRange) -> Report:
         ],
         notes=["“Expired” is stock wasted after its lot's expiry day; “opened and not used in a session” is the "
                "remainder a session drew and discarded; “prepared and not given” is a syringe prepared for a session "
-               "and wasted before it was given; other reasons are as they were written (lower case, their "
-               "first 200 characters)."],
+               "and wasted before it was given; “opened vial past its use-by” is what a multi-dose vial held when it "
+               "was discarded after its use-by (other discarded vials are “opened vial: ” and the reason given); "
+               "other reasons are as they were written (lower case, their first 200 characters)."],
     )
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     event,
     false,
     func,
+    literal,
     literal_column,
     select,
     table,
@@ -78,6 +79,12 @@ def rebuild(connection: Connection) -> None:
 # waste kept apart from the single-use remainders, under the reason the waste report shows.
 PREPARATION_WASTE_NOTE_LIKE = "PREP-% wasted: %"
 PREPARATION_WASTED = "prepared and not given"
+# An opened vial discarded (stock/opened.py writes "opened vial #12: lapsed: opened 2026-11-01, use by …"): summed
+# under what was said of it, not under the vial's number and dates, which would make a reason of every vial.
+OPENED_UNIT_NOTE_LIKE = "opened vial #%: %"
+OPENED_LAPSED_NOTE_LIKE = "opened vial #%: lapsed%"
+OPENED_LAPSED = "opened vial past its use-by"
+OPENED_DISCARDED = "opened vial: "  # then the reason given, as written (lower case)
 
 
 class _Facts:
@@ -91,9 +98,14 @@ class _Facts:
         self.expired = case((and_(kind == MovementKind.WASTE.value, self.day > LOT.c.expiry), true()), else_=false())
         self.by_session = case((MOVEMENT.c.session_id.is_not(None), true()), else_=false())
         waste_now = and_(kind == MovementKind.WASTE.value, self.expired == false())
+        written = func.lower(func.trim(MOVEMENT.c.reason))
+        # What follows the vial's number: "#12: " ends at the first ": " of the note.
+        said = func.trim(func.substr(written, (func.instr if dialect == "sqlite" else func.strpos)(written, ": ") + 2))
         self.reason = case(
-            (and_(waste_now, self.by_session == false()),
-             func.substr(func.lower(func.trim(MOVEMENT.c.reason)), 1, REASON_LENGTH)),
+            (and_(waste_now, self.by_session == false(), written.like(OPENED_LAPSED_NOTE_LIKE)), OPENED_LAPSED),
+            (and_(waste_now, self.by_session == false(), written.like(OPENED_UNIT_NOTE_LIKE)),
+             func.substr(literal(OPENED_DISCARDED) + said, 1, REASON_LENGTH)),
+            (and_(waste_now, self.by_session == false()), func.substr(written, 1, REASON_LENGTH)),
             (and_(waste_now, MOVEMENT.c.reason.like(PREPARATION_WASTE_NOTE_LIKE)), PREPARATION_WASTED),
             else_="")
         self.left = -MOVEMENT.c.quantity  # positive: what left stock

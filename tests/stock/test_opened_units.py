@@ -6,10 +6,13 @@ from decimal import Decimal
 import pytest
 
 from formulary.extensions import db
+from formulary.reports import builders
+from formulary.reports.periods import parse_range
 from formulary.safety.exposure import component_facts
 from formulary.stock.errors import InsufficientStock
 from formulary.stock.ledger import waste
 from formulary.stock.opened import discard, opened_units
+from formulary.stock.opened_dashboard import lapsed_reason
 from formulary.stock.opened_models import OpenedUnit
 from formulary.stock.opened_view import lot_contents
 from formulary.treatments.checks import record_check
@@ -126,3 +129,20 @@ def test_the_check_plans_from_the_opened_vial(vials, make_patient):
     given(vials, make_patient("Ana"))
     (fact,) = component_facts(vials["cocktail"].current.id, TODAY)
     assert fact.plan.covered and fact.plan.draws[0].unit_id == units(vials["lot"])[0].id
+
+
+def test_the_waste_report_sums_discarded_vials_by_what_was_said_not_vial_by_vial(vials, make_patient):
+    # Each discard's note names its vial and dates ("opened vial #12: lapsed: opened …"): summed as written, the
+    # waste report would list every vial as a reason of its own.
+    for days_ago, name in ((70, "Ana"), (35, "Bea"), (0, "Cai")):
+        given(vials, make_patient(name), on=TODAY - timedelta(days=days_ago))
+    *_, newest = units(vials["lot"])
+    lapsed = opened_units(TODAY, lapsed=True)
+    assert len(lapsed) == 2
+    for row in lapsed:  # as the dashboard's one-click discard does
+        discard(db.session.get(OpenedUnit, row.id), actor=vials["user"], reason=lapsed_reason(row))
+    discard(newest, actor=vials["user"], reason="  Contaminated ")
+    db.session.commit()
+    today = parse_range(TODAY, TODAY, "month", TODAY)
+    by_reason = {row["reason"]: (row["movements"], row["value"]) for row in builders.waste(today).tables[0].rows}
+    assert by_reason == {"opened vial past its use-by": (2, 0), "opened vial: contaminated": (1, 0)}
