@@ -51,11 +51,6 @@ def stock_of(quantity, product) -> str:
     return fmt_stock(quantity, product.unit, getattr(product, "unit_size", None), getattr(product, "package", None))
 
 
-def to_stock_unit(count, unit_size) -> Decimal:
-    """Units counted (vials) → the stock unit (mL): 3 vials of 2 mL → 6."""
-    return Decimal(count) * Decimal(unit_size)
-
-
 # Counting a shelf: sealed units are counted whole and what opened ones hold is read in the stock unit
 # ("11 vials + 7 mL opened"): a clinic reads 7 mL off a 20 mL vial's graduation more surely than 0.35 vial.
 

@@ -1,7 +1,6 @@
 """A lot's page: its facts, where FEFO places it, its whole history, and the actions on it."""
 
 from datetime import date
-from decimal import Decimal
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
@@ -11,15 +10,16 @@ from formulary.auth.permissions import Permission
 from formulary.auth.session import current_actor
 from formulary.clinic_time import clinic_today
 from formulary.extensions import db
-from formulary.quantity import count_size, counts_packages_apart, fmt_quantity, package_name, stock_of
+from formulary.quantity import count_size, fmt_quantity, package_name, stock_of
 from formulary.stock import ledger
 from formulary.stock.blueprint import bp
 from formulary.stock.draws import fefo_offer
-from formulary.stock.errors import InvalidStockInput, StockError
+from formulary.stock.errors import StockError
 from formulary.stock.fefo import last_day_of_use
 from formulary.stock.forms import ACTION_FORMS
 from formulary.stock.models import Lot
 from formulary.stock.queries import display_status, lot_with_history
+from formulary.stock.typed import counted_in_packages, typed_quantity
 from formulary.vocabulary import LotStatus, MovementKind
 
 
@@ -46,24 +46,6 @@ def _fefo_position(lot: Lot, today: date) -> dict:
 COUNTED_IN_UNITS = ("receive-more", MovementKind.WASTE.value, MovementKind.RETURN.value)
 
 
-def _typed(form, product, done: str) -> tuple[Decimal, str]:
-    """The quantity typed, in the stock unit, and how the message says it: whole units (vials) are turned into
-    the stock unit ("2 vials · 4 mL"); `done` words a refusal ("Vials wasted must be whole")."""
-    quantity = form.quantity.data
-    if form.count_in.data != "units" or not _counted_in_packages(product):
-        return quantity, f"{fmt_quantity(quantity)} {product.unit}"
-    if quantity != quantity.to_integral_value():
-        units = package_name(product.package or "vial", 2).capitalize()
-        raise InvalidStockInput(f"{units} {done} must be whole (got {fmt_quantity(quantity)}).", "quantity")
-    quantity = quantity * count_size(product.unit, product.unit_size, product.package)
-    return quantity, stock_of(quantity, product)
-
-
-def _counted_in_packages(product) -> bool:
-    """Whether a count of this product is sealed packages plus opened content (not a plain total)."""
-    return bool(product.unit_size) and counts_packages_apart(product.unit, product.package)
-
-
 def render_lot(lot: Lot, failed_form: FlaskForm | None = None, failed_action: str | None = None):
     """The lot page; after a refused action, that action's form keeps its values and errors."""
     today = clinic_today()
@@ -74,13 +56,13 @@ def render_lot(lot: Lot, failed_form: FlaskForm | None = None, failed_action: st
     if "catalogue.product" in current_app.view_functions:
         product_page = url_for("catalogue.product", product_id=lot.product_id)
     product = lot.product
-    if _counted_in_packages(product):
+    if counted_in_packages(product):
         for action in COUNTED_IN_UNITS:
             forms[action].count_in.choices = [("volume", product.unit),
                                               ("units", package_name(product.package or "vial", 2))]
     return render_template(
         "stock/lot.html", lot=lot, forms=forms, failed_action=failed_action,
-        count_packages=package_name(product.package or "vial", 2) if _counted_in_packages(product) else None,
+        count_packages=package_name(product.package or "vial", 2) if counted_in_packages(product) else None,
         status=display_status(lot, today, current_app.config["EXPIRY_WARNING_DAYS"]), today=today,
         usable_until=last_day_of_use(lot.expiry, lot.product.expiry_margin_days),
         fefo=_fefo_position(lot, today), product_page=product_page,
@@ -124,21 +106,21 @@ def _apply(action: str, lot: Lot, form) -> tuple[str, str]:
     reason = form.reason.data or ""
     name = f"lot {lot.lot_number}"
     if action == "receive-more":
-        quantity, _ = _typed(form, lot.product, "received")
+        quantity, _ = typed_quantity(form, lot.product, "received")
         ledger.receive_more(lot, quantity, actor=actor, reason=reason)
         return f"Received {stock_of(quantity, lot.product)} more of {name}.", "success"
     if action == MovementKind.WASTE:
-        quantity, said = _typed(form, lot.product, "wasted")
+        quantity, said = typed_quantity(form, lot.product, "wasted")
         ledger.waste(lot, quantity, actor=actor, reason=reason)
         return f"Recorded {said} of {name} as waste.", "success"
     if action == MovementKind.RETURN:
-        quantity, said = _typed(form, lot.product, "returned")
+        quantity, said = typed_quantity(form, lot.product, "returned")
         ledger.return_to_supplier(lot, quantity, actor=actor, reason=reason)
         return f"Recorded {said} of {name} as returned.", "success"
     if action == MovementKind.ADJUST:
         before = lot.on_hand
         counted = form.counted(count_size(unit, lot.product.unit_size, lot.product.package),
-                               in_packages=_counted_in_packages(lot.product))
+                               in_packages=counted_in_packages(lot.product))
         movement = ledger.adjust(lot, counted, actor=actor, reason=reason)
         if movement is None:
             return f"The count equals what {name} holds ({stock_of(before, lot.product)}); nothing changed.", "info"

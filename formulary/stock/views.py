@@ -2,7 +2,6 @@
 catalogue's product pages in product_views)."""
 
 from datetime import date
-from decimal import Decimal
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 
@@ -12,11 +11,11 @@ from formulary.auth.session import current_actor
 from formulary.catalogue.models import PRODUCT_CATEGORIES, Product
 from formulary.clinic_time import clinic_today
 from formulary.extensions import db
-from formulary.quantity import stock_of, to_stock_unit
+from formulary.quantity import stock_of
 from formulary.stock import ledger
 from formulary.stock.blueprint import bp
 from formulary.stock.draws import fefo_offer, parse_amount
-from formulary.stock.errors import StockError
+from formulary.stock.errors import InvalidStockInput, StockError
 from formulary.stock.forms import ReceiveForm, ReceiveMoreForm
 from formulary.stock.queries import (
     DISPLAY_STATUSES,
@@ -29,6 +28,7 @@ from formulary.stock.queries import (
     settle_product,
 )
 from formulary.stock.receiving import lot_already_received
+from formulary.stock.typed import typed_quantity
 
 # How the receive form's fields are named when a scan leaves them to be typed.
 MISSING_NAMES = {"product": "product", "lot_number": "lot number", "expiry": "expiry date",
@@ -94,9 +94,7 @@ def receive():
     elif valid:
         lot = _receive(form)
         if lot is not None:
-            received = _in_stock_unit(form, lot.product)
-            assert received is not None  # a required field of a form that validated
-            flash(f"Received {stock_of(received, lot.product)} of {lot.product.name}, "
+            flash(f"Received {stock_of(lot.on_hand, lot.product)} of {lot.product.name}, "
                   f"lot {lot.lot_number} (expires {lot.expiry:%Y-%m-%d}).", "success")
             return redirect(url_for("stock.lot", lot_id=lot.id))
     elif had_scan:
@@ -115,20 +113,15 @@ def _scanned_lot_in_stock(form: ReceiveForm):
 def _offer_more(form: ReceiveForm, lot) -> str:
     """The receive page with the scanned lot named and a form to receive more of it."""
     more = ReceiveMoreForm(prefix="receive-more", formdata=None)
-    quantity = _in_stock_unit(form, lot.product)
-    more.quantity.data = quantity
+    if form.quantity.data is not None:
+        try:
+            more.quantity.data, _ = typed_quantity(form, lot.product, "received")
+        except InvalidStockInput as error:  # part of a vial: said on the quantity, left for the manager to type
+            form.quantity.errors = [*form.quantity.errors, str(error)]
     more.reason.data = "received by scan" + (f"; serial {form.serial.data}" if form.serial.data else "")
     _focus(more.quantity)
     form.scan.data = ""
     return render_template("stock/receive.html", form=form, existing=lot, more=more)
-
-
-def _in_stock_unit(form: ReceiveForm, product) -> Decimal | None:
-    """The quantity typed, in the product's stock unit (units counted × content per unit)."""
-    quantity = form.quantity.data
-    if quantity is None or form.count_in.data != "units":
-        return quantity
-    return to_stock_unit(quantity, product.unit_size)
 
 
 def _receive(form: ReceiveForm):
@@ -141,9 +134,10 @@ def _receive(form: ReceiveForm):
     expiry = form.expiry.data
     assert expiry is not None  # a required field of a form that validated
     try:
+        quantity, _ = typed_quantity(form, product, "received")
         lot = ledger.receive(
             product, lot_number=form.lot_number.data, expiry=expiry,
-            quantity=_in_stock_unit(form, product), received_on=form.received_on.data, actor=current_actor(),
+            quantity=quantity, received_on=form.received_on.data, actor=current_actor(),
             supplier=form.supplier.data or "", unit_cost=form.unit_cost.data, reason=reason,
         )
     except StockError as error:

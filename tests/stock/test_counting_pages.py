@@ -43,6 +43,47 @@ def test_receiving_in_units_stores_the_volume(client, login_as, serum):
     assert db.session.scalar(select(Lot.on_hand).where(Lot.lot_number == "U-1")) == Decimal(6)
 
 
+def receive_in_units(client, product, lot_number, quantity):
+    return post_form(client, "/stock/receive", {
+        "scan": "", "product": str(product.id), "lot_number": lot_number, "expiry": EXPIRY.isoformat(),
+        "quantity": quantity, "count_in": "units", "received_on": TODAY.isoformat()})
+
+
+def on_hand(lot_number):
+    return db.session.scalar(select(Lot.on_hand).where(Lot.lot_number == lot_number))
+
+
+def test_receiving_part_of_a_unit_is_refused_by_name_and_nothing_is_received(client, login_as, make_product):
+    gloves = make_product("Nitrile gloves M", unit="pair", package="box", unit_size="50", category="other")
+    login_as("manager")
+    response = receive_in_units(client, gloves, "G-1", "1.5")
+    assert response.status_code == 200 and "Boxes received must be whole (got 1.5)." in text(response)
+    assert on_hand("G-1") is None
+    assert "Received 100 pair of Nitrile gloves M, lot G-1" in text(receive_in_units(client, gloves, "G-1", "2"))
+    assert on_hand("G-1") == Decimal(100)
+
+
+def test_stock_kept_in_vials_is_received_one_a_vial_whatever_a_vial_holds(client, login_as, make_product):
+    # The lot page counted such stock one a vial while the receive page multiplied by the vial's content.
+    toxin = make_product("Toxin 100 U vial", unit="vial", package="vial", unit_size="2")
+    login_as("manager")
+    assert "Received 3 vial of Toxin 100 U vial" in text(receive_in_units(client, toxin, "T-1", "3"))
+    assert on_hand("T-1") == Decimal(3)
+
+
+def test_a_scan_with_part_of_a_unit_offers_the_lot_and_names_the_quantity(client, login_as, serum, make_lot):
+    lot = make_lot(serum, quantity="4", lot_number="ABC123", expiry=EXPIRY)
+    db.session.commit()
+    login_as("manager")
+    response = post_form(client, "/stock/receive", {"scan": f"(01){GTIN}(17){EXPIRY:%y%m%d}(10)ABC123",
+                                                    "quantity": "1.5", "count_in": "units",
+                                                    "received_on": TODAY.isoformat()})
+    assert response.status_code == 200
+    assert "Lot ABC123 of Hyaluronic Acid 1% 2 mL is already in stock" in text(response)
+    assert "Ampoules received must be whole (got 1.5)." in text(response)
+    assert db.session.get(Lot, lot.id).on_hand == 4
+
+
 def test_a_scan_of_a_lot_in_stock_offers_to_receive_more_of_it(client, login_as, serum, make_lot):
     lot = make_lot(serum, quantity="4", lot_number="ABC123", expiry=EXPIRY)
     db.session.commit()

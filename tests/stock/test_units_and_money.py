@@ -5,7 +5,7 @@ from decimal import Decimal as D
 import pytest
 
 from formulary.money import fmt_money, round_money
-from formulary.quantity import fmt_stock, package_name, to_stock_unit
+from formulary.quantity import count_size, fmt_stock, package_name
 
 
 @pytest.mark.parametrize(("quantity", "unit", "size", "package", "shown"), [
@@ -25,7 +25,8 @@ def test_stock_is_shown_in_units_with_the_volume_beside(quantity, unit, size, pa
 
 def test_package_names_and_units_to_volume():
     assert (package_name("vial", 1), package_name("vial", 2), package_name("box", 0)) == ("vial", "vials", "boxes")
-    assert to_stock_unit(3, D("2.5")) == D("7.5")
+    # One vial of 2.5 mL counts for 2.5 mL; stock kept in vials counts one a vial, whatever a vial holds.
+    assert (count_size("mL", D("2.5"), "vial"), count_size("vials", D("2"), "vial")) == (D("2.5"), D(1))
 
 
 @pytest.mark.parametrize(("amount", "code", "shown"), [
