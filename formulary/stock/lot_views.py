@@ -42,10 +42,6 @@ def _fefo_position(lot: Lot, today: date) -> dict:
     }
 
 
-# The actions whose quantity may be typed in whole units (vials) as well as in the stock unit.
-COUNTED_IN_UNITS = ("receive-more", MovementKind.WASTE.value, MovementKind.RETURN.value)
-
-
 def render_lot(lot: Lot, failed_form: FlaskForm | None = None, failed_action: str | None = None):
     """The lot page; after a refused action, that action's form keeps its values and errors."""
     today = clinic_today()
@@ -56,13 +52,13 @@ def render_lot(lot: Lot, failed_form: FlaskForm | None = None, failed_action: st
     if "catalogue.product" in current_app.view_functions:
         product_page = url_for("catalogue.product", product_id=lot.product_id)
     product = lot.product
-    if counted_in_packages(product):
-        for action in COUNTED_IN_UNITS:
-            forms[action].count_in.choices = [("volume", product.unit),
-                                              ("units", package_name(product.package or "vial", 2))]
+    packages = package_name(product.package or "vial", 2) if counted_in_packages(product) else None
+    if packages:
+        for form in forms.values():  # the actions whose quantity may be typed in whole units
+            if "count_in" in form:
+                form.count_in.choices = [("volume", product.unit), ("units", packages)]
     return render_template(
-        "stock/lot.html", lot=lot, forms=forms, failed_action=failed_action,
-        count_packages=package_name(product.package or "vial", 2) if counted_in_packages(product) else None,
+        "stock/lot.html", lot=lot, forms=forms, failed_action=failed_action, count_packages=packages,
         status=display_status(lot, today, current_app.config["EXPIRY_WARNING_DAYS"]), today=today,
         usable_until=last_day_of_use(lot.expiry, lot.product.expiry_margin_days),
         fefo=_fefo_position(lot, today), product_page=product_page,

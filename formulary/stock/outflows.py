@@ -101,11 +101,12 @@ class _Facts:
         written = func.lower(func.trim(MOVEMENT.c.reason))
         # What follows the vial's number: "#12: " ends at the first ": " of the note.
         said = func.trim(func.substr(written, (func.instr if dialect == "sqlite" else func.strpos)(written, ": ") + 2))
+        apart = and_(waste_now, self.by_session == false())  # waste of no session: summed under its reason
         self.reason = case(
-            (and_(waste_now, self.by_session == false(), written.like(OPENED_LAPSED_NOTE_LIKE)), OPENED_LAPSED),
-            (and_(waste_now, self.by_session == false(), written.like(OPENED_UNIT_NOTE_LIKE)),
+            (and_(apart, written.like(OPENED_LAPSED_NOTE_LIKE)), OPENED_LAPSED),
+            (and_(apart, written.like(OPENED_UNIT_NOTE_LIKE)),
              func.substr(literal(OPENED_DISCARDED) + said, 1, REASON_LENGTH)),
-            (and_(waste_now, self.by_session == false()), func.substr(written, 1, REASON_LENGTH)),
+            (apart, func.substr(written, 1, REASON_LENGTH)),
             (and_(waste_now, MOVEMENT.c.reason.like(PREPARATION_WASTE_NOTE_LIKE)), PREPARATION_WASTED),
             else_="")
         self.left = -MOVEMENT.c.quantity  # positive: what left stock
